@@ -1,0 +1,36 @@
+"""Wire the parts together from settings: knowledge, storage, service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.config import Settings
+from bot.knowledge import Knowledge, load_knowledge
+from bot.service import AdvisorService
+from storage.migrate import upgrade
+from storage.sql import SqlRepository
+
+
+@dataclass
+class App:
+    settings: Settings
+    knowledge: Knowledge
+    repository: SqlRepository
+    service: AdvisorService
+
+    async def close(self) -> None:
+        await self.repository.close()
+
+
+async def build_app(settings: Settings, *, migrate: bool = True) -> App:
+    """Load the knowledge (raising KnowledgeError when it is broken), bring the database schema
+    up to date, and build the service."""
+    knowledge = load_knowledge(settings.knowledge_path)
+    if migrate:
+        await upgrade(settings.database_url)
+    repository = SqlRepository.from_url(
+        settings.database_url, pool_size=settings.database_pool_size
+    )
+    app_knowledge = knowledge
+    service = AdvisorService(repository, lambda: app_knowledge)
+    return App(settings, knowledge, repository, service)

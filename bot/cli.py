@@ -1,0 +1,211 @@
+"""`advisor` (also `python -m bot`): the console chat and the admin commands.
+
+Exit codes: 0 success, 1 the input is wrong (broken knowledge, nothing to do), 2 usage or
+configuration errors. Messages say what to fix; no stack traces.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from bot.app import build_app
+from bot.config import ConfigError, Settings, load_settings
+from bot.engine.index import index_for
+from bot.handlers.console import run_console, stdin_reader
+from bot.handlers.console_render import source_line
+from bot.knowledge import Knowledge, KnowledgeError, load_knowledge
+from storage.migrate import current, upgrade
+from storage.repository import ConversationKey, StorageError
+
+log = logging.getLogger(__name__)
+
+
+class UsageError(Exception):
+    """The command line asked for something that cannot be done; exit 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="advisor", description="AI Ownership Advisor: who should own your AI work?"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    chat = commands.add_parser("chat", help="take the diagnostic in the terminal")
+    chat.add_argument("--user", help="whose conversation (default: your login name)")
+
+    knowledge = commands.add_parser("knowledge", help="validate the knowledge files")
+    knowledge_commands = knowledge.add_subparsers(dest="action", required=True, metavar="ACTION")
+    check = knowledge_commands.add_parser("check", help="validate a knowledge folder")
+    check.add_argument("directory", nargs="?", type=Path, help="default: the configured one")
+
+    match = commands.add_parser("match", help="how a free-text answer would be understood")
+    match.add_argument("question_id")
+    match.add_argument("text")
+    match.add_argument("--knowledge", type=Path, help="knowledge folder to use")
+
+    ask = commands.add_parser("ask", help="the snippets nearest to a question")
+    ask.add_argument("text")
+    ask.add_argument("--json", action="store_true", help="print JSON")
+    ask.add_argument("--limit", type=int, default=3, help="how many snippets (default 3)")
+    ask.add_argument("--knowledge", type=Path, help="knowledge folder to use")
+
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="action", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="apply migrations up to the latest")
+    db_commands.add_parser("current", help="print the schema revision in use")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    err = Console(stderr=True)
+    try:
+        settings = load_settings()
+        logging.basicConfig(
+            level=settings.log_level,
+            stream=sys.stderr,
+            format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        )
+        return _dispatch(args, settings)
+    except (ConfigError, StorageError, UsageError) as error:
+        err.print(f"error: {error}", markup=False, highlight=False)
+        return 2
+    except KnowledgeError as error:
+        err.print(f"knowledge has {len(error.problems)} problem(s):", markup=False)
+        for problem in error.problems:
+            err.print(str(problem), markup=False, highlight=False)
+        return 1
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "chat":
+        return asyncio.run(_chat(settings, args.user or _login_name()))
+    if args.command == "knowledge":
+        return _check(args.directory or settings.knowledge_path)
+    if args.command == "match":
+        return _match(_knowledge(args, settings), args.question_id, args.text)
+    if args.command == "ask":
+        return _ask(_knowledge(args, settings), args.text, args.limit, args.json)
+    if args.action == "upgrade":
+        asyncio.run(upgrade(settings.database_url))
+        print(f"database at revision {asyncio.run(current(settings.database_url))}")
+        return 0
+    print(asyncio.run(current(settings.database_url)) or "empty (run `advisor db upgrade`)")
+    return 0
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "local"
+
+
+async def _chat(settings: Settings, user: str) -> int:
+    app = await build_app(settings)
+    console = Console()
+    try:
+        key = ConversationKey("console", "local", user)
+        reader = stdin_reader(console, interactive=sys.stdin.isatty())
+        await run_console(app.service, key, reader, console)
+    finally:
+        await app.close()
+    return 0
+
+
+def _knowledge(args: argparse.Namespace, settings: Settings) -> Knowledge:
+    return load_knowledge(args.knowledge or settings.knowledge_path)
+
+
+def _check(directory: Path) -> int:
+    knowledge = load_knowledge(directory)  # KnowledgeError is reported by main()
+    print(
+        f"OK {directory}: {len(knowledge.sources)} sources, {len(knowledge.models)} models, "
+        f"{len(knowledge.dimensions)} dimensions, {len(knowledge.questions)} questions "
+        f"({len(knowledge.pulse_questions)} in the pulse), {len(knowledge.snippets)} snippets; "
+        f"version {knowledge.version}"
+    )
+    return 0
+
+
+def _match(knowledge: Knowledge, question_id: str, text: str) -> int:
+    index = index_for(knowledge)
+    question = knowledge.question(question_id)
+    if question is None:
+        known = ", ".join(q.id for q in knowledge.questions)
+        raise UsageError(f"unknown question '{question_id}'; the questions are: {known}")
+    match = index.matchers[question_id].match(text)
+    labels = {option.id: option.label for option in question.options}
+    best = match.best
+    chosen_score = best.score if best and match.chosen else None
+    hits = index.snippets.search(text, limit=3)
+    result = {
+        "question_id": question_id,
+        "option_id": match.chosen,
+        "label": labels.get(match.chosen) if match.chosen else None,
+        "score": chosen_score,
+        "by_position": match.by_position,
+        "runners_up": [
+            {"option_id": s.option_id, "label": labels[s.option_id], "score": s.score}
+            for s in match.ranked
+            if s.option_id != match.chosen
+        ],
+        "clarify_with": list(match.candidates),
+        "snippets": [_snippet_json(knowledge, hit.snippet.id, hit.score) for hit in hits],
+        "knowledge_version": knowledge.version,
+    }
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _ask(knowledge: Knowledge, text: str, limit: int, as_json: bool) -> int:
+    if limit < 1:
+        raise UsageError("--limit must be 1 or more")
+    index = index_for(knowledge)
+    hits = index.snippets.search(text, limit=limit)
+    if as_json:
+        snippets = [_snippet_json(knowledge, hit.snippet.id, hit.score) for hit in hits]
+        payload = {"query": text, "snippets": snippets, "knowledge_version": knowledge.version}
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
+        return 0
+    console = Console()
+    if not hits:
+        console.print("No snippet matches that; try other words.", markup=False)
+    for number, hit in enumerate(hits, 1):
+        view = index.snippet_view(hit.snippet, hit.score)
+        console.print(f"{number}. {view.text}", markup=False, highlight=False)
+        console.print(
+            f"   — {source_line(view)} [{view.id}, score {hit.score}]",
+            markup=False,
+            style="dim",
+        )
+    return 0
+
+
+def _snippet_json(knowledge: Knowledge, snippet_id: str, score: float) -> dict[str, Any]:
+    snippet = knowledge.snippet(snippet_id)
+    assert snippet is not None  # ids come from this knowledge's own index
+    source = knowledge.source(snippet.source)
+    return {
+        "id": snippet.id,
+        "score": score,
+        "text": snippet.text,
+        "quote": snippet.quote,
+        "models": list(snippet.models),
+        "source": {
+            "id": snippet.source,
+            "title": source.title if source else None,
+            "author": source.author if source else None,
+            "file": source.file if source else None,
+        },
+    }

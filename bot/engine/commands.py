@@ -1,0 +1,66 @@
+"""Recognise typed commands ("back", "start over", "ask how do we measure success?") and
+greetings. Everything else is an answer or a question for the matcher."""
+
+from __future__ import annotations
+
+import re
+
+from bot.engine.text import normalise
+from bot.engine.turn import Command
+
+_PHRASES: dict[str, Command] = {
+    **dict.fromkeys(
+        ["start", "begin", "start diagnostic", "lets start", "let's start"], Command.START
+    ),
+    **dict.fromkeys(
+        ["restart", "start over", "start again", "retake", "reset", "redo", "again"],
+        Command.RESTART,
+    ),
+    **dict.fromkeys(["back", "go back", "previous", "prev", "undo"], Command.BACK),
+    **dict.fromkeys(
+        ["skip", "next", "pass", "skip it", "skip this", "skip this one"], Command.SKIP
+    ),
+    **dict.fromkeys(["help", "?", "commands", "menu", "what can you do"], Command.HELP),
+    **dict.fromkeys(
+        ["why", "why?", "why do you ask", "why this question", "explain", "why ask"], Command.WHY
+    ),
+    **dict.fromkeys(["cancel", "stop", "abort", "quit diagnostic", "end"], Command.CANCEL),
+    **dict.fromkeys(["summary", "result", "results", "my result", "show result"], Command.SUMMARY),
+    **dict.fromkeys(["ask"], Command.ASK),
+}
+_GREETINGS = frozenset(
+    {"hi", "hello", "hey", "hi there", "hello there", "hey there", "good morning",
+     "good afternoon", "good evening", "hiya", "howdy", "yo", "greetings"}
+)  # fmt: skip
+_ASK_PREFIX = re.compile(r"^/?ask\b[\s:,-]*(.*)$", re.IGNORECASE | re.DOTALL)
+_QUESTION_START = re.compile(
+    r"^(how|what|why|who|whom|whose|which|should|shall|can|could|is|are|does|do|where|when)\b",
+    re.IGNORECASE,
+)
+_YES = frozenset({"yes", "yeah", "yep", "yup", "sure", "correct", "right", "y", "that one"})
+
+
+def _plain(text: str) -> str:
+    lowered = normalise(text).strip().lower().lstrip("/")
+    return re.sub(r"\s+", " ", lowered).strip(" .!")
+
+
+def parse_command(text: str) -> tuple[Command | None, str]:
+    """The command a typed text is, with its argument; (None, "") for anything else."""
+    asked = _ASK_PREFIX.match(normalise(text).strip())
+    if asked:
+        return Command.ASK, asked.group(1).strip()
+    return _PHRASES.get(_plain(text)), ""
+
+
+def is_greeting(text: str) -> bool:
+    return _plain(text) in _GREETINGS
+
+
+def is_yes(text: str) -> bool:
+    return _plain(text) in _YES
+
+
+def looks_like_question(text: str) -> bool:
+    stripped = text.strip()
+    return stripped.endswith("?") or bool(_QUESTION_START.match(stripped))

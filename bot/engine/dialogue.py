@@ -1,0 +1,340 @@
+"""The dialogue engine: `handle(state, turn, knowledge) -> (new_state, replies)`.
+
+Pure: no I/O, no clock but `turn.now`, no platform imports. Every command works at any point;
+anything that is not a command is an answer (while a question is open) or a question for the
+knowledge base (otherwise).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.engine.commands import is_greeting, is_yes, looks_like_question, parse_command
+from bot.engine.index import KnowledgeIndex, index_for
+from bot.engine.replies import (
+    AcknowledgementReply,
+    AnswerReply,
+    ClarificationReply,
+    ExplanationReply,
+    HelpReply,
+    NoticeLevel,
+    NoticeReply,
+    QuestionReply,
+    Reply,
+    SummaryReply,
+)
+from bot.engine.state import ConversationState, Phase
+from bot.engine.summary import build_summary
+from bot.engine.turn import Choice, Command, Turn
+from bot.knowledge.model import Knowledge, Question
+
+Outcome = tuple[ConversationState, list[Reply]]
+
+MAX_TEXT = 4000
+ASK_RESULTS = 3
+HELP = (
+    ("start", "begin the diagnostic (about a dozen questions)"),
+    ("back", "return to the previous question"),
+    ("skip", "skip the current question"),
+    ("why", "why the current question matters, with the sources"),
+    ("ask <question>", "search the articles, e.g. ask how should we measure AI success?"),
+    ("summary", "show your result again once the diagnostic is done"),
+    ("restart", "start the diagnostic over"),
+    ("cancel", "stop the diagnostic and drop its answers"),
+    ("help", "this list"),
+)
+
+
+@dataclass(frozen=True)
+class _Context:
+    state: ConversationState
+    turn: Turn
+    index: KnowledgeIndex
+
+    @property
+    def knowledge(self) -> Knowledge:
+        return self.index.knowledge
+
+    def current(self) -> Question | None:
+        """The first question not yet answered or skipped: robust to knowledge reloads."""
+        answers = self.state.answers
+        return next((q for q in self.knowledge.questions if q.id not in answers), None)
+
+    def question_reply(self, question: Question) -> QuestionReply:
+        questions = self.knowledge.questions
+        return QuestionReply(
+            question_id=question.id,
+            number=questions.index(question) + 1,
+            total=len(questions),
+            dimension=self.index.dimension_name(question.dimension),
+            prompt=question.prompt,
+            options=self.index.option_views(question),
+            can_go_back=any(self.knowledge.question(q) for q in self.state.order),
+        )
+
+
+def handle(state: ConversationState, turn: Turn, knowledge: Knowledge) -> Outcome:
+    """Apply one turn to a conversation."""
+    context = _Context(state, turn, index_for(knowledge))
+    if turn.choice is not None:
+        return _on_choice(context, turn.choice)
+    command, argument = (turn.command, turn.argument) if turn.command else parse_command(turn.text)
+    if command is not None:
+        return _COMMANDS[command](context, argument)
+    text = turn.text.strip()[:MAX_TEXT]
+    if not text:
+        return _nothing_typed(context)
+    if is_greeting(text):
+        return _resume(context, "")
+    if state.phase is Phase.ASKING:
+        return _on_text_answer(context, text)
+    return _ask(context, text)
+
+
+# --- answering --------------------------------------------------------------------------------
+
+
+def _on_choice(context: _Context, choice: Choice) -> Outcome:
+    state = context.state
+    if state.phase is not Phase.ASKING:
+        hint = "Type `start` to take the diagnostic." if state.phase is Phase.IDLE else ""
+        text = f"That question is no longer open. {hint}".strip()
+        return state, [NoticeReply(text, NoticeLevel.WARNING)]
+    question = context.current()
+    if question is None:
+        return _finish(context, state)
+    if choice.question_id != question.id:
+        known = context.knowledge.question(choice.question_id) is not None
+        text = (
+            "That button belongs to a question you have already answered."
+            if known and choice.question_id in state.answers
+            else "That button is from an older version of the questions."
+        )
+        return _with_question(context, state, NoticeReply(f"{text} Here is where we are:"))
+    if question.option(choice.option_id) is None:
+        text = "That option no longer exists (the questions were updated). Please choose again:"
+        return _with_question(context, state, NoticeReply(text, NoticeLevel.WARNING))
+    return _record(context, question, choice.option_id)
+
+
+def _on_text_answer(context: _Context, text: str) -> Outcome:
+    state = context.state
+    question = context.current()
+    if question is None:
+        return _finish(context, state)
+    if state.pending and is_yes(text):
+        return state, [_clarification(context, question, state.pending, False)]
+    match = context.index.matchers[question.id].match(text)
+    if match.chosen is not None:
+        return _record(context, question, match.chosen)
+    if looks_like_question(text):
+        new_state, replies = _ask(context, text)
+        return new_state, [*replies, context.question_reply(question)]
+    pending = match.candidates
+    new_state = state.model_copy(update={"pending": pending})
+    return new_state, [_clarification(context, question, pending, not pending)]
+
+
+def _clarification(
+    context: _Context, question: Question, candidates: tuple[str, ...], nothing: bool
+) -> ClarificationReply:
+    return ClarificationReply(
+        question_id=question.id,
+        prompt=question.prompt,
+        candidates=context.index.option_views(question, candidates),
+        understood_nothing=nothing,
+    )
+
+
+def _record(context: _Context, question: Question, option_id: str | None) -> Outcome:
+    state = context.state
+    answers = {**state.answers, question.id: option_id}
+    new_state = state.model_copy(
+        update={"answers": answers, "order": (*state.order, question.id), "pending": ()}
+    )
+    option = question.option(option_id) if option_id else None
+    echo = context.index.echo(question.id, option_id) if option_id else None
+    acknowledgement = AcknowledgementReply(
+        question_id=question.id,
+        dimension=context.index.dimension_name(question.dimension),
+        answer=option.label if option else None,
+        echo=context.index.snippet_view(echo) if echo else None,
+    )
+    following = _Context(new_state, context.turn, context.index).current()
+    if following is None:
+        final_state, replies = _finish(context, new_state)
+        return final_state, [acknowledgement, *replies]
+    return new_state, [acknowledgement, context.question_reply(following)]
+
+
+def _finish(context: _Context, state: ConversationState) -> Outcome:
+    done = state.model_copy(
+        update={"phase": Phase.DONE, "completed_at": context.turn.now, "pending": ()}
+    )
+    summary = build_summary(done.answers, context.index, context.turn.now)
+    return done, [SummaryReply(summary, completed_now=True)]
+
+
+def _with_question(context: _Context, state: ConversationState, notice: Reply) -> Outcome:
+    question = _Context(state, context.turn, context.index).current()
+    if question is None:
+        return state, [notice]
+    return state, [notice, context.question_reply(question)]
+
+
+def _nothing_typed(context: _Context) -> Outcome:
+    notice = NoticeReply("I didn't catch anything there. Type `help` to see what I can do.")
+    if context.state.phase is Phase.ASKING:
+        return _with_question(context, context.state, notice)
+    return context.state, [notice]
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+def _start(context: _Context, _argument: str) -> Outcome:
+    if context.state.phase is Phase.ASKING:
+        return _resume(context, "")  # `start` never throws away answers; `restart` does
+    return _fresh(context)
+
+
+def _restart(context: _Context, _argument: str) -> Outcome:
+    return _fresh(context)
+
+
+def _fresh(context: _Context) -> Outcome:
+    knowledge = context.knowledge
+    state = ConversationState(
+        phase=Phase.ASKING, started_at=context.turn.now, knowledge_version=knowledge.version
+    )
+    intro = NoticeReply(
+        f"Let's work out who should own AI in your organisation: {len(knowledge.questions)} "
+        "short questions, one at a time. Pick an option or answer in your own words; "
+        "type `help` at any point."
+    )
+    return _with_question(_Context(state, context.turn, context.index), state, intro)
+
+
+def _resume(context: _Context, _argument: str) -> Outcome:
+    state = context.state
+    if state.phase is Phase.IDLE:
+        return _start(context, "")
+    if state.phase is Phase.DONE:
+        summary = build_summary(
+            state.answers, context.index, state.completed_at or context.turn.now
+        )
+        text = (
+            f"Welcome back. Your last result: {summary.recommended.name}. Type `summary` to see "
+            "it again, `restart` to retake the diagnostic, or ask me a question."
+        )
+        return state, [NoticeReply(text)]
+    answered = sum(1 for q in context.knowledge.questions if q.id in state.answers)
+    text = f"Welcome back: {answered} of {len(context.knowledge.questions)} answered so far."
+    return _with_question(context, state.model_copy(update={"pending": ()}), NoticeReply(text))
+
+
+def _back(context: _Context, _argument: str) -> Outcome:
+    state = context.state
+    if state.phase is Phase.IDLE:
+        return state, [NoticeReply("There is nothing to go back to. Type `start` to begin.")]
+    order = list(state.order)
+    answers = dict(state.answers)
+    while order:
+        question_id = order.pop()
+        answers.pop(question_id, None)
+        if context.knowledge.question(question_id) is not None:
+            break
+    else:
+        return _with_question(context, state, NoticeReply("This is the first question."))
+    new_state = state.model_copy(
+        update={
+            "phase": Phase.ASKING,
+            "answers": answers,
+            "order": tuple(order),
+            "pending": (),
+            "completed_at": None,
+        }
+    )
+    return _with_question(context, new_state, NoticeReply("Going back one question."))
+
+
+def _skip(context: _Context, _argument: str) -> Outcome:
+    question = context.current() if context.state.phase is Phase.ASKING else None
+    if question is None:
+        return context.state, [NoticeReply("There is no open question to skip.")]
+    return _record(context, question, None)
+
+
+def _help(context: _Context, _argument: str) -> Outcome:
+    in_progress = context.state.phase is Phase.ASKING
+    reply = HelpReply(HELP, in_progress)
+    if in_progress:
+        return _with_question(context, context.state, reply)
+    return context.state, [reply]
+
+
+def _why(context: _Context, _argument: str) -> Outcome:
+    question = context.current() if context.state.phase is Phase.ASKING else None
+    if question is None:
+        text = "`why` explains the question I am asking; there is none open. Type `start`."
+        return context.state, [NoticeReply(text)]
+    snippets = [context.knowledge.snippet(snippet_id) for snippet_id in question.snippets]
+    reply = ExplanationReply(
+        question_id=question.id,
+        prompt=question.prompt,
+        why=question.why,
+        snippets=tuple(context.index.snippet_view(s) for s in snippets if s is not None),
+    )
+    return _with_question(context, context.state, reply)
+
+
+def _cancel(context: _Context, _argument: str) -> Outcome:
+    if context.state.phase is not Phase.ASKING:
+        return context.state, [NoticeReply("There is no diagnostic in progress to cancel.")]
+    text = "Cancelled: this run's answers are dropped. Type `start` whenever you want to begin."
+    return ConversationState(), [NoticeReply(text)]
+
+
+def _ask(context: _Context, argument: str) -> Outcome:
+    query = argument.strip()[:MAX_TEXT]
+    if not query:
+        text = "Ask me something after `ask`, for example: ask how should we measure AI success?"
+        return context.state, [NoticeReply(text)]
+    hits = context.index.snippets.search(query, limit=ASK_RESULTS)
+    views = tuple(context.index.snippet_view(hit.snippet, hit.score) for hit in hits)
+    return context.state, [AnswerReply(query, views)]
+
+
+def _ask_command(context: _Context, argument: str) -> Outcome:
+    state, replies = _ask(context, argument)
+    question = context.current() if state.phase is Phase.ASKING else None
+    if question is not None and argument.strip():
+        return state, [*replies, context.question_reply(question)]
+    return state, replies
+
+
+def _summary(context: _Context, _argument: str) -> Outcome:
+    state = context.state
+    if state.phase is Phase.DONE:
+        when = state.completed_at or context.turn.now
+        summary = build_summary(state.answers, context.index, when)
+        return state, [SummaryReply(summary, completed_now=False)]
+    if state.phase is Phase.ASKING:
+        text = "Your result appears once the diagnostic is done. Here is where we are:"
+        return _with_question(context, state, NoticeReply(text))
+    return state, [NoticeReply("There is no result yet. Type `start` to take the diagnostic.")]
+
+
+_COMMANDS: dict[Command, Callable[[_Context, str], Outcome]] = {
+    Command.START: _start,
+    Command.RESTART: _restart,
+    Command.RESUME: _resume,
+    Command.BACK: _back,
+    Command.SKIP: _skip,
+    Command.HELP: _help,
+    Command.WHY: _why,
+    Command.CANCEL: _cancel,
+    Command.ASK: _ask_command,
+    Command.SUMMARY: _summary,
+}

@@ -1,0 +1,82 @@
+"""Everything the engine derives from one knowledge value, built once and cached: a matcher per
+question, the snippet index, the snippet each answer echoes, and the views replies carry."""
+
+from __future__ import annotations
+
+import string
+from functools import lru_cache
+
+from bot.engine.matching import QuestionMatcher
+from bot.engine.replies import ModelView, OptionView, SnippetView, SourceView
+from bot.engine.snippet_search import SnippetIndex
+from bot.knowledge.model import Knowledge, OwnershipModel, Question, Snippet
+
+
+class KnowledgeIndex:
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.knowledge = knowledge
+        self.matchers = {q.id: QuestionMatcher(q) for q in knowledge.questions}
+        self.snippets = SnippetIndex(knowledge)
+        self._echo = {
+            (question.id, option.id): self._echo_for(question, option.id)
+            for question in knowledge.questions
+            for option in question.options
+        }
+
+    def echo(self, question_id: str, option_id: str) -> Snippet | None:
+        """The snippet an answer echoes: close to the option's words, for its model."""
+        return self._echo.get((question_id, option_id))
+
+    def _echo_for(self, question: Question, option_id: str) -> Snippet | None:
+        option = question.option(option_id)
+        if option is None:
+            return None
+        related = {s.id for s in self.knowledge.snippets if question.dimension in s.dimensions}
+        related.update(question.snippets)
+        query = " ".join((option.label, *option.synonyms))
+        hits = [hit.snippet for hit in self.snippets.search(query, limit=10, within=related)]
+        leaning = option.leaning()
+        for snippet in hits:
+            if leaning is None or leaning in snippet.models:
+                return snippet
+        for snippet_id in question.snippets:
+            linked = self.knowledge.snippet(snippet_id)
+            if linked is not None and (leaning is None or leaning in linked.models):
+                return linked
+        return hits[0] if hits else None
+
+    def snippet_view(self, snippet: Snippet, score: float | None = None) -> SnippetView:
+        source = self.knowledge.source(snippet.source)
+        source_view = SourceView(
+            id=snippet.source,
+            title=source.title if source else snippet.source,
+            author=source.author if source else None,
+            file=source.file if source else "",
+        )
+        names = tuple(self.model_name(model_id) for model_id in snippet.models)
+        return SnippetView(snippet.id, snippet.text, snippet.quote, source_view, names, score)
+
+    def model_view(self, model: OwnershipModel) -> ModelView:
+        return ModelView(model.id, model.name, model.summary, model.description)
+
+    def model_name(self, model_id: str) -> str:
+        model = self.knowledge.model(model_id)
+        return model.name if model else model_id
+
+    def dimension_name(self, dimension_id: str) -> str:
+        dimension = self.knowledge.dimension(dimension_id)
+        return dimension.name if dimension else dimension_id
+
+    @staticmethod
+    def option_views(question: Question, only: tuple[str, ...] = ()) -> tuple[OptionView, ...]:
+        return tuple(
+            OptionView(option.id, number, string.ascii_lowercase[number - 1], option.label)
+            for number, option in enumerate(question.options, start=1)
+            if not only or option.id in only
+        )
+
+
+@lru_cache(maxsize=8)
+def index_for(knowledge: Knowledge) -> KnowledgeIndex:
+    """Knowledge values are immutable and compared by identity, so the index is cached."""
+    return KnowledgeIndex(knowledge)

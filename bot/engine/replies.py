@@ -1,0 +1,165 @@
+"""The neutral replies the engine produces. Each front end draws them natively (Block Kit,
+Adaptive Cards, the terminal); none of them carries platform markup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+
+@dataclass(frozen=True)
+class OptionView:
+    id: str
+    number: int
+    letter: str
+    label: str
+
+
+@dataclass(frozen=True)
+class SourceView:
+    id: str
+    title: str
+    author: str | None
+    file: str
+
+
+@dataclass(frozen=True)
+class SnippetView:
+    id: str
+    text: str
+    quote: bool
+    source: SourceView
+    models: tuple[str, ...]
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class ModelView:
+    id: str
+    name: str
+    summary: str
+    description: str
+
+
+@dataclass(frozen=True)
+class QuestionReply:
+    question_id: str
+    number: int
+    total: int
+    dimension: str
+    prompt: str
+    options: tuple[OptionView, ...]
+    can_go_back: bool
+
+
+@dataclass(frozen=True)
+class ClarificationReply:
+    """The engine was unsure: ask back with the likeliest options (or all, if none was close)."""
+
+    question_id: str
+    prompt: str
+    candidates: tuple[OptionView, ...]
+    understood_nothing: bool
+
+
+@dataclass(frozen=True)
+class AcknowledgementReply:
+    question_id: str
+    dimension: str
+    answer: str | None  # the chosen option's label; None when the question was skipped
+    echo: SnippetView | None
+
+
+@dataclass(frozen=True)
+class ModelScoreView:
+    model: ModelView
+    score: float  # share of the answers' weight, 0-1
+    points: int
+
+
+@dataclass(frozen=True)
+class LeaningView:
+    question_id: str
+    dimension: str
+    answer: str
+    leaning: ModelView | None  # None: the answer weighs two models equally
+
+
+class Clarity(StrEnum):
+    CLEAR = "clear"
+    LEANING = "leaning"
+    CLOSE_CALL = "close_call"
+    INSUFFICIENT = "insufficient"
+
+
+@dataclass(frozen=True)
+class Summary:
+    recommended: ModelView
+    clarity: Clarity
+    clarity_text: str
+    mixed: bool  # the shared model was chosen because the evidence is split
+    runner_up: ModelView | None
+    scores: tuple[ModelScoreView, ...]
+    leanings: tuple[LeaningView, ...]
+    why: tuple[SnippetView, ...]
+    other_view: SnippetView | None
+    next_steps: tuple[str, ...]
+    answered: int
+    skipped: int
+    knowledge_version: str
+    date: date
+
+
+@dataclass(frozen=True)
+class SummaryReply:
+    summary: Summary
+    completed_now: bool  # True on the turn that finished the diagnostic
+
+
+@dataclass(frozen=True)
+class AnswerReply:
+    """Snippets answering a free question, best first (empty: nothing relevant found)."""
+
+    query: str
+    hits: tuple[SnippetView, ...]
+
+
+@dataclass(frozen=True)
+class ExplanationReply:
+    """`why`: why the current question matters, with the snippets behind it."""
+
+    question_id: str
+    prompt: str
+    why: str
+    snippets: tuple[SnippetView, ...]
+
+
+@dataclass(frozen=True)
+class HelpReply:
+    commands: tuple[tuple[str, str], ...]
+    in_progress: bool
+
+
+class NoticeLevel(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class NoticeReply:
+    text: str
+    level: NoticeLevel = NoticeLevel.INFO
+
+
+Reply = (
+    QuestionReply
+    | ClarificationReply
+    | AcknowledgementReply
+    | SummaryReply
+    | AnswerReply
+    | ExplanationReply
+    | HelpReply
+    | NoticeReply
+)

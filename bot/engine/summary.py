@@ -1,0 +1,121 @@
+"""Build the summary card's content from a scoring: the recommendation and why, the other view,
+the leaning per dimension, and the next steps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from bot.engine.index import KnowledgeIndex
+from bot.engine.replies import Clarity, LeaningView, ModelScoreView, Summary
+from bot.engine.scoring import Answered, Scoring, score
+from bot.knowledge.model import OwnershipModel, Snippet
+
+WHY_COUNT = 3
+
+
+def build_summary(
+    answers: Mapping[str, str | None], index: KnowledgeIndex, now: datetime
+) -> Summary:
+    knowledge = index.knowledge
+    scoring = score(answers, knowledge)
+    recommended = _model(index, scoring.recommended)
+    runner_up = knowledge.model(scoring.runner_up) if scoring.runner_up else None
+    why = _supporting_snippets(index, scoring, scoring.recommended, WHY_COUNT)
+    other = _supporting_snippets(index, scoring, runner_up.id, 1) if runner_up else []
+    return Summary(
+        recommended=index.model_view(recommended),
+        clarity=scoring.clarity,
+        clarity_text=_clarity_text(index, scoring),
+        mixed=scoring.mixed,
+        runner_up=index.model_view(runner_up) if runner_up else None,
+        scores=tuple(
+            ModelScoreView(index.model_view(_model(index, m)), scoring.shares[m], scoring.points[m])
+            for m in scoring.ranking
+        ),
+        leanings=tuple(_leaning(index, item) for item in scoring.answered),
+        why=tuple(index.snippet_view(snippet) for snippet in why),
+        other_view=index.snippet_view(other[0]) if other else None,
+        next_steps=recommended.next_steps,
+        answered=len(scoring.answered),
+        skipped=scoring.skipped,
+        knowledge_version=knowledge.version,
+        date=now.date(),
+    )
+
+
+def _model(index: KnowledgeIndex, model_id: str) -> OwnershipModel:
+    model = index.knowledge.model(model_id)
+    if model is None:  # scoring only ranks the knowledge's own models
+        raise LookupError(f"unknown model {model_id}")
+    return model
+
+
+def _leaning(index: KnowledgeIndex, item: Answered) -> LeaningView:
+    leaning_id = item.option.leaning()
+    leaning = index.knowledge.model(leaning_id) if leaning_id else None
+    return LeaningView(
+        question_id=item.question.id,
+        dimension=index.dimension_name(item.question.dimension),
+        answer=item.option.label,
+        leaning=index.model_view(leaning) if leaning else None,
+    )
+
+
+def _supporting_snippets(
+    index: KnowledgeIndex, scoring: Scoring, model_id: str, count: int
+) -> list[Snippet]:
+    """Snippets for `model_id`, preferring those behind the answers that leaned its way, then
+    spreading over sources so the card does not quote one article three times."""
+    relevance: dict[str, float] = {}
+    for item in scoring.answered:
+        pull = item.option.weights.get(model_id, 0)
+        if pull == 0:
+            continue
+        for snippet_id in item.question.snippets:
+            relevance[snippet_id] = relevance.get(snippet_id, 0.0) + 2 * pull
+        echo = index.echo(item.question.id, item.option.id)
+        if echo is not None:
+            relevance[echo.id] = relevance.get(echo.id, 0.0) + pull
+        for snippet in index.knowledge.snippets:
+            if item.question.dimension in snippet.dimensions:
+                relevance[snippet.id] = relevance.get(snippet.id, 0.0) + pull / 2
+    candidates = [s for s in index.knowledge.snippets if model_id in s.models]
+    position = {s.id: i for i, s in enumerate(index.knowledge.snippets)}
+    candidates.sort(key=lambda s: (-relevance.get(s.id, 0.0), position[s.id]))
+    chosen: list[Snippet] = []
+    for snippet in candidates:
+        if len(chosen) < count and snippet.source not in {s.source for s in chosen}:
+            chosen.append(snippet)
+    for snippet in candidates:
+        if len(chosen) < count and snippet not in chosen:
+            chosen.append(snippet)
+    return chosen
+
+
+def _clarity_text(index: KnowledgeIndex, scoring: Scoring) -> str:
+    top = index.model_name(scoring.recommended)
+    second = index.model_name(scoring.runner_up) if scoring.runner_up else ""
+    gap = _points_apart(scoring)
+    if scoring.clarity is Clarity.INSUFFICIENT:
+        return (
+            f"Only {len(scoring.answered)} question(s) answered: treat {top} as a first "
+            "impression, not a recommendation."
+        )
+    if scoring.mixed:
+        leaders = " and ".join(index.model_name(m) for m in scoring.ranking[:2])
+        return (
+            f"A close call: your answers split between {leaders}. When the evidence is this "
+            f"mixed, the articles' common ground is {top}."
+        )
+    if scoring.clarity is Clarity.CLEAR:
+        return f"A clear result: {top} leads {second} by {gap} points."
+    if scoring.clarity is Clarity.LEANING:
+        return f"Leaning toward {top}, {gap} points ahead of {second}."
+    return f"A close call between {top} and {second}, {gap} point(s) apart."
+
+
+def _points_apart(scoring: Scoring) -> int:
+    first = scoring.shares[scoring.ranking[0]]
+    second = scoring.shares[scoring.ranking[1]] if len(scoring.ranking) > 1 else 0.0
+    return round(100 * (first - second))

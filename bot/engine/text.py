@@ -1,0 +1,172 @@
+"""Turn free text into the tokens the matcher compares: normalised, lightly stemmed, with the
+words under a negation ("not IT", "IT shouldn't own it") kept apart from the rest.
+
+"IT" the department and "it" the pronoun are the one ambiguity every answer here runs into, so
+the tokeniser settles it from case and context: a capitalised `IT` (or `I.T.`) is the department;
+a lower-case `it` is the department only next to words that say so ("the it team").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+IT_TOKEN = "IT"
+
+_WORD = re.compile(r"i\.t\.?|[a-z0-9]+(?:'[a-z]+)?|[,;.!?:()]|\s-\s", re.IGNORECASE)
+_BOUNDARY_PUNCTUATION = frozenset({",", ";", ".", "!", "?", ":", "(", ")", " - "})
+_BOUNDARY_WORDS = frozenset({"but", "however", "although", "though", "whereas", "yet"})
+
+# Negations that reach back to the clause's subject ("IT shouldn't lead this").
+_CLAUSE_NEGATORS = frozenset(
+    {
+        "don't", "dont", "doesn't", "doesnt", "shouldn't", "shouldnt", "can't", "cant",
+        "won't", "wont", "isn't", "isnt", "aren't", "arent", "mustn't", "mustnt",
+        "wouldn't", "wouldnt", "couldn't", "couldnt", "cannot", "didn't", "didnt",
+    }
+)  # fmt: skip
+# Negations that only cover what follows them ("the business, not IT").
+_FORWARD_NEGATORS = frozenset({"not", "no", "never", "without", "nor", "neither", "except"})
+_FORWARD_PAIRS = frozenset({("rather", "than"), ("instead", "of"), ("anything", "but")})
+_AUXILIARIES = frozenset(
+    {"should", "must", "can", "could", "would", "will", "do", "does", "is", "are", "shall", "may"}
+)
+
+_IT_BEFORE = frozenset({"the", "our", "by", "not", "than", "from", "under", "within", "central"})
+_IT_AFTER = frozenset(
+    {
+        "department", "dept", "team", "teams", "org", "organisation", "organization", "group",
+        "leadership", "led", "function", "side", "folks", "people", "staff", "director",
+        "manager", "managers", "ops", "operations", "infrastructure", "infra", "platform",
+        "budget", "services", "support", "security", "owns", "owned", "leader", "leaders",
+    }
+)  # fmt: skip
+
+STOPWORDS = frozenset(
+    {
+        "a", "an", "the", "of", "to", "for", "and", "or", "in", "on", "at", "by", "with",
+        "we", "our", "us", "i", "me", "my", "you", "your", "it", "its", "it's", "is", "are",
+        "be", "been", "was", "were", "should", "would", "could", "can", "will", "do", "does",
+        "did", "this", "that", "these", "those", "mostly", "mainly", "probably", "maybe",
+        "think", "really", "very", "just", "more", "most", "some", "so", "then", "than",
+        "there", "their", "they", "them", "as", "from", "about", "like", "i'd", "i'm", "we're",
+        "we'd", "has", "have", "had", "what", "which", "who", "how", "when", "where", "why",
+        "am", "if", "also", "too", "quite", "pretty", "kind", "sort", "guess", "say",
+        "definitely", "certainly", "clearly", "honestly", "right", "now", "today", "here",
+        "one", "ones", "option", "answer", "choice", "please", "thanks", "ok", "okay",
+        "rather", "instead", "anything", "only", "go", "pick", "choose", "let", "let's",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Analysed:
+    """Content tokens of a text, split by whether a negation covers them."""
+
+    positive: tuple[str, ...]
+    negated: tuple[str, ...]
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return self.positive + self.negated
+
+
+def normalise(text: str) -> str:
+    """Unicode-normalised text with typographic quotes made plain."""
+    text = unicodedata.normalize("NFKC", text)
+    return text.replace("\u2019", "'").replace("\u2018", "'")
+
+
+def raw_tokens(text: str) -> list[str]:
+    """Words and clause punctuation, with IT the department resolved to IT_TOKEN."""
+    found = [match.group(0) for match in _WORD.finditer(normalise(text))]
+    lowered = [word.lower() for word in found]
+    only_word = len([w for w in lowered if w not in _BOUNDARY_PUNCTUATION]) == 1
+    tokens = []
+    for i, (word, low) in enumerate(zip(found, lowered, strict=True)):
+        if (
+            low.startswith("i.t")
+            or word == "IT"
+            or (low == "it" and only_word)
+            or (low == "it" and _lowercase_it_is_department(lowered, i))
+        ):
+            tokens.append(IT_TOKEN)
+        else:
+            tokens.append(low)
+    return tokens
+
+
+def _lowercase_it_is_department(words: list[str], i: int) -> bool:
+    before = words[i - 1] if i > 0 else ""
+    after = words[i + 1] if i + 1 < len(words) else ""
+    return before in _IT_BEFORE or after in _IT_AFTER
+
+
+def stem(word: str) -> str:
+    """A deliberately light stemmer: plurals only. Fuzzy matching absorbs the rest."""
+    if word == IT_TOKEN or len(word) <= 4:
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("'s"):
+        return word[:-2]
+    if word.endswith("s"):
+        return word[:-1]
+    return word
+
+
+def content(tokens: list[str]) -> list[str]:
+    """Stemmed content words; falls back to every word when all of them are stopwords, so
+    that a phrase like "all of the above" still has something to match."""
+    words = [t for t in tokens if t not in _BOUNDARY_PUNCTUATION]
+    kept = [stem(t) for t in words if t not in STOPWORDS]
+    return kept or [stem(t) for t in words]
+
+
+def analyse(text: str) -> Analysed:
+    """Content tokens, with those under a negation set apart."""
+    tokens = raw_tokens(text)
+    negated = _negated_positions(tokens)
+    positive = [t for i, t in enumerate(tokens) if i not in negated]
+    under = [t for i, t in enumerate(tokens) if i in negated]
+    return Analysed(tuple(_content_only(positive)), tuple(_content_only(under)))
+
+
+def _content_only(tokens: list[str]) -> list[str]:
+    return [
+        stem(t)
+        for t in tokens
+        if t not in _BOUNDARY_PUNCTUATION
+        and t not in STOPWORDS
+        and t not in _FORWARD_NEGATORS
+        and t not in _CLAUSE_NEGATORS
+    ]
+
+
+def _negated_positions(tokens: list[str]) -> set[int]:
+    negated: set[int] = set()
+    for start, end in _clauses(tokens):
+        for i in range(start, end):
+            word = tokens[i]
+            previous = tokens[i - 1] if i > start else ""
+            if word in _CLAUSE_NEGATORS or (word == "not" and previous in _AUXILIARIES):
+                negated.update(range(start, end))
+                break
+            if word in _FORWARD_NEGATORS or (previous, word) in _FORWARD_PAIRS:
+                negated.update(range(i + 1, end))
+                break
+    return negated
+
+
+def _clauses(tokens: list[str]) -> list[tuple[int, int]]:
+    clauses = []
+    start = 0
+    for i, token in enumerate(tokens):
+        if token in _BOUNDARY_PUNCTUATION or token in _BOUNDARY_WORDS:
+            clauses.append((start, i))
+            start = i + 1
+    clauses.append((start, len(tokens)))
+    return [(s, e) for s, e in clauses if e > s]

@@ -1,0 +1,241 @@
+"""Load the knowledge folder, validate all of it, and build an immutable `Knowledge`.
+
+Every problem is collected (not just the first) and reported as `file:line: message`, because an
+admin fixing a broken edit wants the whole list at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from bot.knowledge.model import (
+    Dimension,
+    Knowledge,
+    OwnershipModel,
+    Question,
+    Snippet,
+    Source,
+)
+from bot.knowledge.yaml_lines import ParsedYaml, YamlSyntaxError, parse
+
+ENTRY_TYPES: dict[str, type[BaseModel]] = {
+    "sources": Source,
+    "models": OwnershipModel,
+    "dimensions": Dimension,
+    "questions": Question,
+    "snippets": Snippet,
+}
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class KnowledgeError(Exception):
+    """The knowledge folder cannot be loaded; `problems` says where and why."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(sorted(problems))
+        super().__init__("\n".join(str(problem) for problem in self.problems))
+
+
+@dataclass(frozen=True)
+class Located:
+    """A validated entry and where it was written."""
+
+    entry: Any
+    file: str
+    line: int
+    parsed: ParsedYaml
+    path: tuple[str | int, ...]
+
+    def line_of(self, *sub: str | int) -> int:
+        return self.parsed.line_of((*self.path, *sub))
+
+
+def knowledge_files(directory: Path) -> list[Path]:
+    files = [*directory.rglob("*.yml"), *directory.rglob("*.yaml")]
+    return sorted(path for path in files if path.is_file())
+
+
+def content_version(directory: Path, files: Iterable[Path]) -> str:
+    """A short hash of every file's relative path and bytes: same content, same version."""
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(directory).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:12]
+
+
+def load_knowledge(directory: Path) -> Knowledge:
+    """Load and validate `directory`. Raises KnowledgeError listing every problem."""
+    if not directory.is_dir():
+        raise KnowledgeError([Problem(str(directory), 1, "knowledge folder not found")])
+    files = knowledge_files(directory)
+    if not files:
+        raise KnowledgeError([Problem(str(directory), 1, "no .yml files in the folder")])
+    problems: list[Problem] = []
+    entries: dict[str, list[Located]] = {kind: [] for kind in ENTRY_TYPES}
+    for path in files:
+        _read_file(path, entries, problems)
+    problems.extend(check_references(entries))
+    if problems:
+        raise KnowledgeError(problems)
+    return Knowledge(
+        version=content_version(directory, files),
+        sources=tuple(item.entry for item in entries["sources"]),
+        models=tuple(item.entry for item in entries["models"]),
+        dimensions=tuple(item.entry for item in entries["dimensions"]),
+        questions=tuple(item.entry for item in entries["questions"]),
+        snippets=tuple(item.entry for item in entries["snippets"]),
+    )
+
+
+def _read_file(path: Path, entries: dict[str, list[Located]], problems: list[Problem]) -> None:
+    name = str(path)
+    try:
+        parsed = parse(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        problems.append(Problem(name, 1, "not UTF-8 text"))
+        return
+    except YamlSyntaxError as error:
+        problems.append(Problem(name, error.line, error.message))
+        return
+    for key, line in parsed.duplicate_keys:
+        problems.append(Problem(name, line, f"duplicate key '{key}'"))
+    if parsed.data is None:
+        return
+    if not isinstance(parsed.data, dict):
+        problems.append(Problem(name, 1, f"expected a mapping with keys {_kinds()}"))
+        return
+    for kind, items in parsed.data.items():
+        line = parsed.line_of((kind,))
+        if kind not in ENTRY_TYPES:
+            problems.append(Problem(name, line, f"unknown key '{kind}' (expected {_kinds()})"))
+        elif not isinstance(items, list):
+            problems.append(Problem(name, line, f"'{kind}' must be a list"))
+        else:
+            for index, raw in enumerate(items):
+                located = _validate(name, parsed, kind, index, raw, problems)
+                if located is not None:
+                    entries[kind].append(located)
+
+
+def _validate(
+    name: str, parsed: ParsedYaml, kind: str, index: int, raw: Any, problems: list[Problem]
+) -> Located | None:
+    path: tuple[str | int, ...] = (kind, index)
+    label = _entry_label(kind, index, raw)
+    try:
+        entry = ENTRY_TYPES[kind].model_validate(raw)
+    except ValidationError as error:
+        for detail in error.errors():
+            loc = tuple(detail["loc"])
+            where = ".".join(str(part) for part in loc)
+            message = f"{label}: {where + ': ' if where else ''}{detail['msg']}"
+            problems.append(Problem(name, parsed.line_of((*path, *loc)), message))
+        return None
+    return Located(entry, name, parsed.line_of(path), parsed, path)
+
+
+def _entry_label(kind: str, index: int, raw: Any) -> str:
+    singular = kind.removesuffix("s")
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+        return f"{singular} '{raw['id']}'"
+    return f"{singular} #{index + 1}"
+
+
+def _kinds() -> str:
+    return ", ".join(ENTRY_TYPES)
+
+
+def check_references(entries: dict[str, list[Located]]) -> list[Problem]:
+    """Cross-entry rules: unique ids, resolvable references, reachable models."""
+    problems: list[Problem] = []
+    ids: dict[str, set[str]] = {}
+    for kind, items in entries.items():
+        ids[kind] = _unique_ids(kind, items, problems)
+    for kind in ("sources", "models", "dimensions", "questions", "snippets"):
+        if not entries[kind] and not problems:
+            problems.append(Problem("(knowledge)", 1, f"no {kind} defined"))
+
+    def require(item: Located, kind: str, ref: str, *path: str | int) -> None:
+        if ref not in ids[kind]:
+            what = kind.removesuffix("s")
+            problems.append(Problem(item.file, item.line_of(*path), f"unknown {what} '{ref}'"))
+
+    for item in entries["models"]:
+        for i, source in enumerate(item.entry.sources):
+            require(item, "sources", source, "sources", i)
+    for item in entries["snippets"]:
+        require(item, "sources", item.entry.source, "source")
+        for i, dimension in enumerate(item.entry.dimensions):
+            require(item, "dimensions", dimension, "dimensions", i)
+        for i, model in enumerate(item.entry.models):
+            require(item, "models", model, "models", i)
+    for item in entries["questions"]:
+        _check_question(item, require, problems)
+    problems.extend(_unreachable_models(entries))
+    return problems
+
+
+def _unique_ids(kind: str, items: list[Located], problems: list[Problem]) -> set[str]:
+    seen: dict[str, Located] = {}
+    for item in items:
+        first = seen.get(item.entry.id)
+        if first is not None:
+            message = (
+                f"duplicate {kind.removesuffix('s')} id '{item.entry.id}' "
+                f"(first defined at {first.file}:{first.line})"
+            )
+            problems.append(Problem(item.file, item.line_of("id"), message))
+        else:
+            seen[item.entry.id] = item
+    return set(seen)
+
+
+def _check_question(item: Located, require: Any, problems: list[Problem]) -> None:
+    question: Question = item.entry
+    require(item, "dimensions", question.dimension, "dimension")
+    for i, snippet in enumerate(question.snippets):
+        require(item, "snippets", snippet, "snippets", i)
+    seen: set[str] = set()
+    for o, option in enumerate(question.options):
+        if option.id in seen:
+            message = f"duplicate option id '{option.id}' in question '{question.id}'"
+            problems.append(Problem(item.file, item.line_of("options", o, "id"), message))
+        seen.add(option.id)
+        if not any(weight > 0 for weight in option.weights.values()):
+            message = f"option '{option.id}' needs a weight above 0 toward some model"
+            problems.append(Problem(item.file, item.line_of("options", o, "weights"), message))
+        for model in option.weights:
+            require(item, "models", model, "options", o, "weights", model)
+
+
+def _unreachable_models(entries: dict[str, list[Located]]) -> list[Problem]:
+    """A model no option leans toward can never be recommended: that is a mistake."""
+    reachable: set[str] = set()
+    for item in entries["questions"]:
+        for option in item.entry.options:
+            top = max(option.weights.values(), default=0)
+            reachable.update(m for m, weight in option.weights.items() if weight == top > 0)
+    problems = []
+    for item in entries["models"]:
+        if entries["questions"] and item.entry.id not in reachable:
+            message = f"model '{item.entry.id}' is unreachable: no option weighs it highest"
+            problems.append(Problem(item.file, item.line_of("id"), message))
+    return problems

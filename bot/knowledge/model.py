@@ -1,0 +1,145 @@
+"""The knowledge base as typed, immutable values.
+
+The entry classes double as the schema of the YAML files: the loader validates each entry with
+them, so a field's type and limits are written down exactly once, here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Annotated, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+_T = TypeVar("_T")
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+# Button labels: Slack cuts button text at 75 characters, so labels must fit.
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=75)]
+Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Weight = Annotated[int, Field(ge=0, le=3)]
+
+
+def _frozen_mapping(value: Mapping[str, int]) -> Mapping[str, int]:
+    return MappingProxyType(dict(value))
+
+
+class Entry(BaseModel):
+    """Every knowledge entry: immutable, and unknown fields are mistakes, not extras."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Source(Entry):
+    id: Id
+    file: Phrase
+    title: Text
+    author: Phrase | None = None
+    stance: Text
+
+
+class OwnershipModel(Entry):
+    id: Id
+    name: Label
+    summary: Text
+    description: Text
+    fits_when: tuple[Text, ...] = Field(min_length=2, max_length=5)
+    risks: tuple[Text, ...] = Field(min_length=2, max_length=5)
+    next_steps: tuple[Text, ...] = Field(min_length=3, max_length=3)
+    sources: tuple[Id, ...] = Field(min_length=1)
+
+
+class Dimension(Entry):
+    id: Id
+    name: Label
+    description: Text
+
+
+class Option(Entry):
+    id: Id
+    label: Label
+    synonyms: tuple[Phrase, ...] = ()
+    weights: Annotated[Mapping[Id, Weight], AfterValidator(_frozen_mapping)]
+
+    def leaning(self) -> str | None:
+        """The model this option weighs most, or None when two or more tie at the top."""
+        top = max(self.weights.values(), default=0)
+        leaders = [model for model, weight in self.weights.items() if weight == top]
+        return leaders[0] if top > 0 and len(leaders) == 1 else None
+
+
+class Question(Entry):
+    id: Id
+    dimension: Id
+    pulse: bool = False
+    prompt: Text
+    why: Text
+    snippets: tuple[Id, ...] = Field(min_length=1)
+    options: tuple[Option, ...] = Field(min_length=3, max_length=5)
+
+    def option(self, option_id: str) -> Option | None:
+        return next((option for option in self.options if option.id == option_id), None)
+
+
+class Snippet(Entry):
+    id: Id
+    source: Id
+    dimensions: tuple[Id, ...] = Field(min_length=1)
+    models: tuple[Id, ...] = Field(min_length=1)
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=600)]
+    quote: bool = False
+    keywords: tuple[Phrase, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Knowledge:
+    """One validated, versioned knowledge base. Never changed in place: a reload builds a new
+    value and swaps it in. Compared by identity, so caches can key on it cheaply."""
+
+    version: str
+    sources: tuple[Source, ...]
+    models: tuple[OwnershipModel, ...]
+    dimensions: tuple[Dimension, ...]
+    questions: tuple[Question, ...]
+    snippets: tuple[Snippet, ...]
+    _by_id: Mapping[str, Mapping[str, object]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        index = {
+            "source": {item.id: item for item in self.sources},
+            "model": {item.id: item for item in self.models},
+            "dimension": {item.id: item for item in self.dimensions},
+            "question": {item.id: item for item in self.questions},
+            "snippet": {item.id: item for item in self.snippets},
+        }
+        object.__setattr__(self, "_by_id", MappingProxyType(index))
+
+    def source(self, source_id: str) -> Source | None:
+        return _typed(self._by_id["source"].get(source_id), Source)
+
+    def model(self, model_id: str) -> OwnershipModel | None:
+        return _typed(self._by_id["model"].get(model_id), OwnershipModel)
+
+    def dimension(self, dimension_id: str) -> Dimension | None:
+        return _typed(self._by_id["dimension"].get(dimension_id), Dimension)
+
+    def question(self, question_id: str) -> Question | None:
+        return _typed(self._by_id["question"].get(question_id), Question)
+
+    def snippet(self, snippet_id: str) -> Snippet | None:
+        return _typed(self._by_id["snippet"].get(snippet_id), Snippet)
+
+    @property
+    def pulse_questions(self) -> tuple[Question, ...]:
+        return tuple(question for question in self.questions if question.pulse)
+
+    @property
+    def model_ids(self) -> tuple[str, ...]:
+        return tuple(model.id for model in self.models)
+
+
+def _typed(value: object, kind: type[_T]) -> _T | None:
+    return value if isinstance(value, kind) else None

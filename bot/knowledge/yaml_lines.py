@@ -1,0 +1,77 @@
+"""Parse YAML while remembering on which line every value sits.
+
+PyYAML's composed node tree knows each node's position; the plain `safe_load` result does not.
+We build both from one parse so that a validation error found in the data can be reported at the
+line an admin has to edit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class ParsedYaml:
+    data: Any
+    lines: dict[Path, int]
+    duplicate_keys: tuple[tuple[str, int], ...]
+
+    def line_of(self, path: Path) -> int:
+        """The line of the value at `path`, or of its nearest ancestor that exists."""
+        for end in range(len(path), -1, -1):
+            line = self.lines.get(path[:end])
+            if line is not None:
+                return line
+        return 1
+
+
+class YamlSyntaxError(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def parse(text: str) -> ParsedYaml:
+    """Parse one YAML document. Raises YamlSyntaxError with the line of the mistake."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        raise YamlSyntaxError(line, f"YAML syntax: {error.problem or error}") from error
+    except yaml.YAMLError as error:
+        raise YamlSyntaxError(1, f"YAML syntax: {error}") from error
+    finally:
+        loader.dispose()
+    lines: dict[Path, int] = {}
+    duplicates: list[tuple[str, int]] = []
+    if node is not None:
+        _record(node, (), lines, duplicates)
+    return ParsedYaml(data, lines, tuple(duplicates))
+
+
+def _record(
+    node: yaml.Node, path: Path, lines: dict[Path, int], duplicates: list[tuple[str, int]]
+) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                duplicates.append((key, key_node.start_mark.line + 1))
+            seen.add(key)
+            _record(value_node, (*path, key), lines, duplicates)
+            # A key's own line is where an admin looks for a missing or wrong field.
+            lines[(*path, key)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _record(item, (*path, index), lines, duplicates)

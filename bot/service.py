@@ -1,0 +1,132 @@
+"""The one place where the engine meets storage: load a conversation, apply a turn, save the
+new state and any completed assessment in one transaction, hand back the replies."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from bot.engine.dialogue import handle
+from bot.engine.replies import NoticeLevel, NoticeReply, Reply, SummaryReply
+from bot.engine.state import ConversationState, Phase
+from bot.engine.turn import Choice, Command, Turn
+from bot.knowledge.model import Knowledge
+from storage.repository import (
+    AssessmentRecord,
+    ConcurrentUpdateError,
+    ConversationKey,
+    Repository,
+)
+
+log = logging.getLogger(__name__)
+
+# Two turns of one user racing (a double click, two devices) rarely collide more than once.
+MAX_ATTEMPTS = 5
+APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AdvisorService:
+    def __init__(
+        self,
+        repository: Repository,
+        knowledge: Callable[[], Knowledge],
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._repository = repository
+        self._knowledge = knowledge
+        self._clock = clock
+
+    async def handle(
+        self,
+        key: ConversationKey,
+        *,
+        text: str = "",
+        choice: Choice | None = None,
+        command: Command | None = None,
+        argument: str = "",
+    ) -> list[Reply]:
+        """Apply one user action and return the replies. Never raises for the user's input:
+        a failure is logged (ids only) and answered with an apology."""
+        try:
+            return await self._handle(key, text, choice, command, argument)
+        except Exception:
+            log.exception(
+                "turn failed platform=%s workspace=%s user=%s",
+                key.platform,
+                key.workspace,
+                key.user,
+            )
+            return [NoticeReply(APOLOGY, NoticeLevel.ERROR)]
+
+    async def _handle(
+        self,
+        key: ConversationKey,
+        text: str,
+        choice: Choice | None,
+        command: Command | None,
+        argument: str,
+    ) -> list[Reply]:
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            stored = await self._repository.load_conversation(key)
+            state = ConversationState.from_json(stored.state if stored else None)
+            now = self._clock()
+            knowledge = self._knowledge()
+            turn = Turn(now=now, text=text, choice=choice, command=command, argument=argument)
+            new_state, replies = handle(state, turn, knowledge)
+            if stored is not None and new_state == state:
+                return replies
+            assessment = _completed_assessment(key, state, new_state, replies, knowledge)
+            try:
+                await self._repository.save_turn(
+                    key,
+                    new_state.to_json(),
+                    stored.version if stored else None,
+                    now,
+                    assessment,
+                )
+            except ConcurrentUpdateError:
+                log.info("turn conflict, retrying attempt=%d user=%s", attempt, key.user)
+                continue
+            log.info(
+                "turn platform=%s workspace=%s user=%s phase=%s completed=%s",
+                key.platform,
+                key.workspace,
+                key.user,
+                new_state.phase,
+                assessment is not None,
+            )
+            return replies
+        raise ConcurrentUpdateError(f"gave up after {MAX_ATTEMPTS} conflicting saves")
+
+    async def latest_assessment(self, key: ConversationKey) -> AssessmentRecord | None:
+        return await self._repository.latest_assessment(key)
+
+
+def _completed_assessment(
+    key: ConversationKey,
+    before: ConversationState,
+    after: ConversationState,
+    replies: list[Reply],
+    knowledge: Knowledge,
+) -> AssessmentRecord | None:
+    if after.phase is not Phase.DONE or before.phase is Phase.DONE:
+        return None
+    summary = next(
+        (r.summary for r in replies if isinstance(r, SummaryReply) and r.completed_now), None
+    )
+    if summary is None:
+        return None
+    return AssessmentRecord(
+        key=key,
+        completed_at=after.completed_at or utc_now(),
+        knowledge_version=knowledge.version,
+        recommendation=summary.recommended.id,
+        clarity=summary.clarity.value,
+        answers=dict(after.answers),
+        scores={score.model.id: round(score.score, 4) for score in summary.scores},
+    )

@@ -1,0 +1,88 @@
+"""The storage interface the service depends on, and the records it exchanges.
+
+The service only ever talks to a `Repository`; `storage.sql` implements it with SQLAlchemy
+(SQLite and PostgreSQL), `storage.memory` in process memory for tests and benchmarks. One
+contract test suite (`tests/storage/test_contract.py`) runs against every implementation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class ConversationKey:
+    """Whose conversation: one per (platform, workspace, user)."""
+
+    platform: str
+    workspace: str
+    user: str
+
+
+@dataclass(frozen=True)
+class StoredConversation:
+    """A conversation's saved state and its optimistic-concurrency version."""
+
+    key: ConversationKey
+    state: dict[str, Any]
+    version: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class AssessmentRecord:
+    """A completed diagnostic: what was answered, how it scored, and with which knowledge."""
+
+    key: ConversationKey
+    completed_at: datetime
+    knowledge_version: str
+    recommendation: str
+    clarity: str
+    answers: dict[str, str | None] = field(default_factory=dict)
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+class StorageError(Exception):
+    """Root of the storage layer's errors."""
+
+
+class ConcurrentUpdateError(StorageError):
+    """Someone else saved the conversation since it was loaded: reload and try again."""
+
+
+class Repository(Protocol):
+    """Everything the service needs from storage. Implementations must be safe to share
+    between concurrent tasks (each call uses its own session/transaction)."""
+
+    async def load_conversation(self, key: ConversationKey) -> StoredConversation | None:
+        """The conversation's state and version, or None when there is none yet."""
+        ...
+
+    async def save_turn(
+        self,
+        key: ConversationKey,
+        state: dict[str, Any],
+        expected_version: int | None,
+        now: datetime,
+        assessment: AssessmentRecord | None = None,
+    ) -> int:
+        """Save the new state (and the assessment, if the turn completed one) in one
+        transaction. `expected_version` is the version that was loaded (None when there was no
+        conversation). Returns the new version. Raises ConcurrentUpdateError when the stored
+        version differs (or, for None, when a conversation now exists); nothing is written then.
+        """
+        ...
+
+    async def latest_assessment(self, key: ConversationKey) -> AssessmentRecord | None:
+        """The most recent completed assessment of this user, or None."""
+        ...
+
+    async def list_assessments(self, key: ConversationKey) -> list[AssessmentRecord]:
+        """Every completed assessment of this user, oldest first."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections."""
+        ...
