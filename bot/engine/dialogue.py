@@ -161,11 +161,12 @@ def _record(context: _Context, question: Question, option_id: str | None) -> Out
         answer=option.label if option else None,
         echo=context.index.snippet_view(echo) if echo else None,
     )
-    following = _Context(new_state, context.turn, context.index).current()
+    after = _Context(new_state, context.turn, context.index)
+    following = after.current()
     if following is None:
         final_state, replies = _finish(context, new_state)
         return final_state, [acknowledgement, *replies]
-    return new_state, [acknowledgement, context.question_reply(following)]
+    return new_state, [acknowledgement, after.question_reply(following)]
 
 
 def _finish(context: _Context, state: ConversationState) -> Outcome:
@@ -177,10 +178,11 @@ def _finish(context: _Context, state: ConversationState) -> Outcome:
 
 
 def _with_question(context: _Context, state: ConversationState, notice: Reply) -> Outcome:
-    question = _Context(state, context.turn, context.index).current()
+    after = _Context(state, context.turn, context.index)
+    question = after.current()
     if question is None:
         return state, [notice]
-    return state, [notice, context.question_reply(question)]
+    return state, [notice, after.question_reply(question)]
 
 
 def _nothing_typed(context: _Context) -> Outcome:

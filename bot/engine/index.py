@@ -28,22 +28,22 @@ class KnowledgeIndex:
         return self._echo.get((question_id, option_id))
 
     def _echo_for(self, question: Question, option_id: str) -> Snippet | None:
+        """Among the snippets of the question and its dimension that argue for the option's
+        model, the one nearest to the option's words; None when no such snippet exists (an
+        echo arguing for another model would mislead)."""
         option = question.option(option_id)
         if option is None:
             return None
-        related = {s.id for s in self.knowledge.snippets if question.dimension in s.dimensions}
-        related.update(question.snippets)
-        query = " ".join((option.label, *option.synonyms))
-        hits = [hit.snippet for hit in self.snippets.search(query, limit=10, within=related)]
         leaning = option.leaning()
-        for snippet in hits:
-            if leaning is None or leaning in snippet.models:
-                return snippet
-        for snippet_id in question.snippets:
-            linked = self.knowledge.snippet(snippet_id)
-            if linked is not None and (leaning is None or leaning in linked.models):
-                return linked
-        return hits[0] if hits else None
+        related = [s for s in self.knowledge.snippets if question.dimension in s.dimensions]
+        linked = [self.knowledge.snippet(snippet_id) for snippet_id in question.snippets]
+        related.extend(s for s in linked if s is not None and s not in related)
+        fitting = [s for s in related if leaning is None or leaning in s.models]
+        if not fitting:
+            return None
+        query = " ".join((option.label, *option.synonyms))
+        hits = self.snippets.search(query, limit=1, within={s.id for s in fitting})
+        return hits[0].snippet if hits else fitting[0]
 
     def snippet_view(self, snippet: Snippet, score: float | None = None) -> SnippetView:
         source = self.knowledge.source(snippet.source)

@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 
 from bot.engine import thresholds as t
 from bot.engine.references import option_reference
-from bot.engine.text import analyse, content, raw_tokens
+from bot.engine.text import analyse, phrase_words
 from bot.knowledge.model import Question
 
 
@@ -64,7 +64,9 @@ class TokenLookup:
             for candidate, score, _ in process.extract(
                 word, self._words, scorer=fuzz.ratio, score_cutoff=self._cutoff, limit=None
             ):
-                if len(candidate) >= self._min_length:
+                # Typos rarely hit the first letter, while look-alikes such as "things" and
+                # "nothing" differ exactly there.
+                if len(candidate) >= self._min_length and candidate[0] == word[0]:
                     found[candidate] = max(found.get(candidate, 0.0), score)
         return found
 
@@ -76,7 +78,7 @@ class QuestionMatcher:
         self.question = question
         self.option_ids = tuple(option.id for option in question.options)
         self._phrases = tuple(
-            _Phrase(index, tuple(content(raw_tokens(text))))
+            _Phrase(index, phrase_words(text))
             for index, option in enumerate(question.options)
             for text in (option.label, *option.synonyms)
         )
@@ -93,12 +95,12 @@ class QuestionMatcher:
             )
             ranked = tuple(sorted(scores, key=lambda s: -s.score))
             return OptionMatch(self.option_ids[position], ranked, (), by_position=True)
-        return self._decide(self.scores(text))
+        return decide(self.scores(text))
 
     def scores(self, text: str) -> tuple[OptionScore, ...]:
         """Every option's score for `text`, best first (ties keep the options' order)."""
         analysed = analyse(text[: t.MAX_MATCH_CHARS])
-        positive = [self._lookup.similar(word) for word in analysed.positive]
+        positive = [self._lookup.similar(word) for word in analysed.marked]
         negated = [self._lookup.similar(word) for word in analysed.negated]
         best_positive = _best_per_word(positive)
         best_negated = _best_per_word(negated)
@@ -134,15 +136,18 @@ class QuestionMatcher:
         hit = sum(self._weights[word] * best.get(word, 0.0) for word in phrase.tokens)
         return hit / total if total else 0.0
 
-    def _decide(self, ranked: tuple[OptionScore, ...]) -> OptionMatch:
-        best, second = ranked[0], ranked[1]
-        if best.score >= t.ACCEPT_SCORE and best.score - second.score >= t.ACCEPT_MARGIN:
-            return OptionMatch(best.option_id, ranked, ())
-        if best.score <= 0.0:
-            return OptionMatch(None, ranked, ())
-        close = [s.option_id for s in ranked if best.score - s.score <= t.CLARIFY_SPREAD]
-        candidates = close if len(close) >= 2 else [s.option_id for s in ranked[:2]]
-        return OptionMatch(None, ranked, tuple(candidates[:3]))
+
+def decide(ranked: tuple[OptionScore, ...]) -> OptionMatch:
+    """Choose the best option only when it is both good and clearly ahead; otherwise name the
+    likeliest options to ask back with (none when nothing scored at all)."""
+    best, second = ranked[0], ranked[1]
+    if best.score >= t.ACCEPT_SCORE and best.score - second.score >= t.ACCEPT_MARGIN:
+        return OptionMatch(best.option_id, ranked, ())
+    if best.score <= 0.0:
+        return OptionMatch(None, ranked, ())
+    close = [s.option_id for s in ranked if best.score - s.score <= t.CLARIFY_SPREAD]
+    candidates = close if len(close) >= 2 else [s.option_id for s in ranked[:2]]
+    return OptionMatch(None, ranked, tuple(candidates[:3]))
 
 
 def _best_per_word(inputs: Sequence[dict[str, float]]) -> dict[str, float]:

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 
 IT_TOKEN = "IT"
+NOT_PREFIX = "not_"
 
 _WORD = re.compile(r"i\.t\.?|[a-z0-9]+(?:'[a-z]+)?|[,;.!?:()]|\s-\s", re.IGNORECASE)
 _BOUNDARY_PUNCTUATION = frozenset({",", ";", ".", "!", "?", ":", "(", ")", " - "})
@@ -24,6 +25,7 @@ _CLAUSE_NEGATORS = frozenset(
         "don't", "dont", "doesn't", "doesnt", "shouldn't", "shouldnt", "can't", "cant",
         "won't", "wont", "isn't", "isnt", "aren't", "arent", "mustn't", "mustnt",
         "wouldn't", "wouldnt", "couldn't", "couldnt", "cannot", "didn't", "didnt",
+        "haven't", "havent", "hasn't", "hasnt", "hadn't", "wasn't", "wasnt", "weren't",
     }
 )  # fmt: skip
 # Negations that only cover what follows them ("the business, not IT").
@@ -70,6 +72,12 @@ class Analysed:
     @property
     def all(self) -> tuple[str, ...]:
         return self.positive + self.negated
+
+    @property
+    def marked(self) -> tuple[str, ...]:
+        """Positive words plus `not_<word>` for each negated one, so that a phrase that is
+        itself negative ("not started yet") matches an answer that says the same."""
+        return self.positive + tuple(NOT_PREFIX + word for word in self.negated)
 
 
 def normalise(text: str) -> str:
@@ -118,6 +126,11 @@ def stem(word: str) -> str:
     return word
 
 
+def phrase_words(text: str) -> tuple[str, ...]:
+    """The words of an option's label or synonym, negations marked as in `Analysed.marked`."""
+    return analyse(text).marked or tuple(content(raw_tokens(text)))
+
+
 def content(tokens: list[str]) -> list[str]:
     """Stemmed content words; falls back to every word when all of them are stopwords, so
     that a phrase like "all of the above" still has something to match."""
@@ -140,6 +153,7 @@ def _content_only(tokens: list[str]) -> list[str]:
         stem(t)
         for t in tokens
         if t not in _BOUNDARY_PUNCTUATION
+        and t not in _BOUNDARY_WORDS
         and t not in STOPWORDS
         and t not in _FORWARD_NEGATORS
         and t not in _CLAUSE_NEGATORS

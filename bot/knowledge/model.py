@@ -94,7 +94,7 @@ class Snippet(Entry):
     keywords: tuple[Phrase, ...] = ()
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Knowledge:
     """One validated, versioned knowledge base. Never changed in place: a reload builds a new
     value and swaps it in. Compared by identity, so caches can key on it cheaply."""
@@ -116,6 +116,9 @@ class Knowledge:
             "snippet": {item.id: item for item in self.snippets},
         }
         object.__setattr__(self, "_by_id", MappingProxyType(index))
+
+    def __repr__(self) -> str:
+        return f"Knowledge(version={self.version!r}, questions={len(self.questions)})"
 
     def source(self, source_id: str) -> Source | None:
         return _typed(self._by_id["source"].get(source_id), Source)

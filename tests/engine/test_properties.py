@@ -1,0 +1,76 @@
+"""Property-based: no input crashes the engine, and every conversation can reach a summary."""
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.engine.replies import QuestionReply, SummaryReply
+from bot.engine.state import Phase
+from bot.engine.turn import Choice, Command
+from bot.knowledge import Knowledge
+from tests.engine.conftest import Conversation
+
+WORDS = [
+    "IT", "it", "the business", "not", "CIO", "both", "skip", "back", "why", "help", "ask",
+    "restart", "cancel", "start", "summary", "b", "2", "the second one", "?", "<!channel>",
+    "@here", "<@U123>", "&amp;", "[bold]", "", " ", "\n", "ünïcødé", "💥", "'", '"', "not IT,",
+]  # fmt: skip
+text = st.one_of(
+    st.text(max_size=200),
+    st.lists(st.sampled_from(WORDS), max_size=8).map(" ".join),
+)
+action = st.one_of(
+    text.map(lambda value: ("text", value)),
+    st.sampled_from(list(Command)).map(lambda value: ("command", value)),
+    st.tuples(st.text(max_size=20), st.text(max_size=20)).map(lambda value: ("choice", value)),
+    st.just(("current", None)),
+)
+SETTINGS = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+def apply(chat: Conversation, kind: str, value: object) -> None:
+    if kind == "text":
+        chat.send(str(value))
+    elif kind == "command":
+        chat.send(command=Command(str(value)), argument="what about governance")
+    elif kind == "choice":
+        question_id, option_id = value  # type: ignore[misc]
+        chat.send(choice=Choice(question_id, option_id))
+    else:
+        questions = [r for r in chat.replies if isinstance(r, QuestionReply)]
+        if questions:
+            question = questions[-1]
+            chat.send(choice=Choice(question.question_id, question.options[0].id))
+        else:
+            chat.send("")
+
+
+@SETTINGS
+@given(actions=st.lists(action, max_size=25))
+def test_no_sequence_of_inputs_crashes_and_summary_is_reachable(
+    knowledge: Knowledge, actions: list[tuple[str, object]]
+) -> None:
+    chat = Conversation(knowledge)
+    for kind, value in actions:
+        apply(chat, kind, value)
+        assert chat.replies, (kind, value)
+        assert set(chat.state.answers) <= {q.id for q in knowledge.questions}
+    # Whatever happened, a user can still get to the summary.
+    if chat.state.phase is not Phase.ASKING:
+        chat.send("restart")
+    for _ in range(len(knowledge.questions) + 1):
+        if chat.state.phase is Phase.DONE:
+            break
+        chat.send("1")
+    assert chat.state.phase is Phase.DONE
+    assert any(isinstance(r, SummaryReply) for r in chat.replies)
+
+
+@SETTINGS
+@given(value=text)
+def test_any_text_as_an_answer_gives_a_reply(knowledge: Knowledge, value: str) -> None:
+    chat = Conversation(knowledge)
+    chat.send("start")
+    chat.send(value)
+    assert chat.replies
