@@ -89,15 +89,18 @@ def _acknowledgement(reply: AcknowledgementReply) -> RenderableType:
     line.append(reply.answer)
     if reply.echo is None:
         return line
-    return Group(line, _snippet(reply.echo, prefix="  echoes "))
+    return Group(line, _snippet(reply.echo, prefix="  echoes"))
 
 
-def _snippet(snippet: SnippetView, prefix: str = "") -> Text:
-    text = Text(prefix, style="dim")
-    body = f"“{snippet.text}”" if snippet.quote else snippet.text
-    text.append(body)
-    text.append(f"  — {source_line(snippet)}", style="dim italic")
-    return text
+def _snippet(snippet: SnippetView, prefix: str = "") -> Table:
+    """A snippet with its source, wrapped with a hanging indent under its bullet or number."""
+    body = Text(f"“{snippet.text}”" if snippet.quote else snippet.text)
+    body.append(f"  — {source_line(snippet)}", style="dim italic")
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True, style="dim")
+    grid.add_column(ratio=1)
+    grid.add_row(prefix, body)
+    return grid
 
 
 def source_line(snippet: SnippetView) -> str:
@@ -112,14 +115,14 @@ def _answer(reply: AnswerReply) -> RenderableType:
             "`ask who should own the AI budget?`",
             style="yellow",
         )
-    lines = [Text("From the articles:", style="bold")]
-    lines.extend(_snippet(hit, prefix=f"  {n}. ") for n, hit in enumerate(reply.hits, 1))
+    lines: list[RenderableType] = [Text("From the articles:", style="bold")]
+    lines.extend(_snippet(hit, prefix=f"  {n}.") for n, hit in enumerate(reply.hits, 1))
     return Group(*lines)
 
 
 def _explanation(reply: ExplanationReply) -> RenderableType:
-    lines = [Text("Why we ask: ", style="bold").append(reply.why, style="")]
-    lines.extend(_snippet(snippet, prefix="  • ") for snippet in reply.snippets)
+    lines: list[RenderableType] = [Text("Why we ask: ", style="bold").append(reply.why)]
+    lines.extend(_snippet(snippet, prefix="  •") for snippet in reply.snippets)
     return Group(*lines)
 
 
@@ -146,13 +149,13 @@ def summary_panel(summary: Summary) -> Panel:
     ]
     if summary.why:
         parts.append(Text("\nWhy", style="bold"))
-        parts.extend(_snippet(snippet, prefix="  • ") for snippet in summary.why)
+        parts.extend(_snippet(snippet, prefix="  •") for snippet in summary.why)
     if summary.other_view is not None:
         title = summary.runner_up.name if summary.runner_up else "another model"
         parts.append(Text(f"\nThe other view ({title})", style="bold"))
-        parts.append(_snippet(summary.other_view, prefix="  • "))
+        parts.append(_snippet(summary.other_view, prefix="  •"))
     parts.append(Text("\nNext steps", style="bold"))
-    parts.extend(Text(f"  {n}. {step}") for n, step in enumerate(summary.next_steps, 1))
+    parts.extend(_numbered(f"  {n}.", step) for n, step in enumerate(summary.next_steps, 1))
     footer = (
         f"\n{summary.answered} answered, {summary.skipped} skipped · "
         f"knowledge {summary.knowledge_version} · {summary.date.isoformat()}\n"
@@ -160,6 +163,14 @@ def summary_panel(summary: Summary) -> Panel:
     )
     parts.append(Text(footer, style="dim"))
     return Panel(Group(*parts), title="Your AI ownership summary", border_style="green")
+
+
+def _numbered(number: str, text: str) -> Table:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1)
+    grid.add_row(number, Text(text))
+    return grid
 
 
 def _scores(summary: Summary) -> Table:
