@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.config import Settings
 from bot.knowledge import Knowledge, load_knowledge
 from bot.service import AdvisorService
-from storage.migrate import upgrade
+from storage.migrate import upgrade_engine
 from storage.sql import SqlRepository
 
 
@@ -26,11 +26,12 @@ async def build_app(settings: Settings, *, migrate: bool = True) -> App:
     """Load the knowledge (raising KnowledgeError when it is broken), bring the database schema
     up to date, and build the service."""
     knowledge = load_knowledge(settings.knowledge_path)
-    if migrate:
-        await upgrade(settings.database_url)
     repository = SqlRepository.from_url(
         settings.database_url, pool_size=settings.database_pool_size
     )
+    if migrate:
+        # On the repository's own engine, so that even an in-memory database gets its tables.
+        await upgrade_engine(repository.engine)
     app_knowledge = knowledge
     service = AdvisorService(repository, lambda: app_knowledge)
     return App(settings, knowledge, repository, service)

@@ -68,7 +68,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    err = Console(stderr=True)
     try:
         settings = load_settings()
         logging.basicConfig(
@@ -78,12 +77,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return _dispatch(args, settings)
     except (ConfigError, StorageError, UsageError) as error:
-        err.print(f"error: {error}", markup=False, highlight=False)
+        print(f"error: {error}", file=sys.stderr)
         return 2
     except KnowledgeError as error:
-        err.print(f"knowledge has {len(error.problems)} problem(s):", markup=False)
+        # Plain prints: one problem per line, never wrapped, so editors can jump to file:line.
+        print(f"knowledge has {len(error.problems)} problem(s):", file=sys.stderr)
         for problem in error.problems:
-            err.print(str(problem), markup=False, highlight=False)
+            print(problem, file=sys.stderr)
         return 1
 
 

@@ -72,6 +72,8 @@ class Repository(Protocol):
         transaction. `expected_version` is the version that was loaded (None when there was no
         conversation). Returns the new version. Raises ConcurrentUpdateError when the stored
         version differs (or, for None, when a conversation now exists); nothing is written then.
+        Raises ValueError, writing nothing, for a caller's mistake: a naive datetime, a state or
+        assessment values JSON cannot hold (objects, NaN), an assessment of another user.
         """
         ...
 

@@ -124,6 +124,8 @@ def _on_text_answer(context: _Context, text: str) -> Outcome:
     if question is None:
         return _finish(context, state)
     if state.pending and is_yes(text):
+        if len(state.pending) == 1 and question.option(state.pending[0]) is not None:
+            return _record(context, question, state.pending[0])  # "Did you mean X?" "yes"
         return state, [_clarification(context, question, state.pending, False)]
     match = context.index.matchers[question.id].match(text)
     if match.chosen is not None:

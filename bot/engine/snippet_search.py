@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.engine import thresholds as t
-from bot.engine.matching import TokenLookup
+from bot.engine.lookup import TokenLookup
 from bot.engine.text import analyse, content, raw_tokens
 from bot.knowledge.model import Knowledge, Snippet
 

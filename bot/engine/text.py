@@ -17,7 +17,12 @@ NOT_PREFIX = "not_"
 
 _WORD = re.compile(r"i\.t\.?|[a-z0-9]+(?:'[a-z]+)?|[,;.!?:()]|\s-\s", re.IGNORECASE)
 _BOUNDARY_PUNCTUATION = frozenset({",", ";", ".", "!", "?", ":", "(", ")", " - "})
-_BOUNDARY_WORDS = frozenset({"but", "however", "although", "though", "whereas", "yet"})
+# Words that open a new clause: a negation inside one ("the calls that we can't explain")
+# must not reach back over them.
+_BOUNDARY_WORDS = frozenset(
+    {"but", "however", "although", "though", "whereas", "yet", "that", "which", "because",
+     "since", "while", "unless", "if", "so"}
+)  # fmt: skip
 
 # Negations that reach back to the clause's subject ("IT shouldn't lead this").
 _CLAUSE_NEGATORS = frozenset(

@@ -6,6 +6,11 @@ from __future__ import annotations
 # --- understanding a free-text answer ------------------------------------------------------
 # Two tokens count as the same word from this rapidfuzz ratio on (typos, plurals).
 TOKEN_SIMILARITY = 80
+# Words sharing their first STEM_PREFIX letters, and at least STEM_SHARE of the shorter word,
+# are forms of one word ("adopt", "adoption") and count as this similar.
+STEM_PREFIX = 5
+STEM_SHARE = 0.7
+STEM_SIMILARITY = 85.0
 # Tokens shorter than this must match exactly: "IT" vs "is" are not a typo of each other.
 FUZZY_MIN_LENGTH = 4
 # Of a phrase score, how much is coverage of the phrase and how much precision on the input.

@@ -90,9 +90,18 @@ def load_knowledge(directory: Path) -> Knowledge:
         raise KnowledgeError([Problem(str(directory), 1, "no .yml files in the folder")])
     problems: list[Problem] = []
     entries: dict[str, list[Located]] = {kind: [] for kind in ENTRY_TYPES}
+    invalid_ids: dict[str, set[str]] = {kind: set() for kind in ENTRY_TYPES}
+    unreadable = 0
     for path in files:
-        _read_file(path, entries, problems)
-    problems.extend(check_references(entries))
+        unreadable += not _read_file(path, entries, invalid_ids, problems)
+    references = check_references(entries, invalid_ids)
+    if unreadable:
+        # A file that cannot be read hides its entries. When a whole kind went missing with
+        # it, every reference to that kind would be reported: keep the one real mistake
+        # visible instead of burying it under that cascade.
+        missing = {kind.removesuffix("s") for kind, items in entries.items() if not items}
+        references = [p for p in references if not _refers_to(p, missing)]
+    problems.extend(references)
     if problems:
         raise KnowledgeError(problems)
     return Knowledge(
@@ -105,23 +114,39 @@ def load_knowledge(directory: Path) -> Knowledge:
     )
 
 
-def _read_file(path: Path, entries: dict[str, list[Located]], problems: list[Problem]) -> None:
+def _refers_to(problem: Problem, kinds: set[str]) -> bool:
+    return any(problem.message.startswith(f"unknown {kind} ") for kind in kinds) or (
+        problem.message.startswith("no ") or "unreachable" in problem.message
+    )
+
+
+def _read_file(
+    path: Path,
+    entries: dict[str, list[Located]],
+    invalid_ids: dict[str, set[str]],
+    problems: list[Problem],
+) -> bool:
+    """Validate every entry of one file; False when the file cannot be read as YAML at all."""
     name = str(path)
+    data = path.read_bytes()
     try:
-        parsed = parse(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        problems.append(Problem(name, 1, "not UTF-8 text"))
-        return
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        problems.append(Problem(name, line, f"not UTF-8 text (byte {error.start + 1})"))
+        return False
+    try:
+        parsed = parse(text)
     except YamlSyntaxError as error:
         problems.append(Problem(name, error.line, error.message))
-        return
+        return False
     for key, line in parsed.duplicate_keys:
         problems.append(Problem(name, line, f"duplicate key '{key}'"))
     if parsed.data is None:
-        return
+        return True
     if not isinstance(parsed.data, dict):
         problems.append(Problem(name, 1, f"expected a mapping with keys {_kinds()}"))
-        return
+        return False
     for kind, items in parsed.data.items():
         line = parsed.line_of((kind,))
         if kind not in ENTRY_TYPES:
@@ -133,6 +158,10 @@ def _read_file(path: Path, entries: dict[str, list[Located]], problems: list[Pro
                 located = _validate(name, parsed, kind, index, raw, problems)
                 if located is not None:
                     entries[kind].append(located)
+                elif isinstance(raw, dict) and isinstance(raw.get("id"), str):
+                    # Already reported; references to it should not be reported again.
+                    invalid_ids[kind].add(raw["id"])
+    return True
 
 
 def _validate(
@@ -163,12 +192,15 @@ def _kinds() -> str:
     return ", ".join(ENTRY_TYPES)
 
 
-def check_references(entries: dict[str, list[Located]]) -> list[Problem]:
-    """Cross-entry rules: unique ids, resolvable references, reachable models."""
+def check_references(
+    entries: dict[str, list[Located]], invalid_ids: dict[str, set[str]] | None = None
+) -> list[Problem]:
+    """Cross-entry rules: unique ids, resolvable references, reachable models. Ids of entries
+    that failed validation (`invalid_ids`) count as existing, to avoid cascades."""
     problems: list[Problem] = []
     ids: dict[str, set[str]] = {}
     for kind, items in entries.items():
-        ids[kind] = _unique_ids(kind, items, problems)
+        ids[kind] = _unique_ids(kind, items, problems) | (invalid_ids or {}).get(kind, set())
     for kind in ("sources", "models", "dimensions", "questions", "snippets"):
         if not entries[kind] and not problems:
             problems.append(Problem("(knowledge)", 1, f"no {kind} defined"))

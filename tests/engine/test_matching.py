@@ -93,10 +93,16 @@ def test_decide_accepts_at_the_threshold_with_the_margin() -> None:
 
 
 def test_decide_refuses_just_below_the_threshold() -> None:
-    ranked = scores(t.ACCEPT_SCORE - 0.1, 0.0, 0.0)
+    ranked = scores(t.ACCEPT_SCORE - 0.1, 10.0, 0.0)
     result = decide(ranked)
     assert result.chosen is None
     assert result.candidates == ("o0", "o1")
+
+
+def test_decide_never_offers_an_option_without_evidence() -> None:
+    result = decide(scores(50.0, 0.0, 0.0))
+    assert result.chosen is None
+    assert result.candidates == ("o0",)
 
 
 def test_decide_refuses_when_the_margin_is_too_small() -> None:

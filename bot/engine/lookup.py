@@ -1,0 +1,64 @@
+"""Which known words an input word stands for: itself, a typo of one, or a word of the same
+stem ("adopt" and "adoption", "regulated" and "regulation")."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+
+from rapidfuzz import fuzz, process
+
+from bot.engine import thresholds as t
+
+
+class TokenLookup:
+    def __init__(self, vocabulary: Iterable[str], min_length: int, cutoff: float) -> None:
+        words = sorted(set(vocabulary))
+        self._known = frozenset(words)
+        self._sorted = words
+        self._min_length = min_length
+        self._cutoff = cutoff
+        # Typos rarely hit the first letter, while look-alikes such as "things" and "nothing"
+        # differ exactly there; grouping by it also makes each fuzzy scan much shorter.
+        self._by_initial: dict[str, list[str]] = {}
+        for word in words:
+            if len(word) >= min_length:
+                self._by_initial.setdefault(word[0], []).append(word)
+
+    def similar(self, word: str) -> dict[str, float]:
+        """Known words similar to `word`, with their similarity (0-100)."""
+        found: dict[str, float] = {word: 100.0} if word in self._known else {}
+        if len(word) < self._min_length:
+            return found
+        bucket = self._by_initial.get(word[0], ())
+        for candidate, score, _ in process.extract(
+            word, bucket, scorer=fuzz.ratio, score_cutoff=self._cutoff, limit=None
+        ):
+            found[candidate] = max(found.get(candidate, 0.0), score)
+        for candidate in self._same_stem(word):
+            found[candidate] = max(found.get(candidate, 0.0), t.STEM_SIMILARITY)
+        return found
+
+    def _same_stem(self, word: str) -> list[str]:
+        """Known words sharing a long enough prefix with `word`."""
+        prefix = word[: t.STEM_PREFIX]
+        if len(prefix) < t.STEM_PREFIX:
+            return []
+        start = bisect.bisect_left(self._sorted, prefix)
+        matches = []
+        for candidate in self._sorted[start:]:
+            if not candidate.startswith(prefix):
+                break
+            shared = _common_prefix(word, candidate)
+            if candidate != word and shared >= t.STEM_SHARE * min(len(word), len(candidate)):
+                matches.append(candidate)
+        return matches
+
+
+def _common_prefix(first: str, second: str) -> int:
+    length = 0
+    for a, b in zip(first, second, strict=False):
+        if a != b:
+            break
+        length += 1
+    return length

@@ -1,0 +1,205 @@
+"""The `Repository` on SQLAlchemy: SQLite (aiosqlite) and PostgreSQL (asyncpg).
+
+Each call is one session and one transaction, so the repository can be shared by concurrent
+tasks (a session cannot). Concurrency is optimistic: a turn saves with
+`UPDATE ... WHERE version = <the version it loaded>`, and a first save inserts under the unique
+(platform, workspace, user_id) constraint, so of two turns that loaded the same version exactly
+one wins; the other gets ConcurrentUpdateError and its transaction, assessment included, rolls
+back. Database failures surface as StorageError; the original exception is chained for the
+log, with bound parameters hidden by the engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, nullcontext
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, insert, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from storage.checks import aware_utc, checked_assessment, json_copy
+from storage.engine import for_writes, open_engine
+from storage.repository import (
+    AssessmentRecord,
+    ConcurrentUpdateError,
+    ConversationKey,
+    StorageError,
+    StoredConversation,
+)
+from storage.tables import Assessment, Conversation
+from storage.url import is_memory_sqlite
+
+
+class SqlRepository:
+    """A `Repository` over an `AsyncEngine`; build it with `from_url` so that SQLite gets
+    its busy timeout, WAL and write-lock handling (see `storage.engine`). The schema must
+    exist: run `storage.migrate.upgrade` (or `upgrade_engine` for an in-memory database)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._reads = async_sessionmaker(engine, expire_on_commit=False)
+        self._writes = async_sessionmaker(for_writes(engine), expire_on_commit=False)
+        # An in-memory SQLite database is one shared connection, which holds one transaction
+        # at a time: calls must take turns or their transactions would interleave.
+        self._one_at_a_time = asyncio.Lock() if is_memory_sqlite(engine.url) else None
+
+    @classmethod
+    def from_url(
+        cls, url: str, *, pool_size: int | None = None, echo: bool = False
+    ) -> SqlRepository:
+        """A repository for any URL `storage.url.normalize_database_url` accepts."""
+        return cls(open_engine(url, pool_size=pool_size, echo=echo))
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self._engine
+
+    async def load_conversation(self, key: ConversationKey) -> StoredConversation | None:
+        async with self._transaction("load the conversation") as session:
+            row = await session.scalar(select(Conversation).where(_is_conversation(key)))
+        if row is None:
+            return None
+        return StoredConversation(key, row.state, row.version, row.updated_at)
+
+    async def save_turn(
+        self,
+        key: ConversationKey,
+        state: dict[str, Any],
+        expected_version: int | None,
+        now: datetime,
+        assessment: AssessmentRecord | None = None,
+    ) -> int:
+        saved_state = json_copy(state, "state")
+        updated_at = aware_utc(now, "now")
+        record = None if assessment is None else checked_assessment(key, assessment)
+        async with self._transaction("save the turn", write=True) as session:
+            if expected_version is None:
+                version = await _insert_conversation(session, key, saved_state, updated_at)
+            else:
+                version = await _update_conversation(
+                    session, key, saved_state, expected_version, updated_at
+                )
+            if record is not None:
+                await session.execute(insert(Assessment).values(_assessment_row(record)))
+        return version
+
+    async def latest_assessment(self, key: ConversationKey) -> AssessmentRecord | None:
+        query = (
+            select(Assessment)
+            .where(_is_assessment_of(key))
+            .order_by(Assessment.completed_at.desc(), Assessment.id.desc())
+            .limit(1)
+        )
+        async with self._transaction("read the latest assessment") as session:
+            row = await session.scalar(query)
+        return None if row is None else _assessment_record(key, row)
+
+    async def list_assessments(self, key: ConversationKey) -> list[AssessmentRecord]:
+        query = (
+            select(Assessment)
+            .where(_is_assessment_of(key))
+            .order_by(Assessment.completed_at, Assessment.id)
+        )
+        async with self._transaction("list the assessments") as session:
+            rows = (await session.scalars(query)).all()
+        return [_assessment_record(key, row) for row in rows]
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    @asynccontextmanager
+    async def _transaction(self, doing: str, *, write: bool = False) -> AsyncIterator[AsyncSession]:
+        """One session in one transaction, committed on success; database errors become
+        StorageError (ConcurrentUpdateError and the caller's own errors pass through)."""
+        sessions = self._writes if write else self._reads
+        try:
+            async with self._one_at_a_time or nullcontext(), sessions.begin() as session:
+                yield session
+        except (SQLAlchemyError, OSError) as exc:
+            raise StorageError(f"could not {doing}: {type(exc).__name__}") from exc
+
+
+async def _insert_conversation(
+    session: AsyncSession, key: ConversationKey, state: dict[str, Any], now: datetime
+) -> int:
+    row = {
+        "platform": key.platform,
+        "workspace": key.workspace,
+        "user_id": key.user,
+        "state": state,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+    try:
+        await session.execute(insert(Conversation).values(row))
+    except IntegrityError:
+        # Only the unique key can be violated here: another turn created it first.
+        raise ConcurrentUpdateError("the conversation was created since it was loaded") from None
+    return 1
+
+
+async def _update_conversation(
+    session: AsyncSession,
+    key: ConversationKey,
+    state: dict[str, Any],
+    expected_version: int,
+    now: datetime,
+) -> int:
+    version = expected_version + 1
+    # Core-level execution: a plain UPDATE whose rowcount says whether the version matched.
+    connection = await session.connection()
+    result = await connection.execute(
+        update(Conversation)
+        .where(_is_conversation(key), Conversation.version == expected_version)
+        .values(state=state, version=version, updated_at=now)
+    )
+    if result.rowcount != 1:
+        raise ConcurrentUpdateError("the conversation changed since it was loaded")
+    return version
+
+
+def _is_conversation(key: ConversationKey) -> ColumnElement[bool]:
+    return and_(
+        Conversation.platform == key.platform,
+        Conversation.workspace == key.workspace,
+        Conversation.user_id == key.user,
+    )
+
+
+def _is_assessment_of(key: ConversationKey) -> ColumnElement[bool]:
+    return and_(
+        Assessment.platform == key.platform,
+        Assessment.workspace == key.workspace,
+        Assessment.user_id == key.user,
+    )
+
+
+def _assessment_row(record: AssessmentRecord) -> dict[str, Any]:
+    return {
+        "platform": record.key.platform,
+        "workspace": record.key.workspace,
+        "user_id": record.key.user,
+        "completed_at": record.completed_at,
+        "knowledge_version": record.knowledge_version,
+        "recommendation": record.recommendation,
+        "clarity": record.clarity,
+        "answers": record.answers,
+        "scores": record.scores,
+    }
+
+
+def _assessment_record(key: ConversationKey, row: Assessment) -> AssessmentRecord:
+    return AssessmentRecord(
+        key=key,
+        completed_at=row.completed_at,
+        knowledge_version=row.knowledge_version,
+        recommendation=row.recommendation,
+        clarity=row.clarity,
+        answers=dict(row.answers),
+        scores=dict(row.scores),
+    )

@@ -1,0 +1,338 @@
+"""The `advisor` command, run for real: a subprocess per call, a SQLite file per test, the
+bundled knowledge (or a broken copy of it) from disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
+
+BUNDLED = default_knowledge_dir()
+TIMEOUT = 60
+IGNORED_ENVIRONMENT = frozenset(
+    {"DATABASE_URL", "KNOWLEDGE_DIR", "LOG_LEVEL", "DATABASE_POOL_SIZE", "COLUMNS", "LINES"}
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def both(self) -> str:
+        return self.out + self.err
+
+    @property
+    def flat(self) -> str:
+        """stdout and stderr with rich's line wrapping and panel borders undone."""
+        return " ".join(re.sub(r"[│╭╮╰╯─]", " ", self.both).split())
+
+
+@dataclass(frozen=True)
+class Advisor:
+    cwd: Path
+    database_url: str
+
+    def __call__(self, *args: str, stdin: str = "", env: dict[str, str] | None = None) -> Run:
+        environment = {
+            key: value for key, value in os.environ.items() if key not in IGNORED_ENVIRONMENT
+        }
+        # Output goes to pipes, as in CI or `advisor ... | grep`: rich then assumes 80 columns.
+        environment.update({"DATABASE_URL": self.database_url, "PYTHONIOENCODING": "utf-8"})
+        environment.update(env or {})
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            cwd=self.cwd,
+            env=environment,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=TIMEOUT,
+            check=False,
+        )
+        run = Run(done.returncode, done.stdout, done.stderr)
+        assert "Traceback" not in run.both, run.both
+        return run
+
+
+@pytest.fixture
+def advisor(tmp_path: Path) -> Advisor:
+    return Advisor(tmp_path, f"sqlite:///{tmp_path / 'advisor.db'}")
+
+
+@pytest.fixture(scope="module")
+def knowledge() -> Knowledge:
+    return load_knowledge(BUNDLED)
+
+
+def as_json(run: Run) -> Any:
+    assert run.code == 0, run.both
+    return json.loads(run.out)
+
+
+# --- the entry point --------------------------------------------------------------------------
+
+
+def test_console_script_is_installed(tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("advisor")
+    assert script.is_file(), f"no `advisor` script beside {sys.executable}"
+    done = subprocess.run(
+        [str(script), "--help"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    for command in ("chat", "knowledge", "match", "ask", "db"):
+        assert command in done.stdout
+
+
+# --- knowledge check --------------------------------------------------------------------------
+
+
+def test_knowledge_check_bundled(advisor: Advisor, knowledge: Knowledge) -> None:
+    run = advisor("knowledge", "check", str(BUNDLED))
+    assert run.code == 0, run.both
+    assert run.out.startswith("OK ")
+    assert f"{len(knowledge.sources)} sources" in run.flat
+    assert f"{len(knowledge.models)} models" in run.flat
+    assert f"{len(knowledge.questions)} questions" in run.flat
+    assert f"{len(knowledge.snippets)} snippets" in run.flat
+    assert f"version {knowledge.version}" in run.flat
+
+
+def test_knowledge_check_broken_copy(
+    advisor: Advisor, tmp_path: Path, knowledge: Knowledge
+) -> None:
+    folder = tmp_path / "knowledge"
+    shutil.copytree(BUNDLED, folder)
+    questions = folder / "questions.yml"
+    text = questions.read_text(encoding="utf-8")
+    weight_at = text.index("weights: {it_led: 3}")
+    questions.write_text(
+        text[:weight_at] + "weights: {it_led: 7}" + text[weight_at + 20 :], encoding="utf-8"
+    )
+    models = folder / "models.yml"
+    models_text = models.read_text(encoding="utf-8")
+    models.write_text(
+        models_text.replace("sources: [it-must-lead]", "sources: [nope]", 1), encoding="utf-8"
+    )
+    weight_line = text.count("\n", 0, weight_at) + 1
+    source_line = models_text.count("\n", 0, models_text.index("sources: [it-must-lead]")) + 1
+
+    run = advisor("knowledge", "check", str(folder))
+    assert run.code == 1, run.both
+    assert "2 problem(s)" in run.err
+    # One problem per line, whole, so editors and grep can jump to `file:line`.
+    lines = run.err.splitlines()
+    assert lines[1:] == [
+        f"{models}:{source_line}: unknown source 'nope'",
+        f"{questions}:{weight_line}: question '{knowledge.questions[0].id}': "
+        "options.0.weights.it_led: Input should be less than or equal to 3",
+    ]
+
+
+def test_knowledge_check_missing_folder(advisor: Advisor, tmp_path: Path) -> None:
+    run = advisor("knowledge", "check", str(tmp_path / "nowhere"))
+    assert run.code == 1
+    assert "not found" in run.err
+
+
+# --- match ------------------------------------------------------------------------------------
+
+
+def test_match_free_text_with_negation(advisor: Advisor, knowledge: Knowledge) -> None:
+    question = knowledge.question("reporting_line")
+    assert question is not None
+    it_option = next(o for o in question.options if "IT" in o.synonyms)
+    result = as_json(advisor("match", "reporting_line", "not IT, the business should drive it"))
+    assert result["question_id"] == "reporting_line"
+    assert result["option_id"] is not None
+    assert result["option_id"] != it_option.id
+    assert result["option_id"] == "business"
+    assert isinstance(result["score"], float)
+    assert result["by_position"] is False
+    runner_ids = {r["option_id"] for r in result["runners_up"]}
+    assert runner_ids == {o.id for o in question.options} - {result["option_id"]}
+    assert all(r["score"] <= result["score"] for r in result["runners_up"])
+    assert result["clarify_with"] == []
+    assert result["snippets"], "a free-text answer finds related snippets"
+    for snippet in result["snippets"]:
+        known = knowledge.snippet(snippet["id"])
+        assert known is not None
+        assert snippet["source"]["id"] == known.source
+        assert snippet["source"]["title"]
+    assert result["knowledge_version"] == knowledge.version
+
+
+@pytest.mark.parametrize("answer", ["2", "b", "the second one"])
+def test_match_by_position(advisor: Advisor, knowledge: Knowledge, answer: str) -> None:
+    question = knowledge.questions[0]
+    result = as_json(advisor("match", question.id, answer))
+    assert result["option_id"] == question.options[1].id
+    assert result["label"] == question.options[1].label
+    assert result["by_position"] is True
+    assert result["score"] == 100.0
+
+
+def test_match_unknown_question(advisor: Advisor, knowledge: Knowledge) -> None:
+    run = advisor("match", "no_such_question", "whatever")
+    assert run.code == 2
+    assert "unknown question 'no_such_question'" in run.flat
+    for question in knowledge.questions:
+        assert question.id in run.flat
+
+
+def test_match_unsure_and_unknown(advisor: Advisor) -> None:
+    ambiguous = as_json(advisor("match", "reporting_line", "both business and it"))
+    assert ambiguous["option_id"] is None
+    assert ambiguous["score"] is None
+    assert len(ambiguous["clarify_with"]) >= 2
+
+    nothing = as_json(advisor("match", "reporting_line", "banana smoothie"))
+    assert nothing["option_id"] is None
+    assert nothing["clarify_with"] == []
+    assert len(nothing["runners_up"]) == 4
+
+
+# --- ask --------------------------------------------------------------------------------------
+
+
+def test_ask_plain_and_json(advisor: Advisor, knowledge: Knowledge) -> None:
+    plain = advisor("ask", "how should we measure AI success?")
+    assert plain.code == 0, plain.both
+    assert plain.out.startswith("1. ")
+    assert "3. " in plain.out
+    assert any(source.title in plain.flat for source in knowledge.sources)
+
+    payload = as_json(advisor("ask", "who should own the AI budget?", "--json", "--limit", "2"))
+    assert payload["query"] == "who should own the AI budget?"
+    assert 1 <= len(payload["snippets"]) <= 2
+    assert payload["knowledge_version"] == knowledge.version
+    scores = [s["score"] for s in payload["snippets"]]
+    assert scores == sorted(scores, reverse=True)
+    for snippet in payload["snippets"]:
+        assert knowledge.snippet(snippet["id"]) is not None
+        assert snippet["source"]["id"]
+
+
+def test_ask_limit_zero_is_a_usage_error(advisor: Advisor) -> None:
+    run = advisor("ask", "anything", "--limit", "0")
+    assert run.code == 2
+    assert "--limit" in run.err
+    assert run.out == ""
+
+
+# --- db ---------------------------------------------------------------------------------------
+
+
+def test_db_upgrade_then_current(advisor: Advisor, tmp_path: Path) -> None:
+    upgraded = advisor("db", "upgrade")
+    assert upgraded.code == 0, upgraded.both
+    match = re.search(r"database at revision (\S+)", upgraded.out)
+    assert match, upgraded.out
+    assert (tmp_path / "advisor.db").is_file()
+    current = advisor("db", "current")
+    assert current.code == 0, current.both
+    assert current.out.strip() == match.group(1)
+
+
+def test_bad_database_url_hides_the_password(advisor: Advisor) -> None:
+    run = advisor("db", "current", env={"DATABASE_URL": "mysql://admin:Sup3rS3cret@db/advisor"})
+    assert run.code == 2
+    assert "Sup3rS3cret" not in run.both
+    assert "error:" in run.err
+    assert "sqlite:///" in run.flat
+    assert "postgresql://" in run.flat
+
+
+# --- chat -------------------------------------------------------------------------------------
+
+
+def test_chat_full_diagnostic_then_welcome_back(advisor: Advisor, knowledge: Knowledge) -> None:
+    answers = "\n".join("1" for _ in knowledge.questions) + "\n"
+    first = advisor("chat", "--user", "alice", stdin=answers)
+    assert first.code == 0, first.both
+    assert f"Question 1 of {len(knowledge.questions)}" in first.flat
+    assert "Your AI ownership summary" in first.out
+    summary = first.flat[first.flat.index("Your AI ownership summary") :]
+    names = [model.name for model in knowledge.models if model.name in summary]
+    assert names, "the summary names a model"
+    assert "Next steps" in summary
+    assert f"knowledge {knowledge.version}" in summary
+
+    again = advisor("chat", "--user", "alice", stdin="")
+    assert again.code == 0, again.both
+    assert "Welcome back" in again.out
+    assert "Your last result" in again.flat
+    assert "Question 1 of" not in again.flat, "a finished diagnostic is not started over"
+
+    other = advisor("chat", "--user", "bob", stdin="")
+    assert "Welcome back" not in other.out
+    assert "Question 1 of" in other.flat
+
+
+def test_chat_resumes_a_half_finished_run(advisor: Advisor, knowledge: Knowledge) -> None:
+    total = len(knowledge.questions)
+    first = advisor("chat", "--user", "carol", stdin="1\n2\n3\n")
+    assert first.code == 0, first.both
+    assert f"Question 4 of {total}" in first.flat
+    assert "progress is saved" in first.flat
+
+    second = advisor("chat", "--user", "carol", stdin="")
+    assert second.code == 0, second.both
+    assert f"Welcome back: 3 of {total} answered" in second.flat
+    assert f"Question 4 of {total}" in second.flat
+    assert knowledge.questions[3].prompt in second.flat
+    assert "Question 1 of" not in second.flat
+
+
+def test_chat_commands(advisor: Advisor, knowledge: Knowledge) -> None:
+    script = [
+        "1",
+        "help",
+        "why",
+        "back",
+        "skip",
+        "ask who should own the AI budget?",
+        "[bold red]hi[/]",
+        "summary",
+        "cancel",
+        "why",
+        "quit",
+        "this line is never read",
+    ]
+    run = advisor("chat", "--user", "dave", stdin="\n".join(script) + "\n")
+    assert run.code == 0, run.both
+    flat = run.flat
+    second = knowledge.questions[1]
+    first_dimension = knowledge.dimension(knowledge.questions[0].dimension)
+    assert first_dimension is not None
+    assert "Commands:" in flat  # help
+    assert "ask <question>" in flat
+    assert f"Why we ask: {' '.join(second.why.split())}" in flat  # why, on question 2
+    assert "Going back one question." in flat  # back
+    assert f"Skipped: {first_dimension.name}" in flat  # skip, after going back to question 1
+    assert "From the articles:" in flat  # ask
+    assert "> [bold red]hi[/]" in flat  # the echo of the typed line, literally
+    assert "I couldn't match that to an option" in flat
+    assert "Your result appears once the diagnostic is done" in flat  # summary too early
+    assert "Cancelled" in flat  # cancel
+    assert "there is none open" in flat  # why after cancel
+    assert flat.rstrip().endswith("run `advisor chat` to pick it up.")
+    assert "this line is never read" not in flat
