@@ -43,7 +43,7 @@ from bot.knowledge import Knowledge, load_knowledge  # noqa: E402
 from bot.knowledge.loader import knowledge_files  # noqa: E402
 from bot.knowledge.model import Question  # noqa: E402
 
-HOLDOUT_FILE = Path(__file__).resolve().parent / "holdout.yml"
+BENCH_DIR = Path(__file__).resolve().parent
 SEED = 20240611
 DIFFLIB_ACCEPT = 0.6
 SNIPPET_LIMIT = 3
@@ -189,7 +189,12 @@ def _traced(call: Callable[[], T]) -> tuple[T, Allocation]:
     return result, Allocation((peak - before) / 1024, (after - before) / 1024)
 
 
-def load_holdout(path: Path = HOLDOUT_FILE) -> list[HoldoutCase]:
+def holdout_files() -> list[Path]:
+    """Every held-out set: `holdout.yml` and any `holdout_*.yml` beside it."""
+    return sorted(BENCH_DIR.glob("holdout*.yml"))
+
+
+def load_holdout(path: Path) -> list[HoldoutCase]:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     return [
         HoldoutCase(str(item["question"]), str(item["text"]), item.get("expected"))
@@ -510,8 +515,8 @@ def _print_misses(name: str, misses: Sequence[Miss]) -> None:
         print(f"      expected {miss.expected}, chose {miss.chosen}; top: {top}")
 
 
-def print_holdout(result: HoldoutResult) -> None:
-    print(f"\nc. holdout accuracy (bench/holdout.yml, {result.total} unseen answers)")
+def print_holdout(result: HoldoutResult, name: str) -> None:
+    print(f"\nc. holdout accuracy (bench/{name}, {result.total} unseen answers)")
     print(f"   ours    {result.ours_correct:2d}/{result.total}")
     accept = f"best ratio >= {DIFFLIB_ACCEPT:g}, else ask back"
     print(f"   difflib {result.difflib_correct:2d}/{result.total}   ({accept})")
@@ -555,9 +560,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     knowledge = load_knowledge(directory)
     index = index_for(knowledge)
     baseline = DifflibBaseline(knowledge)
-    holdout = load_holdout()
+    holdouts = {path.name: load_holdout(path) for path in holdout_files()}
     inputs = [*generated_inputs(knowledge, config.generated_inputs)]
-    inputs += [(case.question, case.text) for case in holdout]
+    for cases in holdouts.values():
+        inputs += [(case.question, case.text) for case in cases]
     mode = "quick" if config.quick else "full"
     print(
         f"AI Ownership Advisor bench ({mode}; python {platform.python_version()}; knowledge "
@@ -569,8 +575,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print_match(match, len(inputs), config.match_rounds)
     turns = bench_turns(index, config.diagnostics, config.turn_repeats)
     print_turns(turns)
-    accuracy = bench_holdout(index, baseline, holdout)
-    print_holdout(accuracy)
+    accuracy = {name: bench_holdout(index, baseline, cases) for name, cases in holdouts.items()}
+    for name, result in accuracy.items():
+        print_holdout(result, name)
     memory = bench_memory(directory)
     print_memory(memory)
     if args.json:
@@ -587,7 +594,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             },
             "match": asdict(match),
             "turns": asdict(turns),
-            "holdout": asdict(accuracy),
+            "holdout": {name: asdict(result) for name, result in accuracy.items()},
             "memory": asdict(memory),
         }
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")

@@ -74,6 +74,11 @@ class QuestionMatcher:
             if tokens
         )
         self._lookup = TokenLookup(weights, t.FUZZY_MIN_LENGTH, t.TOKEN_SIMILARITY)
+        # Only phrases sharing a word with the input can score, so scoring starts from these.
+        self._phrases_with: dict[str, list[_Phrase]] = {}
+        for phrase in self._phrases:
+            for word in phrase.words:
+                self._phrases_with.setdefault(word, []).append(phrase)
 
     def match(self, text: str) -> OptionMatch:
         text = text[: t.MAX_MATCH_CHARS]
@@ -96,16 +101,15 @@ class QuestionMatcher:
         option_scores = [0.0] * len(self.option_ids)
         rejected = [0.0] * len(self.option_ids)
         matched_inputs = [frozenset(similar) for similar in positive]
-        for phrase in self._phrases:
+        for phrase in self._touched(best_positive):
             coverage = _coverage(phrase, best_positive)
-            if coverage > 0.0:
-                explained = sum(1 for words in matched_inputs if not words.isdisjoint(phrase.words))
-                precision = 100.0 * explained / len(matched_inputs)
-                score = t.COVERAGE_SHARE * coverage + (1 - t.COVERAGE_SHARE) * precision
-                option_scores[phrase.option] = max(option_scores[phrase.option], score)
-            if best_negated:
-                negation = _coverage(phrase, best_negated)
-                rejected[phrase.option] = max(rejected[phrase.option], negation)
+            explained = sum(1 for words in matched_inputs if not words.isdisjoint(phrase.words))
+            precision = 100.0 * explained / len(matched_inputs)
+            score = t.COVERAGE_SHARE * coverage + (1 - t.COVERAGE_SHARE) * precision
+            option_scores[phrase.option] = max(option_scores[phrase.option], score)
+        for phrase in self._touched(best_negated):
+            negation = _coverage(phrase, best_negated)
+            rejected[phrase.option] = max(rejected[phrase.option], negation)
         final = [
             max(0.0, score - t.NEGATION_PENALTY * rejection)
             for score, rejection in zip(option_scores, rejected, strict=True)
@@ -115,9 +119,17 @@ class QuestionMatcher:
         return tuple(sorted(ranked, key=lambda s: -s.score))
 
 
+    def _touched(self, best: dict[str, float]) -> list[_Phrase]:
+        touched: dict[int, _Phrase] = {}
+        for word in best:
+            for phrase in self._phrases_with.get(word, ()):
+                touched[id(phrase)] = phrase
+        return list(touched.values())
+
+
 def _coverage(phrase: _Phrase, best: dict[str, float]) -> float:
     """How much of the phrase the input covers, 0-100, distinctive words counting more."""
-    if not best or phrase.total == 0.0:
+    if phrase.total == 0.0:
         return 0.0
     hit = sum(weight * best.get(word, 0.0) for word, weight in phrase.weighted)
     return hit / phrase.total
