@@ -48,3 +48,14 @@ def checked_assessment(key: ConversationKey, assessment: AssessmentRecord) -> As
         answers=json_copy(assessment.answers, "assessment.answers"),
         scores=json_copy(assessment.scores, "assessment.scores"),
     )
+
+
+def checked_turn(
+    key: ConversationKey,
+    state: dict[str, Any],
+    now: datetime,
+    assessment: AssessmentRecord | None,
+) -> tuple[dict[str, Any], datetime, AssessmentRecord | None]:
+    """The arguments of `Repository.save_turn` as they will be stored."""
+    record = None if assessment is None else checked_assessment(key, assessment)
+    return json_copy(state, "state"), aware_utc(now, "now"), record

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from storage.checks import aware_utc, checked_assessment, json_copy
+from storage.checks import checked_turn, json_copy
 from storage.repository import (
     AssessmentRecord,
     ConcurrentUpdateError,
@@ -42,9 +42,7 @@ class MemoryRepository:
         now: datetime,
         assessment: AssessmentRecord | None = None,
     ) -> int:
-        saved_state = json_copy(state, "state")
-        updated_at = aware_utc(now, "now")
-        record = None if assessment is None else checked_assessment(key, assessment)
+        saved_state, updated_at, record = checked_turn(key, state, now, assessment)
         stored = self._conversations.get(key)
         if (None if stored is None else stored.version) != expected_version:
             raise ConcurrentUpdateError("the conversation changed since it was loaded")

@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.checks import aware_utc, checked_assessment, json_copy
+from storage.checks import checked_turn
 from storage.engine import for_writes, open_engine
 from storage.repository import (
     AssessmentRecord,
@@ -73,9 +73,7 @@ class SqlRepository:
         now: datetime,
         assessment: AssessmentRecord | None = None,
     ) -> int:
-        saved_state = json_copy(state, "state")
-        updated_at = aware_utc(now, "now")
-        record = None if assessment is None else checked_assessment(key, assessment)
+        saved_state, updated_at, record = checked_turn(key, state, now, assessment)
         async with self._transaction("save the turn", write=True) as session:
             if expected_version is None:
                 version = await _insert_conversation(session, key, saved_state, updated_at)
