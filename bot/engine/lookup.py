@@ -9,9 +9,28 @@ from collections.abc import Iterable
 from rapidfuzz import fuzz, process
 
 from bot.engine import thresholds as t
+from bot.engine.text import NOT_PREFIX
 
 
 class TokenLookup:
+    """Negated words (`not_<word>`) only ever match negated words, compared without the
+    marker, so that "not_anymore" is never taken for "not_ai"."""
+
+    def __init__(self, vocabulary: Iterable[str], min_length: int, cutoff: float) -> None:
+        words = set(vocabulary)
+        negated = {w.removeprefix(NOT_PREFIX) for w in words if w.startswith(NOT_PREFIX)}
+        self._plain = _WordTable(words - {NOT_PREFIX + w for w in negated}, min_length, cutoff)
+        self._negated = _WordTable(negated, min_length, cutoff)
+
+    def similar(self, word: str) -> dict[str, float]:
+        """Known words similar to `word`, with their similarity (0-100)."""
+        if word.startswith(NOT_PREFIX):
+            found = self._negated.similar(word.removeprefix(NOT_PREFIX))
+            return {NOT_PREFIX + known: score for known, score in found.items()}
+        return self._plain.similar(word)
+
+
+class _WordTable:
     def __init__(self, vocabulary: Iterable[str], min_length: int, cutoff: float) -> None:
         words = sorted(set(vocabulary))
         self._known = frozenset(words)
@@ -26,7 +45,6 @@ class TokenLookup:
                 self._by_initial.setdefault(word[0], []).append(word)
 
     def similar(self, word: str) -> dict[str, float]:
-        """Known words similar to `word`, with their similarity (0-100)."""
         found: dict[str, float] = {word: 100.0} if word in self._known else {}
         if len(word) < self._min_length:
             return found

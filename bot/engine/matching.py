@@ -118,7 +118,6 @@ class QuestionMatcher:
         ranked = [OptionScore(option_id, round(score, 1)) for option_id, score in pairs]
         return tuple(sorted(ranked, key=lambda s: -s.score))
 
-
     def _touched(self, best: dict[str, float]) -> list[_Phrase]:
         touched: dict[int, _Phrase] = {}
         for word in best:

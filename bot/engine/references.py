@@ -24,6 +24,8 @@ _FILLERS = frozenset(
         "choose", "choosing", "select", "take", "the", "option", "answer", "choice", "number",
         "no", "nr", "num", "please", "one", "it's", "its", "is", "say", "let's", "lets", "mine",
         "my", "definitely", "probably", "think", "would", "be", "that", "vote", "for",
+        "guess", "suppose", "reckon", "maybe", "perhaps", "hmm", "um", "well", "ok", "okay",
+        "yeah", "yes", "then", "so", "i'm", "im", "sure", "thanks",
     }
 )  # fmt: skip
 _NAMING = frozenset({"option", "number", "answer", "choice", "no", "nr", "num"})

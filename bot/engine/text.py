@@ -36,6 +36,7 @@ _CLAUSE_NEGATORS = frozenset(
 # Negations that only cover what follows them ("the business, not IT").
 _FORWARD_NEGATORS = frozenset({"not", "no", "never", "without", "nor", "neither", "except"})
 _FORWARD_PAIRS = frozenset({("rather", "than"), ("instead", "of"), ("anything", "but")})
+_NOT_NEGATING = frozenset({"just", "only", "merely", "simply", "solely"})
 _AUXILIARIES = frozenset(
     {"should", "must", "can", "could", "would", "will", "do", "does", "is", "are", "shall", "may"}
 )
@@ -49,6 +50,8 @@ _IT_AFTER = frozenset(
         "budget", "services", "support", "security", "owns", "owned", "leader", "leaders",
     }
 )  # fmt: skip
+
+_IT_ROLES = frozenset({"head", "heads", "director", "vp", "chief", "lead", "manager"})
 
 STOPWORDS = frozenset(
     {
@@ -113,7 +116,8 @@ def raw_tokens(text: str) -> list[str]:
 def _lowercase_it_is_department(words: list[str], i: int) -> bool:
     before = words[i - 1] if i > 0 else ""
     after = words[i + 1] if i + 1 < len(words) else ""
-    return before in _IT_BEFORE or after in _IT_AFTER
+    role = words[i - 2] if i > 1 and before == "of" else ""  # "head of it"
+    return before in _IT_BEFORE or after in _IT_AFTER or role in _IT_ROLES
 
 
 def stem(word: str) -> str:
@@ -174,6 +178,9 @@ def _negated_positions(tokens: list[str]) -> set[int]:
             if word in _CLAUSE_NEGATORS or (word == "not" and previous in _AUXILIARIES):
                 negated.update(range(start, end))
                 break
+            following = tokens[i + 1] if i + 1 < end else ""
+            if word in _FORWARD_NEGATORS and following in _NOT_NEGATING:
+                continue  # "not just pilots" says more than pilots, not the opposite
             if word in _FORWARD_NEGATORS or (previous, word) in _FORWARD_PAIRS:
                 negated.update(range(i + 1, end))
                 break

@@ -29,6 +29,8 @@ from bot.engine.references import option_reference
         ("the last one", 3),
         ("last", 3),
         ("first", 0),
+        ("option d i guess", 3),
+        ("hmm, b I suppose", 1),
     ],
 )
 def test_positions_are_understood(text: str, expected: int) -> None:

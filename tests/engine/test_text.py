@@ -15,6 +15,8 @@ from bot.engine.text import IT_TOKEN, analyse, raw_tokens, stem
         ("the business should drive it", False),
         ("It depends", False),
         ("let it run", False),
+        ("should be our head of it, full stop", True),
+        ("most of it", False),
     ],
 )
 def test_it_the_department_and_it_the_pronoun(text: str, is_department: bool) -> None:
@@ -32,6 +34,8 @@ def test_it_the_department_and_it_the_pronoun(text: str, is_department: bool) ->
         ("not IT but the business", {"business"}, {IT_TOKEN}),
         ("the business instead of the CIO", {"business"}, {"cio"}),
         ("the CIO", {"cio"}, set()),
+        ("not just pilots anymore", {"pilot", "anymore"}, set()),
+        ("not only IT", {IT_TOKEN}, set()),
     ],
 )
 def test_negation_scopes(text: str, positive: set[str], negated: set[str]) -> None:
@@ -46,3 +50,12 @@ def test_stemming_is_light_and_consistent() -> None:
     assert stem("companies") == "company"
     assert stem("ops") == "ops"
     assert stem(IT_TOKEN) == IT_TOKEN
+
+
+def test_negated_words_only_match_negated_words() -> None:
+    from bot.engine.lookup import TokenLookup
+
+    lookup = TokenLookup(["not_ai", "anymore", "not_started", "start"], 4, 80)
+    assert lookup.similar("not_anymore") == {}
+    assert lookup.similar("not_start") == {"not_started": 85.0}
+    assert "not_started" not in lookup.similar("started")
