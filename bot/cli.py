@@ -172,7 +172,7 @@ def _ask(knowledge: Knowledge, text: str, limit: int, as_json: bool) -> int:
     if limit < 1:
         raise UsageError("--limit must be 1 or more")
     index = index_for(knowledge)
-    hits = index.snippets.search(text, limit=limit)
+    hits = index.snippets.search(text, limit=limit, diverse=True)
     if as_json:
         snippets = [_snippet_json(knowledge, hit.snippet.id, hit.score) for hit in hits]
         payload = {"query": text, "snippets": snippets, "knowledge_version": knowledge.version}

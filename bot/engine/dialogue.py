@@ -305,7 +305,7 @@ def _ask(context: _Context, argument: str) -> Outcome:
     if not query:
         text = "Ask me something after `ask`, for example: ask how should we measure AI success?"
         return context.state, [NoticeReply(text)]
-    hits = context.index.snippets.search(query, limit=ASK_RESULTS)
+    hits = context.index.snippets.search(query, limit=ASK_RESULTS, diverse=True)
     views = tuple(context.index.snippet_view(hit.snippet, hit.score) for hit in hits)
     return context.state, [AnswerReply(query, views)]
 

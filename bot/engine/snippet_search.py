@@ -42,9 +42,30 @@ class SnippetIndex:
         )
 
     def search(
-        self, text: str, limit: int = 3, within: Iterable[str] | None = None
+        self,
+        text: str,
+        limit: int = 3,
+        within: Iterable[str] | None = None,
+        diverse: bool = False,
     ) -> list[SnippetHit]:
-        """The best `limit` snippets for `text` (only those in `within`, when given)."""
+        """The best `limit` snippets for `text` (only those in `within`, when given). With
+        `diverse`, a nearly as relevant snippet from another article is preferred over a third
+        from the same one: the articles disagree, and an answer should show it."""
+        hits = self._ranked(text, within, limit * t.DIVERSE_POOL if diverse else limit)
+        if not diverse or not hits:
+            return hits
+        floor = hits[0].score * t.DIVERSE_MIN_SHARE
+        chosen: list[SnippetHit] = []
+        for hit in hits:
+            seen = {c.snippet.source for c in chosen}
+            if len(chosen) < limit and hit.score >= floor and hit.snippet.source not in seen:
+                chosen.append(hit)
+        for hit in hits:
+            if len(chosen) < limit and hit not in chosen:
+                chosen.append(hit)
+        return sorted(chosen, key=lambda hit: -hit.score)
+
+    def _ranked(self, text: str, within: Iterable[str] | None, limit: int) -> list[SnippetHit]:
         allowed = None if within is None else frozenset(within)
         scores: dict[int, float] = {}
         words = analyse(text[: t.MAX_MATCH_CHARS]).all

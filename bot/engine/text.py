@@ -121,15 +121,29 @@ def _lowercase_it_is_department(words: list[str], i: int) -> bool:
 
 
 def stem(word: str) -> str:
-    """A deliberately light stemmer: plurals only. Fuzzy matching absorbs the rest."""
-    if word == IT_TOKEN or len(word) <= 4:
+    """A light stemmer: plurals and a few suffixes ("owners", "owned", "ownership" -> "own").
+    Both sides of every comparison go through it, so over-stemming costs nothing; typo
+    tolerance absorbs the rest."""
+    if word == IT_TOKEN or len(word) <= 3:
         return word
-    if word.endswith("ies"):
+    word = _singular(word)
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM:
+            return word[: -len(suffix)]
+    return word
+
+
+_SUFFIXES = ("ership", "ing", "ed", "er")
+_MIN_STEM = 3
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
-    if word.endswith(("ss", "us", "is")):
-        return word
     if word.endswith("'s"):
         return word[:-2]
+    if word.endswith(("ss", "us", "is")):
+        return word
     if word.endswith("s"):
         return word[:-1]
     return word

@@ -36,6 +36,10 @@ SNIPPET_FUZZY_MIN_LENGTH = 5
 SNIPPET_FUZZY_SCORE = 85
 # A snippet must score at least this to be offered as an answer to a question.
 SNIPPET_MIN_SCORE = 1.0
+# Answers to questions spread over articles: from the best limit * DIVERSE_POOL snippets, one
+# from another article is preferred while it scores at least DIVERSE_MIN_SHARE of the best.
+DIVERSE_POOL = 3
+DIVERSE_MIN_SHARE = 0.5
 
 # --- scoring the diagnostic -----------------------------------------------------------------
 # Fewer answered questions than this give a first impression, not a recommendation.

@@ -49,6 +49,8 @@ def test_stemming_is_light_and_consistent() -> None:
     assert stem("business") == "business"
     assert stem("companies") == "company"
     assert stem("ops") == "ops"
+    assert {stem("owner"), stem("owners"), stem("owned"), stem("ownership")} == {"own"}
+    assert stem("thing") == "thing"
     assert stem(IT_TOKEN) == IT_TOKEN
 
 
