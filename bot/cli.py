@@ -144,11 +144,10 @@ def _match(knowledge: Knowledge, question_id: str, text: str) -> int:
     if question is None:
         known = ", ".join(q.id for q in knowledge.questions)
         raise UsageError(f"unknown question '{question_id}'; the questions are: {known}")
-    match = index.matchers[question_id].match(text)
+    match, hits = index.understand(question_id, text)
     labels = {option.id: option.label for option in question.options}
     best = match.best
     chosen_score = best.score if best and match.chosen else None
-    hits = index.snippets.search(text, limit=3)
     result = {
         "question_id": question_id,
         "option_id": match.chosen,

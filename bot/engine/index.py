@@ -6,9 +6,11 @@ from __future__ import annotations
 import string
 from functools import lru_cache
 
-from bot.engine.matching import QuestionMatcher
+from bot.engine.matching import OptionMatch, QuestionMatcher
 from bot.engine.replies import ModelView, OptionView, SnippetView, SourceView
-from bot.engine.snippet_search import SnippetIndex
+from bot.engine.snippet_search import SnippetHit, SnippetIndex
+from bot.engine.text import analyse
+from bot.engine.thresholds import MAX_MATCH_CHARS
 from bot.knowledge.model import Knowledge, OwnershipModel, Question, Snippet
 
 
@@ -22,6 +24,15 @@ class KnowledgeIndex:
             for question in knowledge.questions
             for option in question.options
         }
+
+    def understand(
+        self, question_id: str, text: str, limit: int = 3
+    ) -> tuple[OptionMatch, list[SnippetHit]]:
+        """What `text` would answer to the question, and the snippets nearest to it, from one
+        analysis of the text (what `advisor match` shows)."""
+        analysed = analyse(text[:MAX_MATCH_CHARS])
+        match = self.matchers[question_id].match(text, analysed)
+        return match, self.snippets.search(text, limit=limit, analysed=analysed)
 
     def echo(self, question_id: str, option_id: str) -> Snippet | None:
         """The snippet an answer echoes: close to the option's words, for its model."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from bot.engine import thresholds as t
 from bot.engine.lookup import TokenLookup
 from bot.engine.references import option_reference
-from bot.engine.text import analyse, phrase_words
+from bot.engine.text import Analysed, analyse, phrase_words
 from bot.knowledge.model import Question
 
 
@@ -80,7 +80,8 @@ class QuestionMatcher:
             for word in phrase.words:
                 self._phrases_with.setdefault(word, []).append(phrase)
 
-    def match(self, text: str) -> OptionMatch:
+    def match(self, text: str, analysed: Analysed | None = None) -> OptionMatch:
+        """Understand `text`; pass `analysed` when the caller already has `analyse(text)`."""
         text = text[: t.MAX_MATCH_CHARS]
         position = option_reference(text, len(self.option_ids))
         if position is not None:
@@ -90,11 +91,12 @@ class QuestionMatcher:
             )
             ranked = tuple(sorted(scores, key=lambda s: -s.score))
             return OptionMatch(self.option_ids[position], ranked, (), by_position=True)
-        return decide(self.scores(text))
+        return decide(self.scores(text, analysed))
 
-    def scores(self, text: str) -> tuple[OptionScore, ...]:
+    def scores(self, text: str, analysed: Analysed | None = None) -> tuple[OptionScore, ...]:
         """Every option's score for `text`, best first (ties keep the options' order)."""
-        analysed = analyse(text[: t.MAX_MATCH_CHARS])
+        if analysed is None:
+            analysed = analyse(text[: t.MAX_MATCH_CHARS])
         positive = [self._lookup.similar(word) for word in analysed.marked]
         best_positive = _best_per_word(positive)
         best_negated = _best_per_word([self._lookup.similar(w) for w in analysed.negated])

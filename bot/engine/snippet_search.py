@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from bot.engine import thresholds as t
 from bot.engine.lookup import TokenLookup
-from bot.engine.text import analyse, content, raw_tokens
+from bot.engine.text import Analysed, analyse, content, raw_tokens
 from bot.knowledge.model import Knowledge, Snippet
 
 
@@ -47,11 +47,14 @@ class SnippetIndex:
         limit: int = 3,
         within: Iterable[str] | None = None,
         diverse: bool = False,
+        analysed: Analysed | None = None,
     ) -> list[SnippetHit]:
         """The best `limit` snippets for `text` (only those in `within`, when given). With
         `diverse`, a nearly as relevant snippet from another article is preferred over a third
         from the same one: the articles disagree, and an answer should show it."""
-        hits = self._ranked(text, within, limit * t.DIVERSE_POOL if diverse else limit)
+        if analysed is None:
+            analysed = analyse(text[: t.MAX_MATCH_CHARS])
+        hits = self._ranked(analysed, within, limit * t.DIVERSE_POOL if diverse else limit)
         if not diverse or not hits:
             return hits
         floor = hits[0].score * t.DIVERSE_MIN_SHARE
@@ -65,10 +68,12 @@ class SnippetIndex:
                 chosen.append(hit)
         return sorted(chosen, key=lambda hit: -hit.score)
 
-    def _ranked(self, text: str, within: Iterable[str] | None, limit: int) -> list[SnippetHit]:
+    def _ranked(
+        self, analysed: Analysed, within: Iterable[str] | None, limit: int
+    ) -> list[SnippetHit]:
         allowed = None if within is None else frozenset(within)
         scores: dict[int, float] = {}
-        words = analyse(text[: t.MAX_MATCH_CHARS]).all
+        words = analysed.all
         for word in dict.fromkeys(words):
             for known, similarity in self._lookup.similar(word).items():
                 self._accumulate(known, similarity / 100.0, scores)

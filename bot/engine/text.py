@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 IT_TOKEN = "IT"
 NOT_PREFIX = "not_"
@@ -70,6 +71,12 @@ STOPWORDS = frozenset(
 )  # fmt: skip
 
 
+# Everything that carries structure rather than meaning, checked in one set lookup.
+_NOT_CONTENT = (
+    _BOUNDARY_PUNCTUATION | _BOUNDARY_WORDS | STOPWORDS | _FORWARD_NEGATORS | _CLAUSE_NEGATORS
+)
+
+
 @dataclass(frozen=True)
 class Analysed:
     """Content tokens of a text, split by whether a negation covers them."""
@@ -120,6 +127,7 @@ def _lowercase_it_is_department(words: list[str], i: int) -> bool:
     return before in _IT_BEFORE or after in _IT_AFTER or role in _IT_ROLES
 
 
+@lru_cache(maxsize=8192)
 def stem(word: str) -> str:
     """A light stemmer: plurals and a few suffixes ("owners", "owned", "ownership" -> "own").
     Both sides of every comparison go through it, so over-stemming costs nothing; typo
@@ -172,15 +180,7 @@ def analyse(text: str) -> Analysed:
 
 
 def _content_only(tokens: list[str]) -> list[str]:
-    return [
-        stem(t)
-        for t in tokens
-        if t not in _BOUNDARY_PUNCTUATION
-        and t not in _BOUNDARY_WORDS
-        and t not in STOPWORDS
-        and t not in _FORWARD_NEGATORS
-        and t not in _CLAUSE_NEGATORS
-    ]
+    return [stem(t) for t in tokens if t not in _NOT_CONTENT]
 
 
 def _negated_positions(tokens: list[str]) -> set[int]:
