@@ -16,14 +16,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
 from rich.console import Console
 
 from bot.app import build_app
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings, slack_config
 from bot.engine.index import index_for
 from bot.handlers.console import run_console, stdin_reader
 from bot.handlers.console_render import source_line
 from bot.knowledge import Knowledge, KnowledgeError, load_knowledge
+from bot.server import build_web_app
 from storage.migrate import current, upgrade
 from storage.repository import ConversationKey, StorageError
 
@@ -58,6 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print JSON")
     ask.add_argument("--limit", type=int, default=3, help="how many snippets (default 3)")
     ask.add_argument("--knowledge", type=Path, help="knowledge folder to use")
+
+    serve = commands.add_parser("serve", help="run the web server (Slack at /slack/events)")
+    serve.add_argument("--host", help="interface to listen on (default HOST or 0.0.0.0)")
+    serve.add_argument("--port", type=int, help="port (default PORT or 3000)")
+    serve.add_argument(
+        "--socket-mode",
+        action="store_true",
+        help="receive Slack over Socket Mode (SLACK_APP_TOKEN) instead of HTTP",
+    )
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -96,6 +107,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _match(_knowledge(args, settings), args.question_id, args.text)
     if args.command == "ask":
         return _ask(_knowledge(args, settings), args.text, args.limit, args.json)
+    if args.command == "serve":
+        return _serve(
+            settings, args.host or settings.host, args.port or settings.port, args.socket_mode
+        )
     if args.action == "upgrade":
         asyncio.run(upgrade(settings.database_url))
         print(f"database at revision {asyncio.run(current(settings.database_url))}")
@@ -120,6 +135,25 @@ async def _chat(settings: Settings, user: str) -> int:
         await run_console(app.service, key, reader, console)
     finally:
         await app.close()
+    return 0
+
+
+def _serve(settings: Settings, host: str, port: int, socket_mode: bool) -> int:
+    slack = slack_config(settings, socket_mode=socket_mode)
+    if slack is None:
+        raise ConfigError(
+            "no chat platform is configured: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN "
+            "(one workspace) or SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET "
+            "(OAuth install); see .env.example"
+        )
+
+    async def start() -> web.Application:
+        app = await build_app(settings)
+        return build_web_app(app, slack, socket_mode=socket_mode)
+
+    mode = "socket mode" if socket_mode else ("OAuth install" if slack.oauth else "one workspace")
+    print(f"AI Ownership Advisor on http://{host}:{port} (Slack: {mode})", file=sys.stderr)
+    web.run_app(start(), host=host, port=port, print=None, access_log=None)
     return 0
 
 

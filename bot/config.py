@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.knowledge.paths import default_knowledge_dir
@@ -27,9 +28,123 @@ class Settings(BaseSettings):
     knowledge_dir: Path | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
 
+    # The web server (`advisor serve`).
+    host: str = "0.0.0.0"
+    port: int = 3000
+
+    # Slack, single workspace: the bot token of the installed app.
+    slack_bot_token: SecretStr | None = None
+    # Slack: every request is verified with it (HTTP mode).
+    slack_signing_secret: SecretStr | None = None
+    # Slack, multi-workspace OAuth install (instead of SLACK_BOT_TOKEN).
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    # Signs the OAuth `state` values, so any process can check them.
+    slack_state_secret: SecretStr | None = None
+    # Where Slack sends users back after install, when it is not derived from the request.
+    slack_redirect_uri: str | None = None
+    # Socket Mode (development without a public URL): the app-level `xapp-` token.
+    slack_app_token: SecretStr | None = None
+    # The Web API base URL: GovSlack, or a local fake in tests.
+    slack_api_url: str = "https://slack.com/api/"
+
     @property
     def knowledge_path(self) -> Path:
         return self.knowledge_dir or default_knowledge_dir()
+
+
+@dataclass(frozen=True)
+class SlackConfig:
+    """Slack settings checked for completeness and consistency; secrets as plain strings."""
+
+    signing_secret: str
+    api_url: str
+    bot_token: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    state_secret: str | None = None
+    redirect_uri: str | None = None
+    app_token: str | None = None
+
+    @property
+    def oauth(self) -> bool:
+        return self.client_id is not None
+
+
+def _secret(value: SecretStr | None) -> str | None:
+    text = value.get_secret_value().strip() if value is not None else ""
+    return text or None
+
+
+def slack_config(settings: Settings, *, socket_mode: bool = False) -> SlackConfig | None:
+    """The Slack configuration, None when Slack is not configured at all, or ConfigError naming
+    every missing or contradictory setting (an empty signing secret would otherwise accept the
+    configuration and then fail every request)."""
+    token = _secret(settings.slack_bot_token)
+    signing = _secret(settings.slack_signing_secret)
+    client_id = (settings.slack_client_id or "").strip() or None
+    client_secret = _secret(settings.slack_client_secret)
+    state_secret = _secret(settings.slack_state_secret)
+    app_token = _secret(settings.slack_app_token)
+    if not any((token, signing, client_id, client_secret, state_secret, app_token)):
+        return None
+    problems = _slack_problems(token, signing, client_id, client_secret, state_secret)
+    if socket_mode and signing is None:
+        # Socket Mode requests arrive over an authenticated WebSocket, not signed HTTP.
+        problems.remove("SLACK_SIGNING_SECRET is missing")
+    if socket_mode:
+        if app_token is None:
+            problems.append("SLACK_APP_TOKEN is required for --socket-mode")
+        elif not app_token.startswith("xapp-"):
+            problems.append("SLACK_APP_TOKEN must be an app-level token (xapp-...)")
+    if token is not None and not token.startswith("xoxb-"):
+        problems.append("SLACK_BOT_TOKEN must be a bot token (xoxb-...)")
+    if not settings.slack_api_url.endswith("/"):
+        problems.append("SLACK_API_URL must end with '/' (e.g. https://slack.com/api/)")
+    if problems:
+        raise ConfigError("Slack configuration: " + "; ".join(problems))
+    return SlackConfig(
+        signing_secret=signing or "",
+        api_url=settings.slack_api_url,
+        bot_token=token,
+        client_id=client_id,
+        client_secret=client_secret,
+        state_secret=state_secret,
+        redirect_uri=settings.slack_redirect_uri,
+        app_token=app_token,
+    )
+
+
+def _slack_problems(
+    token: str | None,
+    signing: str | None,
+    client_id: str | None,
+    client_secret: str | None,
+    state_secret: str | None,
+) -> list[str]:
+    problems = []
+    if signing is None:
+        problems.append("SLACK_SIGNING_SECRET is missing")
+    oauth = any((client_id, client_secret, state_secret))
+    if token is not None and oauth:
+        problems.append(
+            "set either SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID, "
+            "SLACK_CLIENT_SECRET and SLACK_STATE_SECRET (OAuth install), not both"
+        )
+    elif oauth:
+        missing = [
+            name
+            for name, value in (
+                ("SLACK_CLIENT_ID", client_id),
+                ("SLACK_CLIENT_SECRET", client_secret),
+                ("SLACK_STATE_SECRET", state_secret),
+            )
+            if value is None
+        ]
+        problems.extend(f"{name} is missing (needed for OAuth install)" for name in missing)
+    elif token is None:
+        problems.append("SLACK_BOT_TOKEN is missing (or configure OAuth with SLACK_CLIENT_ID)")
+    return problems
 
 
 def load_settings() -> Settings:

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.engine.dialogue import handle
-from bot.engine.replies import NoticeLevel, NoticeReply, Reply, SummaryReply
+from bot.engine.index import index_for
+from bot.engine.replies import NoticeLevel, NoticeReply, Reply, Summary, SummaryReply
 from bot.engine.state import ConversationState, Phase
+from bot.engine.summary import build_summary
 from bot.engine.turn import Choice, Command, Turn
 from bot.knowledge.model import Knowledge
 from storage.repository import (
@@ -105,6 +108,26 @@ class AdvisorService:
 
     async def latest_assessment(self, key: ConversationKey) -> AssessmentRecord | None:
         return await self._repository.latest_assessment(key)
+
+    async def overview(self, key: ConversationKey) -> Overview:
+        """The user's latest summary (the finished conversation's, else the latest stored
+        assessment's, rebuilt with today's knowledge) and whether a diagnostic is in progress:
+        what an App Home or a share needs."""
+        stored = await self._repository.load_conversation(key)
+        state = ConversationState.from_json(stored.state if stored else None)
+        index = index_for(self._knowledge())
+        if state.phase is Phase.DONE:
+            when = state.completed_at or self._clock()
+            return Overview(build_summary(state.answers, index, when), in_progress=False)
+        record = await self._repository.latest_assessment(key)
+        summary = build_summary(record.answers, index, record.completed_at) if record else None
+        return Overview(summary, in_progress=state.phase is Phase.ASKING)
+
+
+@dataclass(frozen=True)
+class Overview:
+    summary: Summary | None
+    in_progress: bool
 
 
 def _completed_assessment(

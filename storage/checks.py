@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from storage.repository import AssessmentRecord, ConversationKey
+from storage.repository import DELIVERY_KEY_LENGTH, AssessmentRecord, ConversationKey
 
 _Json = TypeVar("_Json", bound=dict[str, Any])
 
@@ -59,3 +59,23 @@ def checked_turn(
     """The arguments of `Repository.save_turn` as they will be stored."""
     record = None if assessment is None else checked_assessment(key, assessment)
     return json_copy(state, "state"), aware_utc(now, "now"), record
+
+
+def checked_delivery(key: str, now: datetime) -> tuple[str, datetime]:
+    """The arguments of `Repository.record_delivery` as they will be stored.
+
+    Refused here rather than by the database, so every implementation refuses the same keys:
+    PostgreSQL enforces the column length and rejects NUL, SQLite enforces neither, and
+    neither driver can send text that is not valid UTF-8.
+    """
+    if not key:
+        raise ValueError("a delivery key must not be empty")
+    if len(key) > DELIVERY_KEY_LENGTH:
+        raise ValueError(f"a delivery key must be at most {DELIVERY_KEY_LENGTH} characters")
+    if "\x00" in key:
+        raise ValueError("a delivery key must not contain NUL characters")
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("a delivery key must be valid Unicode text") from None
+    return key, aware_utc(now, "now")

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from storage.checks import checked_turn, json_copy
+from storage.checks import aware_utc, checked_delivery, checked_turn, json_copy
 from storage.repository import (
     AssessmentRecord,
     ConcurrentUpdateError,
@@ -22,11 +22,12 @@ from storage.repository import (
 
 
 class MemoryRepository:
-    """Conversations and assessments in dicts; nothing survives the process."""
+    """Conversations, assessments and delivery keys in dicts; nothing survives the process."""
 
     def __init__(self) -> None:
         self._conversations: dict[ConversationKey, StoredConversation] = {}
         self._assessments: dict[ConversationKey, list[AssessmentRecord]] = {}
+        self._deliveries: dict[str, datetime] = {}
 
     async def load_conversation(self, key: ConversationKey) -> StoredConversation | None:
         stored = self._conversations.get(key)
@@ -60,6 +61,32 @@ class MemoryRepository:
         # sorted() is stable: equal times keep insertion order, like the SQL tie-break on id.
         history = sorted(self._assessments.get(key, []), key=lambda record: record.completed_at)
         return [_copy(record) for record in history]
+
+    async def record_delivery(self, key: str, now: datetime) -> bool:
+        key, received_at = checked_delivery(key, now)
+        if key in self._deliveries:
+            return False
+        self._deliveries[key] = received_at
+        return True
+
+    async def purge_deliveries(self, before: datetime) -> int:
+        cutoff = aware_utc(before, "before")
+        old = [key for key, received_at in self._deliveries.items() if received_at < cutoff]
+        for key in old:
+            del self._deliveries[key]
+        return len(old)
+
+    async def delete_workspace(self, platform: str, workspace: str) -> int:
+        def of_workspace(key: ConversationKey) -> bool:
+            return (key.platform, key.workspace) == (platform, workspace)
+
+        deleted = 0
+        for key in [key for key in self._conversations if of_workspace(key)]:
+            del self._conversations[key]
+            deleted += 1
+        for key in [key for key in self._assessments if of_workspace(key)]:
+            deleted += len(self._assessments.pop(key))
+        return deleted
 
     async def close(self) -> None:
         """Nothing to release; the data stays readable until the object is dropped."""

@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+# Slack event ids and Teams activity ids are far shorter; a caller that builds longer keys
+# (say, from a click's payload) should hash them rather than rely on truncation.
+DELIVERY_KEY_LENGTH = 255
+
 
 @dataclass(frozen=True)
 class ConversationKey:
@@ -83,6 +87,26 @@ class Repository(Protocol):
 
     async def list_assessments(self, key: ConversationKey) -> list[AssessmentRecord]:
         """Every completed assessment of this user, oldest first."""
+        ...
+
+    async def record_delivery(self, key: str, now: datetime) -> bool:
+        """Note that the delivery `key` (a Slack event id, a Teams activity id, a click) is
+        being handled: True the first time the key is recorded, False for every later call with
+        the same key, from any process. So a retried or redelivered request is processed once.
+        Raises ValueError for a caller's mistake: a key that is empty, longer than
+        DELIVERY_KEY_LENGTH characters, holds NUL or is not valid Unicode; a naive `now`.
+        """
+        ...
+
+    async def purge_deliveries(self, before: datetime) -> int:
+        """Forget delivery keys recorded before `before` (platforms stop retrying after
+        minutes, so old keys only take space). Returns how many were deleted. Raises ValueError
+        for a naive `before`."""
+        ...
+
+    async def delete_workspace(self, platform: str, workspace: str) -> int:
+        """Delete every conversation and assessment of the workspace, in one transaction (the
+        app was uninstalled or its tokens revoked). Returns the number of rows deleted."""
         ...
 
     async def close(self) -> None:

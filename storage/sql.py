@@ -7,6 +7,11 @@ tasks (a session cannot). Concurrency is optimistic: a turn saves with
 one wins; the other gets ConcurrentUpdateError and its transaction, assessment included, rolls
 back. Database failures surface as StorageError; the original exception is chained for the
 log, with bound parameters hidden by the engine.
+
+Deliveries are deduplicated by the primary key of `deliveries`: `INSERT ... ON CONFLICT (key)
+DO NOTHING` (both SQLite and PostgreSQL have it) inserts one row or none, and the row count
+says which. A plain INSERT catching the unique violation would do the same, but it logs an
+error on the PostgreSQL server for every retry and, inside a larger transaction, aborts it.
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ from contextlib import asynccontextmanager, nullcontext
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, insert, select, update
+from sqlalchemy import ColumnElement, Insert, and_, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.checks import checked_turn
+from storage.checks import aware_utc, checked_delivery, checked_turn
 from storage.engine import for_writes, open_engine
 from storage.repository import (
     AssessmentRecord,
@@ -30,7 +36,7 @@ from storage.repository import (
     StorageError,
     StoredConversation,
 )
-from storage.tables import Assessment, Conversation
+from storage.tables import Assessment, Conversation, Delivery
 from storage.url import is_memory_sqlite
 
 
@@ -106,6 +112,39 @@ class SqlRepository:
             rows = (await session.scalars(query)).all()
         return [_assessment_record(key, row) for row in rows]
 
+    async def record_delivery(self, key: str, now: datetime) -> bool:
+        key, received_at = checked_delivery(key, now)
+        statement = _insert_new_delivery(self._engine.dialect.name).values(
+            key=key, received_at=received_at
+        )
+        async with self._transaction("record the delivery", write=True) as session:
+            connection = await session.connection()
+            result = await connection.execute(statement)
+        return result.rowcount == 1
+
+    async def purge_deliveries(self, before: datetime) -> int:
+        cutoff = aware_utc(before, "before")
+        async with self._transaction("purge the deliveries", write=True) as session:
+            connection = await session.connection()
+            result = await connection.execute(delete(Delivery).where(Delivery.received_at < cutoff))
+        return result.rowcount
+
+    async def delete_workspace(self, platform: str, workspace: str) -> int:
+        async with self._transaction("delete the workspace", write=True) as session:
+            # Core-level DELETEs: no objects to load or synchronise, and exact row counts.
+            connection = await session.connection()
+            conversations = await connection.execute(
+                delete(Conversation).where(
+                    Conversation.platform == platform, Conversation.workspace == workspace
+                )
+            )
+            assessments = await connection.execute(
+                delete(Assessment).where(
+                    Assessment.platform == platform, Assessment.workspace == workspace
+                )
+            )
+        return conversations.rowcount + assessments.rowcount
+
     async def close(self) -> None:
         await self._engine.dispose()
 
@@ -159,6 +198,16 @@ async def _update_conversation(
     if result.rowcount != 1:
         raise ConcurrentUpdateError("the conversation changed since it was loaded")
     return version
+
+
+def _insert_new_delivery(dialect: str) -> Insert:
+    """An INSERT into `deliveries` that does nothing when the key is already there. Only a
+    conflict on the key is ignored (not any constraint, as SQLite's INSERT OR IGNORE would)."""
+    if dialect == "postgresql":
+        return postgresql.insert(Delivery).on_conflict_do_nothing(index_elements=[Delivery.key])
+    if dialect == "sqlite":
+        return sqlite.insert(Delivery).on_conflict_do_nothing(index_elements=[Delivery.key])
+    raise StorageError(f"no duplicate-free insert for the {dialect} dialect")
 
 
 def _is_conversation(key: ConversationKey) -> ColumnElement[bool]:

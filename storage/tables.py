@@ -3,6 +3,9 @@
 Constraint names come from a naming convention so that Alembic renders the same names on
 every database and every autogenerate run. Timestamps go through `UtcDateTime`: SQLite keeps
 no time zone and silently drops tzinfo, so values are stored as UTC and come back as aware UTC.
+
+The metadata also holds the tables of slack_sdk's SQLAlchemy installation store (Slack OAuth),
+so that our migrations create them rather than the store's `create_all`.
 """
 
 from __future__ import annotations
@@ -10,9 +13,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, Index, Integer, MetaData, String, UniqueConstraint
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from storage.repository import DELIVERY_KEY_LENGTH
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -89,4 +105,31 @@ class Assessment(Base):
     scores: Mapped[dict[str, float]] = mapped_column(JSON)
 
 
+class Delivery(Base):
+    """A delivery (Slack event, Teams activity, click) already taken on. The primary key is
+    what makes "is this the first time?" one atomic answer across processes; `received_at`
+    lets old keys be purged once the platforms have stopped retrying."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index(None, "received_at"),)
+
+    key: Mapped[str] = mapped_column(String(DELIVERY_KEY_LENGTH), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 metadata = Base.metadata
+
+# The store's default table names, which `AsyncSQLAlchemyInstallationStore(client_id, engine)`
+# uses unless told otherwise.
+SLACK_INSTALLATIONS = SQLAlchemyInstallationStore.default_installations_table_name
+SLACK_BOTS = SQLAlchemyInstallationStore.default_bots_table_name
+
+# Built by slack_sdk's own builders, so they are exactly what the store reads and writes. Their
+# indexes carry explicit names (`<table>_idx`), which our naming convention leaves alone; only
+# the unnamed primary keys get ours (`pk_<table>`). Their timestamps are naive UTC `DateTime`
+# columns, as slack_sdk declares them. Should a slack_sdk upgrade change a column, the schema
+# check in tests/storage/test_migrate.py fails until a migration catches up.
+slack_installations: Table = SQLAlchemyInstallationStore.build_installations_table(
+    metadata, SLACK_INSTALLATIONS
+)
+slack_bots: Table = SQLAlchemyInstallationStore.build_bots_table(metadata, SLACK_BOTS)

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from storage.repository import (
+    DELIVERY_KEY_LENGTH,
     AssessmentRecord,
     ConcurrentUpdateError,
     ConversationKey,
@@ -313,3 +314,134 @@ async def test_any_json_state_round_trips(repository: Repository, state: dict[st
 
     assert stored is not None
     assert stored.state == state
+
+
+# Deliveries: a retried Slack event, a double click, a Teams redelivery is processed once.
+
+
+async def test_a_delivery_is_new_only_the_first_time(repository: Repository) -> None:
+    assert await repository.record_delivery("Ev0001", NOW) is True
+    assert await repository.record_delivery("Ev0001", NOW) is False
+    assert await repository.record_delivery("Ev0001", NOW + timedelta(days=1)) is False
+    assert await repository.record_delivery("Ev0002", NOW) is True
+    # Keys are compared exactly: case and trailing spaces make another key.
+    assert await repository.record_delivery("ev0001", NOW) is True
+    assert await repository.record_delivery("Ev0001 ", NOW) is True
+
+
+async def test_of_twenty_simultaneous_deliveries_of_one_key_exactly_one_is_new(
+    repository: Repository,
+) -> None:
+    outcomes = await asyncio.wait_for(
+        asyncio.gather(*(repository.record_delivery("Ev-retried", NOW) for _ in range(20))),
+        timeout=60,
+    )
+
+    assert sorted(outcomes) == [False] * 19 + [True]
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["k" * DELIVERY_KEY_LENGTH, "🚀" * DELIVERY_KEY_LENGTH, "29:1a-ÄÖ/ü?x=y&z#\t'\"%"],
+    ids=["longest-ascii", "longest-non-ascii", "punctuation"],
+)
+async def test_any_key_up_to_the_length_limit_is_accepted(repository: Repository, key: str) -> None:
+    assert await repository.record_delivery(key, NOW) is True
+    assert await repository.record_delivery(key, NOW) is False
+
+
+@pytest.mark.parametrize(
+    ("key", "now", "complaint"),
+    [
+        ("k" * (DELIVERY_KEY_LENGTH + 1), NOW, "at most 255 characters"),
+        ("", NOW, "must not be empty"),
+        ("Ev\x000001", NOW, "must not contain NUL"),
+        ("Ev\ud8000001", NOW, "valid Unicode"),
+        ("Ev0001", NOW.replace(tzinfo=None), "now must be a timezone-aware"),
+    ],
+    ids=["too-long", "empty", "nul", "lone-surrogate", "naive-now"],
+)
+async def test_invalid_deliveries_are_refused_and_record_nothing(
+    repository: Repository, key: str, now: datetime, complaint: str
+) -> None:
+    with pytest.raises(ValueError, match=complaint) as raised:
+        await repository.record_delivery(key, now)
+
+    if key:
+        assert key not in str(raised.value)
+    assert await repository.record_delivery("Ev0001", NOW) is True
+
+
+async def test_purging_forgets_deliveries_recorded_before_the_cutoff(
+    repository: Repository,
+) -> None:
+    for hours_ago in (3, 2, 1, 0):
+        await repository.record_delivery(f"Ev-{hours_ago}h", NOW - timedelta(hours=hours_ago))
+    # The same instant as NOW - 1 hour, written in another time zone.
+    cutoff = (NOW - timedelta(hours=1)).astimezone(timezone(timedelta(hours=-5)))
+
+    assert await repository.purge_deliveries(cutoff) == 2
+    assert await repository.purge_deliveries(cutoff) == 0
+
+    # Purged keys are new again; the recent ones, the one at the cutoff included, are not.
+    assert [await repository.record_delivery(f"Ev-{h}h", NOW) for h in (3, 2, 1, 0)] == [
+        True,
+        True,
+        False,
+        False,
+    ]
+
+
+async def test_purging_an_empty_table_deletes_nothing(repository: Repository) -> None:
+    assert await repository.purge_deliveries(NOW) == 0
+
+
+async def test_purging_refuses_a_naive_cutoff(repository: Repository) -> None:
+    await repository.record_delivery("Ev0001", NOW - timedelta(days=1))
+
+    with pytest.raises(ValueError, match="before must be a timezone-aware"):
+        await repository.purge_deliveries(NOW.replace(tzinfo=None))
+
+    assert await repository.record_delivery("Ev0001", NOW) is False
+
+
+# Uninstalling: everything a workspace left behind goes, and nothing else.
+
+
+async def test_deleting_a_workspace_removes_its_rows_only_and_counts_them(
+    repository: Repository,
+) -> None:
+    colleague = ConversationKey(KEY.platform, KEY.workspace, "U0002")
+    other_workspace = ConversationKey(KEY.platform, "T0002", KEY.user)
+    other_platform = ConversationKey("teams", KEY.workspace, KEY.user)
+    await repository.save_turn(KEY, {"step": 1}, None, NOW, assessment())
+    await repository.save_turn(KEY, {"step": 2}, 1, NOW, assessment(recommendation="again"))
+    await repository.save_turn(colleague, {"step": 1}, None, NOW, assessment(colleague))
+    await repository.save_turn(ConversationKey(KEY.platform, KEY.workspace, "U0003"), {}, None, NOW)
+    for key in (other_workspace, other_platform):
+        await repository.save_turn(key, {"kept": True}, None, NOW, assessment(key))
+    await repository.record_delivery("Ev0001", NOW)
+
+    # Three conversations and three assessments.
+    assert await repository.delete_workspace(KEY.platform, KEY.workspace) == 6
+
+    for gone in (KEY, colleague):
+        assert await repository.load_conversation(gone) is None
+        assert await repository.list_assessments(gone) == []
+    for kept in (other_workspace, other_platform):
+        stored = await repository.load_conversation(kept)
+        assert stored is not None
+        assert stored.state == {"kept": True}
+        assert await repository.list_assessments(kept) == [assessment(kept)]
+    assert await repository.record_delivery("Ev0001", NOW) is False
+    assert await repository.delete_workspace(KEY.platform, KEY.workspace) == 0
+    # The workspace can start afresh, as after a reinstall.
+    assert await repository.save_turn(KEY, {}, None, NOW) == 1
+
+
+async def test_deleting_an_unknown_workspace_deletes_nothing(repository: Repository) -> None:
+    await repository.save_turn(KEY, {}, None, NOW, assessment())
+
+    assert await repository.delete_workspace("slack", "T9999") == 0
+    assert await repository.delete_workspace("teams", KEY.workspace) == 0
+    assert await repository.load_conversation(KEY) is not None

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import io
 import logging
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,11 +18,15 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from storage.engine import open_engine
-from storage.migrate import alembic_config, current, downgrade, upgrade
+from storage.migrate import MIGRATIONS, alembic_config, current, downgrade, upgrade
+from storage.repository import ConversationKey
+from storage.sql import SqlRepository
 from storage.tables import metadata
 
-HEAD = "0001"
-TABLES = {"alembic_version", "assessments", "conversations"}
+HEAD = "0002"
+TABLES_0001 = {"alembic_version", "assessments", "conversations"}
+TABLES = TABLES_0001 | {"deliveries", "slack_bots", "slack_installations"}
+VERSIONS = MIGRATIONS / "versions"
 
 
 @pytest.fixture(
@@ -47,6 +54,15 @@ async def on_connection(url: str, inspect_with: Any) -> Any:
 
 def table_names(connection: Connection) -> set[str]:
     return set(inspect(connection).get_table_names())
+
+
+def index_names(connection: Connection) -> set[str]:
+    inspector = inspect(connection)
+    return {
+        str(index["name"])
+        for table in inspector.get_table_names()
+        for index in inspector.get_indexes(table)
+    }
 
 
 def schema_differences(connection: Connection) -> list[Any]:
@@ -88,6 +104,62 @@ async def test_downgrade_to_base_removes_the_tables_and_upgrade_restores_them(
     assert await on_connection(database_url, table_names) == {"alembic_version"}
     await upgrade(database_url)
     assert await on_connection(database_url, schema_differences) == []
+
+
+async def test_the_new_tables_get_their_indexes_under_stable_names(database_url: str) -> None:
+    await upgrade(database_url)
+
+    assert await on_connection(database_url, index_names) >= {
+        "ix_assessments_platform_workspace_user_id_completed_at",
+        "ix_deliveries_received_at",
+        "slack_installations_idx",
+        "slack_bots_idx",
+    }
+
+
+async def test_downgrade_to_0001_removes_only_the_new_tables_and_keeps_the_data(
+    database_url: str,
+) -> None:
+    key = ConversationKey("slack", "T0001", "U0001")
+    now = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
+    await upgrade(database_url)
+
+    await downgrade(database_url, "0001")
+
+    assert await current(database_url) == "0001"
+    assert await on_connection(database_url, table_names) == TABLES_0001
+    # A database at 0001 holding conversations is upgraded without losing them.
+    repository = SqlRepository.from_url(database_url)
+    try:
+        await repository.save_turn(key, {"kept": True}, None, now)
+        await upgrade(database_url)
+        stored = await repository.load_conversation(key)
+        assert await repository.record_delivery("Ev0001", now) is True
+    finally:
+        await repository.close()
+    assert stored is not None
+    assert stored.state == {"kept": True}
+    assert await current(database_url) == HEAD
+    assert await on_connection(database_url, schema_differences) == []
+
+
+@pytest.mark.parametrize("script", sorted(VERSIONS.glob("*.py")), ids=lambda path: path.stem)
+def test_migrations_do_not_import_the_live_models(script: Path) -> None:
+    # A migration is history: were it to build tables from storage.tables or slack_sdk, it
+    # would change whenever they do, and old databases would be migrated to the wrong schema.
+    tree = ast.parse(script.read_text(encoding="utf-8"))
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    } | {
+        (node.module or "").split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+    }
+
+    assert imported <= {"collections", "sqlalchemy", "alembic"}
 
 
 @pytest.mark.postgres
@@ -142,7 +214,8 @@ def test_offline_mode_writes_the_sql_script(url: str, expected: str) -> None:
     command.upgrade(config, "head", sql=True)
 
     script = config.output_buffer.getvalue()
-    assert "CREATE TABLE conversations" in script
-    assert "CREATE TABLE assessments" in script
+    for table in ("conversations", "assessments", "deliveries", "slack_installations"):
+        assert f"CREATE TABLE {table}" in script
+    assert "CREATE INDEX slack_bots_idx ON slack_bots" in script
     assert expected in script
     assert f"'{HEAD}'" in script

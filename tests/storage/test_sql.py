@@ -97,3 +97,38 @@ async def test_pool_size_is_passed_to_the_pool(sqlite_url: str) -> None:
     finally:
         await sized.close()
         await in_memory.close()
+
+
+async def test_two_processes_recording_one_delivery_see_it_new_once(unmigrated_url: str) -> None:
+    # Two repositories, each with its own engine and pool, stand for two bot processes that
+    # both received Slack's retry of the same event.
+    await upgrade(unmigrated_url)
+    first = SqlRepository.from_url(unmigrated_url)
+    second = SqlRepository.from_url(unmigrated_url)
+    try:
+        outcomes = await asyncio.wait_for(
+            asyncio.gather(
+                *(
+                    repository.record_delivery("Ev-retried", NOW)
+                    for _ in range(10)
+                    for repository in (first, second)
+                )
+            ),
+            timeout=60,
+        )
+    finally:
+        await first.close()
+        await second.close()
+
+    assert sorted(outcomes) == [False] * 19 + [True]
+
+
+async def test_a_failed_delivery_record_is_a_storage_error(unmigrated_url: str) -> None:
+    repository = SqlRepository.from_url(unmigrated_url)
+    try:
+        with pytest.raises(StorageError, match="could not record the delivery") as raised:
+            await repository.record_delivery(SECRET, NOW)
+    finally:
+        await repository.close()
+
+    assert SECRET not in "".join(traceback.format_exception(raised.value))

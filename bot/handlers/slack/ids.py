@@ -1,0 +1,59 @@
+"""Action, callback and block ids shared by the Block Kit builders and the listeners, so the
+two sides cannot drift apart."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+# Buttons answering a question: action_id "answer:<question_id>:<option_id>" (unique within a
+# message, as Slack requires), value = JSON {"q": question_id, "o": option_id}.
+ANSWER_PREFIX = "answer:"
+ANSWER_ACTION = re.compile(r"^answer:")
+# Buttons running an engine command (start, restart, back, skip, why, help, cancel, summary):
+# action_id "command:<name>", value = the command name.
+COMMAND_PREFIX = "command:"
+COMMAND_ACTION = re.compile(r"^command:")
+# The summary card's "Share to a channel" and "Ask a question" buttons, and the App Home's.
+SHARE_ACTION = "share_summary"
+ASK_ACTION = "ask_question"
+# Modals: callback ids, and the block/action ids of their single input.
+SHARE_VIEW = "share_summary_view"
+SHARE_CHANNEL_BLOCK = "share_channel"
+SHARE_CHANNEL_ACTION = "channel"
+ASK_VIEW = "ask_question_view"
+ASK_INPUT_BLOCK = "question"
+ASK_INPUT_ACTION = "text"
+
+
+@dataclass(frozen=True)
+class AnswerButton:
+    question_id: str
+    option_id: str
+
+    @property
+    def action_id(self) -> str:
+        return f"{ANSWER_PREFIX}{self.question_id}:{self.option_id}"
+
+    @property
+    def value(self) -> str:
+        return json.dumps({"q": self.question_id, "o": self.option_id}, separators=(",", ":"))
+
+    @classmethod
+    def parse(cls, value: str) -> AnswerButton | None:
+        """The button's choice, or None when the value is not one of ours (forged, old)."""
+        try:
+            data = json.loads(value)
+        except (TypeError, ValueError):
+            return None
+        if not isinstance(data, dict):
+            return None
+        question_id, option_id = data.get("q"), data.get("o")
+        if isinstance(question_id, str) and isinstance(option_id, str):
+            return cls(question_id, option_id)
+        return None
+
+
+def command_action_id(name: str) -> str:
+    return f"{COMMAND_PREFIX}{name}"

@@ -1,0 +1,308 @@
+"""What the Slack app does with each kind of request. Every listener acks first (Slack wants
+an answer within 3 seconds) and then does the work: a service call, and the replies drawn as
+Block Kit and posted through the Web API."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.engine.replies import AcknowledgementReply, HelpReply, Reply
+from bot.engine.turn import Choice, Command
+from bot.handlers.slack import blocks, ids
+from bot.handlers.slack.incoming import plain_text
+from bot.service import AdvisorService
+from storage.repository import ConversationKey, Repository
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+# Subcommands of /ai-owner that run an engine command in the user's DM.
+DM_COMMANDS = {
+    "": Command.START,
+    "start": Command.START,
+    "restart": Command.RESTART,
+    "resume": Command.RESUME,
+    "back": Command.BACK,
+    "skip": Command.SKIP,
+    "why": Command.WHY,
+    "cancel": Command.CANCEL,
+    "summary": Command.SUMMARY,
+}
+STARTED = "I've started the diagnostic in our direct message: answer there whenever you like."
+MOVED_TO_DM = "Done: the answer is in our direct message."
+SHARE_FAILED = (
+    "I couldn't post to that channel. For a private channel, invite me first "
+    "(`/invite @AI Ownership Advisor`), then share again."
+)
+NO_SUMMARY = "There is no result to share yet: finish the diagnostic first (`/ai-owner start`)."
+
+
+def conversation_key(context: AsyncBoltContext) -> ConversationKey:
+    workspace = context.team_id or context.enterprise_id or "unknown"
+    return ConversationKey(PLATFORM, workspace, context.user_id or "unknown")
+
+
+class SlackAdvisor:
+    """The listeners, bound to the service and storage they need."""
+
+    def __init__(
+        self,
+        service: AdvisorService,
+        repository: Repository,
+        installation_store: AsyncInstallationStore | None = None,
+    ) -> None:
+        self._service = service
+        self._repository = repository
+        self._installations = installation_store
+
+    # --- slash command ---------------------------------------------------------------------
+
+    async def on_command(
+        self,
+        ack: AsyncAck,
+        command: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+        respond: AsyncRespond,
+    ) -> None:
+        sub, _, argument = plain_text(command.get("text", "")).partition(" ")
+        sub = sub.lower()
+        key = conversation_key(context)
+        if sub in DM_COMMANDS:
+            starting = DM_COMMANDS[sub] in (Command.START, Command.RESTART, Command.RESUME)
+            await ack(text=STARTED if starting else MOVED_TO_DM)
+            channel = await self._open_dm(client, key.user)
+            replies = await self._service.handle(key, command=DM_COMMANDS[sub])
+            await post(client, channel, replies)
+            return
+        await ack()
+        if sub == "ask":
+            replies = await self._service.handle(key, command=Command.ASK, argument=argument)
+            await respond_with(respond, replies)
+        elif sub == "help":
+            await respond_with(respond, [await self._help(key)])
+        else:
+            message = blocks.help_message(await self._help_commands(key), unknown=sub)
+            await respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
+
+    async def _help(self, key: ConversationKey) -> Reply:
+        replies = await self._service.handle(key, command=Command.HELP)
+        return next((r for r in replies if isinstance(r, HelpReply)), replies[0])
+
+    async def _help_commands(self, key: ConversationKey) -> Sequence[tuple[str, str]]:
+        reply = await self._help(key)
+        return reply.commands if isinstance(reply, HelpReply) else ()
+
+    # --- buttons -----------------------------------------------------------------------------
+
+    async def on_answer(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        key = conversation_key(context)
+        button = ids.AnswerButton.parse(str(action.get("value", "")))
+        if button is None:
+            log.warning("slack answer with an unreadable value user=%s", key.user)
+            return
+        choice = Choice(button.question_id, button.option_id)
+        replies = await self._service.handle(key, choice=choice)
+        channel = await self._reply_channel(client, body, key)
+        first = replies[0] if replies else None
+        message = body.get("message")
+        if (
+            isinstance(first, AcknowledgementReply)
+            and first.question_id == button.question_id
+            and isinstance(message, dict)
+        ):
+            # The question reads as answered in the history; the next question follows.
+            answered = blocks.answered_question(message.get("blocks") or [], first.answer)
+            await client.chat_update(
+                channel=channel, ts=message["ts"], text=answered.text, blocks=answered.blocks
+            )
+            replies = replies[1:]
+        await post(client, channel, replies)
+
+    async def on_command_button(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        key = conversation_key(context)
+        name = str(action.get("value", ""))
+        if name not in {command.value for command in Command} or name == Command.ASK:
+            log.warning("slack command button with an unknown value user=%s", key.user)
+            return
+        replies = await self._service.handle(key, command=Command(name))
+        await post(client, await self._reply_channel(client, body, key), replies)
+
+    async def on_share_button(
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        await client.views_open(trigger_id=body["trigger_id"], view=blocks.share_modal(""))
+
+    async def on_ask_button(
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        await client.views_open(trigger_id=body["trigger_id"], view=blocks.ask_modal(""))
+
+    # --- modals ----------------------------------------------------------------------------
+
+    async def on_share_submitted(
+        self,
+        ack: AsyncAck,
+        view: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        values = view.get("state", {}).get("values", {})
+        selected = values.get(ids.SHARE_CHANNEL_BLOCK, {}).get(ids.SHARE_CHANNEL_ACTION, {})
+        channel = selected.get("selected_conversation")
+        if not channel:
+            await ack(
+                response_action="errors",
+                errors={ids.SHARE_CHANNEL_BLOCK: "Pick a channel to share to."},
+            )
+            return
+        await ack()
+        key = conversation_key(context)
+        overview = await self._service.overview(key)
+        dm = await self._open_dm(client, key.user)
+        if overview.summary is None:
+            await client.chat_postMessage(channel=dm, text=NO_SUMMARY)
+            return
+        card = blocks.summary_message(overview.summary, shared_by=key.user)
+        try:
+            await client.chat_postMessage(channel=channel, text=card.text, blocks=card.blocks)
+        except SlackApiError as error:
+            log.info("share failed user=%s error=%s", key.user, error.response.get("error"))
+            await client.chat_postMessage(channel=dm, text=SHARE_FAILED)
+            return
+        await client.chat_postMessage(channel=dm, text=f"Shared your summary in <#{channel}>.")
+
+    async def on_ask_submitted(
+        self,
+        ack: AsyncAck,
+        view: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        values = view.get("state", {}).get("values", {})
+        typed = values.get(ids.ASK_INPUT_BLOCK, {}).get(ids.ASK_INPUT_ACTION, {}).get("value")
+        key = conversation_key(context)
+        replies = await self._service.handle(
+            key, command=Command.ASK, argument=plain_text(str(typed or ""))
+        )
+        await post(client, await self._open_dm(client, key.user), replies)
+
+    # --- events ----------------------------------------------------------------------------
+
+    async def on_message(
+        self, event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return  # only people's own messages in the DM; never our own posts
+        key = conversation_key(context)
+        text = plain_text(str(event.get("text", "")), context.bot_user_id)
+        replies = await self._service.handle(key, text=text)
+        await post(client, event["channel"], replies)
+
+    async def on_mention(
+        self, event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        key = conversation_key(context)
+        text = plain_text(str(event.get("text", "")), context.bot_user_id)
+        thread = event.get("thread_ts") or event.get("ts")
+        word = text.lower().strip(" .!?")
+        if word in ("start", "restart"):
+            channel = await self._open_dm(client, key.user)
+            command = Command.START if word == "start" else Command.RESTART
+            await post(client, channel, await self._service.handle(key, command=command))
+            await client.chat_postMessage(channel=event["channel"], thread_ts=thread, text=STARTED)
+            return
+        if not text or word == "help":
+            replies = [await self._help(key)]
+        else:
+            replies = await self._service.handle(key, command=Command.ASK, argument=text)
+        await post(client, event["channel"], replies, thread_ts=thread)
+
+    async def on_home_opened(
+        self, event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        if event.get("tab") != "home":
+            return
+        key = conversation_key(context)
+        overview = await self._service.overview(key)
+        view = blocks.home_view(overview.summary, overview.in_progress)
+        await client.views_publish(user_id=key.user, view=view)
+
+    async def on_uninstalled(self, context: AsyncBoltContext) -> None:
+        """The app left the workspace: its installation and every conversation go with it."""
+        workspace = context.team_id or context.enterprise_id
+        if workspace is None:
+            return
+        if self._installations is not None:
+            await self._installations.async_delete_all(
+                enterprise_id=context.enterprise_id, team_id=context.team_id
+            )
+        deleted = await self._repository.delete_workspace(PLATFORM, workspace)
+        log.info("slack workspace removed workspace=%s rows=%d", workspace, deleted)
+
+    async def on_tokens_revoked(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        if event.get("tokens", {}).get("bot"):
+            await self.on_uninstalled(context)
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    async def _open_dm(self, client: AsyncWebClient, user: str) -> str:
+        opened = await client.conversations_open(users=user)
+        return str(opened["channel"]["id"])
+
+    async def _reply_channel(
+        self, client: AsyncWebClient, body: dict[str, Any], key: ConversationKey
+    ) -> str:
+        """Where a button's replies go: the message's channel, or the DM for App Home buttons."""
+        channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get(
+            "channel_id"
+        )
+        return str(channel) if channel else await self._open_dm(client, key.user)
+
+
+async def post(
+    client: AsyncWebClient,
+    channel: str,
+    replies: Sequence[Reply],
+    *,
+    thread_ts: str | None = None,
+) -> None:
+    """Post each reply as its own message, in order."""
+    for message in blocks.render_all(replies):
+        await client.chat_postMessage(
+            channel=channel, text=message.text, blocks=message.blocks, thread_ts=thread_ts
+        )
+
+
+async def respond_with(respond: AsyncRespond, replies: Sequence[Reply]) -> None:
+    """Ephemeral answers to a slash command, through its response_url."""
+    for message in blocks.render_all(replies):
+        await respond(text=message.text, blocks=message.blocks, response_type="ephemeral")

@@ -1,0 +1,96 @@
+"""The web server: one aiohttp application for every platform, its routes in one list.
+
+`advisor serve` runs it on $PORT. Slack's events, interactivity and slash command all arrive at
+/slack/events; the OAuth install pages are served when OAuth is configured.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.app.async_app import AsyncApp
+
+from bot.app import App
+from bot.config import SlackConfig
+from bot.handlers.slack.app import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH, build_slack_app
+
+log = logging.getLogger(__name__)
+
+APP_KEY = web.AppKey("advisor", App)
+
+
+@dataclass
+class SlackRoutes:
+    """aiohttp ↔ bolt, like bolt's own adapters: convert, dispatch, convert back."""
+
+    app: AsyncApp
+
+    async def events(self, request: web.Request) -> web.Response:
+        bolt_request = await to_bolt_request(request)
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+
+    async def install(self, request: web.Request) -> web.Response:
+        flow = self.app.oauth_flow
+        if flow is None:
+            raise web.HTTPNotFound()
+        bolt_request = await to_bolt_request(request)
+        return await to_aiohttp_response(await flow.handle_installation(bolt_request))
+
+    async def oauth_redirect(self, request: web.Request) -> web.Response:
+        flow = self.app.oauth_flow
+        if flow is None:
+            raise web.HTTPNotFound()
+        bolt_request = await to_bolt_request(request)
+        return await to_aiohttp_response(await flow.handle_callback(bolt_request))
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    """The process is up and serving (readiness, with the database, is a separate concern)."""
+    return web.json_response({"status": "ok"})
+
+
+def build_web_app(
+    app: App, slack: SlackConfig | None, *, socket_mode: bool = False
+) -> web.Application:
+    web_app = web.Application(client_max_size=1024**2)
+    web_app[APP_KEY] = app
+    routes = [web.get("/healthz", healthz)]
+    if slack is not None:
+        bolt = build_slack_app(slack, app.service, app.repository)
+        if socket_mode:
+            _run_socket_mode(web_app, bolt, slack.app_token or "")
+        else:
+            slack_routes = SlackRoutes(bolt)
+            routes.append(web.post(EVENTS_PATH, slack_routes.events))
+            if slack.oauth:
+                routes.append(web.get(INSTALL_PATH, slack_routes.install))
+                routes.append(web.get(REDIRECT_PATH, slack_routes.oauth_redirect))
+    web_app.add_routes(routes)
+    web_app.on_cleanup.append(_close(app))
+    return web_app
+
+
+def _run_socket_mode(web_app: web.Application, bolt: AsyncApp, app_token: str) -> None:
+    handler = AsyncSocketModeHandler(bolt, app_token)
+
+    async def connect(_web_app: web.Application) -> None:
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+        log.info("slack socket mode connected")
+
+    async def disconnect(_web_app: web.Application) -> None:
+        await handler.close_async()  # type: ignore[no-untyped-call]
+
+    web_app.on_startup.append(connect)
+    web_app.on_cleanup.append(disconnect)
+
+
+def _close(app: App) -> Callable[[web.Application], Awaitable[None]]:
+    async def close(_web_app: web.Application) -> None:
+        await app.close()
+
+    return close

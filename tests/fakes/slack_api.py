@@ -1,0 +1,554 @@
+"""A real local HTTP server that answers the Slack Web API the way Slack does.
+
+A server rather than a mock: the bot's real `AsyncWebClient`, Bolt's `respond()` and slack_sdk's
+retry handlers run unchanged against it, so tests cover what mocks silently agree with: JSON
+versus form bodies, `urljoin` of the base URL, the bearer token, `Retry-After` handling. Tests
+assert on the traffic the fake received (`calls`, `wait_for`), as bolt-python's own tests do.
+
+    async with FakeSlackApi() as api:
+        client = AsyncWebClient(token="xoxb-test", base_url=api.base_url)
+        api.respond("chat.postMessage", {"ok": False, "error": "ratelimited"},
+                    status=429, headers={"Retry-After": "1"})
+        ...
+        [call] = await api.wait_for("chat.postMessage")
+        assert call.params["blocks"][0]["type"] == "section"
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from contextlib import AsyncExitStack, suppress
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import quote
+
+from aiohttp import web
+from slack_sdk.web.async_client import AsyncWebClient
+
+from tests.fakes.local_server import local_server
+from tests.fakes.workspace import (
+    APP_ID,
+    BOT_ID,
+    BOT_USER_ID,
+    FIXTURES_DIR,
+    TEAM_DOMAIN,
+    TEAM_ID,
+    TEAM_NAME,
+)
+
+# Arguments slack_sdk (or a caller) may send as a JSON string inside a form body. They are
+# decoded so a test asserts on Python objects whichever encoding the client chose.
+JSON_FIELDS = frozenset(
+    {
+        "attachments",
+        "blocks",
+        "dialog",
+        "metadata",
+        "option_groups",
+        "options",
+        "unfurls",
+        "user_auth_blocks",
+        "view",
+    }
+)
+# Methods Slack answers without a bearer token (they authenticate with client id and secret).
+TOKENLESS_METHODS = frozenset({"api.test", "oauth.v2.access", "oauth.v2.exchange"})
+BOT_SCOPES = "app_mentions:read,chat:write,commands,im:history,im:read,im:write,users:read"
+MESSAGE_BLOCK_LIMIT = 50
+VIEW_BLOCK_LIMIT = 100
+# Recorded as the method of calls that arrive at a response_url rather than at /api/.
+RESPONSE_URL = "response_url"
+
+Answer = dict[str, Any]
+
+
+class SlackApiError(Exception):
+    """A default answer's `ok: false`: raised inside the fake, turned into Slack's error body."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """One request the fake received, in arrival order.
+
+    `params` merges query string and body; JSON-valued form fields (`blocks`, `view`, ...) are
+    decoded and the `token` argument is moved to `token` (as is a bearer token). `at` is
+    `time.monotonic()`, for asserting on the spacing of calls (throttling, retries). `path` is the
+    request path, which tells apart calls to different response URLs.
+    """
+
+    method: str
+    params: dict[str, Any]
+    token: str | None
+    at: float
+    path: str = ""
+
+    def __str__(self) -> str:
+        shown = json.dumps(self.params, default=str, ensure_ascii=False)
+        return f"{self.method} {shown if len(shown) <= 200 else shown[:197] + '...'}"
+
+
+@dataclass
+class _Canned:
+    payload: Mapping[str, Any]
+    status: int
+    headers: Mapping[str, str]
+    remaining: int | None  # None: every later call, until clear_responses()
+
+
+class FakeSlackApi:
+    """The Slack Web API of the workspace in `tests.fakes.workspace`, on 127.0.0.1.
+
+    Each method Slack knows gets a realistic default answer (see `_defaults`); arguments Slack
+    requires are checked and answered with Slack's error code, so a listener that forgets a
+    channel fails as it would in production. Unknown methods answer `unknown_method`.
+    """
+
+    def __init__(self, *, socket_mode_url: str | None = None) -> None:
+        self._answers: dict[int, Answer] = {}
+        self._calls: list[ApiCall] = []
+        self._canned: dict[str, deque[_Canned]] = {}
+        self._arrival = asyncio.Event()
+        self._message_count = 0
+        self._view_count = 0
+        self._root_url: str | None = None
+        self._stack = AsyncExitStack()
+        # What apps.connections.open hands out; tests of Socket Mode point it at their server.
+        self.socket_mode_url = socket_mode_url
+        self._defaults: dict[str, Callable[[ApiCall], Answer]] = {
+            "api.test": lambda call: {"ok": True, "args": call.params},
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._chat_post_message,
+            "chat.update": self._chat_update,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.delete": self._chat_delete,
+            "conversations.open": self._conversations_open,
+            "views.publish": self._views_publish,
+            "views.open": self._views_open,
+            "views.push": self._views_open,
+            "views.update": self._views_update,
+            "users.info": self._users_info,
+            "oauth.v2.access": self._oauth_v2_access,
+            "apps.connections.open": self._apps_connections_open,
+        }
+        self._default_headers: dict[str, dict[str, str]] = {
+            "auth.test": {"X-OAuth-Scopes": BOT_SCOPES},
+        }
+
+    # Lifecycle -------------------------------------------------------------------------------
+
+    async def start(self) -> Self:
+        """Start serving; `async with FakeSlackApi() as api` calls this for you."""
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._on_api)
+        app.router.add_post("/response_url/{name:.*}", self._on_response_url)
+        self._root_url = await self._stack.enter_async_context(local_server(app))
+        return self
+
+    async def close(self) -> None:
+        await self._stack.aclose()
+        self._root_url = None
+
+    async def __aenter__(self) -> Self:
+        return await self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # Addresses -------------------------------------------------------------------------------
+
+    @property
+    def root_url(self) -> str:
+        """`http://127.0.0.1:PORT`, no trailing slash."""
+        if self._root_url is None:
+            raise RuntimeError("FakeSlackApi is not running: use `async with FakeSlackApi()`")
+        return self._root_url
+
+    @property
+    def base_url(self) -> str:
+        """The Web API base for `AsyncWebClient(base_url=...)`; the trailing slash matters,
+        because slack_sdk joins it with the method name using `urljoin`."""
+        return f"{self.root_url}/api/"
+
+    def response_url(self, name: str) -> str:
+        """A response_url for a slash-command or action payload; posts to it are recorded as
+        method "response_url", with `path` ending in the quoted `name`."""
+        return f"{self.root_url}/response_url/{quote(name, safe='')}"
+
+    def client(self, token: str = "xoxb-test", **kwargs: Any) -> AsyncWebClient:
+        """A real AsyncWebClient pointed at this fake (keyword arguments pass through)."""
+        return AsyncWebClient(token=token, base_url=self.base_url, **kwargs)
+
+    # Configuration ---------------------------------------------------------------------------
+
+    def respond(
+        self,
+        method: str,
+        payload: Mapping[str, Any],
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+        times: int | None = 1,
+    ) -> None:
+        """Answer the next `times` calls of `method` with `payload` (JSON) and `status`.
+
+        Canned answers queue up per method, in order, before the default answer; `times=None`
+        keeps answering until `clear_responses()`. Use a 429 with `Retry-After` to exercise
+        rate-limit handling. Also applies to "response_url".
+        """
+        if times is not None and times < 1:
+            raise ValueError("times must be at least 1, or None for every call")
+        canned = _Canned(dict(payload), status, dict(headers or {}), times)
+        self._canned.setdefault(method, deque()).append(canned)
+
+    def fail(self, method: str, error: str, times: int | None = 1) -> None:
+        """Answer `method` with Slack's `{"ok": false, "error": error}`: HTTP 200, as Slack does."""
+        self.respond(method, {"ok": False, "error": error}, times=times)
+
+    def clear_responses(self) -> None:
+        """Forget every answer queued with `respond` or `fail`."""
+        self._canned.clear()
+
+    # Queries ---------------------------------------------------------------------------------
+
+    def calls(self, method: str | None = None) -> list[ApiCall]:
+        """Calls received so far, in order; only those of `method` when given."""
+        return [call for call in self._calls if method is None or call.method == method]
+
+    def last(self, method: str) -> ApiCall:
+        """The latest call of `method`; AssertionError when there was none."""
+        calls = self.calls(method)
+        if not calls:
+            raise AssertionError(f"no {method!r} call; calls seen: {self._describe_calls()}")
+        return calls[-1]
+
+    def clear(self) -> None:
+        """Forget the recorded calls (not the queued answers), e.g. after start-up traffic."""
+        self._calls.clear()
+
+    async def wait_for(
+        self,
+        method: str,
+        count: int = 1,
+        timeout: float = 5.0,  # noqa: ASYNC109 - the agreed API; a deadline, not a cancel scope
+        *,
+        where: Callable[[ApiCall], bool] | None = None,
+    ) -> list[ApiCall]:
+        """Wait until at least `count` calls of `method` (matching `where`) have arrived and return
+        all of them; AssertionError listing every call seen when `timeout` passes first.
+
+        Bolt acknowledges a request before its listener runs, so a test must wait for the
+        listener's API calls; this wakes on each arrival instead of sleeping a guessed delay.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            arrival = self._arrival  # taken before checking, so no arrival is missed
+            matching = [call for call in self.calls(method) if where is None or where(call)]
+            if len(matching) >= count:
+                return matching
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise AssertionError(
+                    f"expected {count} {method!r} call(s) within {timeout:g}s, got "
+                    f"{len(matching)}; calls seen: {self._describe_calls()}"
+                )
+            with suppress(TimeoutError):
+                await asyncio.wait_for(arrival.wait(), remaining)
+
+    def _describe_calls(self) -> str:
+        if not self._calls:
+            return "none"
+        return "".join(f"\n  {index}. {call}" for index, call in enumerate(self._calls, 1))
+
+    # HTTP handlers ---------------------------------------------------------------------------
+
+    async def _on_api(self, request: web.Request) -> web.Response:
+        params = await _read_params(request)
+        token = _take_token(request, params)
+        call = self._record(request.match_info["method"], params, token, request.path)
+        canned = self._next_canned(call.method)
+        if canned is not None:
+            return web.json_response(canned.payload, status=canned.status, headers=canned.headers)
+        answer = self._answer(call)
+        self._answers[id(call)] = answer
+        return web.json_response(answer, headers=self._default_headers.get(call.method))
+
+    def answer_of(self, call: ApiCall) -> Answer:
+        """What the fake answered to `call` (its default answer; {} for a canned one), e.g. the
+        `ts` it gave a posted message, which a test needs to press that message's buttons."""
+        return self._answers.get(id(call), {})
+
+    async def _on_response_url(self, request: web.Request) -> web.Response:
+        # Bolt's respond() posts JSON here, as it would to hooks.slack.com.
+        params = await _read_params(request)
+        call = self._record(RESPONSE_URL, params, None, request.path)
+        canned = self._next_canned(call.method)
+        if canned is not None:
+            return web.json_response(canned.payload, status=canned.status, headers=canned.headers)
+        return web.json_response({"ok": True})
+
+    def _record(self, method: str, params: dict[str, Any], token: str | None, path: str) -> ApiCall:
+        call = ApiCall(method=method, params=params, token=token, at=time.monotonic(), path=path)
+        self._calls.append(call)
+        arrival, self._arrival = self._arrival, asyncio.Event()
+        arrival.set()
+        return call
+
+    def _next_canned(self, method: str) -> _Canned | None:
+        queue = self._canned.get(method)
+        if not queue:
+            return None
+        canned = queue[0]
+        if canned.remaining is not None:
+            canned.remaining -= 1
+            if canned.remaining == 0:
+                queue.popleft()
+        return canned
+
+    def _answer(self, call: ApiCall) -> Answer:
+        default = self._defaults.get(call.method)
+        if default is None:
+            return {"ok": False, "error": "unknown_method"}
+        if call.token is None and call.method not in TOKENLESS_METHODS:
+            return {"ok": False, "error": "not_authed"}
+        try:
+            return default(call)
+        except SlackApiError as exc:
+            return {"ok": False, "error": exc.error}
+
+    # Default answers -------------------------------------------------------------------------
+
+    def _auth_test(self, call: ApiCall) -> Answer:
+        return {
+            "ok": True,
+            "url": f"https://{TEAM_DOMAIN}.slack.com/",
+            "team": TEAM_NAME,
+            "user": "ai_ownership_advisor",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
+
+    def _chat_post_message(self, call: ApiCall) -> Answer:
+        channel = _required(call, "channel", "channel_not_found")
+        _check_message_content(call)
+        ts = self._next_ts()
+        return {"ok": True, "channel": channel, "ts": ts, "message": _message(call, ts)}
+
+    def _chat_update(self, call: ApiCall) -> Answer:
+        channel = _required(call, "channel", "channel_not_found")
+        ts = _required(call, "ts", "message_not_found")
+        _check_message_content(call)
+        message = _message(call, ts)
+        text = message["text"]
+        return {"ok": True, "channel": channel, "ts": ts, "text": text, "message": message}
+
+    def _chat_post_ephemeral(self, call: ApiCall) -> Answer:
+        _required(call, "channel", "channel_not_found")
+        _required(call, "user", "user_not_in_channel")
+        _check_message_content(call)
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _chat_delete(self, call: ApiCall) -> Answer:
+        channel = _required(call, "channel", "channel_not_found")
+        ts = _required(call, "ts", "message_not_found")
+        return {"ok": True, "channel": channel, "ts": ts}
+
+    def _conversations_open(self, call: ApiCall) -> Answer:
+        if call.params.get("channel"):
+            return {"ok": True, "channel": {"id": str(call.params["channel"])}}
+        users = call.params.get("users")
+        user_ids = users if isinstance(users, list) else str(users or "").split(",")
+        first = str(user_ids[0]).strip() if user_ids else ""
+        if not first:
+            raise SlackApiError("users_list_not_supplied")
+        return {"ok": True, "channel": {"id": "D" + first.removeprefix("U")}}
+
+    def _views_publish(self, call: ApiCall) -> Answer:
+        user_id = _required(call, "user_id", "invalid_arguments")
+        view = _view_argument(call, expected_type="home")
+        return {"ok": True, "view": _view(view, f"V0HOME{user_id.removeprefix('U')}")}
+
+    def _views_open(self, call: ApiCall) -> Answer:
+        _required(call, "trigger_id", "invalid_arguments")
+        return {"ok": True, "view": _view(_view_argument(call), self._next_view_id())}
+
+    def _views_update(self, call: ApiCall) -> Answer:
+        view = _view_argument(call)
+        view_id = call.params.get("view_id")
+        if not view_id and not call.params.get("external_id"):
+            raise SlackApiError("invalid_arguments")
+        return {"ok": True, "view": _view(view, str(view_id or self._next_view_id()))}
+
+    def _users_info(self, call: ApiCall) -> Answer:
+        user_id = _required(call, "user", "user_not_found")
+        name = user_id.lower()
+        return {
+            "ok": True,
+            "user": {
+                "id": user_id,
+                "team_id": TEAM_ID,
+                "name": name,
+                "deleted": False,
+                "real_name": name.title(),
+                "tz": "Europe/London",
+                "tz_label": "Greenwich Mean Time",
+                "tz_offset": 0,
+                "profile": {"real_name": name.title(), "display_name": name, "team": TEAM_ID},
+                "is_admin": False,
+                "is_owner": False,
+                "is_primary_owner": False,
+                "is_restricted": False,
+                "is_ultra_restricted": False,
+                "is_bot": False,
+                "is_app_user": False,
+                "updated": 1700000000,
+            },
+        }
+
+    def _oauth_v2_access(self, call: ApiCall) -> Answer:
+        if not call.params.get("code") and call.params.get("grant_type") != "refresh_token":
+            raise SlackApiError("invalid_code")
+        answer: Answer = json.loads((FIXTURES_DIR / "oauth_v2_access.json").read_text())
+        return answer
+
+    def _apps_connections_open(self, call: ApiCall) -> Answer:
+        url = self.socket_mode_url or f"wss://127.0.0.1:1/link/?ticket=fake&app_id={APP_ID}"
+        return {"ok": True, "url": url}
+
+    def _next_ts(self) -> str:
+        # Increasing, Slack-shaped message timestamps: 1700000000.000100, 1700000000.000200, ...
+        self._message_count += 1
+        micros = 1_700_000_000_000_000 + 100 * self._message_count
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _next_view_id(self) -> str:
+        self._view_count += 1
+        return f"V{self._view_count:04d}"
+
+
+async def _read_params(request: web.Request) -> dict[str, Any]:
+    params: dict[str, Any] = dict(request.query)
+    if request.body_exists:
+        if request.content_type == "application/json":
+            body = await request.json()
+            params.update(body if isinstance(body, dict) else {"body": body})
+        else:
+            form = await request.post()
+            for key, value in form.items():
+                if isinstance(value, str):
+                    params[key] = value
+                elif isinstance(value, bytes | bytearray):
+                    params[key] = bytes(value).decode()
+                else:  # an uploaded file: its name is all a test needs
+                    params[key] = value.filename
+    for key in JSON_FIELDS & params.keys():
+        value = params[key]
+        if isinstance(value, str) and value[:1] in ("[", "{"):
+            with suppress(ValueError):  # not JSON after all: keep the text
+                params[key] = json.loads(value)
+    return params
+
+
+def _take_token(request: web.Request, params: dict[str, Any]) -> str | None:
+    # slack_sdk sends the bearer header; older clients the `token` argument. Client id and
+    # secret arrive as Basic auth (oauth.v2.access): exposed as the arguments they stand for.
+    token_argument = params.pop("token", None)
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials:
+        return credentials
+    if scheme.lower() == "basic" and credentials:
+        try:
+            client_id, _, secret = base64.b64decode(credentials).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            pass
+        else:
+            params.setdefault("client_id", client_id)
+            params.setdefault("client_secret", secret)
+    return str(token_argument) if token_argument else None
+
+
+def _required(call: ApiCall, name: str, error: str) -> str:
+    value = call.params.get(name)
+    if value is None or value == "":
+        raise SlackApiError(error)
+    return str(value)
+
+
+def _check_message_content(call: ApiCall) -> None:
+    # Slack's own checks, which slack_sdk does not make: a message needs some content, and
+    # at most 50 blocks (Block Kit model classes do not count them; plain dicts are never checked).
+    blocks = call.params.get("blocks")
+    if not any(call.params.get(name) for name in ("text", "blocks", "attachments")):
+        raise SlackApiError("no_text")
+    if blocks is not None and (not isinstance(blocks, list) or len(blocks) > MESSAGE_BLOCK_LIMIT):
+        raise SlackApiError("invalid_blocks")
+
+
+def _message(call: ApiCall, ts: str) -> Answer:
+    message: Answer = {
+        "type": "message",
+        "text": call.params.get("text", ""),
+        "user": BOT_USER_ID,
+        "bot_id": BOT_ID,
+        "app_id": APP_ID,
+        "team": TEAM_ID,
+        "ts": ts,
+    }
+    for name in ("blocks", "attachments", "thread_ts", "metadata"):
+        if name in call.params:
+            message[name] = call.params[name]
+    return message
+
+
+def _view_argument(call: ApiCall, expected_type: str | None = None) -> dict[str, Any]:
+    view = call.params.get("view")
+    if not isinstance(view, dict):
+        raise SlackApiError("invalid_arguments")
+    blocks = view.get("blocks", [])
+    if expected_type is not None and view.get("type") != expected_type:
+        raise SlackApiError("invalid_arguments")
+    if not isinstance(blocks, list) or len(blocks) > VIEW_BLOCK_LIMIT:
+        raise SlackApiError("invalid_arguments")
+    return view
+
+
+def _view(view: Mapping[str, Any], view_id: str) -> Answer:
+    """The view as Slack echoes it back: the caller's fields plus the ones Slack assigns."""
+    return {
+        "id": view_id,
+        "team_id": TEAM_ID,
+        "type": view.get("type", "modal"),
+        "blocks": view.get("blocks", []),
+        "private_metadata": view.get("private_metadata", ""),
+        "callback_id": view.get("callback_id", ""),
+        "state": {"values": {}},
+        "hash": f"1700000000.{view_id.lower()}",
+        "title": view.get("title"),
+        "clear_on_close": view.get("clear_on_close", False),
+        "notify_on_close": view.get("notify_on_close", False),
+        "close": view.get("close"),
+        "submit": view.get("submit"),
+        "previous_view_id": None,
+        "root_view_id": view_id,
+        "app_id": APP_ID,
+        "external_id": view.get("external_id", ""),
+        "app_installed_team_id": TEAM_ID,
+        "bot_id": BOT_ID,
+    }

@@ -1,0 +1,131 @@
+"""Knowledge and engine replies for the Block Kit tests: the bundled knowledge, and a copy of it
+with every text at the longest the schema allows."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.engine.dialogue import handle
+from bot.engine.index import index_for
+from bot.engine.replies import Reply, Summary
+from bot.engine.state import ConversationState
+from bot.engine.summary import build_summary
+from bot.engine.turn import Command, Turn
+from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
+
+NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+WORDS = "lorem ipsum dolor sit amet consectetur "
+# Every character that expands when escaped, every markup Slack knows, emoji and line breaks.
+HOSTILE = "<!channel> & @here <@U123> <https://evil|click> *b* _i_ `c` 🎉👩‍👩‍👧 a>b\n"
+
+# The schema's maximum length of each text field (bot/knowledge/model.py), per entry kind.
+TEXT, LABEL, PHRASE, SNIPPET = 2000, 75, 120, 600
+FIELDS: dict[str, dict[str, int]] = {
+    "sources": {"title": TEXT, "author": PHRASE, "stance": TEXT},
+    "models": {"name": LABEL, "summary": TEXT, "description": TEXT},
+    "dimensions": {"name": LABEL, "description": TEXT},
+    "questions": {"prompt": TEXT, "why": TEXT},
+    "snippets": {"text": SNIPPET},
+}
+LISTS = {"models": ("fits_when", "risks", "next_steps")}
+MAX_OPTIONS = 5
+
+
+@pytest.fixture(scope="session")
+def knowledge() -> Knowledge:
+    return load_knowledge(default_knowledge_dir())
+
+
+def run_engine(knowledge: Knowledge, script: list[dict[str, Any]]) -> list[Reply]:
+    """Every reply the engine gives to `script` (Turn keyword arguments), in order."""
+    state, replies = ConversationState(), []
+    for step in script:
+        state, new = handle(state, Turn(now=NOW, **step), knowledge)
+        replies.extend(new)
+    return replies
+
+
+def full_script(knowledge: Knowledge) -> list[dict[str, Any]]:
+    """A conversation that makes the engine produce every kind of reply."""
+    return [
+        {"command": Command.START},
+        {"text": "why"},
+        {"text": "zzzz qqqq"},
+        {"text": "help"},
+        *({"text": "1"} for _ in knowledge.questions),
+        {"command": Command.ASK, "argument": "how should we measure AI success?"},
+        {"command": Command.ASK, "argument": "xylophone"},
+        {"command": Command.SKIP},
+    ]
+
+
+def longest_answers_summary(knowledge: Knowledge) -> Summary:
+    """The summary whose every answer is the question's longest option label."""
+    answers: dict[str, str | None] = {
+        q.id: max(q.options, key=lambda option: len(option.label)).id for q in knowledge.questions
+    }
+    return build_summary(answers, index_for(knowledge), NOW)
+
+
+def fill(tag: str, length: int, pattern: str) -> str:
+    """`length` characters starting with `tag` (so each text is unique), never ending in
+    whitespace (the schema strips it)."""
+    text = (f"{tag} " + pattern * (length // len(pattern) + 1))[:length]
+    return text if not text[-1].isspace() else text[:-1] + "x"
+
+
+def _maximise(kind: str, entry: dict[str, Any], pattern: str) -> None:
+    for name, length in FIELDS[kind].items():
+        entry[name] = fill(f"{kind}-{entry['id']}-{name}", length, pattern)
+    for name in LISTS.get(kind, ()):
+        entry[name] = [
+            fill(f"{entry['id']}-{name}{i}", TEXT, pattern) for i, _ in enumerate(entry[name])
+        ]
+    if kind == "questions":
+        options = entry["options"]
+        while len(options) < MAX_OPTIONS:
+            options.append({**options[-1], "id": f"extra{len(options)}"})
+        for option in options:
+            option["label"] = fill(f"label-{entry['id']}-{option['id']}", LABEL, pattern)
+
+
+def write_maximal(directory: Path, pattern: str, copies: int) -> Knowledge:
+    """The bundled knowledge with every text at its schema maximum, every question at five
+    options, and the questions repeated `copies` times (more leanings than a card can hold)."""
+    shutil.copytree(default_knowledge_dir(), directory)
+    for path in directory.rglob("*.yml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for kind, entries in data.items():
+            for entry in entries:
+                _maximise(kind, entry, pattern)
+        if "questions" in data:
+            originals = data["questions"]
+            data["questions"] = [
+                {**q, "id": f"{q['id']}-{n}"} if n else q for n in range(copies) for q in originals
+            ]
+        text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000)
+        path.write_text(text, encoding="utf-8")
+    return load_knowledge(directory)
+
+
+MaximalFactory = Callable[[str], Knowledge]
+
+
+@pytest.fixture(scope="session")
+def maximal(tmp_path_factory: pytest.TempPathFactory) -> MaximalFactory:
+    cache: dict[str, Knowledge] = {}
+
+    def make(pattern: str) -> Knowledge:
+        if pattern not in cache:
+            directory = tmp_path_factory.mktemp("knowledge") / "k"
+            cache[pattern] = write_maximal(directory, pattern, copies=4)
+        return cache[pattern]
+
+    return make
