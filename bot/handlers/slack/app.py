@@ -88,7 +88,14 @@ def _oauth_settings(
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
         redirect_uri=config.redirect_uri,
+        authorization_url=authorization_url(config.api_url),
     )
+
+
+def authorization_url(api_url: str) -> str:
+    """Slack's authorize page beside its Web API (slack.com, slack-gov.com, or a test fake)."""
+    root = api_url.removesuffix("/").removesuffix("/api")
+    return f"{root}/oauth/v2/authorize"
 
 
 def register(app: AsyncApp, advisor: SlackAdvisor) -> None:

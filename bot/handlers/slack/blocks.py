@@ -64,6 +64,7 @@ MAX_PRIVATE_METADATA = 3000
 MAX_MESSAGE_TEXT = 12_000
 BLOCK_OVERHEAD = 20
 ASK_MAX_LENGTH = 500
+ASK_HINT = "I answer with the best-matching points from the articles, with their sources."
 
 ELLIPSIS = "…"
 CUT_NOTICE = "…cut to fit Slack's limits"
@@ -544,7 +545,7 @@ def ask_modal(private_metadata: str) -> dict[str, Any]:
             "type": "input",
             "block_id": ASK_INPUT_BLOCK,
             "label": plain("Your question", MAX_INPUT_LABEL),
-            "hint": plain("I answer with the best-matching points from the articles.", MAX_INPUT_LABEL),
+            "hint": plain(ASK_HINT, MAX_INPUT_LABEL),
             "element": field,
         }
     ]

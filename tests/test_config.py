@@ -1,0 +1,83 @@
+"""Slack settings: complete and consistent, or a message that names what to fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import ConfigError, Settings, slack_config
+
+BASE = {"database_url": "sqlite:///x.db"}
+
+
+def settings(**values: object) -> Settings:
+    return Settings(**{**BASE, **values})  # type: ignore[arg-type]
+
+
+def test_no_slack_settings_means_no_slack() -> None:
+    assert slack_config(settings()) is None
+
+
+def test_single_workspace() -> None:
+    config = slack_config(settings(slack_bot_token="xoxb-1", slack_signing_secret="s"))
+    assert config is not None
+    assert not config.oauth
+    assert config.bot_token == "xoxb-1"
+
+
+def test_oauth() -> None:
+    config = slack_config(
+        settings(
+            slack_client_id="1.2",
+            slack_client_secret="c",
+            slack_state_secret="st",
+            slack_signing_secret="s",
+        )
+    )
+    assert config is not None
+    assert config.oauth
+
+
+@pytest.mark.parametrize(
+    ("values", "named"),
+    [
+        ({"slack_bot_token": "xoxb-1"}, ["SLACK_SIGNING_SECRET"]),
+        ({"slack_signing_secret": "s"}, ["SLACK_BOT_TOKEN"]),
+        ({"slack_signing_secret": "  ", "slack_bot_token": "xoxb-1"}, ["SLACK_SIGNING_SECRET"]),
+        (
+            {"slack_bot_token": "xoxb-1", "slack_client_id": "1.2", "slack_signing_secret": "s"},
+            ["SLACK_BOT_TOKEN", "SLACK_CLIENT_ID"],
+        ),
+        (
+            {"slack_client_id": "1.2", "slack_signing_secret": "s"},
+            ["SLACK_CLIENT_SECRET", "SLACK_STATE_SECRET"],
+        ),
+        ({"slack_bot_token": "xoxp-user", "slack_signing_secret": "s"}, ["xoxb-"]),
+        (
+            {"slack_bot_token": "xoxb-1", "slack_signing_secret": "s", "slack_api_url": "http://x"},
+            ["SLACK_API_URL"],
+        ),
+    ],
+)
+def test_missing_or_contradictory_settings_are_named(
+    values: dict[str, object], named: list[str]
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        slack_config(settings(**values))
+    for name in named:
+        assert name in str(caught.value)
+
+
+def test_socket_mode_needs_an_app_token_but_no_signing_secret() -> None:
+    with pytest.raises(ConfigError, match="SLACK_APP_TOKEN"):
+        slack_config(settings(slack_bot_token="xoxb-1", slack_signing_secret="s"), socket_mode=True)
+    config = slack_config(
+        settings(slack_bot_token="xoxb-1", slack_app_token="xapp-1"), socket_mode=True
+    )
+    assert config is not None
+    assert config.app_token == "xapp-1"
+
+
+def test_secrets_never_show_in_errors() -> None:
+    with pytest.raises(ConfigError) as caught:
+        slack_config(settings(slack_bot_token="xoxb-very-secret", slack_client_id="1.2"))
+    assert "very-secret" not in str(caught.value)
