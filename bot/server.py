@@ -17,7 +17,13 @@ from slack_bolt.app.async_app import AsyncApp
 
 from bot.app import App
 from bot.config import SlackConfig
-from bot.handlers.slack.app import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH, build_slack_app
+from bot.handlers.slack.app import (
+    EVENTS_PATH,
+    INSTALL_PATH,
+    REDIRECT_PATH,
+    InFlight,
+    build_slack_app,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +67,12 @@ def build_web_app(
     web_app[APP_KEY] = app
     routes = [web.get("/healthz", healthz)]
     if slack is not None:
-        bolt = build_slack_app(slack, app.service, app.repository)
+        slack_app = build_slack_app(slack, app.service, app.repository)
+        web_app.on_shutdown.append(_drain(slack_app.in_flight))
         if socket_mode:
-            _run_socket_mode(web_app, bolt, slack.app_token or "")
+            _run_socket_mode(web_app, slack_app.bolt, slack.app_token or "")
         else:
-            slack_routes = SlackRoutes(bolt)
+            slack_routes = SlackRoutes(slack_app.bolt)
             routes.append(web.post(EVENTS_PATH, slack_routes.events))
             if slack.oauth:
                 routes.append(web.get(INSTALL_PATH, slack_routes.install))
@@ -87,6 +94,19 @@ def _run_socket_mode(web_app: web.Application, bolt: AsyncApp, app_token: str) -
 
     web_app.on_startup.append(connect)
     web_app.on_cleanup.append(disconnect)
+
+
+# How long a shutdown waits for replies still being sent after their ack.
+DRAIN_SECONDS = 10.0
+
+
+def _drain(in_flight: InFlight) -> Callable[[web.Application], Awaitable[None]]:
+    async def drain(_web_app: web.Application) -> None:
+        unfinished = await in_flight.drain(DRAIN_SECONDS)
+        if unfinished:
+            log.warning("shutdown with %d Slack listener(s) unfinished", unfinished)
+
+    return drain
 
 
 def _close(app: App) -> Callable[[web.Application], Awaitable[None]]:

@@ -17,6 +17,7 @@ from tests.fakes.slack_requests import (
     app_uninstalled,
     bot_message,
     dm_message,
+    tokens_revoked,
 )
 from tests.fakes.workspace import DM_CHANNEL, GENERAL_CHANNEL, TEAM_ID, USER_ID
 from tests.server.conftest import RunningServer
@@ -261,6 +262,106 @@ async def test_uninstall_deletes_the_workspace_data(server: RunningServer) -> No
     assert await server.app.repository.load_conversation(KEY) is not None
     reply = await server.slack.event(app_uninstalled())
     assert reply.status == 200
+    deadline = time.monotonic() + 5
+    while await server.app.repository.load_conversation(KEY) is not None:
+        assert time.monotonic() < deadline, "the workspace's data was not deleted"
+        await asyncio.sleep(0.05)
+
+
+async def test_buttons_ack_within_three_seconds(server: RunningServer) -> None:
+    await start(server)
+    question = last_question(server)
+    button = buttons(question)[0]
+    reply = await server.slack.block_action(
+        button["action_id"],
+        button["value"],
+        message_ts=message_ts(server, question),
+        message_blocks=question.params["blocks"],
+    )
+    assert reply.status == 200
+    assert reply.elapsed < 3
+
+
+async def test_command_buttons_skip_and_why(server: RunningServer) -> None:
+    await start(server)
+    question = last_question(server)
+    skip = buttons(question, ids.command_action_id("skip"))[0]
+    before = len(posts(server))
+    await server.slack.block_action(
+        skip["action_id"], skip["value"], message_ts=message_ts(server, question)
+    )
+    await server.api.wait_for("chat.postMessage", count=before + 2)
+    stored = await server.app.repository.load_conversation(KEY)
+    assert stored is not None
+    assert list(stored.state["answers"].values()) == [None]
+    why = buttons(last_question(server), ids.command_action_id("why"))[0]
+    before = len(posts(server))
+    await server.slack.block_action(
+        why["action_id"], why["value"], message_ts=message_ts(server, last_question(server))
+    )
+    await server.api.wait_for("chat.postMessage", count=before + 1)
+    assert "Why we ask" in all_text(posts(server)[before])
+
+
+async def test_typed_commands_in_the_dm(server: RunningServer) -> None:
+    await start(server)
+    # Each command answers, then shows the open question again (cancel closes it).
+    for word, messages in (("skip", 2), ("back", 2), ("help", 2), ("why", 2), ("cancel", 1)):
+        before = len(posts(server))
+        await server.slack.event(dm_message(word, USER_ID))
+        await server.api.wait_for("chat.postMessage", count=before + messages)
+    stored = await server.app.repository.load_conversation(KEY)
+    assert stored is not None
+    assert stored.state["phase"] == "idle"
+
+
+async def test_app_home_start_button_runs_the_diagnostic_in_the_dm(
+    server: RunningServer,
+) -> None:
+    start_id = ids.command_action_id("start")
+    reply = await server.slack.home_action(start_id, "start")
+    assert reply.status == 200
+    await server.api.wait_for("chat.postMessage", count=2)
+    assert last_question(server).params["channel"] == DM_CHANNEL
+
+
+async def test_ask_button_opens_a_modal_and_answers_in_the_dm(server: RunningServer) -> None:
+    await server.slack.home_action(ids.ASK_ACTION, "ask")
+    opened = await server.api.wait_for("views.open")
+    assert opened[0].params["view"]["callback_id"] == ids.ASK_VIEW
+    values = {
+        ids.ASK_INPUT_BLOCK: {
+            ids.ASK_INPUT_ACTION: {"type": "plain_text_input", "value": "what is MLOps?"}
+        }
+    }
+    await server.slack.view_submission(ids.ASK_VIEW, values)
+    answer = (await server.api.wait_for("chat.postMessage"))[0]
+    assert answer.params["channel"] == DM_CHANNEL
+    assert "MLOps" in all_text(answer) or "drift" in all_text(answer)
+
+
+async def test_sharing_to_a_channel_the_bot_cannot_post_in(server: RunningServer) -> None:
+    await start(server)
+    while not is_summary(posts(server)[-1]):
+        await press(server, last_question(server), index=0)
+    server.api.fail("chat.postMessage", "not_in_channel")
+    before = len(posts(server))
+    values = {
+        ids.SHARE_CHANNEL_BLOCK: {
+            ids.SHARE_CHANNEL_ACTION: {
+                "type": "conversations_select",
+                "selected_conversation": "C0PRIVATE",
+            }
+        }
+    }
+    await server.slack.view_submission(ids.SHARE_VIEW, values)
+    await server.api.wait_for("chat.postMessage", count=before + 2)
+    assert "invite me" in all_text(posts(server)[-1])
+
+
+async def test_tokens_revoked_deletes_the_workspace_data(server: RunningServer) -> None:
+    await start(server)
+    await server.slack.event(tokens_revoked(["U0BOT"]))
     deadline = time.monotonic() + 5
     while await server.app.repository.load_conversation(KEY) is not None:
         assert time.monotonic() < deadline, "the workspace's data was not deleted"

@@ -3,9 +3,12 @@ de-duplication middleware, and the listener routes."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -57,9 +60,46 @@ def web_client(config: SlackConfig) -> AsyncWebClient:
     )
 
 
+class InFlight:
+    """The listener tasks still running after their ack, so a shutdown can let them finish
+    instead of cutting a reply (or a database write) in half."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def track(self, listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+        # functools.wraps keeps the signature bolt reads to inject arguments by name.
+        @functools.wraps(listener)
+        async def tracked(*args: Any, **kwargs: Any) -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._tasks.add(task)
+            try:
+                await listener(*args, **kwargs)
+            finally:
+                if task is not None:
+                    self._tasks.discard(task)
+
+        return tracked
+
+    async def drain(self, seconds: float) -> int:
+        """Wait up to `seconds` for running listeners; the number still running."""
+        pending = {task for task in self._tasks if task is not asyncio.current_task()}
+        if not pending:
+            return 0
+        _, still_running = await asyncio.wait(pending, timeout=seconds)
+        return len(still_running)
+
+
+@dataclass
+class SlackApp:
+    bolt: AsyncApp
+    in_flight: InFlight
+
+
 def build_slack_app(
     config: SlackConfig, service: AdvisorService, repository: SqlRepository
-) -> AsyncApp:
+) -> SlackApp:
     client = web_client(config)
     store = None
     if config.oauth:
@@ -71,8 +111,9 @@ def build_slack_app(
     else:
         app = AsyncApp(signing_secret=config.signing_secret, client=client)
     app.middleware(deduplicate(repository))
-    register(app, SlackAdvisor(service, repository, store))
-    return app
+    in_flight = InFlight()
+    register(app, SlackAdvisor(service, repository, store), in_flight)
+    return SlackApp(app, in_flight)
 
 
 def _oauth_settings(
@@ -98,20 +139,21 @@ def authorization_url(api_url: str) -> str:
     return f"{root}/oauth/v2/authorize"
 
 
-def register(app: AsyncApp, advisor: SlackAdvisor) -> None:
+def register(app: AsyncApp, advisor: SlackAdvisor, in_flight: InFlight) -> None:
     """Every route of the Slack app, in one list."""
-    app.command(SLASH_COMMAND)(advisor.on_command)
-    app.action(ids.ANSWER_ACTION)(advisor.on_answer)
-    app.action(ids.COMMAND_ACTION)(advisor.on_command_button)
-    app.action(ids.SHARE_ACTION)(advisor.on_share_button)
-    app.action(ids.ASK_ACTION)(advisor.on_ask_button)
-    app.view(ids.SHARE_VIEW)(advisor.on_share_submitted)
-    app.view(ids.ASK_VIEW)(advisor.on_ask_submitted)
-    app.event("message")(advisor.on_message)
-    app.event("app_mention")(advisor.on_mention)
-    app.event("app_home_opened")(advisor.on_home_opened)
-    app.event("app_uninstalled")(advisor.on_uninstalled)
-    app.event("tokens_revoked")(advisor.on_tokens_revoked)
+    track = in_flight.track
+    app.command(SLASH_COMMAND)(track(advisor.on_command))
+    app.action(ids.ANSWER_ACTION)(track(advisor.on_answer))
+    app.action(ids.COMMAND_ACTION)(track(advisor.on_command_button))
+    app.action(ids.SHARE_ACTION)(track(advisor.on_share_button))
+    app.action(ids.ASK_ACTION)(track(advisor.on_ask_button))
+    app.view(ids.SHARE_VIEW)(track(advisor.on_share_submitted))
+    app.view(ids.ASK_VIEW)(track(advisor.on_ask_submitted))
+    app.event("message")(track(advisor.on_message))
+    app.event("app_mention")(track(advisor.on_mention))
+    app.event("app_home_opened")(track(advisor.on_home_opened))
+    app.event("app_uninstalled")(track(advisor.on_uninstalled))
+    app.event("tokens_revoked")(track(advisor.on_tokens_revoked))
 
 
 Next = Callable[[], Awaitable[Any]]
