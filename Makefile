@@ -28,5 +28,8 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
+bench-slack: $(STAMP)
+	$(BIN)/python bench/slack_acks.py
+
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

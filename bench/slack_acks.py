@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,8 +149,8 @@ class Memory:
 class Drains:
     """Seconds from the end of each advisor round to its last Web API call (0: none after)."""
 
-    after_round: list[float] = field(default_factory=list)
-    warm_up: float = 0.0
+    after_round: list[float | None] = field(default_factory=list)  # None: never went quiet
+    warm_up: float | None = 0.0  # from the first /ai-owner start sent
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,7 @@ class Report:
     drains: Drains
     log_lines: dict[str, list[str]]
     passed: dict[str, bool]
+    tree: str
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -201,6 +203,26 @@ def cpu_seconds(pid: int) -> float:
     stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
     fields = stat.rpartition(")")[2].split()  # after "pid (comm)": state is fields[0]
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_state() -> str:
+    """The commit measured, and whether the work tree had uncommitted changes."""
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{commit} + {len(changed)} changed file(s)" if changed else commit
 
 
 def user_id(number: int) -> str:
@@ -468,16 +490,15 @@ def press_bodies(
     return presses
 
 
-async def drain(api: FakeSlackApi, since: float) -> float:
+async def drain(api: FakeSlackApi, since: float) -> float | None:
     """Wait until the fake Web API has heard nothing for QUIET_SECONDS; the seconds from
-    `since` (a time.monotonic()) to the last call it received after it, 0 when none."""
+    `since` (a time.monotonic()) to the last call it received after it, 0 when none, None
+    when the calls never stopped within DRAIN_TIMEOUT_SECONDS."""
     deadline = time.monotonic() + DRAIN_TIMEOUT_SECONDS
     seen, changed = len(api.calls()), time.monotonic()
     while time.monotonic() - changed < QUIET_SECONDS:
         if time.monotonic() > deadline:
-            raise RuntimeError(
-                f"the advisor's Web API calls did not stop within {DRAIN_TIMEOUT_SECONDS:g}s"
-            )
+            return None
         await asyncio.sleep(0.05)
         count = len(api.calls())
         if count != seen:
@@ -577,13 +598,12 @@ async def run(config: Config, workdir: Path) -> Report:
         database_url = f"sqlite:///{workdir / 'bench.db'}"
         env = server_env(signing_secret, api.base_url, database_url)
         bare_env = server_env(signing_secret, api.base_url, database_url, BARE_TOKEN)
-        advisor = start_server("advisor", [str(ADVISOR), "serve"], env, workdir)
-        bare = start_server("bare bolt", [sys.executable, str(BARE_APP)], bare_env, workdir)
-        try:
+        with ExitStack() as processes:
+            advisor = start_server("advisor", [str(ADVISOR), "serve"], env, workdir)
+            processes.callback(stop_server, advisor)
+            bare = start_server("bare bolt", [sys.executable, str(BARE_APP)], bare_env, workdir)
+            processes.callback(stop_server, bare)
             return await _measure(config, api, session, advisor, bare, signing_secret, question_ids)
-        finally:
-            stop_server(advisor)
-            stop_server(bare)
 
 
 async def _measure(
@@ -629,6 +649,7 @@ async def _measure(
             "p99": advisor_result.latency.p99 < P99_BAR_MS and advisor_result.non_200 == 0,
             "rss": peak < RSS_BAR_MB,
         },
+        tree=tree_state(),
     )
 
 
@@ -637,6 +658,12 @@ async def _measure(
 
 def _verdict(passed: bool) -> str:
     return "PASS" if passed else "FAIL"
+
+
+def _seconds(value: float | None) -> str:
+    return (
+        f"{value:.2f} s" if value is not None else f"still busy after {DRAIN_TIMEOUT_SECONDS:g} s"
+    )
 
 
 def print_targets(report: Report) -> None:
@@ -686,9 +713,10 @@ def print_work(report: Report) -> None:
             f"   off course: {report.unexpected_questions} presses on an unexpected question, "
             f"{report.missing_questions} users without a posted question"
         )
-    drains = ", ".join(f"{seconds:.2f}" for seconds in report.drains.after_round)
-    print(f"   drain after each advisor round (s to its last Web API call): {drains}")
-    print(f"   drain after the warm-up: {report.drains.warm_up:.2f} s")
+    drains = ", ".join(_seconds(seconds) for seconds in report.drains.after_round)
+    print(f"   drain: last Web API call after each advisor round's last ack: {drains}")
+    warm = _seconds(report.drains.warm_up)
+    print(f"   drain: last Web API call of the warm-up after its first command: {warm}")
 
 
 def print_logs(report: Report) -> None:
@@ -723,7 +751,10 @@ def print_report(report: Report) -> None:
         f"cores): {config.users} users x {config.rounds} rounds of signed answer-button presses, "
         f"{config.in_flight} in flight"
     )
-    print("advisor: `advisor serve` on SQLite; bare bolt: slack-bolt that only acks; interleaved.")
+    print(
+        f"advisor: `advisor serve` on SQLite (tree {report.tree}); bare bolt: slack-bolt that "
+        "only acks; rounds interleaved."
+    )
     print_targets(report)
     print_rounds(report)
     print_memory(report)

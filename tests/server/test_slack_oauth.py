@@ -3,6 +3,7 @@ oauth.v2.access on the fake → the installation is stored and used for that wor
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 
 from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_requests import app_uninstalled
 from tests.server.conftest import RunningServer, running, token_settings
 
 CLIENT_ID = "111.222"
@@ -99,3 +101,20 @@ async def test_a_workspace_that_never_installed_gets_nothing(
     reply = await oauth_server.slack.slash_command("start", team_id="T0NOPE")
     assert reply.status in (200, 401)
     assert oauth_server.api.calls("chat.postMessage") == []
+
+
+async def test_uninstall_removes_the_installation(oauth_server: RunningServer) -> None:
+    async with aiohttp.ClientSession() as session:
+        _, state, cookie = await begin_install(session, oauth_server.base)
+        assert await finish_install(session, oauth_server.base, state, cookie) == 200
+    store = AsyncSQLAlchemyInstallationStore(
+        client_id=CLIENT_ID, engine=oauth_server.app.repository.engine
+    )
+    assert await store.async_find_bot(enterprise_id=None, team_id="T0002") is not None
+    reply = await oauth_server.slack.event(app_uninstalled(), team_id="T0002")
+    assert reply.status == 200
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 5
+    while await store.async_find_bot(enterprise_id=None, team_id="T0002") is not None:
+        assert loop.time() < deadline, "the installation was not deleted"
+        await asyncio.sleep(0.05)
