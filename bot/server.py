@@ -22,6 +22,7 @@ from bot.handlers.slack.app import (
     INSTALL_PATH,
     REDIRECT_PATH,
     InFlight,
+    SlackApp,
     build_slack_app,
 )
 
@@ -69,6 +70,7 @@ def build_web_app(
     if slack is not None:
         slack_app = build_slack_app(slack, app.service, app.repository)
         web_app.on_shutdown.append(_drain(slack_app.in_flight))
+        web_app.on_cleanup.append(_close_slack(slack_app))
         if socket_mode:
             _run_socket_mode(web_app, slack_app.bolt, slack.app_token or "")
         else:
@@ -107,6 +109,13 @@ def _drain(in_flight: InFlight) -> Callable[[web.Application], Awaitable[None]]:
             log.warning("shutdown with %d Slack listener(s) unfinished", unfinished)
 
     return drain
+
+
+def _close_slack(slack_app: SlackApp) -> Callable[[web.Application], Awaitable[None]]:
+    async def close(_web_app: web.Application) -> None:
+        await slack_app.close()
+
+    return close
 
 
 def _close(app: App) -> Callable[[web.Application], Awaitable[None]]:

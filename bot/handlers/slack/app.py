@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
-from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -47,17 +47,42 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 EVENTS_PATH = "/slack/events"
 
 
-def web_client(config: SlackConfig) -> AsyncWebClient:
-    """The Web API client every request's client is copied from: its base URL (GovSlack, tests)
-    and its retry handlers (429 with Retry-After, dropped connections) carry over."""
+def web_client(config: SlackConfig, session: aiohttp.ClientSession) -> AsyncWebClient:
+    """The Web API client every request's client is copied from: its base URL (GovSlack, tests),
+    its retry handlers (429 with Retry-After, dropped connections) and its HTTP session carry
+    over. Without a shared session slack_sdk opens a new connection (a TLS handshake to Slack)
+    for every call."""
     return AsyncWebClient(
         token=config.bot_token,
         base_url=config.api_url,
+        session=session,
         retry_handlers=[
             AsyncRateLimitErrorRetryHandler(max_retry_count=3),
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+def single_workspace_authorize(
+    client: AsyncWebClient, token: str
+) -> Callable[..., Awaitable[AuthorizeResult]]:
+    """Bolt's default calls auth.test for every request until the first answer arrives, which
+    a burst after a restart turns into hundreds of calls; this asks once and remembers."""
+    lock = asyncio.Lock()
+    known: list[AuthorizeResult] = []
+
+    async def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        async with lock:
+            if not known:
+                response = await client.auth_test(token=token)
+                known.append(
+                    AuthorizeResult.from_auth_test_response(
+                        auth_test_response=response, bot_token=token
+                    )
+                )
+        return known[0]
+
+    return authorize
 
 
 class InFlight:
@@ -95,25 +120,51 @@ class InFlight:
 class SlackApp:
     bolt: AsyncApp
     in_flight: InFlight
+    session: aiohttp.ClientSession
+
+    async def close(self) -> None:
+        await self.session.close()
 
 
 def build_slack_app(
     config: SlackConfig, service: AdvisorService, repository: SqlRepository
 ) -> SlackApp:
-    client = web_client(config)
+    """The bolt app; call inside the running event loop (it opens the HTTP session)."""
+    session = aiohttp.ClientSession()
+    client = web_client(config, session)
     store = None
-    if config.oauth:
-        store = AsyncSQLAlchemyInstallationStore(
-            client_id=config.client_id or "", engine=repository.engine
-        )
-        flow = AsyncOAuthFlow(client=client, settings=_oauth_settings(config, store, repository))
-        app = AsyncApp(signing_secret=config.signing_secret, client=client, oauth_flow=flow)
-    else:
-        app = AsyncApp(signing_secret=config.signing_secret, client=client)
-    app.middleware(deduplicate(repository))
+    with _quiet_token_warnings():
+        if config.oauth:
+            store = AsyncSQLAlchemyInstallationStore(
+                client_id=config.client_id or "", engine=repository.engine
+            )
+            settings = _oauth_settings(config, store, repository)
+            flow = AsyncOAuthFlow(client=client, settings=settings)
+            app = AsyncApp(signing_secret=config.signing_secret, client=client, oauth_flow=flow)
+        else:
+            authorize = single_workspace_authorize(client, config.bot_token or "")
+            app = AsyncApp(signing_secret=config.signing_secret, client=client, authorize=authorize)
     in_flight = InFlight()
     register(app, SlackAdvisor(service, repository, store), in_flight)
-    return SlackApp(app, in_flight)
+    return SlackApp(app, in_flight, session)
+
+
+@contextmanager
+def _quiet_token_warnings() -> Iterator[None]:
+    """AsyncApp also reads SLACK_BOT_TOKEN from the environment by itself and then warns that
+    the client we pass wins; that is exactly our intent, so those two warnings are dropped."""
+
+    def keep(record: logging.LogRecord) -> bool:
+        return "token" not in record.getMessage().lower()
+
+    framework = logging.getLogger("slack_bolt.AsyncApp")
+    filter_ = logging.Filter()
+    filter_.filter = keep  # type: ignore[method-assign]
+    framework.addFilter(filter_)
+    try:
+        yield
+    finally:
+        framework.removeFilter(filter_)
 
 
 def _oauth_settings(
@@ -154,41 +205,3 @@ def register(app: AsyncApp, advisor: SlackAdvisor, in_flight: InFlight) -> None:
     app.event("app_home_opened")(track(advisor.on_home_opened))
     app.event("app_uninstalled")(track(advisor.on_uninstalled))
     app.event("tokens_revoked")(track(advisor.on_tokens_revoked))
-
-
-Next = Callable[[], Awaitable[Any]]
-
-
-def deduplicate(repository: SqlRepository) -> Callable[..., Awaitable[Any]]:
-    """Process each delivery once, across processes: Slack's retries of an event (same
-    event_id) and a button pressed twice on one message are answered 200 and dropped."""
-
-    async def middleware(body: dict[str, Any], next: Next) -> Any:
-        key = delivery_key(body)
-        if key is not None and not await repository.record_delivery(key, datetime.now(UTC)):
-            log.info("slack duplicate delivery dropped kind=%s", body.get("type"))
-            return BoltResponse(status=200, body="")
-        return await next()
-
-    return middleware
-
-
-def delivery_key(body: dict[str, Any]) -> str | None:
-    if body.get("type") == "event_callback" and body.get("event_id"):
-        return f"slack:event:{body['event_id']}"
-    if body.get("type") == "block_actions":
-        container = body.get("container") or {}
-        if not container.get("message_ts"):
-            return None  # App Home buttons: pressing again is harmless and often intended
-        action = (body.get("actions") or [{}])[0]
-        parts = (
-            (body.get("team") or {}).get("id"),
-            (body.get("user") or {}).get("id"),
-            container.get("channel_id"),
-            container.get("message_ts"),
-            action.get("action_id"),
-            action.get("value"),
-        )
-        digest = hashlib.sha256(repr(parts).encode()).hexdigest()
-        return f"slack:action:{digest}"
-    return None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -18,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.engine.replies import AcknowledgementReply, HelpReply, Reply
 from bot.engine.turn import Choice, Command
 from bot.handlers.slack import blocks, ids
+from bot.handlers.slack.deliveries import delivery_key
 from bot.handlers.slack.incoming import plain_text
 from bot.service import AdvisorService
 from storage.repository import ConversationKey, Repository
@@ -113,6 +115,8 @@ class SlackAdvisor:
         context: AsyncBoltContext,
     ) -> None:
         await ack()
+        if await self._is_redelivery(body):
+            return
         key = conversation_key(context)
         button = ids.AnswerButton.parse(str(action.get("value", "")))
         if button is None:
@@ -145,6 +149,8 @@ class SlackAdvisor:
         context: AsyncBoltContext,
     ) -> None:
         await ack()
+        if await self._is_redelivery(body):
+            return
         key = conversation_key(context)
         name = str(action.get("value", ""))
         if name not in {command.value for command in Command} or name == Command.ASK:
@@ -218,18 +224,30 @@ class SlackAdvisor:
     # --- events ----------------------------------------------------------------------------
 
     async def on_message(
-        self, event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+        self,
+        body: dict[str, Any],
+        event: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
     ) -> None:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return  # only people's own messages in the DM; never our own posts
+        if await self._is_redelivery(body):
+            return
         key = conversation_key(context)
         text = plain_text(str(event.get("text", "")), context.bot_user_id)
         replies = await self._service.handle(key, text=text)
         await post(client, event["channel"], replies)
 
     async def on_mention(
-        self, event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+        self,
+        body: dict[str, Any],
+        event: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
     ) -> None:
+        if await self._is_redelivery(body):
+            return
         key = conversation_key(context)
         text = plain_text(str(event.get("text", "")), context.bot_user_id)
         thread = event.get("thread_ts") or event.get("ts")
@@ -273,6 +291,15 @@ class SlackAdvisor:
             await self.on_uninstalled(context)
 
     # --- helpers ---------------------------------------------------------------------------
+
+    async def _is_redelivery(self, body: dict[str, Any]) -> bool:
+        """Checked after the ack, so that the database never delays Slack's answer; the
+        unique key makes it hold across processes."""
+        key = delivery_key(body)
+        if key is None or await self._repository.record_delivery(key, datetime.now(UTC)):
+            return False
+        log.info("slack duplicate delivery dropped kind=%s", body.get("type"))
+        return True
 
     async def _open_dm(self, client: AsyncWebClient, user: str) -> str:
         opened = await client.conversations_open(users=user)
