@@ -25,6 +25,7 @@ from bot.handlers.slack.app import (
     SlackApp,
     build_slack_app,
 )
+from bot.handlers.slack.fast_ack import FastAck
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +34,17 @@ APP_KEY = web.AppKey("advisor", App)
 
 @dataclass
 class SlackRoutes:
-    """aiohttp ↔ bolt, like bolt's own adapters: convert, dispatch, convert back."""
+    """aiohttp ↔ bolt, like bolt's own adapters: convert, dispatch, convert back; button presses
+    and events are acknowledged before bolt runs (see FastAck)."""
 
     app: AsyncApp
+    fast: FastAck
 
     async def events(self, request: web.Request) -> web.Response:
         bolt_request = await to_bolt_request(request)
+        if self.fast.takes(bolt_request.raw_body, request.content_type, request.headers):
+            await self.fast.dispatch_later(bolt_request)
+            return web.Response(status=200)
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
 
     async def install(self, request: web.Request) -> web.Response:
@@ -69,16 +75,18 @@ def build_web_app(
     routes = [web.get("/healthz", healthz)]
     if slack is not None:
         slack_app = build_slack_app(slack, app.service, app.repository)
-        web_app.on_shutdown.append(_drain(slack_app.in_flight))
-        web_app.on_cleanup.append(_close_slack(slack_app))
         if socket_mode:
+            web_app.on_shutdown.append(_drain(None, slack_app.in_flight))
             _run_socket_mode(web_app, slack_app.bolt, slack.app_token or "")
         else:
-            slack_routes = SlackRoutes(slack_app.bolt)
+            fast = FastAck(slack_app.bolt, slack.signing_secret)
+            web_app.on_shutdown.append(_drain(fast, slack_app.in_flight))
+            slack_routes = SlackRoutes(slack_app.bolt, fast)
             routes.append(web.post(EVENTS_PATH, slack_routes.events))
             if slack.oauth:
                 routes.append(web.get(INSTALL_PATH, slack_routes.install))
                 routes.append(web.get(REDIRECT_PATH, slack_routes.oauth_redirect))
+        web_app.on_cleanup.append(_close_slack(slack_app))
     web_app.add_routes(routes)
     web_app.on_cleanup.append(_close(app))
     return web_app
@@ -102,11 +110,14 @@ def _run_socket_mode(web_app: web.Application, bolt: AsyncApp, app_token: str) -
 DRAIN_SECONDS = 10.0
 
 
-def _drain(in_flight: InFlight) -> Callable[[web.Application], Awaitable[None]]:
+def _drain(
+    fast: FastAck | None, in_flight: InFlight
+) -> Callable[[web.Application], Awaitable[None]]:
     async def drain(_web_app: web.Application) -> None:
+        waiting = await fast.drain(DRAIN_SECONDS) if fast is not None else 0
         unfinished = await in_flight.drain(DRAIN_SECONDS)
-        if unfinished:
-            log.warning("shutdown with %d Slack listener(s) unfinished", unfinished)
+        if waiting or unfinished:
+            log.warning("shutdown with %d Slack request(s) unfinished", waiting + unfinished)
 
     return drain
 
