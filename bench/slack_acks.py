@@ -490,11 +490,19 @@ def press_bodies(
     return presses
 
 
-async def drain(api: FakeSlackApi, since: float) -> float | None:
-    """Wait until the fake Web API has heard nothing for QUIET_SECONDS; the seconds from
-    `since` (a time.monotonic()) to the last call it received after it, 0 when none, None
-    when the calls never stopped within DRAIN_TIMEOUT_SECONDS."""
+async def drain(
+    api: FakeSlackApi, since: float, method: str = "", expected: int = 0
+) -> float | None:
+    """Wait until the fake Web API has received `expected` calls of `method` in all (when
+    given: the server acknowledges before it works, so a quiet spell alone can come before the
+    work has even started) and then heard nothing for QUIET_SECONDS; the seconds from `since`
+    (a time.monotonic()) to the last call it received after it, 0 when none, None when that
+    did not happen within DRAIN_TIMEOUT_SECONDS."""
     deadline = time.monotonic() + DRAIN_TIMEOUT_SECONDS
+    while method and len(api.calls(method)) < expected:
+        if time.monotonic() > deadline:
+            return None
+        await asyncio.sleep(0.05)
     seen, changed = len(api.calls()), time.monotonic()
     while time.monotonic() - changed < QUIET_SECONDS:
         if time.monotonic() > deadline:
@@ -532,17 +540,19 @@ class Bench:
     drains: Drains = field(default_factory=Drains)
     unexpected: int = 0
     missing: int = 0
+    updates_before: int = 0
 
     async def warm_up(self) -> dict[str, int]:
         """Untimed: every user starts the diagnostic on the advisor (the bot posts their first
         question); the bare app gets as many presses, so both have served traffic."""
         bodies = start_command_bodies(self.api, self.users)
+        expected = len(self.api.calls("conversations.open")) + len(bodies)
         started = time.monotonic()
         samples, _ = await send_all(
             self.session, self.advisor.url + EVENTS_PATH, bodies, self.signer, self.config.in_flight
         )
         _check_warm_up(self.advisor.name, samples)
-        self.drains.warm_up = await drain(self.api, started)
+        self.drains.warm_up = await drain(self.api, started, "conversations.open", expected)
         calls = count_calls(self.api.calls())
         presses = press_bodies(self.api, self.users, "", 0)
         samples, _ = await send_all(
@@ -571,7 +581,12 @@ class Bench:
             self.rounds.append(result)
             self.samples.setdefault(server.name, []).extend(samples)
             if server is self.advisor:
-                self.drains.after_round.append(await drain(self.api, ended))
+                # Every press of a posted question updates that question in place.
+                expected = self.updates_before + len(presses.bodies) - presses.missing
+                self.drains.after_round.append(
+                    await drain(self.api, ended, "chat.update", expected)
+                )
+                self.updates_before = len(self.api.calls("chat.update"))
 
     def result(self, name: str) -> TargetResult:
         rounds = [r for r in self.rounds if r.target == name]

@@ -42,7 +42,7 @@ class SlackRoutes:
 
     async def events(self, request: web.Request) -> web.Response:
         bolt_request = await to_bolt_request(request)
-        if self.fast.takes(bolt_request.raw_body, request.content_type, request.headers):
+        if self.fast.takes(bolt_request, request.headers):
             await self.fast.dispatch_later(bolt_request)
             return web.Response(status=200)
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))

@@ -366,3 +366,26 @@ async def test_tokens_revoked_deletes_the_workspace_data(server: RunningServer) 
     while await server.app.repository.load_conversation(KEY) is not None:
         assert time.monotonic() < deadline, "the workspace's data was not deleted"
         await asyncio.sleep(0.05)
+
+
+async def test_forged_button_presses_and_events_are_refused(server: RunningServer) -> None:
+    await start(server)
+    question = last_question(server)
+    button = buttons(question)[0]
+    forged = await server.slack.block_action(
+        button["action_id"],
+        button["value"],
+        message_ts=message_ts(server, question),
+        signature="v0=" + "1" * 64,
+    )
+    stale_event = await server.slack.event(
+        dm_message("b", USER_ID), timestamp=int(time.time()) - 600
+    )
+    assert forged.status == 401
+    assert stale_event.status == 401
+    await server.slack.slash_command("help")
+    await server.api.wait_for("response_url")
+    assert server.api.calls("chat.update") == []
+    stored = await server.app.repository.load_conversation(KEY)
+    assert stored is not None
+    assert stored.state["answers"] == {}

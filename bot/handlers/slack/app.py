@@ -85,12 +85,20 @@ def single_workspace_authorize(
     return authorize
 
 
-class InFlight:
-    """The listener tasks still running after their ack, so a shutdown can let them finish
-    instead of cutting a reply (or a database write) in half."""
+# Listeners doing their work (database, engine, Web API calls) at the same time. Past this
+# they wait their turn after acknowledging: the work of a burst then cannot crowd out the
+# acknowledgements on the event loop, and SQLite and Slack's rate limits see a steady pace.
+WORKERS = 8
 
-    def __init__(self) -> None:
+
+class InFlight:
+    """Runs the listeners: acknowledgement first and at once, then the work, at most WORKERS at
+    a time; and knows which are still running, so a shutdown can let them finish instead of
+    cutting a reply (or a database write) in half."""
+
+    def __init__(self, workers: int = WORKERS) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._turns = asyncio.Semaphore(workers)
 
     def track(self, listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
         # functools.wraps keeps the signature bolt reads to inject arguments by name.
@@ -99,9 +107,27 @@ class InFlight:
             task = asyncio.current_task()
             if task is not None:
                 self._tasks.add(task)
+            holding = False
+
+            real_ack: Callable[..., Awaitable[Any]] | None = kwargs.get("ack")
+
+            async def ack_then_wait_turn(*ack_args: Any, **ack_kwargs: Any) -> None:
+                nonlocal holding
+                assert real_ack is not None
+                await real_ack(*ack_args, **ack_kwargs)
+                await self._turns.acquire()
+                holding = True
+
+            if real_ack is not None:
+                kwargs["ack"] = ack_then_wait_turn
+            else:  # events: bolt has acknowledged already
+                await self._turns.acquire()
+                holding = True
             try:
                 await listener(*args, **kwargs)
             finally:
+                if holding:
+                    self._turns.release()
                 if task is not None:
                     self._tasks.discard(task)
 

@@ -12,48 +12,69 @@ A bounded number of dispatches may wait at once; past that, acknowledging waits 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
-from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 
 log = logging.getLogger(__name__)
 
 FIRE_AND_FORGET = frozenset({"block_actions", "event_callback"})
+# Requests acknowledged and waiting for bolt; past this, acknowledging waits too.
 MAX_PENDING = 500
+# Bolt dispatches running at once: a handful keeps up (each ends at its listener's ack), and a
+# burst's dispatches cannot crowd out its acknowledgements.
+DISPATCHERS = 4
 
 
 class FastAck:
-    def __init__(self, bolt: AsyncApp, signing_secret: str, max_pending: int = MAX_PENDING):
+    def __init__(
+        self,
+        bolt: AsyncApp,
+        signing_secret: str,
+        max_pending: int = MAX_PENDING,
+        dispatchers: int = DISPATCHERS,
+    ) -> None:
         self._bolt = bolt
         self._verifier = SignatureVerifier(signing_secret)
-        self._max_pending = max_pending
-        self._pending: set[asyncio.Task[Any]] = set()
+        self._queue: asyncio.Queue[AsyncBoltRequest] = asyncio.Queue(maxsize=max_pending)
+        self._dispatchers = dispatchers
+        self._workers: list[asyncio.Task[None]] = []
 
-    def takes(self, body: str, content_type: str | None, headers: Mapping[str, str]) -> bool:
+    def takes(self, request: AsyncBoltRequest, headers: Mapping[str, str]) -> bool:
         """A correctly signed button press or event (anything else goes through bolt)."""
-        kind = parse_body(body, content_type).get("type")
-        return kind in FIRE_AND_FORGET and self._verifier.is_valid_request(body, headers)
+        kind = request.body.get("type")
+        return kind in FIRE_AND_FORGET and self._verifier.is_valid_request(
+            request.raw_body, headers
+        )
 
     async def dispatch_later(self, request: AsyncBoltRequest) -> None:
-        while len(self._pending) >= self._max_pending:
-            await asyncio.wait(self._pending, return_when=asyncio.FIRST_COMPLETED)
-        task = asyncio.create_task(self._dispatch(request))
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
+        if not self._workers:
+            self._workers = [asyncio.create_task(self._work()) for _ in range(self._dispatchers)]
+        await self._queue.put(request)
 
-    async def _dispatch(self, request: AsyncBoltRequest) -> None:
-        response = await self._bolt.async_dispatch(request)
-        if response.status >= 400:
-            log.warning("slack request refused after its ack status=%d", response.status)
+    async def _work(self) -> None:
+        while True:
+            request = await self._queue.get()
+            try:
+                response = await self._bolt.async_dispatch(request)
+                if response.status >= 400:
+                    log.warning("slack request refused after its ack status=%d", response.status)
+            except Exception:
+                log.exception("slack dispatch after the ack failed")
+            finally:
+                self._queue.task_done()
 
     async def drain(self, seconds: float) -> int:
-        """Wait up to `seconds` for dispatches not yet handed to a listener."""
-        if not self._pending:
-            return 0
-        _, still_running = await asyncio.wait(set(self._pending), timeout=seconds)
-        return len(still_running)
+        """Wait up to `seconds` for acknowledged requests to reach their listeners, then stop
+        the dispatchers; the number of requests left undispatched."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._queue.join(), timeout=seconds)
+        for worker in self._workers:
+            worker.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+        self._workers = []
+        return self._queue.qsize()
