@@ -20,10 +20,11 @@ from aiohttp import web
 from rich.console import Console
 
 from bot.app import build_app
-from bot.config import ConfigError, Settings, load_settings, slack_config
+from bot.config import ConfigError, Settings, load_settings, slack_config, teams_config
 from bot.engine.index import index_for
 from bot.handlers.console import run_console, stdin_reader
 from bot.handlers.console_render import source_line
+from bot.handlers.teams.package import PACKAGE_NAME, PackageError, build_package, next_steps
 from bot.knowledge import Knowledge, KnowledgeError, load_knowledge
 from bot.server import build_web_app
 from storage.migrate import current, upgrade
@@ -69,11 +70,29 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="receive Slack over Socket Mode (SLACK_APP_TOKEN) instead of HTTP",
     )
+    serve.add_argument(
+        "--dev",
+        action="store_true",
+        help="serve /api/messages without Teams credentials (Bot Framework Emulator only)",
+    )
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="action", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply migrations up to the latest")
     db_commands.add_parser("current", help="print the schema revision in use")
+
+    teams = commands.add_parser("teams", help="Microsoft Teams app package")
+    teams_commands = teams.add_subparsers(dest="action", required=True, metavar="ACTION")
+    package = teams_commands.add_parser("package", help="build the zip to upload in Teams")
+    package.add_argument("--app-id", help="the Microsoft App ID (default MICROSOFT_APP_ID)")
+    package.add_argument(
+        "--out",
+        type=Path,
+        default=Path(PACKAGE_NAME),
+        help=f"zip to write (default {PACKAGE_NAME})",
+    )
+    package.add_argument("--website", help="https:// URL of your site (default: the project's)")
+    package.add_argument("--domain", help="the bot's host name, e.g. advisor.example.com")
     return parser
 
 
@@ -108,9 +127,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "ask":
         return _ask(_knowledge(args, settings), args.text, args.limit, args.json)
     if args.command == "serve":
-        return _serve(
-            settings, args.host or settings.host, args.port or settings.port, args.socket_mode
-        )
+        host, port = args.host or settings.host, args.port or settings.port
+        return _serve(settings, host, port, socket_mode=args.socket_mode, dev=args.dev)
+    if args.command == "teams":
+        return _teams_package(args, settings)
     if args.action == "upgrade":
         asyncio.run(upgrade(settings.database_url))
         print(f"database at revision {asyncio.run(current(settings.database_url))}")
@@ -138,22 +158,41 @@ async def _chat(settings: Settings, user: str) -> int:
     return 0
 
 
-def _serve(settings: Settings, host: str, port: int, socket_mode: bool) -> int:
+def _serve(settings: Settings, host: str, port: int, *, socket_mode: bool, dev: bool) -> int:
     slack = slack_config(settings, socket_mode=socket_mode)
-    if slack is None:
+    teams = teams_config(settings, dev=dev)
+    if slack is None and teams is None:
         raise ConfigError(
-            "no chat platform is configured: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN "
+            "no chat platform is configured. Slack: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN "
             "(one workspace) or SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET "
-            "(OAuth install); see .env.example"
+            "(OAuth install). Teams: set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD, or run "
+            "`advisor serve --dev` for the Bot Framework Emulator. See .env.example"
         )
 
     async def start() -> web.Application:
         app = await build_app(settings)
-        return build_web_app(app, slack, socket_mode=socket_mode)
+        return build_web_app(app, slack, teams, socket_mode=socket_mode)
 
-    mode = "socket mode" if socket_mode else ("OAuth install" if slack.oauth else "one workspace")
-    print(f"AI Ownership Advisor on http://{host}:{port} (Slack: {mode})", file=sys.stderr)
+    served = []
+    if slack is not None:
+        mode = "socket mode" if socket_mode else ("OAuth install" if slack.oauth else "token")
+        served.append(f"Slack ({mode})")
+    if teams is not None:
+        served.append("Teams (DEVELOPMENT MODE, unauthenticated)" if teams.dev else "Teams")
+    print(f"AI Ownership Advisor on http://{host}:{port}: {', '.join(served)}", file=sys.stderr)
     web.run_app(start(), host=host, port=port, print=None, access_log=None)
+    return 0
+
+
+def _teams_package(args: argparse.Namespace, settings: Settings) -> int:
+    app_id = (args.app_id or settings.microsoft_app_id or "").strip()
+    if not app_id:
+        raise ConfigError("no Microsoft App ID: set MICROSOFT_APP_ID or pass --app-id")
+    try:
+        path = build_package(app_id, args.out, website=args.website, domain=args.domain)
+    except PackageError as error:
+        raise UsageError(str(error)) from error
+    print(next_steps(path))
     return 0
 
 

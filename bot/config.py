@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     # The Web API base URL: GovSlack, or a local fake in tests.
     slack_api_url: str = "https://slack.com/api/"
 
+    # Microsoft Teams (Azure Bot registration): without an app id /api/messages is only served
+    # in local development mode (`advisor serve --dev`, for the Bot Framework Emulator).
+    microsoft_app_id: str | None = None
+    microsoft_app_password: SecretStr | None = None
+    microsoft_app_tenant_id: str | None = None
+    microsoft_app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = "MultiTenant"
+
     @property
     def knowledge_path(self) -> Path:
         return self.knowledge_dir or default_knowledge_dir()
@@ -145,6 +152,40 @@ def _slack_problems(
     elif token is None:
         problems.append("SLACK_BOT_TOKEN is missing (or configure OAuth with SLACK_CLIENT_ID)")
     return problems
+
+
+@dataclass(frozen=True)
+class TeamsConfig:
+    """Teams settings checked for consistency. `dev`: no credentials, emulator mode only."""
+
+    app_id: str
+    app_password: str
+    app_type: str
+    tenant_id: str
+    dev: bool
+
+
+def teams_config(settings: Settings, *, dev: bool = False) -> TeamsConfig | None:
+    """The Teams configuration; None when Teams is not configured (and not in --dev); a
+    ConfigError naming what is missing when the settings are incomplete."""
+    app_id = (settings.microsoft_app_id or "").strip()
+    password = _secret(settings.microsoft_app_password) or ""
+    tenant = (settings.microsoft_app_tenant_id or "").strip()
+    app_type = settings.microsoft_app_type
+    if not app_id:
+        if password or tenant:
+            raise ConfigError("Teams configuration: MICROSOFT_APP_ID is missing")
+        if not dev:
+            return None
+        return TeamsConfig("", "", app_type, "", dev=True)
+    problems = []
+    if not password and app_type != "UserAssignedMSI":
+        problems.append("MICROSOFT_APP_PASSWORD is missing")
+    if app_type == "SingleTenant" and not tenant:
+        problems.append("MICROSOFT_APP_TENANT_ID is required when MICROSOFT_APP_TYPE=SingleTenant")
+    if problems:
+        raise ConfigError("Teams configuration: " + "; ".join(problems))
+    return TeamsConfig(app_id, password, app_type, tenant, dev=False)
 
 
 def load_settings() -> Settings:

@@ -1,7 +1,8 @@
 """The web server: one aiohttp application for every platform, its routes in one list.
 
 `advisor serve` runs it on $PORT. Slack's events, interactivity and slash command all arrive at
-/slack/events; the OAuth install pages are served when OAuth is configured.
+/slack/events (the OAuth install pages are served when OAuth is configured); Teams activities
+at /api/messages.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 
 from bot.app import App
-from bot.config import SlackConfig
+from bot.config import SlackConfig, TeamsConfig
 from bot.handlers.slack.app import (
     EVENTS_PATH,
     INSTALL_PATH,
@@ -26,6 +27,7 @@ from bot.handlers.slack.app import (
     build_slack_app,
 )
 from bot.handlers.slack.fast_ack import FastAck
+from bot.handlers.teams.adapter import MESSAGES_PATH, build_endpoint
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +70,18 @@ async def healthz(_request: web.Request) -> web.Response:
 
 
 def build_web_app(
-    app: App, slack: SlackConfig | None, *, socket_mode: bool = False
+    app: App,
+    slack: SlackConfig | None,
+    teams: TeamsConfig | None = None,
+    *,
+    socket_mode: bool = False,
 ) -> web.Application:
     web_app = web.Application(client_max_size=1024**2)
     web_app[APP_KEY] = app
     routes = [web.get("/healthz", healthz)]
+    if teams is not None:
+        endpoint = build_endpoint(teams, app.service, app.repository)
+        routes.append(web.post(MESSAGES_PATH, endpoint.messages))
     if slack is not None:
         slack_app = build_slack_app(slack, app.service, app.repository)
         if socket_mode:

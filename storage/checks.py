@@ -61,6 +61,11 @@ def checked_turn(
     return json_copy(state, "state"), aware_utc(now, "now"), record
 
 
+def checked_reference(reference: dict[str, Any], now: datetime) -> tuple[dict[str, Any], datetime]:
+    """The arguments of `Repository.save_reference` as they will be stored."""
+    return json_copy(reference, "reference"), aware_utc(now, "now")
+
+
 def checked_delivery(key: str, now: datetime) -> tuple[str, datetime]:
     """The arguments of `Repository.record_delivery` as they will be stored.
 

@@ -12,7 +12,13 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from storage.checks import aware_utc, checked_delivery, checked_turn, json_copy
+from storage.checks import (
+    aware_utc,
+    checked_delivery,
+    checked_reference,
+    checked_turn,
+    json_copy,
+)
 from storage.repository import (
     AssessmentRecord,
     ConcurrentUpdateError,
@@ -22,12 +28,16 @@ from storage.repository import (
 
 
 class MemoryRepository:
-    """Conversations, assessments and delivery keys in dicts; nothing survives the process."""
+    """Conversations, assessments, conversation references and delivery keys in dicts;
+    nothing survives the process."""
 
     def __init__(self) -> None:
         self._conversations: dict[ConversationKey, StoredConversation] = {}
         self._assessments: dict[ConversationKey, list[AssessmentRecord]] = {}
         self._deliveries: dict[str, datetime] = {}
+        # Only the reference: `now` is checked like the database checks it, but nothing reads
+        # the time back.
+        self._references: dict[ConversationKey, dict[str, Any]] = {}
 
     async def load_conversation(self, key: ConversationKey) -> StoredConversation | None:
         stored = self._conversations.get(key)
@@ -62,6 +72,16 @@ class MemoryRepository:
         history = sorted(self._assessments.get(key, []), key=lambda record: record.completed_at)
         return [_copy(record) for record in history]
 
+    async def save_reference(
+        self, key: ConversationKey, reference: dict[str, Any], now: datetime
+    ) -> None:
+        saved, _updated_at = checked_reference(reference, now)
+        self._references[key] = saved
+
+    async def load_reference(self, key: ConversationKey) -> dict[str, Any] | None:
+        reference = self._references.get(key)
+        return None if reference is None else json_copy(reference, "reference")
+
     async def record_delivery(self, key: str, now: datetime) -> bool:
         key, received_at = checked_delivery(key, now)
         if key in self._deliveries:
@@ -86,6 +106,9 @@ class MemoryRepository:
             deleted += 1
         for key in [key for key in self._assessments if of_workspace(key)]:
             deleted += len(self._assessments.pop(key))
+        for key in [key for key in self._references if of_workspace(key)]:
+            del self._references[key]
+            deleted += 1
         return deleted
 
     async def close(self) -> None:

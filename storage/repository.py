@@ -104,9 +104,26 @@ class Repository(Protocol):
         for a naive `before`."""
         ...
 
+    async def save_reference(
+        self, key: ConversationKey, reference: dict[str, Any], now: datetime
+    ) -> None:
+        """Keep `reference` (a Bot Framework ConversationReference as JSON: what it takes to
+        message the user later, unprompted, e.g. for a pulse survey) as this user's reference,
+        replacing any earlier one. One atomic write: of concurrent saves for one key, one is
+        kept whole, never a mix, and there is never more than one reference per key. The last
+        write wins, whatever its `now`. Raises ValueError, writing nothing, for a caller's
+        mistake: a reference JSON cannot hold (objects, NaN), a naive `now`.
+        """
+        ...
+
+    async def load_reference(self, key: ConversationKey) -> dict[str, Any] | None:
+        """The user's latest saved reference, or None when there is none."""
+        ...
+
     async def delete_workspace(self, platform: str, workspace: str) -> int:
-        """Delete every conversation and assessment of the workspace, in one transaction (the
-        app was uninstalled or its tokens revoked). Returns the number of rows deleted."""
+        """Delete every conversation, assessment and conversation reference of the workspace,
+        in one transaction (the app was uninstalled or its tokens revoked). Returns the number
+        of rows deleted."""
         ...
 
     async def close(self) -> None:

@@ -12,6 +12,11 @@ Deliveries are deduplicated by the primary key of `deliveries`: `INSERT ... ON C
 DO NOTHING` (both SQLite and PostgreSQL have it) inserts one row or none, and the row count
 says which. A plain INSERT catching the unique violation would do the same, but it logs an
 error on the PostgreSQL server for every retry and, inside a larger transaction, aborts it.
+
+Conversation references are saved with `INSERT ... ON CONFLICT (platform, workspace, user_id)
+DO UPDATE`, again on both databases: one statement that inserts or replaces atomically. Reading
+first and then inserting or updating would race: two first saves would both see no row, and
+the loser's INSERT would violate the unique constraint.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.checks import aware_utc, checked_delivery, checked_turn
+from storage.checks import aware_utc, checked_delivery, checked_reference, checked_turn
 from storage.engine import for_writes, open_engine
 from storage.repository import (
     AssessmentRecord,
@@ -36,7 +41,7 @@ from storage.repository import (
     StorageError,
     StoredConversation,
 )
-from storage.tables import Assessment, Conversation, Delivery
+from storage.tables import Assessment, Conversation, ConversationReference, Delivery
 from storage.url import is_memory_sqlite
 
 
@@ -112,6 +117,28 @@ class SqlRepository:
             rows = (await session.scalars(query)).all()
         return [_assessment_record(key, row) for row in rows]
 
+    async def save_reference(
+        self, key: ConversationKey, reference: dict[str, Any], now: datetime
+    ) -> None:
+        saved, updated_at = checked_reference(reference, now)
+        row = {
+            "platform": key.platform,
+            "workspace": key.workspace,
+            "user_id": key.user,
+            "reference": saved,
+            "updated_at": updated_at,
+        }
+        statement = _upsert_reference(self._engine.dialect.name, row)
+        async with self._transaction("save the conversation reference", write=True) as session:
+            connection = await session.connection()
+            await connection.execute(statement)
+
+    async def load_reference(self, key: ConversationKey) -> dict[str, Any] | None:
+        query = select(ConversationReference.reference).where(_is_reference_of(key))
+        async with self._transaction("load the conversation reference") as session:
+            reference: dict[str, Any] | None = await session.scalar(query)
+        return reference
+
     async def record_delivery(self, key: str, now: datetime) -> bool:
         key, received_at = checked_delivery(key, now)
         statement = _insert_new_delivery(self._engine.dialect.name).values(
@@ -143,7 +170,13 @@ class SqlRepository:
                     Assessment.platform == platform, Assessment.workspace == workspace
                 )
             )
-        return conversations.rowcount + assessments.rowcount
+            references = await connection.execute(
+                delete(ConversationReference).where(
+                    ConversationReference.platform == platform,
+                    ConversationReference.workspace == workspace,
+                )
+            )
+        return conversations.rowcount + assessments.rowcount + references.rowcount
 
     async def close(self) -> None:
         await self._engine.dispose()
@@ -210,6 +243,36 @@ def _insert_new_delivery(dialect: str) -> Insert:
     raise StorageError(f"no duplicate-free insert for the {dialect} dialect")
 
 
+def _upsert_reference(dialect: str, row: dict[str, Any]) -> Insert:
+    """An INSERT of `row` into `conversation_references` that, when the user already has a
+    reference, replaces its reference and time instead. Only a conflict on the user's key is
+    resolved so (not any constraint, as SQLite's INSERT OR REPLACE would)."""
+    key_columns = [
+        ConversationReference.platform,
+        ConversationReference.workspace,
+        ConversationReference.user_id,
+    ]
+    if dialect == "postgresql":
+        pg_insert = postgresql.insert(ConversationReference).values(row)
+        return pg_insert.on_conflict_do_update(
+            index_elements=key_columns,
+            set_={
+                "reference": pg_insert.excluded.reference,
+                "updated_at": pg_insert.excluded.updated_at,
+            },
+        )
+    if dialect == "sqlite":
+        sqlite_insert = sqlite.insert(ConversationReference).values(row)
+        return sqlite_insert.on_conflict_do_update(
+            index_elements=key_columns,
+            set_={
+                "reference": sqlite_insert.excluded.reference,
+                "updated_at": sqlite_insert.excluded.updated_at,
+            },
+        )
+    raise StorageError(f"no upsert for the {dialect} dialect")
+
+
 def _is_conversation(key: ConversationKey) -> ColumnElement[bool]:
     return and_(
         Conversation.platform == key.platform,
@@ -223,6 +286,14 @@ def _is_assessment_of(key: ConversationKey) -> ColumnElement[bool]:
         Assessment.platform == key.platform,
         Assessment.workspace == key.workspace,
         Assessment.user_id == key.user,
+    )
+
+
+def _is_reference_of(key: ConversationKey) -> ColumnElement[bool]:
+    return and_(
+        ConversationReference.platform == key.platform,
+        ConversationReference.workspace == key.workspace,
+        ConversationReference.user_id == key.user,
     )
 
 

@@ -117,6 +117,22 @@ class Delivery(Base):
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class ConversationReference(Base):
+    """The latest conversation reference of each user: what the platform needs to message
+    them unprompted (a Bot Framework ConversationReference as JSON). One row per key, replaced
+    in place, so the unique constraint is also the conflict target of the upsert."""
+
+    __tablename__ = "conversation_references"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    platform: Mapped[str] = mapped_column(String(PLATFORM_LENGTH))
+    workspace: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    user_id: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    reference: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 metadata = Base.metadata
 
 # The store's default table names, which `AsyncSQLAlchemyInstallationStore(client_id, engine)`

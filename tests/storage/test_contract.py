@@ -445,3 +445,170 @@ async def test_deleting_an_unknown_workspace_deletes_nothing(repository: Reposit
     assert await repository.delete_workspace("slack", "T9999") == 0
     assert await repository.delete_workspace("teams", KEY.workspace) == 0
     assert await repository.load_conversation(KEY) is not None
+
+
+# Conversation references: what it takes to message a user later, unprompted.
+
+# A Bot Framework ConversationReference as `ConversationReference().serialize()` gives it.
+REFERENCE: dict[str, Any] = {
+    "activityId": "f:1700000000000",
+    "user": {"id": "29:1a2B-Zoë", "name": "Zoë Ångström-李", "aadObjectId": "0b8f-4c1e"},
+    "bot": {"id": "28:advisor-app-id", "name": "AI Ownership Advisor"},
+    "conversation": {
+        "isGroup": False,
+        "conversationType": "personal",
+        "id": "a:1XyZ-שלום-🚀",
+        "tenantId": "tenant-1",
+    },
+    "channelId": "msteams",
+    "locale": "de-DE",
+    "serviceUrl": "https://smba.trafficmanager.net/emea/",
+}
+
+
+async def test_loading_a_missing_reference_gives_none(repository: Repository) -> None:
+    await repository.save_turn(KEY, {}, None, NOW)
+
+    assert await repository.load_reference(KEY) is None
+
+
+async def test_a_saved_reference_loads_back(repository: Repository) -> None:
+    await repository.save_reference(KEY, REFERENCE, NOW)
+
+    assert await repository.load_reference(KEY) == REFERENCE
+
+
+async def test_saving_again_replaces_the_reference_in_one_row(repository: Repository) -> None:
+    await repository.save_reference(KEY, {"activityId": "first"}, NOW)
+    await repository.save_reference(KEY, {"activityId": "second"}, NOW + timedelta(days=1))
+    # The last write wins, even with an earlier `now`.
+    await repository.save_reference(KEY, REFERENCE, NOW - timedelta(days=1))
+
+    assert await repository.load_reference(KEY) == REFERENCE
+    # Deleting the workspace counts the rows: one reference, no leftovers.
+    assert await repository.delete_workspace(KEY.platform, KEY.workspace) == 1
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        ConversationKey("teams", KEY.workspace, KEY.user),
+        ConversationKey(KEY.platform, "T0002", KEY.user),
+        ConversationKey(KEY.platform, KEY.workspace, "U0002"),
+    ],
+    ids=["platform", "workspace", "user"],
+)
+async def test_keys_isolate_references(repository: Repository, other: ConversationKey) -> None:
+    await repository.save_reference(KEY, {"mine": True}, NOW)
+
+    assert await repository.load_reference(other) is None
+    await repository.save_reference(other, {"theirs": True}, NOW)
+    assert await repository.load_reference(KEY) == {"mine": True}
+    assert await repository.load_reference(other) == {"theirs": True}
+
+
+async def test_nested_unicode_references_round_trip(repository: Repository) -> None:
+    reference = {
+        **REFERENCE,
+        "extra": {"path": [["a", 1], ["b", 2.5], [], {}], "big": 2**53 + 1, "none": None},
+        "quoting": 'a "quoted" \\ back\tslash\n and a nul \u0000',
+        "ключ": {"值": ["¿Quién?", "🚀"]},
+    }
+
+    await repository.save_reference(KEY, reference, NOW)
+
+    assert await repository.load_reference(KEY) == reference
+
+
+async def test_references_are_stored_as_json_copies(repository: Repository) -> None:
+    reference: dict[str, Any] = {"pair": ("a", 1), "by_number": {7: "seven"}, "list": ["x"]}
+    await repository.save_reference(KEY, reference, NOW)
+    reference["list"].append("changed after saving")
+    loaded = await repository.load_reference(KEY)
+    assert loaded is not None
+    loaded["list"].append("changed after loading")
+
+    assert await repository.load_reference(KEY) == {
+        "pair": ["a", 1],
+        "by_number": {"7": "seven"},
+        "list": ["x"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("reference", "now", "complaint"),
+    [
+        ({"secret": object()}, NOW, "reference cannot be stored as JSON"),
+        ({"secret": math.nan}, NOW, "reference cannot be stored as JSON"),
+        ({"secret": "s3cr3t-service-url"}, NOW.replace(tzinfo=None), "now must be a timezone"),
+    ],
+    ids=["object", "nan", "naive-now"],
+)
+async def test_invalid_references_are_refused_and_change_nothing(
+    repository: Repository, reference: dict[str, Any], now: datetime, complaint: str
+) -> None:
+    other = ConversationKey(KEY.platform, KEY.workspace, "U0002")
+    await repository.save_reference(KEY, {"kept": True}, NOW)
+
+    for key in (KEY, other):
+        with pytest.raises(ValueError, match=complaint) as raised:
+            await repository.save_reference(key, reference, now)
+        assert "s3cr3t" not in str(raised.value)
+
+    assert await repository.load_reference(KEY) == {"kept": True}
+    assert await repository.load_reference(other) is None
+
+
+async def test_of_twenty_simultaneous_reference_saves_one_is_kept_whole(
+    repository: Repository,
+) -> None:
+    saved = [{**REFERENCE, "activityId": f"activity-{number}"} for number in range(20)]
+
+    await asyncio.wait_for(
+        asyncio.gather(*(repository.save_reference(KEY, reference, NOW) for reference in saved)),
+        timeout=60,
+    )
+
+    assert await repository.load_reference(KEY) in saved
+    assert await repository.delete_workspace(KEY.platform, KEY.workspace) == 1
+
+
+async def test_deleting_a_workspace_removes_its_references_only_and_counts_them(
+    repository: Repository,
+) -> None:
+    colleague = ConversationKey(KEY.platform, KEY.workspace, "U0002")
+    kept = [
+        ConversationKey(KEY.platform, "T0002", KEY.user),
+        ConversationKey("teams", KEY.workspace, KEY.user),
+    ]
+    await repository.save_turn(KEY, {}, None, NOW)
+    for key in (KEY, colleague, *kept):
+        await repository.save_reference(key, {"of": key.user}, NOW)
+
+    # One conversation and two references.
+    assert await repository.delete_workspace(KEY.platform, KEY.workspace) == 3
+
+    assert await repository.load_reference(KEY) is None
+    assert await repository.load_reference(colleague) is None
+    for key in kept:
+        assert await repository.load_reference(key) == {"of": key.user}
+    assert await repository.delete_workspace(KEY.platform, KEY.workspace) == 0
+    # A reinstalled workspace saves references afresh.
+    await repository.save_reference(KEY, REFERENCE, NOW)
+    assert await repository.load_reference(KEY) == REFERENCE
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(reference=st.dictionaries(st.text(max_size=8), json_values, max_size=5))
+async def test_any_json_reference_round_trips(
+    repository: Repository, reference: dict[str, Any]
+) -> None:
+    key = ConversationKey("console", "local", f"user-{next(_fresh_users)}")
+
+    await repository.save_reference(key, reference, NOW)
+
+    assert await repository.load_reference(key) == reference

@@ -23,9 +23,10 @@ from storage.repository import ConversationKey
 from storage.sql import SqlRepository
 from storage.tables import metadata
 
-HEAD = "0002"
+HEAD = "0003"
 TABLES_0001 = {"alembic_version", "assessments", "conversations"}
-TABLES = TABLES_0001 | {"deliveries", "slack_bots", "slack_installations"}
+TABLES_0002 = TABLES_0001 | {"deliveries", "slack_bots", "slack_installations"}
+TABLES = TABLES_0002 | {"conversation_references"}
 VERSIONS = MIGRATIONS / "versions"
 
 
@@ -143,6 +144,35 @@ async def test_downgrade_to_0001_removes_only_the_new_tables_and_keeps_the_data(
     assert await on_connection(database_url, schema_differences) == []
 
 
+async def test_downgrade_to_0002_removes_only_the_references_and_keeps_the_data(
+    database_url: str,
+) -> None:
+    key = ConversationKey("teams", "tenant-1", "29:user-1")
+    now = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
+    await upgrade(database_url)
+
+    await downgrade(database_url, "0002")
+
+    assert await current(database_url) == "0002"
+    assert await on_connection(database_url, table_names) == TABLES_0002
+    # A database at 0002 holding conversations and deliveries is upgraded without losing them.
+    repository = SqlRepository.from_url(database_url)
+    try:
+        await repository.save_turn(key, {"kept": True}, None, now)
+        await repository.record_delivery("Ev0001", now)
+        await upgrade(database_url)
+        stored = await repository.load_conversation(key)
+        assert await repository.record_delivery("Ev0001", now) is False
+        await repository.save_reference(key, {"conversation": {"id": "a:1"}}, now)
+        assert await repository.load_reference(key) == {"conversation": {"id": "a:1"}}
+    finally:
+        await repository.close()
+    assert stored is not None
+    assert stored.state == {"kept": True}
+    assert await current(database_url) == HEAD
+    assert await on_connection(database_url, schema_differences) == []
+
+
 @pytest.mark.parametrize("script", sorted(VERSIONS.glob("*.py")), ids=lambda path: path.stem)
 def test_migrations_do_not_import_the_live_models(script: Path) -> None:
     # A migration is history: were it to build tables from storage.tables or slack_sdk, it
@@ -214,7 +244,13 @@ def test_offline_mode_writes_the_sql_script(url: str, expected: str) -> None:
     command.upgrade(config, "head", sql=True)
 
     script = config.output_buffer.getvalue()
-    for table in ("conversations", "assessments", "deliveries", "slack_installations"):
+    for table in (
+        "conversations",
+        "assessments",
+        "deliveries",
+        "slack_installations",
+        "conversation_references",
+    ):
         assert f"CREATE TABLE {table}" in script
     assert "CREATE INDEX slack_bots_idx ON slack_bots" in script
     assert expected in script

@@ -132,3 +132,17 @@ async def test_a_failed_delivery_record_is_a_storage_error(unmigrated_url: str) 
         await repository.close()
 
     assert SECRET not in "".join(traceback.format_exception(raised.value))
+
+
+async def test_a_failed_reference_save_is_a_storage_error_that_never_shows_it(
+    unmigrated_url: str,
+) -> None:
+    repository = SqlRepository.from_url(unmigrated_url)
+    try:
+        with pytest.raises(StorageError, match="could not save the conversation reference") as e:
+            await repository.save_reference(KEY, {"serviceUrl": SECRET}, NOW)
+    finally:
+        await repository.close()
+
+    assert e.value.__cause__ is not None
+    assert SECRET not in "".join(traceback.format_exception(e.value))

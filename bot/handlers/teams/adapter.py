@@ -1,0 +1,90 @@
+"""The Bot Framework adapter for /api/messages, configured from the Teams settings.
+
+With an app id, every request must carry a valid Bot Framework token (the SDK checks it).
+Without one the SDK runs in emulator mode, accepting any caller and replying to any serviceUrl:
+that is only ever built for `advisor serve --dev`, and says so loudly.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import jwt
+from aiohttp import web
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+from botbuilder.schema import Activity, ActivityTypes
+
+from bot.config import TeamsConfig
+from bot.handlers.teams.handler import AdvisorTeamsBot
+from bot.service import AdvisorService
+from storage.repository import Repository
+
+log = logging.getLogger(__name__)
+
+MESSAGES_PATH = "/api/messages"
+APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
+
+
+@dataclass(frozen=True)
+class _BotConfiguration:
+    """The attribute names botbuilder's configuration readers expect."""
+
+    APP_ID: str
+    APP_PASSWORD: str
+    APP_TYPE: str
+    APP_TENANTID: str
+
+
+def build_adapter(config: TeamsConfig) -> CloudAdapter:
+    if config.dev:
+        log.warning(
+            "TEAMS DEVELOPMENT MODE: /api/messages accepts unauthenticated requests and replies "
+            "to any serviceUrl. For the Bot Framework Emulator only; never expose it."
+        )
+    configuration = _BotConfiguration(
+        config.app_id, config.app_password, config.app_type, config.tenant_id
+    )
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(configuration))
+    adapter.on_turn_error = _on_turn_error
+    return adapter
+
+
+async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
+    """A bug: logged with ids (never the text), and the user gets an apology, not a trace."""
+    activity = turn_context.activity
+    log.error(
+        "teams turn failed conversation=%s activity=%s error=%s",
+        activity.conversation.id if activity.conversation else None,
+        activity.id,
+        type(error).__name__,
+        exc_info=error,
+    )
+    if activity.type == ActivityTypes.message:
+        await turn_context.send_activity(Activity(type=ActivityTypes.message, text=APOLOGY))
+
+
+@dataclass
+class TeamsEndpoint:
+    adapter: CloudAdapter
+    bot: AdvisorTeamsBot
+
+    async def messages(self, request: web.Request) -> web.StreamResponse:
+        try:
+            response = await self.adapter.process(request, self.bot)
+        except jwt.PyJWTError:
+            # The SDK turns a missing or foreign token into 401 but lets a malformed, expired
+            # or badly signed one escape as an exception (a 500): it is the same refusal.
+            log.info("teams request refused: invalid token")
+            return web.Response(status=401)
+        return response if response is not None else web.Response(status=200)
+
+
+def build_endpoint(
+    config: TeamsConfig, service: AdvisorService, repository: Repository
+) -> TeamsEndpoint:
+    return TeamsEndpoint(build_adapter(config), AdvisorTeamsBot(service, repository))

@@ -1,0 +1,146 @@
+"""What the Teams bot does with each activity: translate it into a service call, and the
+engine's replies into Adaptive Cards sent back to the same conversation (a channel thread
+included)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from botbuilder.core import ActivityHandler, CardFactory, MessageFactory, TurnContext
+from botbuilder.schema import Activity, ChannelAccount
+
+from bot.engine.replies import HelpReply, NoticeReply, Reply
+from bot.engine.turn import Choice, Command
+from bot.handlers.teams.cards import TeamsMessage, render_all, welcome_message
+from bot.handlers.teams.incoming import plain_text
+from bot.handlers.teams.submit import Submitted, parse_submit
+from bot.service import AdvisorService
+from storage.repository import ConversationKey, Repository
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "teams"
+PERSONAL = "personal"
+OPEN_PERSONAL_CHAT = (
+    "The diagnostic runs in a private chat: open a chat with me (AI Ownership Advisor) and "
+    "say hi. Here in the channel, @mention me with a question."
+)
+START_WORDS = frozenset({"start", "restart", "hi", "hello"})
+
+
+def conversation_key(activity: Activity) -> ConversationKey:
+    """(teams, tenant, user): the AAD object id when Teams sends it, else the channel id."""
+    # Teams sends the tenant as conversation.tenantId, which botbuilder 4.17 does not map
+    # (it expects tenantID); channelData.tenant.id is the reliable place.
+    tenant = _tenant_from_channel_data(activity) or getattr(
+        activity.conversation, "tenant_id", None
+    )
+    person = activity.from_property
+    user = getattr(person, "aad_object_id", None) or (person.id if person else None)
+    return ConversationKey(PLATFORM, tenant or "unknown", user or "unknown")
+
+
+def _tenant_from_channel_data(activity: Activity) -> str | None:
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = data.get("tenant") or {}
+    return tenant.get("id") if isinstance(tenant, dict) else None
+
+
+def to_activity(message: TeamsMessage) -> Activity:
+    if message.card is None:
+        return MessageFactory.text(message.text)
+    activity = MessageFactory.attachment(CardFactory.adaptive_card(message.card))
+    activity.summary = message.text  # the notification text
+    return activity
+
+
+class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
+    def __init__(self, service: AdvisorService, repository: Repository) -> None:
+        self._service = service
+        self._repository = repository
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if await self._is_redelivery(activity):
+            return
+        key = conversation_key(activity)
+        personal = _conversation_type(activity) == PERSONAL
+        if personal:
+            await self._remember(turn_context, key)
+        submitted = parse_submit(activity.value) if activity.value is not None else None
+        if submitted is not None:
+            replies = await self._on_submit(key, submitted)
+        elif activity.value is not None and not (activity.text or "").strip():
+            log.warning("teams submit with an unreadable value user=%s", key.user)
+            return
+        else:
+            recipient = activity.recipient.id if activity.recipient else ""
+            text = plain_text(activity.text, activity.entities or (), recipient)
+            replies = await self._on_text(key, text, personal)
+        await send(turn_context, render_all(replies))
+
+    async def _on_submit(self, key: ConversationKey, submitted: Submitted) -> list[Reply]:
+        if submitted.kind == "answer":
+            choice = Choice(submitted.question_id, submitted.option_id)
+            return await self._service.handle(key, choice=choice)
+        if submitted.kind == "ask":
+            text = plain_text(submitted.text)
+            return await self._service.handle(key, command=Command.ASK, argument=text)
+        return await self._service.handle(key, command=Command(submitted.command))
+
+    async def _on_text(self, key: ConversationKey, text: str, personal: bool) -> list[Reply]:
+        if personal:
+            return await self._service.handle(key, text=text)
+        word = text.lower().strip(" .!?")
+        if not text or word == "help":
+            return [await self._help(key)]
+        if word in START_WORDS:
+            return [NoticeReply(OPEN_PERSONAL_CHAT)]
+        return await self._service.handle(key, command=Command.ASK, argument=text)
+
+    async def _help(self, key: ConversationKey) -> Reply:
+        replies = await self._service.handle(key, command=Command.HELP)
+        return next((r for r in replies if isinstance(r, HelpReply)), replies[0])
+
+    async def on_members_added_activity(
+        self, members_added: list[ChannelAccount], turn_context: TurnContext
+    ) -> None:
+        activity = turn_context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        if not any(member.id == bot_id for member in members_added):
+            return  # someone else joined a team the bot is in: nothing to say
+        personal = _conversation_type(activity) == PERSONAL
+        if personal:
+            await self._remember(turn_context, conversation_key(activity))
+        await send(turn_context, [welcome_message(personal)])
+
+    async def _remember(self, turn_context: TurnContext, key: ConversationKey) -> None:
+        """Keep the conversation reference, so the bot can write to this person later."""
+        reference = TurnContext.get_conversation_reference(turn_context.activity)
+        await self._repository.save_reference(key, reference.serialize(), datetime.now(UTC))
+
+    async def _is_redelivery(self, activity: Activity) -> bool:
+        """Teams redelivers an activity when the bot is slow: the same id, processed once."""
+        if not activity.id:
+            return False
+        conversation = activity.conversation.id if activity.conversation else ""
+        key = f"teams:{conversation}:{activity.id}"
+        if len(key) > 255:
+            key = "teams:" + hashlib.sha256(key.encode()).hexdigest()
+        first = await self._repository.record_delivery(key, datetime.now(UTC))
+        if not first:
+            log.info("teams duplicate delivery dropped")
+        return not first
+
+
+def _conversation_type(activity: Activity) -> str:
+    conversation = activity.conversation
+    return str(getattr(conversation, "conversation_type", None) or PERSONAL)
+
+
+async def send(turn_context: TurnContext, messages: Sequence[TeamsMessage]) -> None:
+    for message in messages:
+        await turn_context.send_activity(to_activity(message))

@@ -1,0 +1,484 @@
+"""A real local HTTP server that plays the Bot Framework connector service for Microsoft Teams.
+
+A Teams bot never answers in the HTTP response: it calls back the connector service named by
+the incoming activity's `serviceUrl` (`POST {serviceUrl}/v3/conversations/{id}/activities/...`).
+Give activities this fake's `base_url` as their `serviceUrl` and the bot's real CloudAdapter,
+ConnectorClient, msrest serialisation and error handling run unchanged against it; tests assert
+on the traffic it received, the way `FakeSlackApi` does for Slack.
+
+    async with FakeConnector() as connector:
+        teams = TeamsActivities(bot_url, connector.base_url)
+        await teams.personal_message("hi")
+        [reply] = await connector.wait_for(REPLY)
+        assert reply.body["text"] == "..."
+
+Operations are named after botframework-connector's methods (`send_to_conversation`,
+`reply_to_activity`, ...; constants below). Conversation ids arrive percent-encoded (msrest quotes
+":", ";", "=", "@" and even "/"); aiohttp matches the raw path segment and decodes it once, so
+recorded ids are exactly what the bot passed, with no second unquoting to corrupt a literal "%".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AsyncExitStack, suppress
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+
+from aiohttp import web
+
+from tests.fakes.local_server import local_server
+from tests.fakes.teams_activities import TEAM_NAME, TENANT_ID, load_fixture
+
+SEND = "send_to_conversation"
+REPLY = "reply_to_activity"
+HISTORY = "send_conversation_history"
+UPDATE = "update_activity"
+DELETE = "delete_activity"
+CREATE = "create_conversation"
+GET_CONVERSATIONS = "get_conversations"
+MEMBERS = "get_conversation_members"
+MEMBER = "get_conversation_member"
+PAGED_MEMBERS = "get_conversation_paged_members"
+TEAM_DETAILS = "get_team_details"
+TEAM_CHANNELS = "get_teams_channels"
+UNKNOWN = "unknown"  # any request no route matches, answered 404 and recorded all the same
+OPERATIONS = frozenset(
+    {
+        SEND,
+        REPLY,
+        HISTORY,
+        UPDATE,
+        DELETE,
+        CREATE,
+        GET_CONVERSATIONS,
+        MEMBERS,
+        MEMBER,
+        PAGED_MEMBERS,
+        TEAM_DETAILS,
+        TEAM_CHANNELS,
+        UNKNOWN,
+    }
+)
+SENDING = (SEND, REPLY)  # the operations whose bodies are messages the bot sent
+
+# Teams message ids are epoch milliseconds; the fake's start here and go up by one.
+FIRST_ACTIVITY_ID = 1_700_000_000_000
+TEAM_AAD_GROUP_ID = "00000000-0000-4000-8000-0000000000a1"
+
+
+@dataclass(frozen=True)
+class ConnectorCall:
+    """One request the fake received, in arrival order.
+
+    `conversation_id` and `activity_id` are decoded from the path ("" and None where the route has
+    none); `body` is the JSON body (None for GET and DELETE); `authorization` the raw header
+    ("Bearer ..."), None in emulator mode. `at` is `time.monotonic()` on arrival, to assert on
+    the spacing of calls. `status` and `answer` are what the fake replied (answer None: no body).
+    """
+
+    method: str
+    operation: str
+    conversation_id: str
+    activity_id: str | None
+    body: dict[str, Any] | None
+    authorization: str | None
+    at: float
+    path: str = ""
+    query: dict[str, str] = field(default_factory=dict)
+    status: int = 0
+    answer: Any = None
+
+    def __str__(self) -> str:
+        shown = json.dumps(self.body, default=str, ensure_ascii=False) if self.body else ""
+        if len(shown) > 160:
+            shown = shown[:157] + "..."
+        return f"{self.method} {self.operation} {self.path} -> {self.status} {shown}".rstrip()
+
+
+@dataclass
+class _Canned:
+    status: int
+    body: Any
+    headers: Mapping[str, str]
+    remaining: int | None  # None: every later call, until clear_responses()
+
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    """The connector's ErrorResponse shape, which botframework-connector deserialises into
+    `ErrorResponseException.error.error.code`."""
+    return {"error": {"code": code, "message": message}}
+
+
+class FakeConnector:
+    """The connector service at `base_url`, on 127.0.0.1.
+
+    Default answers follow the Bot Framework REST API: activities posted get 201 and
+    {"id": "<increasing id>"}; update 200 {"id"}; delete 200 without a body; create_conversation
+    201 with a new "a:proactive-<n>" id; members come from a roster (`set_members`), by default
+    the fixture's one user. `respond` queues other answers (a 429 with Retry-After, a 403 for an
+    uninstalled app, Teams' 202 with no body).
+    """
+
+    def __init__(self) -> None:
+        self._calls: list[ConnectorCall] = []
+        self._canned: dict[str, deque[_Canned]] = {}
+        self._arrival = asyncio.Event()
+        self._activity_count = 0
+        self._conversation_count = 0
+        self._root_url: str | None = None
+        self._stack = AsyncExitStack()
+        self._default_roster: list[dict[str, Any]] = [load_fixture("conversation_member")]
+        self._rosters: dict[str, list[dict[str, Any]]] = {}
+
+    # Lifecycle -------------------------------------------------------------------------------
+
+    async def start(self) -> Self:
+        """Start serving; `async with FakeConnector() as connector` calls this for you."""
+        app = web.Application()
+        conversation = "/v3/conversations/{conversation_id:[^/]+}"
+        activity = conversation + "/activities/{activity_id:[^/]+}"
+        routes: list[tuple[str, str, str]] = [
+            ("GET", "/v3/conversations", GET_CONVERSATIONS),
+            ("POST", "/v3/conversations", CREATE),
+            ("POST", conversation + "/activities", SEND),
+            ("POST", conversation + "/activities/history", HISTORY),  # before the {activity_id}
+            ("POST", activity, REPLY),
+            ("PUT", activity, UPDATE),
+            ("DELETE", activity, DELETE),
+            ("GET", conversation + "/members", MEMBERS),
+            ("GET", conversation + "/members/{member_id:[^/]+}", MEMBER),
+            ("GET", conversation + "/pagedmembers", PAGED_MEMBERS),
+            ("GET", "/v3/teams/{team_id:[^/]+}", TEAM_DETAILS),
+            ("GET", "/v3/teams/{team_id:[^/]+}/conversations", TEAM_CHANNELS),
+        ]
+        for method, path, operation in routes:
+            app.router.add_route(method, path, self._handler(operation))
+        app.router.add_route("*", "/{tail:.*}", self._handler(UNKNOWN))
+        self._root_url = await self._stack.enter_async_context(local_server(app))
+        return self
+
+    async def close(self) -> None:
+        await self._stack.aclose()
+        self._root_url = None
+
+    async def __aenter__(self) -> Self:
+        return await self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    @property
+    def base_url(self) -> str:
+        """`http://127.0.0.1:PORT`: what activities carry as `serviceUrl`."""
+        if self._root_url is None:
+            raise RuntimeError("FakeConnector is not running: use `async with FakeConnector()`")
+        return self._root_url
+
+    # Configuration ---------------------------------------------------------------------------
+
+    def respond(
+        self,
+        operation: str,
+        status: int,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        times: int | None = 1,
+    ) -> None:
+        """Answer the next `times` calls of `operation` with `status` and `body` (JSON; None
+        sends no body), before the default answer. Queued per operation, in order; `times=None`
+        keeps answering until `clear_responses()`. The SDK raises `ErrorResponseException` for
+        any status outside 200-202 and does not retry, even on 429 with Retry-After.
+        """
+        if operation not in OPERATIONS:
+            raise ValueError(f"unknown operation {operation!r}; one of {sorted(OPERATIONS)}")
+        if times is not None and times < 1:
+            raise ValueError("times must be at least 1, or None for every call")
+        canned = _Canned(status, copy.deepcopy(body), dict(headers or {}), times)
+        self._canned.setdefault(operation, deque()).append(canned)
+
+    def clear_responses(self) -> None:
+        """Forget every answer queued with `respond`."""
+        self._canned.clear()
+
+    def set_members(
+        self, members: Sequence[Mapping[str, Any]], conversation_id: str | None = None
+    ) -> None:
+        """The roster the member operations answer from, for one conversation or (None) for
+        every conversation without its own. Members are TeamsChannelAccount objects
+        (`conversation_member.json` shows the fields Teams fills in)."""
+        roster = [dict(member) for member in members]
+        if conversation_id is None:
+            self._default_roster = roster
+        else:
+            self._rosters[conversation_id] = roster
+
+    # Queries ---------------------------------------------------------------------------------
+
+    def calls(self, operation: str | None = None) -> list[ConnectorCall]:
+        """Calls received so far, in order; only those of `operation` when given."""
+        return [call for call in self._calls if operation is None or call.operation == operation]
+
+    def sent(self, conversation_id: str | None = None) -> list[dict[str, Any]]:
+        """The activities the bot sent (send_to_conversation and reply_to_activity bodies, and
+        an activity posted with create_conversation), in order; only to `conversation_id`
+        when given."""
+        activities: list[dict[str, Any]] = []
+        for call in self._calls:
+            if call.body is None or call.status >= 300:
+                continue
+            if call.operation in SENDING:
+                target, activity = call.conversation_id, call.body
+            elif call.operation == CREATE and isinstance(call.body.get("activity"), dict):
+                target, activity = str(call.answer.get("id", "")), call.body["activity"]
+            else:
+                continue
+            if conversation_id is None or target == conversation_id:
+                activities.append(activity)
+        return activities
+
+    def texts(self, conversation_id: str | None = None) -> list[str]:
+        """The `text` of each sent activity ("" for a card without text)."""
+        return [str(activity.get("text") or "") for activity in self.sent(conversation_id)]
+
+    def last(self, operation: str) -> ConnectorCall:
+        """The latest call of `operation`; AssertionError when there was none."""
+        calls = self.calls(operation)
+        if not calls:
+            raise AssertionError(f"no {operation!r} call; calls seen: {self._describe_calls()}")
+        return calls[-1]
+
+    def clear(self) -> None:
+        """Forget the recorded calls (not the queued answers or rosters)."""
+        self._calls.clear()
+
+    async def wait_for(
+        self,
+        operation: str,
+        count: int = 1,
+        timeout: float = 5.0,  # noqa: ASYNC109 - the agreed API; a deadline, not a cancel scope
+        *,
+        where: Callable[[ConnectorCall], bool] | None = None,
+    ) -> list[ConnectorCall]:
+        """Wait until at least `count` calls of `operation` (matching `where`) have arrived and
+        return all of them; AssertionError listing every call seen when `timeout` passes first.
+        Wakes on each arrival rather than sleeping a guessed delay."""
+        if operation not in OPERATIONS:
+            raise ValueError(f"unknown operation {operation!r}; one of {sorted(OPERATIONS)}")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            arrival = self._arrival  # taken before checking, so no arrival is missed
+            matching = [call for call in self.calls(operation) if where is None or where(call)]
+            if len(matching) >= count:
+                return matching
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise AssertionError(
+                    f"expected {count} {operation!r} call(s) within {timeout:g}s, got "
+                    f"{len(matching)}; calls seen: {self._describe_calls()}"
+                )
+            with suppress(TimeoutError):
+                await asyncio.wait_for(arrival.wait(), remaining)
+
+    async def wait_for_sent(
+        self,
+        count: int,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a deadline, like wait_for's
+    ) -> list[dict[str, Any]]:
+        """Wait until the bot has sent at least `count` activities in all (sends and replies
+        alike: which one the SDK uses depends on the activity it answers)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            arrival = self._arrival
+            sent = self.sent()
+            if len(sent) >= count:
+                return sent
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise AssertionError(
+                    f"expected {count} sent activities within {timeout:g}s, got {len(sent)}; "
+                    f"calls seen: {self._describe_calls()}"
+                )
+            with suppress(TimeoutError):
+                await asyncio.wait_for(arrival.wait(), remaining)
+
+    def _describe_calls(self) -> str:
+        if not self._calls:
+            return "none"
+        return "".join(f"\n  {index}. {call}" for index, call in enumerate(self._calls, 1))
+
+    # HTTP ------------------------------------------------------------------------------------
+
+    def _handler(self, operation: str) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        async def handle(request: web.Request) -> web.StreamResponse:
+            return await self._on_request(operation, request)
+
+        return handle
+
+    async def _on_request(self, operation: str, request: web.Request) -> web.StreamResponse:
+        arrived = time.monotonic()
+        body, invalid = await _read_body(request)
+        info = request.match_info
+        canned = self._next_canned(operation)
+        headers: Mapping[str, str] = {}
+        if canned is not None:
+            status, answer, headers = canned.status, canned.body, canned.headers
+        elif invalid is not None:
+            status, answer = 400, error_body("BadArgument", invalid)
+        else:
+            status, answer = self._default_answer(operation, request, body)
+        self._record(
+            ConnectorCall(
+                method=request.method,
+                operation=operation,
+                conversation_id=info.get("conversation_id", info.get("team_id", "")),
+                activity_id=info.get("activity_id"),
+                body=body,
+                authorization=request.headers.get("Authorization"),
+                at=arrived,
+                path=request.path,
+                query=dict(request.query),
+                status=status,
+                answer=copy.deepcopy(answer),
+            )
+        )
+        if answer is None:
+            return web.Response(status=status, headers=headers)
+        return web.json_response(answer, status=status, headers=headers)
+
+    def _record(self, call: ConnectorCall) -> None:
+        self._calls.append(call)
+        arrival, self._arrival = self._arrival, asyncio.Event()
+        arrival.set()
+
+    def _next_canned(self, operation: str) -> _Canned | None:
+        queue = self._canned.get(operation)
+        if not queue:
+            return None
+        canned = queue[0]
+        if canned.remaining is not None:
+            canned.remaining -= 1
+            if canned.remaining == 0:
+                queue.popleft()
+        return canned
+
+    # Default answers -------------------------------------------------------------------------
+
+    def _default_answer(
+        self, operation: str, request: web.Request, body: dict[str, Any] | None
+    ) -> tuple[int, Any]:
+        info = request.match_info
+        conversation_id = info.get("conversation_id", "")
+        if operation == HISTORY:
+            return 201, {"id": self._next_activity_id()}
+        if operation in (SEND, REPLY):
+            if body is None or not body.get("type"):
+                return 400, error_body("BadArgument", "Activity type is required")
+            return 201, {"id": self._next_activity_id()}
+        if operation == UPDATE:
+            if body is None or not body.get("type"):
+                return 400, error_body("BadArgument", "Activity type is required")
+            return 200, {"id": info["activity_id"]}
+        if operation == DELETE:
+            return 200, None
+        if operation == CREATE:
+            return self._create_conversation(body or {})
+        if operation == GET_CONVERSATIONS:
+            return 200, {"conversations": [], "continuationToken": None}
+        if operation == MEMBERS:
+            return 200, self._roster(conversation_id)
+        if operation == MEMBER:
+            return self._member(conversation_id, info["member_id"])
+        if operation == PAGED_MEMBERS:
+            return 200, self._paged_members(conversation_id, request.query)
+        if operation == TEAM_DETAILS:
+            team_id = info["team_id"]
+            return 200, {"id": team_id, "name": TEAM_NAME, "aadGroupId": TEAM_AAD_GROUP_ID}
+        if operation == TEAM_CHANNELS:
+            # The General channel's name is null (clients localise it); its id is the team's.
+            return 200, {"conversations": [{"id": info["team_id"], "name": None}]}
+        return 404, error_body("NotFound", f"no route for {request.method} {request.path}")
+
+    def _create_conversation(self, params: dict[str, Any]) -> tuple[int, Any]:
+        channel_data = params.get("channelData") or {}
+        # botbuilder-python spells the top-level key "tenantID"; the service reads it either way.
+        tenant = (
+            params.get("tenantId")
+            or params.get("tenantID")
+            or (channel_data.get("tenant") or {}).get("id")
+        )
+        if not params.get("isGroup") and not params.get("members"):
+            return 400, error_body("BadArgument", "Conversation members are required")
+        if not tenant:
+            # Teams cannot place a conversation without the tenant (channelData.tenant.id).
+            return 400, error_body("BadArgument", "Tenant id is required")
+        self._conversation_count += 1
+        activity_id = self._next_activity_id() if params.get("activity") else None
+        channel = (channel_data.get("channel") or {}).get("id")
+        if params.get("isGroup") and channel:
+            # A new channel thread: the conversation is the thread of the post that opened it.
+            activity_id = activity_id or self._next_activity_id()
+            conversation_id = f"{channel};messageid={activity_id}"
+        else:
+            conversation_id = f"a:proactive-{self._conversation_count}"
+        answer: dict[str, Any] = {"id": conversation_id, "serviceUrl": self.base_url}
+        if activity_id is not None:
+            answer["activityId"] = activity_id
+        return 201, answer
+
+    def _roster(self, conversation_id: str) -> list[dict[str, Any]]:
+        roster = self._rosters.get(conversation_id, self._default_roster)
+        return [{"tenantId": TENANT_ID, **member} for member in copy.deepcopy(roster)]
+
+    def _member(self, conversation_id: str, member_id: str) -> tuple[int, Any]:
+        # Teams looks members up by Teams id, Entra object id or UPN.
+        wanted = member_id.lower()
+        for member in self._roster(conversation_id):
+            keys = ("id", "aadObjectId", "objectId", "userPrincipalName", "email")
+            if any(str(member.get(key, "")).lower() == wanted for key in keys):
+                return 200, member
+        return 404, error_body(
+            "MemberNotFoundInConversation", "The member is not found in the conversation."
+        )
+
+    def _paged_members(self, conversation_id: str, query: Mapping[str, str]) -> dict[str, Any]:
+        roster = self._roster(conversation_id)
+        try:
+            size = min(max(int(query.get("pageSize", "200")), 50), 500)
+            start = int(query.get("continuationToken") or 0)
+        except ValueError:
+            size, start = 200, 0
+        page = roster[start : start + size]
+        token = str(start + size) if start + size < len(roster) else None
+        return {"members": page, "continuationToken": token}
+
+    def _next_activity_id(self) -> str:
+        self._activity_count += 1
+        return str(FIRST_ACTIVITY_ID + self._activity_count)
+
+
+async def _read_body(request: web.Request) -> tuple[dict[str, Any] | None, str | None]:
+    """(JSON object body or None, why it was refused or None)."""
+    if not request.body_exists:
+        return None, None
+    raw = await request.read()
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return None, "the body is not JSON"
+    if not isinstance(body, dict):
+        return {"body": body}, "the body is not a JSON object"
+    return body, None
