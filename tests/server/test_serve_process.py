@@ -100,3 +100,45 @@ async def wait_healthy(url: str) -> None:
                 pass
             assert loop.time() < deadline, f"{url} never became healthy"
             await asyncio.sleep(0.1)
+
+
+async def start_serving(
+    tmp_path: Path, *args: str, **values: str
+) -> tuple[asyncio.subprocess.Process, int]:
+    port = free_port()
+    env = environment(tmp_path, PORT=str(port), HOST="127.0.0.1", **values)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "serve", *args, cwd=tmp_path, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    await wait_healthy(f"http://127.0.0.1:{port}/healthz")
+    return process, port
+
+
+async def stop(process: asyncio.subprocess.Process) -> str:
+    process.send_signal(signal.SIGTERM)
+    _, err = await asyncio.wait_for(process.communicate(), timeout=20)
+    return err.decode()
+
+
+async def status_of(url: str) -> int:
+    async with aiohttp.ClientSession() as session, session.post(url, json={}) as reply:
+        return reply.status
+
+
+async def test_teams_without_credentials_is_served_only_with_dev(tmp_path: Path) -> None:
+    process, port = await start_serving(
+        tmp_path, SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET=SIGNING_SECRET
+    )
+    try:
+        assert await status_of(f"http://127.0.0.1:{port}/api/messages") == 404
+    finally:
+        err = await stop(process)
+    assert "Teams" not in err.splitlines()[0]
+
+    process, port = await start_serving(tmp_path, "--dev")
+    try:
+        assert await status_of(f"http://127.0.0.1:{port}/api/messages") != 404
+    finally:
+        err = await stop(process)
+    assert "DEVELOPMENT MODE" in err
