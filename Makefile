@@ -31,5 +31,8 @@ bench: $(STAMP)
 bench-slack: $(STAMP)
 	$(BIN)/python bench/slack_acks.py
 
+bench-teams: $(STAMP)
+	$(BIN)/python bench/teams_throughput.py
+
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

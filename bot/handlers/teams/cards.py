@@ -19,7 +19,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.engine.replies import (
@@ -107,6 +107,7 @@ _MORE_WHY = 20
 class TeamsMessage:
     text: str  # plain-text fallback / notification summary, never empty, at most MAX_FALLBACK
     card: dict[str, Any] | None  # Adaptive Card content (version 1.5), None for plain text
+    acknowledgement: bool = False  # may be merged on top of the card that follows
 
 
 @dataclass(frozen=True)
@@ -420,7 +421,32 @@ def render(reply: Reply) -> TeamsMessage:
 
 
 def render_all(replies: Sequence[Reply]) -> list[TeamsMessage]:
-    return [render(reply) for reply in replies]
+    """One message per reply, except that an acknowledgement rides on top of the card that
+    follows it (the next question, usually): one message per answer reads better in a chat,
+    and on Teams every message is a round trip to the connector within the user's request."""
+    messages: list[TeamsMessage] = []
+    for reply in replies:
+        rendered = render(reply)
+        previous = messages[-1] if messages else None
+        if previous is not None and previous.acknowledgement and rendered.card is not None:
+            merged = _merge(previous, rendered)
+            if merged is not None:
+                messages[-1] = merged
+                continue
+        messages.append(rendered)
+    return messages
+
+
+def _merge(first: TeamsMessage, second: TeamsMessage) -> TeamsMessage | None:
+    """`second`'s card with `first`'s content on top, or None when that would not fit."""
+    if first.card is None or second.card is None:
+        return None
+    body = [*first.card["body"], *second.card["body"]]
+    merged = {**second.card, "body": body}
+    if card_bytes(merged) > MAX_CARD_BYTES:
+        return None
+    text = plain(f"{first.text}\n{second.text}", MAX_FALLBACK)
+    return TeamsMessage(text, merged)
 
 
 def _option_sets(question_id: str, options: Sequence[OptionView]) -> list[dict[str, Any]]:
@@ -475,6 +501,10 @@ def _clarification(reply: ClarificationReply) -> TeamsMessage:
 
 
 def _acknowledgement(reply: AcknowledgementReply) -> TeamsMessage:
+    return replace(_acknowledgement_message(reply), acknowledgement=True)
+
+
+def _acknowledgement_message(reply: AcknowledgementReply) -> TeamsMessage:
     if reply.answer is None:
         line = f"↷ Skipped: {reply.dimension}"
         return message([Chunk((text_block(one_line(line, MAX_TEXT), subtle=True),))], line)

@@ -8,6 +8,7 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from botbuilder.core import ActivityHandler, CardFactory, MessageFactory, TurnContext
 from botbuilder.schema import Activity, ChannelAccount
@@ -28,6 +29,7 @@ OPEN_PERSONAL_CHAT = (
     "The diagnostic runs in a private chat: open a chat with me (AI Ownership Advisor) and "
     "say hi. Here in the channel, @mention me with a question."
 )
+REMEMBERED_REFERENCES = 10_000
 START_WORDS = frozenset({"start", "restart", "hi", "hello"})
 
 
@@ -61,6 +63,9 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
     def __init__(self, service: AdvisorService, repository: Repository) -> None:
         self._service = service
         self._repository = repository
+        # The last reference saved per person: it rarely changes, and an upsert per message
+        # would be a database write per message for nothing. Another process saves its own.
+        self._saved: dict[ConversationKey, dict[str, Any]] = {}
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -119,8 +124,13 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
 
     async def _remember(self, turn_context: TurnContext, key: ConversationKey) -> None:
         """Keep the conversation reference, so the bot can write to this person later."""
-        reference = TurnContext.get_conversation_reference(turn_context.activity)
-        await self._repository.save_reference(key, reference.serialize(), datetime.now(UTC))
+        reference = TurnContext.get_conversation_reference(turn_context.activity).serialize()
+        if self._saved.get(key) == reference:
+            return
+        await self._repository.save_reference(key, reference, datetime.now(UTC))
+        if len(self._saved) >= REMEMBERED_REFERENCES:
+            self._saved.clear()
+        self._saved[key] = reference
 
     async def _is_redelivery(self, activity: Activity) -> bool:
         """Teams redelivers an activity when the bot is slow: the same id, processed once."""

@@ -3,6 +3,7 @@ the same content as the Slack and console renderers, and buttons whose data read
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -83,7 +84,7 @@ def replies(knowledge: Knowledge) -> list[Reply]:
 
 
 def rendered(replies: list[Reply], kind: type[Any]) -> Iterator[tuple[Any, dict[str, Any]]]:
-    for reply, message in zip(replies, render_all(replies), strict=True):
+    for reply, message in zip(replies, [render(r) for r in replies], strict=True):
         if isinstance(reply, kind):
             assert message.card is not None
             yield reply, message.card
@@ -122,16 +123,34 @@ def test_the_conversation_produces_every_kind_of_reply(replies: list[Reply]) -> 
 
 
 def test_every_reply_is_a_valid_safe_card(replies: list[Reply]) -> None:
-    messages = render_all(replies)
-    assert len(messages) == len(replies)
-    for message in messages:
+    messages = [render(reply) for reply in replies]
+    for message in [*messages, *render_all(replies)]:
         assert_valid_message(message)
         assert message.card is not None
         json.dumps(message.card)  # plain JSON, nothing Python-only
 
 
-def test_render_is_render_all_one_by_one(replies: list[Reply]) -> None:
-    assert render_all(replies[:5]) == [render(reply) for reply in replies[:5]]
+def test_render_all_merges_each_acknowledgement_into_the_next_card(
+    replies: list[Reply],
+) -> None:
+    messages = render_all(replies)
+    acknowledgements = [r for r in replies if isinstance(r, AcknowledgementReply)]
+    assert acknowledgements
+    assert len(messages) == len(replies) - len(acknowledgements)
+    assert not any(message.acknowledgement for message in messages)
+    for reply, following in itertools.pairwise(replies):
+        if isinstance(reply, AcknowledgementReply) and isinstance(following, QuestionReply):
+            merged = next(m for m in messages if m.card and following.prompt[:20] in str(m.card))
+            assert f"✓ {reply.dimension}" in merged.text or "Skipped" in merged.text
+            break
+    else:
+        raise AssertionError("no acknowledgement followed by a question")
+
+
+def test_an_acknowledgement_alone_stays_its_own_message(replies: list[Reply]) -> None:
+    acknowledgement = next(r for r in replies if isinstance(r, AcknowledgementReply))
+    (message,) = render_all([acknowledgement])
+    assert message.card is not None
 
 
 def test_the_schema_catches_what_teams_would_refuse() -> None:
