@@ -125,6 +125,9 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
     async def _remember(self, turn_context: TurnContext, key: ConversationKey) -> None:
         """Keep the conversation reference, so the bot can write to this person later."""
         reference = TurnContext.get_conversation_reference(turn_context.activity).serialize()
+        # activityId names the message being answered: it changes every turn and is not
+        # needed to start a new message in the conversation later.
+        reference.pop("activityId", None)
         if self._saved.get(key) == reference:
             return
         await self._repository.save_reference(key, reference, datetime.now(UTC))
