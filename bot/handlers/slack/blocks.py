@@ -43,6 +43,8 @@ from bot.handlers.slack.ids import (
     AnswerButton,
     command_action_id,
 )
+from bot.handlers.texts import ELLIPSIS
+from bot.handlers.texts import cut as word_cut
 
 # --- Slack's limits (docs.slack.dev Block Kit reference) -----------------------------------
 MAX_BLOCKS = 50  # per message; a view takes MAX_VIEW_BLOCKS
@@ -66,7 +68,6 @@ BLOCK_OVERHEAD = 20
 ASK_MAX_LENGTH = 500
 ASK_HINT = "I answer with the best-matching points from the articles, with their sources."
 
-ELLIPSIS = "…"
 CUT_NOTICE = "…cut to fit Slack's limits"
 # Content that must survive every cut (header, recommendation, prompt, buttons).
 PINNED = 100
@@ -128,12 +129,10 @@ def escape(text: str) -> str:
 def cut(text: str, limit: int) -> str:
     """`text` in at most `limit` characters, cut at a word boundary when one is near and ended
     with "…". Never splits an entity like `&amp;`, which would show as garbage."""
-    if len(text) <= limit:
+    shortened = word_cut(text, limit)
+    if shortened == text:
         return text
-    head = text[: max(limit - len(ELLIPSIS), 0)]
-    boundary = max(head.rfind(" "), head.rfind("\n"))
-    if boundary >= len(head) // 2:
-        head = head[:boundary]
+    head = shortened.removesuffix(ELLIPSIS)
     amp = head.rfind("&")
     if amp >= 0 and ";" not in head[amp:] and len(head) - amp < len("&amp;"):
         head = head[:amp]

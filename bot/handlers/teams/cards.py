@@ -39,6 +39,7 @@ from bot.engine.replies import (
 )
 from bot.engine.turn import Command
 from bot.handlers.teams.submit import ASK_INPUT_ID, answer_data, ask_data, command_data
+from bot.handlers.texts import ELLIPSIS, cut
 
 CARD_VERSION = "1.5"
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -60,7 +61,6 @@ ASK_HINT = "I answer with the best-matching points from the articles, with their
 BAR_WIDTH = 10
 
 TITLE = "Your AI ownership summary"
-ELLIPSIS = "…"
 CUT_NOTICE = "…cut to fit Teams' limits"
 # Content that must survive every cut (header, recommendation, prompt, buttons).
 PINNED = 100
@@ -149,18 +149,6 @@ def escape(text: str) -> str:
     escaped = _MARKUP_CHARACTER.sub(lambda match: "\\" + match.group(0), text)
     escaped = _LINE_MARKER.sub(r"\1\\\2", escaped)
     return _ORDERED_MARKER.sub(r"\1\\\2", escaped)
-
-
-def cut(text: str, limit: int) -> str:
-    """`text` in at most `limit` characters, cut at a word boundary when one is near and ended
-    with "…". Cut raw text, before escaping, so an escape is never split."""
-    if len(text) <= limit:
-        return text
-    head = text[: max(limit - len(ELLIPSIS), 0)]
-    boundary = max(head.rfind(" "), head.rfind("\n"))
-    if boundary >= len(head) // 2:
-        head = head[:boundary]
-    return head.rstrip() + ELLIPSIS
 
 
 def markup(text: str, limit: int = MAX_TEXT) -> str:
