@@ -3,6 +3,7 @@ new state and any completed assessment in one transaction, hand back the replies
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from bot.engine.summary import build_summary
 from bot.engine.turn import Choice, Command, Turn
 from bot.knowledge.model import Knowledge
 from storage.repository import (
+    DELIVERY_KEY_LENGTH,
     AssessmentRecord,
     ConcurrentUpdateError,
     ConversationKey,
@@ -105,6 +107,16 @@ class AdvisorService:
             )
             return replies
         raise ConcurrentUpdateError(f"gave up after {MAX_ATTEMPTS} conflicting saves")
+
+    async def first_delivery(self, delivery_key: str) -> bool:
+        """True the first time a platform delivery is seen, across processes; False for a
+        redelivery (a retried event, a double click), which must not be processed again."""
+        if len(delivery_key) > DELIVERY_KEY_LENGTH:
+            delivery_key = "sha256:" + hashlib.sha256(delivery_key.encode()).hexdigest()
+        first = await self._repository.record_delivery(delivery_key, self._clock())
+        if not first:
+            log.info("duplicate delivery dropped")
+        return first
 
     async def latest_assessment(self, key: ConversationKey) -> AssessmentRecord | None:
         return await self._repository.latest_assessment(key)

@@ -270,9 +270,15 @@ def _skip(context: _Context, _argument: str) -> Outcome:
     return _record(context, question, None)
 
 
+def help_reply(in_progress: bool = False) -> HelpReply:
+    """What the bot does and its commands; the same for everyone, so front ends may show it
+    without a conversation (a slash command's help, a channel mention)."""
+    return HelpReply(HELP, in_progress)
+
+
 def _help(context: _Context, _argument: str) -> Outcome:
     in_progress = context.state.phase is Phase.ASKING
-    reply = HelpReply(HELP, in_progress)
+    reply = help_reply(in_progress)
     if in_progress:
         return _with_question(context, context.state, reply)
     return context.state, [reply]

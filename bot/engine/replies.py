@@ -3,9 +3,11 @@ Adaptive Cards, the terminal); none of them carries platform markup."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Generic, TypeVar
 
 
 @dataclass(frozen=True)
@@ -163,3 +165,40 @@ Reply = (
     | HelpReply
     | NoticeReply
 )
+
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class Renderers(Generic[_T]):
+    """One drawing function per reply kind. Every front end builds one, so a new reply kind
+    fails the type check in each of them until it is drawn, and the dispatch lives here once."""
+
+    question: Callable[[QuestionReply], _T]
+    clarification: Callable[[ClarificationReply], _T]
+    acknowledgement: Callable[[AcknowledgementReply], _T]
+    summary: Callable[[SummaryReply], _T]
+    answer: Callable[[AnswerReply], _T]
+    explanation: Callable[[ExplanationReply], _T]
+    help: Callable[[HelpReply], _T]
+    notice: Callable[[NoticeReply], _T]
+
+    def draw(self, reply: Reply) -> _T:
+        match reply:
+            case QuestionReply():
+                return self.question(reply)
+            case ClarificationReply():
+                return self.clarification(reply)
+            case AcknowledgementReply():
+                return self.acknowledgement(reply)
+            case SummaryReply():
+                return self.summary(reply)
+            case AnswerReply():
+                return self.answer(reply)
+            case ExplanationReply():
+                return self.explanation(reply)
+            case HelpReply():
+                return self.help(reply)
+            case NoticeReply():
+                return self.notice(reply)

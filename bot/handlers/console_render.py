@@ -19,10 +19,10 @@ from bot.engine.replies import (
     NoticeReply,
     OptionView,
     QuestionReply,
+    Renderers,
     Reply,
     SnippetView,
     Summary,
-    SummaryReply,
 )
 
 BAR_WIDTH = 24
@@ -35,23 +35,7 @@ def render(console: Console, replies: list[Reply]) -> None:
 
 
 def renderable(reply: Reply) -> RenderableType:
-    match reply:
-        case QuestionReply():
-            return _question(reply)
-        case ClarificationReply():
-            return _clarification(reply)
-        case AcknowledgementReply():
-            return _acknowledgement(reply)
-        case SummaryReply():
-            return summary_panel(reply.summary)
-        case AnswerReply():
-            return _answer(reply)
-        case ExplanationReply():
-            return _explanation(reply)
-        case HelpReply():
-            return _help(reply)
-        case NoticeReply():
-            return Text(reply.text, style=_NOTICE_STYLE[reply.level])
+    return _RENDERERS.draw(reply)
 
 
 def _options(options: tuple[OptionView, ...]) -> Text:
@@ -126,6 +110,10 @@ def _explanation(reply: ExplanationReply) -> RenderableType:
     return Group(*lines)
 
 
+def _notice(reply: NoticeReply) -> RenderableType:
+    return Text(reply.text, style=_NOTICE_STYLE[reply.level])
+
+
 def _help(reply: HelpReply) -> RenderableType:
     table = Table(show_header=False, box=None, padding=(0, 2))
     for command, description in reply.commands:
@@ -190,3 +178,15 @@ def _leanings(summary: Summary) -> Table:
             Text(leaning.dimension, style="dim"), Text(leaning.answer), Text(f"→ {toward}")
         )
     return table
+
+
+_RENDERERS: Renderers[RenderableType] = Renderers(
+    question=_question,
+    clarification=_clarification,
+    acknowledgement=_acknowledgement,
+    summary=lambda reply: summary_panel(reply.summary),
+    answer=_answer,
+    explanation=_explanation,
+    help=_help,
+    notice=_notice,
+)

@@ -22,15 +22,14 @@ from bot.engine.replies import (
     AnswerReply,
     ClarificationReply,
     ExplanationReply,
-    HelpReply,
     NoticeLevel,
     NoticeReply,
     OptionView,
     QuestionReply,
+    Renderers,
     Reply,
     SnippetView,
     Summary,
-    SummaryReply,
 )
 from bot.engine.turn import Command
 from bot.handlers.slack.ids import (
@@ -329,23 +328,7 @@ def message(chunks: Sequence[Chunk], fallback: str) -> SlackMessage:
 
 
 def render(reply: Reply) -> SlackMessage:
-    match reply:
-        case QuestionReply():
-            return _question(reply)
-        case ClarificationReply():
-            return _clarification(reply)
-        case AcknowledgementReply():
-            return _acknowledgement(reply)
-        case SummaryReply():
-            return summary_message(reply.summary)
-        case AnswerReply():
-            return _answer(reply)
-        case ExplanationReply():
-            return _explanation(reply)
-        case HelpReply():
-            return help_message(reply.commands)
-        case NoticeReply():
-            return _notice(reply)
+    return _RENDERERS.draw(reply)
 
 
 def render_all(replies: Sequence[Reply]) -> list[SlackMessage]:
@@ -565,3 +548,15 @@ def home_view(latest: Summary | None, in_progress: bool) -> dict[str, Any]:
     from bot.handlers.slack import blocks_summary
 
     return blocks_summary.home_view(latest, in_progress)
+
+
+_RENDERERS: Renderers[SlackMessage] = Renderers(
+    question=_question,
+    clarification=_clarification,
+    acknowledgement=_acknowledgement,
+    summary=lambda reply: summary_message(reply.summary),
+    answer=_answer,
+    explanation=_explanation,
+    help=lambda reply: help_message(reply.commands),
+    notice=_notice,
+)

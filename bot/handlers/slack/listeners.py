@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -16,7 +15,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.engine.replies import AcknowledgementReply, HelpReply, Reply
+from bot.engine.dialogue import help_reply
+from bot.engine.replies import AcknowledgementReply, Reply
 from bot.engine.turn import Choice, Command
 from bot.handlers.slack import blocks, ids
 from bot.handlers.slack.deliveries import delivery_key
@@ -91,18 +91,10 @@ class SlackAdvisor:
             replies = await self._service.handle(key, command=Command.ASK, argument=argument)
             await respond_with(respond, replies)
         elif sub == "help":
-            await respond_with(respond, [await self._help(key)])
+            await respond_with(respond, [help_reply()])
         else:
-            message = blocks.help_message(await self._help_commands(key), unknown=sub)
+            message = blocks.help_message(help_reply().commands, unknown=sub)
             await respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
-
-    async def _help(self, key: ConversationKey) -> Reply:
-        replies = await self._service.handle(key, command=Command.HELP)
-        return next((r for r in replies if isinstance(r, HelpReply)), replies[0])
-
-    async def _help_commands(self, key: ConversationKey) -> Sequence[tuple[str, str]]:
-        reply = await self._help(key)
-        return reply.commands if isinstance(reply, HelpReply) else ()
 
     # --- buttons -----------------------------------------------------------------------------
 
@@ -258,8 +250,9 @@ class SlackAdvisor:
             await post(client, channel, await self._service.handle(key, command=command))
             await client.chat_postMessage(channel=event["channel"], thread_ts=thread, text=STARTED)
             return
+        replies: list[Reply]
         if not text or word == "help":
-            replies = [await self._help(key)]
+            replies = [help_reply()]
         else:
             replies = await self._service.handle(key, command=Command.ASK, argument=text)
         await post(client, event["channel"], replies, thread_ts=thread)
@@ -296,10 +289,7 @@ class SlackAdvisor:
         """Checked after the ack, so that the database never delays Slack's answer; the
         unique key makes it hold across processes."""
         key = delivery_key(body)
-        if key is None or await self._repository.record_delivery(key, datetime.now(UTC)):
-            return False
-        log.info("slack duplicate delivery dropped kind=%s", body.get("type"))
-        return True
+        return key is not None and not await self._service.first_delivery(key)
 
     async def _open_dm(self, client: AsyncWebClient, user: str) -> str:
         opened = await client.conversations_open(users=user)

@@ -27,15 +27,14 @@ from bot.engine.replies import (
     AnswerReply,
     ClarificationReply,
     ExplanationReply,
-    HelpReply,
     NoticeLevel,
     NoticeReply,
     OptionView,
     QuestionReply,
+    Renderers,
     Reply,
     SnippetView,
     Summary,
-    SummaryReply,
 )
 from bot.engine.turn import Command
 from bot.handlers.teams.submit import ASK_INPUT_ID, answer_data, ask_data, command_data
@@ -389,23 +388,7 @@ def message(chunks: Sequence[Chunk], fallback: str) -> TeamsMessage:
 
 
 def render(reply: Reply) -> TeamsMessage:
-    match reply:
-        case QuestionReply():
-            return _question(reply)
-        case ClarificationReply():
-            return _clarification(reply)
-        case AcknowledgementReply():
-            return _acknowledgement(reply)
-        case SummaryReply():
-            return summary_card(reply.summary)
-        case AnswerReply():
-            return _answer(reply)
-        case ExplanationReply():
-            return _explanation(reply)
-        case HelpReply():
-            return help_message(reply.commands)
-        case NoticeReply():
-            return _notice(reply)
+    return _RENDERERS.draw(reply)
 
 
 def render_all(replies: Sequence[Reply]) -> list[TeamsMessage]:
@@ -677,3 +660,15 @@ def _footer(summary: Summary) -> str:
         f"{summary.answered} answered, {summary.skipped} skipped · "
         f"knowledge {one_line(summary.knowledge_version, MAX_NAME)} · {summary.date.isoformat()}"
     )
+
+
+_RENDERERS: Renderers[TeamsMessage] = Renderers(
+    question=_question,
+    clarification=_clarification,
+    acknowledgement=_acknowledgement,
+    summary=lambda reply: summary_card(reply.summary),
+    answer=_answer,
+    explanation=_explanation,
+    help=lambda reply: help_message(reply.commands),
+    notice=_notice,
+)

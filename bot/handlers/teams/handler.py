@@ -4,7 +4,6 @@ included)."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -13,7 +12,8 @@ from typing import Any
 from botbuilder.core import ActivityHandler, CardFactory, MessageFactory, TurnContext
 from botbuilder.schema import Activity, ChannelAccount
 
-from bot.engine.replies import HelpReply, NoticeReply, Reply
+from bot.engine.dialogue import help_reply
+from bot.engine.replies import NoticeReply, Reply
 from bot.engine.turn import Choice, Command
 from bot.handlers.teams.cards import TeamsMessage, render_all, welcome_message
 from bot.handlers.teams.incoming import plain_text
@@ -101,14 +101,10 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
             return await self._service.handle(key, text=text)
         word = text.lower().strip(" .!?")
         if not text or word == "help":
-            return [await self._help(key)]
+            return [help_reply()]
         if word in START_WORDS:
             return [NoticeReply(OPEN_PERSONAL_CHAT)]
         return await self._service.handle(key, command=Command.ASK, argument=text)
-
-    async def _help(self, key: ConversationKey) -> Reply:
-        replies = await self._service.handle(key, command=Command.HELP)
-        return next((r for r in replies if isinstance(r, HelpReply)), replies[0])
 
     async def on_members_added_activity(
         self, members_added: list[ChannelAccount], turn_context: TurnContext
@@ -140,13 +136,7 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
         if not activity.id:
             return False
         conversation = activity.conversation.id if activity.conversation else ""
-        key = f"teams:{conversation}:{activity.id}"
-        if len(key) > 255:
-            key = "teams:" + hashlib.sha256(key.encode()).hexdigest()
-        first = await self._repository.record_delivery(key, datetime.now(UTC))
-        if not first:
-            log.info("teams duplicate delivery dropped")
-        return not first
+        return not await self._service.first_delivery(f"teams:{conversation}:{activity.id}")
 
 
 def _conversation_type(activity: Activity) -> str:
