@@ -21,6 +21,7 @@ from storage.repository import (
     AssessmentRecord,
     ConcurrentUpdateError,
     ConversationKey,
+    DuplicateDeliveryError,
     Repository,
 )
 
@@ -54,11 +55,15 @@ class AdvisorService:
         choice: Choice | None = None,
         command: Command | None = None,
         argument: str = "",
+        delivery_key: str | None = None,
     ) -> list[Reply]:
         """Apply one user action and return the replies. Never raises for the user's input:
-        a failure is logged (ids only) and answered with an apology."""
+        a failure is logged (ids only) and answered with an apology. With `delivery_key` (the
+        platform's id of this delivery) a redelivery is recognised and answers nothing; the key
+        is recorded together with the turn's save, so an answering turn costs one write."""
         try:
-            return await self._handle(key, text, choice, command, argument)
+            turn = _Action(text, choice, command, argument)
+            return await self._handle(key, turn, _bounded(delivery_key))
         except Exception:
             log.exception(
                 "turn failed platform=%s workspace=%s user=%s",
@@ -69,21 +74,18 @@ class AdvisorService:
             return [NoticeReply(APOLOGY, NoticeLevel.ERROR)]
 
     async def _handle(
-        self,
-        key: ConversationKey,
-        text: str,
-        choice: Choice | None,
-        command: Command | None,
-        argument: str,
+        self, key: ConversationKey, action: _Action, delivery_key: str | None
     ) -> list[Reply]:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             stored = await self._repository.load_conversation(key)
             state = ConversationState.from_json(stored.state if stored else None)
             now = self._clock()
             knowledge = self._knowledge()
-            turn = Turn(now=now, text=text, choice=choice, command=command, argument=argument)
+            turn = Turn(now, action.text, action.choice, action.command, action.argument)
             new_state, replies = handle(state, turn, knowledge)
             if stored is not None and new_state == state:
+                if delivery_key is not None and not await self._first(delivery_key):
+                    return []
                 return replies
             assessment = _completed_assessment(key, state, new_state, replies, knowledge)
             try:
@@ -93,10 +95,14 @@ class AdvisorService:
                     stored.version if stored else None,
                     now,
                     assessment,
+                    delivery_key,
                 )
             except ConcurrentUpdateError:
                 log.info("turn conflict, retrying attempt=%d user=%s", attempt, key.user)
                 continue
+            except DuplicateDeliveryError:
+                log.info("duplicate delivery dropped user=%s", key.user)
+                return []
             log.info(
                 "turn platform=%s workspace=%s user=%s phase=%s completed=%s",
                 key.platform,
@@ -111,8 +117,9 @@ class AdvisorService:
     async def first_delivery(self, delivery_key: str) -> bool:
         """True the first time a platform delivery is seen, across processes; False for a
         redelivery (a retried event, a double click), which must not be processed again."""
-        if len(delivery_key) > DELIVERY_KEY_LENGTH:
-            delivery_key = "sha256:" + hashlib.sha256(delivery_key.encode()).hexdigest()
+        return await self._first(_bounded(delivery_key) or "")
+
+    async def _first(self, delivery_key: str) -> bool:
         first = await self._repository.record_delivery(delivery_key, self._clock())
         if not first:
             log.info("duplicate delivery dropped")
@@ -134,6 +141,21 @@ class AdvisorService:
         record = await self._repository.latest_assessment(key)
         summary = build_summary(record.answers, index, record.completed_at) if record else None
         return Overview(summary, in_progress=state.phase is Phase.ASKING)
+
+
+@dataclass(frozen=True)
+class _Action:
+    text: str
+    choice: Choice | None
+    command: Command | None
+    argument: str
+
+
+def _bounded(delivery_key: str | None) -> str | None:
+    """Delivery keys fit the database column: a long one is replaced by its hash."""
+    if delivery_key is None or len(delivery_key) <= DELIVERY_KEY_LENGTH:
+        return delivery_key
+    return "sha256:" + hashlib.sha256(delivery_key.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from storage.checks import (
 from storage.repository import (
     AssessmentRecord,
     ConcurrentUpdateError,
+    DuplicateDeliveryError,
     ConversationKey,
     StoredConversation,
 )
@@ -52,11 +53,17 @@ class MemoryRepository:
         expected_version: int | None,
         now: datetime,
         assessment: AssessmentRecord | None = None,
+        delivery_key: str | None = None,
     ) -> int:
         saved_state, updated_at, record = checked_turn(key, state, now, assessment)
+        delivery = None if delivery_key is None else checked_delivery(delivery_key, now)
         stored = self._conversations.get(key)
         if (None if stored is None else stored.version) != expected_version:
             raise ConcurrentUpdateError("the conversation changed since it was loaded")
+        if delivery is not None:
+            if delivery[0] in self._deliveries:
+                raise DuplicateDeliveryError("this delivery was processed before")
+            self._deliveries[delivery[0]] = delivery[1]
         version = 1 if expected_version is None else expected_version + 1
         self._conversations[key] = StoredConversation(key, saved_state, version, updated_at)
         if record is not None:

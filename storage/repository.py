@@ -56,6 +56,10 @@ class ConcurrentUpdateError(StorageError):
     """Someone else saved the conversation since it was loaded: reload and try again."""
 
 
+class DuplicateDeliveryError(StorageError):
+    """The turn's delivery key was recorded before: this turn is a redelivery, already done."""
+
+
 class Repository(Protocol):
     """Everything the service needs from storage. Implementations must be safe to share
     between concurrent tasks (each call uses its own session/transaction)."""
@@ -71,9 +75,12 @@ class Repository(Protocol):
         expected_version: int | None,
         now: datetime,
         assessment: AssessmentRecord | None = None,
+        delivery_key: str | None = None,
     ) -> int:
         """Save the new state (and the assessment, if the turn completed one) in one
-        transaction. `expected_version` is the version that was loaded (None when there was no
+        transaction. With `delivery_key`, the key is recorded in the same transaction (as
+        `record_delivery` would) and DuplicateDeliveryError is raised, nothing written, when it
+        was recorded before: one write per answering turn instead of two. `expected_version` is the version that was loaded (None when there was no
         conversation). Returns the new version. Raises ConcurrentUpdateError when the stored
         version differs (or, for None, when a conversation now exists); nothing is written then.
         Raises ValueError, writing nothing, for a caller's mistake: a naive datetime, a state or

@@ -37,6 +37,7 @@ from storage.engine import for_writes, open_engine
 from storage.repository import (
     AssessmentRecord,
     ConcurrentUpdateError,
+    DuplicateDeliveryError,
     ConversationKey,
     StorageError,
     StoredConversation,
@@ -83,9 +84,18 @@ class SqlRepository:
         expected_version: int | None,
         now: datetime,
         assessment: AssessmentRecord | None = None,
+        delivery_key: str | None = None,
     ) -> int:
         saved_state, updated_at, record = checked_turn(key, state, now, assessment)
+        delivery = None if delivery_key is None else checked_delivery(delivery_key, now)
         async with self._transaction("save the turn", write=True) as session:
+            if delivery is not None:
+                statement = _insert_new_delivery(self._engine.dialect.name).values(
+                    key=delivery[0], received_at=delivery[1]
+                )
+                connection = await session.connection()
+                if (await connection.execute(statement)).rowcount != 1:
+                    raise DuplicateDeliveryError("this delivery was processed before")
             if expected_version is None:
                 version = await _insert_conversation(session, key, saved_state, updated_at)
             else:

@@ -143,3 +143,20 @@ async def test_logs_carry_ids_and_outcomes_never_text(
     assert "definitely not IT" not in caplog.text
     assert "merger" not in caplog.text
     assert "phase=asking" in caplog.text
+
+
+async def test_a_redelivered_turn_is_applied_once_and_answers_nothing(
+    repository: Repository, knowledge: Knowledge
+) -> None:
+    service = AdvisorService(repository, lambda: knowledge)
+    await service.handle(KEY, text="start", delivery_key="d-1")
+    first = await service.handle(KEY, text="1", delivery_key="d-2")
+    again = await service.handle(KEY, text="1", delivery_key="d-2")
+    assert first
+    assert again == []
+    stored = await repository.load_conversation(KEY)
+    assert stored is not None
+    assert len(stored.state["answers"]) == 1
+    # Turns that change nothing (a question, help) are recognised too.
+    assert await service.handle(KEY, text="ask what is MLOps?", delivery_key="d-3")
+    assert await service.handle(KEY, text="ask what is MLOps?", delivery_key="d-3") == []

@@ -17,6 +17,7 @@ from storage.repository import (
     AssessmentRecord,
     ConcurrentUpdateError,
     ConversationKey,
+    DuplicateDeliveryError,
     Repository,
 )
 
@@ -612,3 +613,29 @@ async def test_any_json_reference_round_trips(
     await repository.save_reference(key, reference, NOW)
 
     assert await repository.load_reference(key) == reference
+
+
+async def test_a_turn_records_its_delivery_with_its_save(repository: Repository) -> None:
+    version = await repository.save_turn(KEY, {"n": 1}, None, NOW, delivery_key="teams:a:1")
+    assert version == 1
+    assert await repository.record_delivery("teams:a:1", NOW) is False
+
+
+async def test_a_redelivered_turn_writes_nothing(repository: Repository) -> None:
+    await repository.save_turn(KEY, {"n": 1}, None, NOW, delivery_key="teams:a:1")
+    with pytest.raises(DuplicateDeliveryError):
+        await repository.save_turn(
+            KEY, {"n": 2}, 1, NOW, assessment=assessment(), delivery_key="teams:a:1"
+        )
+    stored = await repository.load_conversation(KEY)
+    assert stored is not None
+    assert (stored.version, stored.state) == (1, {"n": 1})
+    assert await repository.list_assessments(KEY) == []
+
+
+async def test_a_conflicting_turn_leaves_its_delivery_unrecorded(repository: Repository) -> None:
+    await repository.save_turn(KEY, {"n": 1}, None, NOW)
+    with pytest.raises(ConcurrentUpdateError):
+        await repository.save_turn(KEY, {"n": 2}, 7, NOW, delivery_key="teams:a:2")
+    # The retry of that turn must still be able to record it.
+    assert await repository.save_turn(KEY, {"n": 2}, 1, NOW, delivery_key="teams:a:2") == 2

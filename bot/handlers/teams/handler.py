@@ -4,6 +4,7 @@ included)."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -69,42 +70,46 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
-        if await self._is_redelivery(activity):
-            return
+        delivery = _delivery_key(activity)
         key = conversation_key(activity)
         personal = _conversation_type(activity) == PERSONAL
         if personal:
             await self._remember(turn_context, key)
         submitted = parse_submit(activity.value) if activity.value is not None else None
         if submitted is not None:
-            replies = await self._on_submit(key, submitted)
+            replies = await self._on_submit(key, submitted, delivery)
         elif activity.value is not None and not (activity.text or "").strip():
             log.warning("teams submit with an unreadable value user=%s", key.user)
             return
         else:
             recipient = activity.recipient.id if activity.recipient else ""
             text = plain_text(activity.text, activity.entities or (), recipient)
-            replies = await self._on_text(key, text, personal)
+            replies = await self._on_text(key, text, personal, delivery)
         await send(turn_context, render_all(replies))
 
-    async def _on_submit(self, key: ConversationKey, submitted: Submitted) -> list[Reply]:
+    async def _on_submit(
+        self, key: ConversationKey, submitted: Submitted, delivery: str | None
+    ) -> list[Reply]:
+        handle = functools.partial(self._service.handle, key, delivery_key=delivery)
         if submitted.kind == "answer":
-            choice = Choice(submitted.question_id, submitted.option_id)
-            return await self._service.handle(key, choice=choice)
+            return await handle(choice=Choice(submitted.question_id, submitted.option_id))
         if submitted.kind == "ask":
-            text = plain_text(submitted.text)
-            return await self._service.handle(key, command=Command.ASK, argument=text)
-        return await self._service.handle(key, command=Command(submitted.command))
+            return await handle(command=Command.ASK, argument=plain_text(submitted.text))
+        return await handle(command=Command(submitted.command))
 
-    async def _on_text(self, key: ConversationKey, text: str, personal: bool) -> list[Reply]:
+    async def _on_text(
+        self, key: ConversationKey, text: str, personal: bool, delivery: str | None
+    ) -> list[Reply]:
         if personal:
-            return await self._service.handle(key, text=text)
+            return await self._service.handle(key, text=text, delivery_key=delivery)
         word = text.lower().strip(" .!?")
-        if not text or word == "help":
-            return [help_reply()]
-        if word in START_WORDS:
-            return [NoticeReply(OPEN_PERSONAL_CHAT)]
-        return await self._service.handle(key, command=Command.ASK, argument=text)
+        if not text or word == "help" or word in START_WORDS:
+            if delivery is not None and not await self._service.first_delivery(delivery):
+                return []
+            return [help_reply() if word not in START_WORDS else NoticeReply(OPEN_PERSONAL_CHAT)]
+        return await self._service.handle(
+            key, command=Command.ASK, argument=text, delivery_key=delivery
+        )
 
     async def on_members_added_activity(
         self, members_added: list[ChannelAccount], turn_context: TurnContext
@@ -131,12 +136,14 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
             self._saved.clear()
         self._saved[key] = reference
 
-    async def _is_redelivery(self, activity: Activity) -> bool:
-        """Teams redelivers an activity when the bot is slow: the same id, processed once."""
-        if not activity.id:
-            return False
-        conversation = activity.conversation.id if activity.conversation else ""
-        return not await self._service.first_delivery(f"teams:{conversation}:{activity.id}")
+
+def _delivery_key(activity: Activity) -> str | None:
+    """Teams redelivers an activity when the bot is slow: the same conversation and activity
+    id, processed once. The service records the key with the turn it starts."""
+    if not activity.id:
+        return None
+    conversation = activity.conversation.id if activity.conversation else ""
+    return f"teams:{conversation}:{activity.id}"
 
 
 def _conversation_type(activity: Activity) -> str:
