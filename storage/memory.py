@@ -22,8 +22,8 @@ from storage.checks import (
 from storage.repository import (
     AssessmentRecord,
     ConcurrentUpdateError,
-    DuplicateDeliveryError,
     ConversationKey,
+    DuplicateDeliveryError,
     StoredConversation,
 )
 

@@ -80,7 +80,9 @@ class Repository(Protocol):
         """Save the new state (and the assessment, if the turn completed one) in one
         transaction. With `delivery_key`, the key is recorded in the same transaction (as
         `record_delivery` would) and DuplicateDeliveryError is raised, nothing written, when it
-        was recorded before: one write per answering turn instead of two. `expected_version` is the version that was loaded (None when there was no
+        was recorded before: one write per answering turn instead of two.
+
+        `expected_version` is the version that was loaded (None when there was no
         conversation). Returns the new version. Raises ConcurrentUpdateError when the stored
         version differs (or, for None, when a conversation now exists); nothing is written then.
         Raises ValueError, writing nothing, for a caller's mistake: a naive datetime, a state or

@@ -37,8 +37,8 @@ from storage.engine import for_writes, open_engine
 from storage.repository import (
     AssessmentRecord,
     ConcurrentUpdateError,
-    DuplicateDeliveryError,
     ConversationKey,
+    DuplicateDeliveryError,
     StorageError,
     StoredConversation,
 )
