@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import getpass
 import json
 import logging
@@ -171,7 +172,13 @@ def _serve(settings: Settings, host: str, port: int, *, socket_mode: bool, dev: 
 
     async def start() -> web.Application:
         app = await build_app(settings)
-        return build_web_app(app, slack, teams, socket_mode=socket_mode)
+        web_app = build_web_app(app, slack, teams, socket_mode=socket_mode)
+        # What start-up built (knowledge, indexes, SDK and SQLAlchemy objects) lives as long
+        # as the process: moved out of the collector's reach, every full collection under
+        # load no longer walks it again.
+        gc.collect()
+        gc.freeze()
+        return web_app
 
     served = []
     if slack is not None:

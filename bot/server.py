@@ -23,7 +23,6 @@ from bot.handlers.slack.app import (
     INSTALL_PATH,
     REDIRECT_PATH,
     InFlight,
-    SlackApp,
     build_slack_app,
 )
 from bot.handlers.slack.fast_ack import FastAck
@@ -82,6 +81,7 @@ def build_web_app(
     if teams is not None:
         endpoint = build_endpoint(teams, app.service, app.repository)
         routes.append(web.post(MESSAGES_PATH, endpoint.messages))
+        web_app.on_cleanup.append(_calling(endpoint.close))
     if slack is not None:
         slack_app = build_slack_app(slack, app.service, app.repository)
         if socket_mode:
@@ -95,9 +95,9 @@ def build_web_app(
             if slack.oauth:
                 routes.append(web.get(INSTALL_PATH, slack_routes.install))
                 routes.append(web.get(REDIRECT_PATH, slack_routes.oauth_redirect))
-        web_app.on_cleanup.append(_close_slack(slack_app))
+        web_app.on_cleanup.append(_calling(slack_app.close))
     web_app.add_routes(routes)
-    web_app.on_cleanup.append(_close(app))
+    web_app.on_cleanup.append(_calling(app.close))
     return web_app
 
 
@@ -131,15 +131,10 @@ def _drain(
     return drain
 
 
-def _close_slack(slack_app: SlackApp) -> Callable[[web.Application], Awaitable[None]]:
-    async def close(_web_app: web.Application) -> None:
-        await slack_app.close()
+def _calling(close: Callable[[], Awaitable[None]]) -> Callable[[web.Application], Awaitable[None]]:
+    """An aiohttp cleanup hook that calls `close`."""
 
-    return close
+    async def cleanup(_web_app: web.Application) -> None:
+        await close()
 
-
-def _close(app: App) -> Callable[[web.Application], Awaitable[None]]:
-    async def close(_web_app: web.Application) -> None:
-        await app.close()
-
-    return close
+    return cleanup

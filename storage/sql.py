@@ -58,6 +58,15 @@ class SqlRepository:
         # An in-memory SQLite database is one shared connection, which holds one transaction
         # at a time: calls must take turns or their transactions would interleave.
         self._one_at_a_time = asyncio.Lock() if is_memory_sqlite(engine.url) else None
+        # A file SQLite database has one write lock. Writers of this process queue here, in
+        # order, instead of in SQLite's busy handler, which sleeps and retries with growing
+        # back-offs (up to 100 ms) and so starves some writers for seconds under a burst.
+        # Writers in other processes still wait on the busy timeout.
+        self._one_writer = (
+            asyncio.Lock()
+            if engine.url.get_backend_name() == "sqlite" and self._one_at_a_time is None
+            else None
+        )
 
     @classmethod
     def from_url(
@@ -196,8 +205,9 @@ class SqlRepository:
         """One session in one transaction, committed on success; database errors become
         StorageError (ConcurrentUpdateError and the caller's own errors pass through)."""
         sessions = self._writes if write else self._reads
+        queue = self._one_at_a_time or (self._one_writer if write else None) or nullcontext()
         try:
-            async with self._one_at_a_time or nullcontext(), sessions.begin() as session:
+            async with queue, sessions.begin() as session:
                 yield session
         except (SQLAlchemyError, OSError) as exc:
             raise StorageError(f"could not {doing}: {type(exc).__name__}") from exc

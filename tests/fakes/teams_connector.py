@@ -81,6 +81,8 @@ class ConnectorCall:
     none); `body` is the JSON body (None for GET and DELETE); `authorization` the raw header
     ("Bearer ..."), None in emulator mode. `at` is `time.monotonic()` on arrival, to assert on
     the spacing of calls. `status` and `answer` are what the fake replied (answer None: no body).
+    `client_port` is the bot's end of the TCP connection: calls on one kept-alive connection
+    share it.
     """
 
     method: str
@@ -94,6 +96,7 @@ class ConnectorCall:
     query: dict[str, str] = field(default_factory=dict)
     status: int = 0
     answer: Any = None
+    client_port: int | None = None
 
     def __str__(self) -> str:
         shown = json.dumps(self.body, default=str, ensure_ascii=False) if self.body else ""
@@ -108,6 +111,11 @@ class _Canned:
     body: Any
     headers: Mapping[str, str]
     remaining: int | None  # None: every later call, until clear_responses()
+
+
+def _client_port(request: web.Request) -> int | None:
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    return int(peer[1]) if peer else None
 
 
 def error_body(code: str, message: str) -> dict[str, Any]:
@@ -353,6 +361,7 @@ class FakeConnector:
                 query=dict(request.query),
                 status=status,
                 answer=copy.deepcopy(answer),
+                client_port=_client_port(request),
             )
         )
         if answer is None:

@@ -180,3 +180,15 @@ async def test_bot_name_elsewhere_in_a_mention_stays() -> None:
     entities = [{"type": "mention", "mentioned": {"id": "28:bot"}, "text": mention}]
     text = f"{mention} is the {BOT_NAME} biased toward IT?"
     assert plain_text(text, entities, "28:bot") == f"is the {BOT_NAME} biased toward IT?"
+
+
+async def test_replies_reuse_one_connection_to_the_connector(server: TeamsServer) -> None:
+    # The connector client outlives its turn, so its kept-alive connection does too: no new
+    # connection (against the real connector: no TLS handshake) for every turn.
+    await say(server, "hi", 2)
+    await say(server, "help", 2)
+    await say(server, "help", 2)
+    ports = {call.client_port for call in server.connector.calls()}
+    assert len(server.connector.calls()) == 6
+    assert len(ports) == 1
+    assert None not in ports

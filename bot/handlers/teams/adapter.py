@@ -20,6 +20,7 @@ from botbuilder.integration.aiohttp import (
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot.config import TeamsConfig
+from bot.handlers.teams.clients import ReusingAuthentication
 from bot.handlers.teams.handler import AdvisorTeamsBot
 from bot.service import AdvisorService
 from storage.repository import Repository
@@ -49,7 +50,8 @@ def build_adapter(config: TeamsConfig) -> CloudAdapter:
     configuration = _BotConfiguration(
         config.app_id, config.app_password, config.app_type, config.tenant_id
     )
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(configuration))
+    authentication = ReusingAuthentication(ConfigurationBotFrameworkAuthentication(configuration))
+    adapter = CloudAdapter(authentication)
     adapter.on_turn_error = _on_turn_error
     return adapter
 
@@ -82,6 +84,10 @@ class TeamsEndpoint:
             log.info("teams request refused: invalid token")
             return web.Response(status=401)
         return response if response is not None else web.Response(status=200)
+
+    async def close(self) -> None:
+        """Close the HTTP sessions of the connector clients kept between turns."""
+        await self.adapter.bot_framework_authentication.close()
 
 
 def build_endpoint(
