@@ -1,4 +1,4 @@
-"""The baseline of bench/teams_throughput.py: a botbuilder bot that only echoes.
+"""The baselines of bench/teams_throughput.py: a botbuilder bot that only echoes.
 
 An `ActivityHandler` whose `on_message_activity` sends back "echo: <text>" (one activity per
 message, POSTed to the activity's serviceUrl during the turn), behind the same
@@ -7,6 +7,14 @@ with an empty app id and password (emulator mode: no token is checked or fetched
 /api/messages, plus GET /healthz so the benchmark knows when it is up:
 
     python bench/echo_bot_app.py --host 127.0.0.1 --port 3978
+    python bench/echo_bot_app.py --host 127.0.0.1 --port 3978 --reuse-clients
+
+Without `--reuse-clients` the authentication is the SDK's own, as shipped: `CloudAdapter` builds
+a new `ConnectorClient` and user token client for every turn ("echo bot" in the report). With
+it, the authentication is wrapped in the advisor's
+`bot.handlers.teams.clients.ReusingAuthentication`, exactly as bot/handlers/teams/adapter.py
+does, so those clients are kept from turn to turn ("echo reuse"): the same SDK cost per turn as
+the advisor pays, without any of the advisor's own work.
 
 Only for local benchmarking: like `advisor serve --dev`, it accepts unauthenticated requests and
 replies to any serviceUrl.
@@ -20,13 +28,20 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-from aiohttp import web
-from botbuilder.core import ActivityHandler, TurnContext
-from botbuilder.integration.aiohttp import (
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from aiohttp import web  # noqa: E402
+from botbuilder.core import ActivityHandler, TurnContext  # noqa: E402
+from botbuilder.integration.aiohttp import (  # noqa: E402
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
+
+from bot.handlers.teams.clients import ReusingAuthentication  # noqa: E402
 
 MESSAGES_PATH = "/api/messages"
 
@@ -46,6 +61,14 @@ class EchoBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
         await turn_context.send_activity(f"echo: {turn_context.activity.text or ''}")
 
 
+def build_adapter(reuse_clients: bool) -> CloudAdapter:
+    """The stock SDK authentication, or the same wrapped as the advisor wraps it."""
+    authentication = ConfigurationBotFrameworkAuthentication(EmptyConfiguration())
+    if reuse_clients:
+        authentication = ReusingAuthentication(authentication)
+    return CloudAdapter(authentication)
+
+
 def build_web_app(adapter: CloudAdapter, bot: EchoBot) -> web.Application:
     async def messages(request: web.Request) -> web.StreamResponse:
         response = await adapter.process(request, bot)
@@ -56,6 +79,13 @@ def build_web_app(adapter: CloudAdapter, bot: EchoBot) -> web.Application:
 
     web_app = web.Application(client_max_size=1024**2)
     web_app.add_routes([web.get("/healthz", healthz), web.post(MESSAGES_PATH, messages)])
+    authentication = adapter.bot_framework_authentication
+    if isinstance(authentication, ReusingAuthentication):
+        # As the advisor does on shutdown: close the HTTP sessions of the clients kept.
+        async def close_clients(_web_app: web.Application) -> None:
+            await authentication.close()
+
+        web_app.on_cleanup.append(close_clients)
     return web_app
 
 
@@ -63,14 +93,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="a botbuilder bot that only echoes")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument(
+        "--reuse-clients",
+        action="store_true",
+        help="keep the connector and user token clients between turns, as the advisor does",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=os.environ.get("LOG_LEVEL", "WARNING"),
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(EmptyConfiguration()))
-    web_app = build_web_app(adapter, EchoBot())
+    web_app = build_web_app(build_adapter(args.reuse_clients), EchoBot())
     web.run_app(web_app, host=args.host, port=args.port, print=None, access_log=None)
     return 0
 
