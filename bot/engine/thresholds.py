@@ -48,3 +48,11 @@ MIN_ANSWERS = 3
 # anything smaller is a close call.
 CLEAR_MARGIN = 0.12
 LEANING_MARGIN = 0.05
+
+# --- reading a team pulse -------------------------------------------------------------------
+# A question splits the team when no answer has a clear majority (the most chosen has less than
+# SPLIT_TOP_SHARE of the question's answers) and a real minority disagrees (the second most
+# chosen has at least SPLIT_SECOND_SHARE). A split is worth discussing before deciding who owns
+# AI, while one dissenter among many, or answers scattered in small pieces, is not a camp.
+SPLIT_TOP_SHARE = 0.6
+SPLIT_SECOND_SHARE = 0.25
