@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.knowledge.paths import default_knowledge_dir
@@ -55,9 +57,24 @@ class Settings(BaseSettings):
     microsoft_app_tenant_id: str | None = None
     microsoft_app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = "MultiTenant"
 
+    # Team pulse surveys. The key that turns a respondent into an anonymous, per-survey key;
+    # never stored. Unset: derived from the Slack or Teams secret in use.
+    survey_secret: SecretStr | None = None
+    # Platform user ids (comma-separated) who may manage any survey and the knowledge, besides
+    # Slack's workspace admins and owners.
+    admin_users: str = ""
+    # How often each process looks for surveys to close, results to post and reminders to send.
+    pulse_tick_seconds: float = Field(default=5.0, gt=0, le=3600)
+    # At most one live-count update of a survey card per this many seconds (platform limits).
+    pulse_count_seconds: float = Field(default=2.0, ge=0, le=600)
+
     @property
     def knowledge_path(self) -> Path:
         return self.knowledge_dir or default_knowledge_dir()
+
+    @property
+    def admins(self) -> frozenset[str]:
+        return frozenset(part.strip() for part in self.admin_users.split(",") if part.strip())
 
 
 @dataclass(frozen=True)
@@ -186,6 +203,36 @@ def teams_config(settings: Settings, *, dev: bool = False) -> TeamsConfig | None
     if problems:
         raise ConfigError("Teams configuration: " + "; ".join(problems))
     return TeamsConfig(app_id, password, app_type, tenant, dev=False)
+
+
+# Labels the derivation, so the derived key says nothing about the secret it came from.
+_SURVEY_KEY_LABEL = b"ai-ownership-advisor pulse respondent keys v1"
+# Only for `advisor serve --dev` and the tests with no secret at all: anyone can recompute it.
+DEVELOPMENT_SURVEY_SECRET = b"development only: set SURVEY_SECRET"
+
+
+def survey_secret(settings: Settings, *, dev: bool = False) -> bytes:
+    """The key of respondent and launcher hashes: SURVEY_SECRET, else derived from the first
+    platform secret configured (so a Slack or Teams install works without one more setting).
+    Changing it mid-survey would let someone answer an open survey twice: set SURVEY_SECRET
+    before rotating a platform secret. ConfigError when there is none outside --dev."""
+    candidates = (
+        settings.survey_secret,
+        settings.slack_signing_secret,
+        settings.slack_client_secret,
+        settings.microsoft_app_password,
+        settings.slack_bot_token,
+    )
+    for candidate in candidates:
+        text = _secret(candidate)
+        if text is not None:
+            return hmac.new(text.encode(), _SURVEY_KEY_LABEL, hashlib.sha256).digest()
+    if dev:
+        return DEVELOPMENT_SURVEY_SECRET
+    raise ConfigError(
+        "SURVEY_SECRET is missing: set it to a long random value (it keys the anonymous "
+        "respondent hashes of pulse surveys and never reaches the database)"
+    )
 
 
 def load_settings() -> Settings:

@@ -19,6 +19,7 @@ from storage.checks import (
     checked_turn,
     json_copy,
 )
+from storage.memory_surveys import MemorySurveys
 from storage.repository import (
     AssessmentRecord,
     ConcurrentUpdateError,
@@ -28,11 +29,12 @@ from storage.repository import (
 )
 
 
-class MemoryRepository:
-    """Conversations, assessments, conversation references and delivery keys in dicts;
-    nothing survives the process."""
+class MemoryRepository(MemorySurveys):
+    """Conversations, assessments, conversation references, delivery keys and pulse surveys
+    (see `storage.memory_surveys`) in dicts; nothing survives the process."""
 
     def __init__(self) -> None:
+        super().__init__()
         self._conversations: dict[ConversationKey, StoredConversation] = {}
         self._assessments: dict[ConversationKey, list[AssessmentRecord]] = {}
         self._deliveries: dict[str, datetime] = {}
@@ -116,7 +118,7 @@ class MemoryRepository:
         for key in [key for key in self._references if of_workspace(key)]:
             del self._references[key]
             deleted += 1
-        return deleted
+        return deleted + self._delete_workspace_surveys(platform, workspace)
 
     async def close(self) -> None:
         """Nothing to release; the data stays readable until the object is dropped."""

@@ -15,6 +15,14 @@ from typing import Any, Protocol
 # (say, from a click's payload) should hash them rather than rely on truncation.
 DELIVERY_KEY_LENGTH = 255
 
+# Column sizes (storage.tables), checked up front where SQLite would not enforce them. Slack
+# ids are ~11 characters, Teams tenant and AAD object ids 36, Teams "29:..." user ids can
+# exceed 100: 255 leaves room without inviting unbounded keys. Labels (knowledge version,
+# recommendation, clarity) get 128, room for a version string plus a 64-character digest.
+KEY_LENGTH = 255
+PLATFORM_LENGTH = 32
+LABEL_LENGTH = 128
+
 
 @dataclass(frozen=True)
 class ConversationKey:
@@ -130,9 +138,9 @@ class Repository(Protocol):
         ...
 
     async def delete_workspace(self, platform: str, workspace: str) -> int:
-        """Delete every conversation, assessment and conversation reference of the workspace,
-        in one transaction (the app was uninstalled or its tokens revoked). Returns the number
-        of rows deleted."""
+        """Delete every conversation, assessment, conversation reference and pulse survey (with
+        its responses) of the workspace, in one transaction (the app was uninstalled or its
+        tokens revoked). Returns the number of rows deleted, responses included."""
         ...
 
     async def close(self) -> None:

@@ -17,6 +17,9 @@ Conversation references are saved with `INSERT ... ON CONFLICT (platform, worksp
 DO UPDATE`, again on both databases: one statement that inserts or replaces atomically. Reading
 first and then inserting or updating would race: two first saves would both see no row, and
 the loser's INSERT would violate the unique constraint.
+
+Pulse surveys (`storage.surveys.SurveyRepository`) live in `storage.sql_surveys`, a mixin of
+the same class that shares its engine and transactions.
 """
 
 from __future__ import annotations
@@ -42,14 +45,16 @@ from storage.repository import (
     StorageError,
     StoredConversation,
 )
-from storage.tables import Assessment, Conversation, ConversationReference, Delivery
+from storage.sql_surveys import SqlSurveys, delete_surveys
+from storage.tables import Assessment, Conversation, ConversationReference, Delivery, Survey
 from storage.url import is_memory_sqlite
 
 
-class SqlRepository:
-    """A `Repository` over an `AsyncEngine`; build it with `from_url` so that SQLite gets
-    its busy timeout, WAL and write-lock handling (see `storage.engine`). The schema must
-    exist: run `storage.migrate.upgrade` (or `upgrade_engine` for an in-memory database)."""
+class SqlRepository(SqlSurveys):
+    """A `Repository` and `SurveyRepository` over an `AsyncEngine`; build it with `from_url`
+    so that SQLite gets its busy timeout, WAL and write-lock handling (see `storage.engine`).
+    The schema must exist: run `storage.migrate.upgrade` (or `upgrade_engine` for an
+    in-memory database)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -195,7 +200,10 @@ class SqlRepository:
                     ConversationReference.workspace == workspace,
                 )
             )
-        return conversations.rowcount + assessments.rowcount + references.rowcount
+            surveys = await delete_surveys(
+                connection, and_(Survey.platform == platform, Survey.workspace == workspace)
+            )
+        return conversations.rowcount + assessments.rowcount + references.rowcount + surveys
 
     async def close(self) -> None:
         await self._engine.dispose()

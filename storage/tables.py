@@ -18,6 +18,7 @@ from sqlalchemy import (
     JSON,
     DateTime,
     Dialect,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -28,7 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from storage.repository import DELIVERY_KEY_LENGTH
+from storage.repository import DELIVERY_KEY_LENGTH, KEY_LENGTH, LABEL_LENGTH, PLATFORM_LENGTH
+from storage.surveys import RESPONDENT_KEY_LENGTH, SURVEY_ID_LENGTH
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -38,12 +40,11 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-# Slack ids are ~11 characters, Teams tenant and AAD object ids 36, Teams "29:..." user ids
-# can exceed 100: 255 leaves room without inviting unbounded keys. Labels (knowledge version,
-# recommendation, clarity) get 128, room for a version string plus a 64-character digest.
-KEY_LENGTH = 255
-PLATFORM_LENGTH = 32
-LABEL_LENGTH = 128
+# KEY_LENGTH, PLATFORM_LENGTH and LABEL_LENGTH are in `storage.repository`, where the argument
+# checks (which must not import SQLAlchemy for the in-memory repository) find them too.
+
+# "open" or "closed" (`storage.surveys.SurveyStatus`), with room to spare.
+STATUS_LENGTH = 16
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -131,6 +132,65 @@ class ConversationReference(Base):
     user_id: Mapped[str] = mapped_column(String(KEY_LENGTH))
     reference: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Survey(Base):
+    """A team pulse survey (`storage.surveys.SurveyRecord`) and its scheduling state.
+
+    `results_claimed_until` and `count_refresh_until` are the leases of the conditional
+    updates that hand out the jobs of posting the results and refreshing the live count; the
+    status and time columns are what `surveys_due` selects on.
+    """
+
+    __tablename__ = "surveys"
+    __table_args__ = (
+        Index(None, "platform", "workspace", "channel", "created_at"),  # latest_survey
+        Index(None, "status", "deadline"),  # surveys_due
+    )
+
+    id: Mapped[str] = mapped_column(String(SURVEY_ID_LENGTH), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(PLATFORM_LENGTH))
+    workspace: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    channel: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    launcher_key: Mapped[str] = mapped_column(String(RESPONDENT_KEY_LENGTH))
+    question_ids: Mapped[list[str]] = mapped_column(JSON)
+    knowledge_version: Mapped[str] = mapped_column(String(LABEL_LENGTH))
+    threshold: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    deadline: Mapped[datetime] = mapped_column(UtcDateTime)
+    remind_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(STATUS_LENGTH))
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    message: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # none_as_null: an open survey's tally is SQL NULL, not the JSON text "null".
+    tally: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    results_posted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    results_claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    count_refresh_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class SurveyResponse(Base):
+    """One respondent's current answers to one survey: the primary key is what makes a second
+    answer replace the first. Deliberately nothing else: no user id, no timestamp, no
+    autoincrementing id (see `storage.surveys` on anonymity). On SQLite the table is WITHOUT
+    ROWID, so rows are kept in key order, which is the order of the respondent hashes, not of
+    the answers' arrival that a rowid would record. (PostgreSQL's row versions still show the
+    order of writes to whoever administers the database: no schema can hide that.)
+
+    The foreign key cascades on PostgreSQL; SQLite leaves foreign keys unenforced unless told
+    (and turning that on would make Alembic's batch table rebuilds cascade), so the repository
+    deletes responses explicitly before their survey on every database.
+    """
+
+    __tablename__ = "survey_responses"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    survey_id: Mapped[str] = mapped_column(
+        String(SURVEY_ID_LENGTH), ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True
+    )
+    respondent_key: Mapped[str] = mapped_column(String(RESPONDENT_KEY_LENGTH), primary_key=True)
+    answers: Mapped[dict[str, str]] = mapped_column(JSON)
 
 
 metadata = Base.metadata

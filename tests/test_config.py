@@ -1,10 +1,16 @@
-"""Slack settings: complete and consistent, or a message that names what to fix."""
+"""Settings: complete and consistent, or a message that names what to fix."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.config import ConfigError, Settings, slack_config
+from bot.config import (
+    DEVELOPMENT_SURVEY_SECRET,
+    ConfigError,
+    Settings,
+    slack_config,
+    survey_secret,
+)
 
 BASE = {"database_url": "sqlite:///x.db"}
 
@@ -81,3 +87,24 @@ def test_secrets_never_show_in_errors() -> None:
     with pytest.raises(ConfigError) as caught:
         slack_config(settings(slack_bot_token="xoxb-very-secret", slack_client_id="1.2"))
     assert "very-secret" not in str(caught.value)
+
+
+def test_the_survey_secret_is_used_when_set_and_derived_otherwise() -> None:
+    explicit = survey_secret(settings(survey_secret="one", slack_signing_secret="s"))
+    assert explicit == survey_secret(settings(survey_secret="one"))
+    derived = survey_secret(settings(slack_signing_secret="s"))
+    assert derived != explicit
+    assert len(derived) == 32  # an HMAC-SHA256 derivation, not the secret itself
+    teams = survey_secret(settings(microsoft_app_password="p"))
+    assert teams not in (derived, explicit)
+
+
+def test_no_secret_at_all_is_refused_outside_development() -> None:
+    with pytest.raises(ConfigError, match="SURVEY_SECRET"):
+        survey_secret(settings())
+    assert survey_secret(settings(), dev=True) == DEVELOPMENT_SURVEY_SECRET
+
+
+def test_admin_users_are_a_comma_separated_list() -> None:
+    assert settings(admin_users=" U1, U2 ,,").admins == frozenset({"U1", "U2"})
+    assert settings().admins == frozenset()

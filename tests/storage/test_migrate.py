@@ -23,10 +23,11 @@ from storage.repository import ConversationKey
 from storage.sql import SqlRepository
 from storage.tables import metadata
 
-HEAD = "0003"
+HEAD = "0004"
 TABLES_0001 = {"alembic_version", "assessments", "conversations"}
 TABLES_0002 = TABLES_0001 | {"deliveries", "slack_bots", "slack_installations"}
-TABLES = TABLES_0002 | {"conversation_references"}
+TABLES_0003 = TABLES_0002 | {"conversation_references"}
+TABLES = TABLES_0003 | {"surveys", "survey_responses"}
 VERSIONS = MIGRATIONS / "versions"
 
 
@@ -115,6 +116,8 @@ async def test_the_new_tables_get_their_indexes_under_stable_names(database_url:
         "ix_deliveries_received_at",
         "slack_installations_idx",
         "slack_bots_idx",
+        "ix_surveys_platform_workspace_channel_created_at",
+        "ix_surveys_status_deadline",
     }
 
 
@@ -171,6 +174,55 @@ async def test_downgrade_to_0002_removes_only_the_references_and_keeps_the_data(
     assert stored.state == {"kept": True}
     assert await current(database_url) == HEAD
     assert await on_connection(database_url, schema_differences) == []
+
+
+async def test_downgrade_to_0003_removes_only_the_surveys_and_keeps_the_data(
+    database_url: str,
+) -> None:
+    key = ConversationKey("teams", "tenant-1", "29:user-1")
+    now = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
+    await upgrade(database_url)
+
+    await downgrade(database_url, "0003")
+
+    assert await current(database_url) == "0003"
+    assert await on_connection(database_url, table_names) == TABLES_0003
+    # A database at 0003 holding references is upgraded without losing them.
+    repository = SqlRepository.from_url(database_url)
+    try:
+        await repository.save_reference(key, {"conversation": {"id": "a:1"}}, now)
+        await upgrade(database_url)
+        assert await repository.load_reference(key) == {"conversation": {"id": "a:1"}}
+        assert await repository.latest_survey("teams", "tenant-1", "a:1") is None
+    finally:
+        await repository.close()
+    assert await current(database_url) == HEAD
+    assert await on_connection(database_url, schema_differences) == []
+
+
+async def test_a_response_row_holds_no_user_and_no_time(database_url: str) -> None:
+    # Anonymity by construction (storage.surveys): the survey, the keyed hash, the answers.
+    await upgrade(database_url)
+
+    def response_columns(connection: Connection) -> list[str]:
+        return [column["name"] for column in inspect(connection).get_columns("survey_responses")]
+
+    assert await on_connection(database_url, response_columns) == [
+        "survey_id",
+        "respondent_key",
+        "answers",
+    ]
+
+
+async def test_sqlite_keeps_no_arrival_order_of_responses(sqlite_url: str) -> None:
+    # Without a rowid, SQLite stores responses in key order, not in the order they came in.
+    await upgrade(sqlite_url)
+
+    def table_sql(connection: Connection) -> str:
+        query = text("SELECT sql FROM sqlite_master WHERE name = 'survey_responses'")
+        return str(connection.execute(query).scalar_one())
+
+    assert (await on_connection(sqlite_url, table_sql)).rstrip().endswith("WITHOUT ROWID")
 
 
 @pytest.mark.parametrize("script", sorted(VERSIONS.glob("*.py")), ids=lambda path: path.stem)
@@ -250,6 +302,8 @@ def test_offline_mode_writes_the_sql_script(url: str, expected: str) -> None:
         "deliveries",
         "slack_installations",
         "conversation_references",
+        "surveys",
+        "survey_responses",
     ):
         assert f"CREATE TABLE {table}" in script
     assert "CREATE INDEX slack_bots_idx ON slack_bots" in script

@@ -1,0 +1,1 @@
+"""Team pulse surveys: the service over storage, anonymous keys, and the scheduled work."""

@@ -1,0 +1,195 @@
+"""The work around a survey that is not an answer to a request: closing at the deadline,
+posting the results exactly once, the one reminder, and the card's live count.
+
+Every process of the server runs a `PulseRunner`. Each job is claimed in the database before it
+is done (a conditional update only one process wins), so with any number of processes a
+survey is closed once, its results are posted once and its reminder is sent once. A process
+that dies after claiming the results leaves a lease that runs out; the next tick of any process
+takes the job over. The one case that can still post twice is a process dying between the
+platform accepting the post and the database recording it: the window of one HTTP answer.
+
+Platforms are reached through `PulsePublisher`s, one per platform this process serves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Coroutine, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from bot.engine.pulse import PulseResults
+from bot.pulse.service import CloseResult, CloseStatus, PulseService
+from storage.surveys import SurveyRecord, SurveyRepository, SurveyStatus
+
+log = logging.getLogger(__name__)
+
+# How long a claim on posting results holds before another process may take the job over.
+RESULTS_LEASE = timedelta(minutes=2)
+# How long shutdown waits for card updates and posts already under way.
+DRAIN_SECONDS = 10.0
+
+
+class PulsePublisher(Protocol):
+    """What the runner needs from a platform. Each call is one post or update; a failure
+    raises (and the runner retries the job on a later tick where that makes sense)."""
+
+    async def refresh_card(self, survey: SurveyRecord, count: int) -> None:
+        """Redraw the survey card: the live count while open, the closed state after."""
+        ...
+
+    async def post_results(self, survey: SurveyRecord, results: PulseResults) -> None: ...
+
+    async def post_reminder(self, survey: SurveyRecord, count: int) -> None: ...
+
+
+class PulseRunner:
+    def __init__(
+        self,
+        service: PulseService,
+        repository: SurveyRepository,
+        publishers: Mapping[str, PulsePublisher] | None = None,
+        *,
+        tick_seconds: float = 5.0,
+        count_seconds: float = 2.0,
+    ) -> None:
+        self._service = service
+        self._repository = repository
+        self._publishers = dict(publishers or {})
+        self._tick = tick_seconds
+        self._count_window = timedelta(seconds=count_seconds)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+
+    def register(self, platform: str, publisher: PulsePublisher) -> None:
+        """Let the runner reach `platform` (each platform adapter registers itself)."""
+        self._publishers[platform] = publisher
+
+    # --- requests' side -------------------------------------------------------------------
+
+    async def close(self, survey: SurveyRecord, user: str, *, admin: bool) -> CloseResult:
+        """Close for a person (permission checked by the service) and publish the results."""
+        result = await self._service.close(survey, user, admin=admin)
+        if result.status is CloseStatus.CLOSED_NOW:
+            await self.finish(result.survey)
+        return result
+
+    def counted(self, survey: SurveyRecord) -> None:
+        """A response was recorded: refresh the card's count soon, at most once per window
+        over all processes, and after the window so the burst's last answers are in it."""
+        self._spawn(self._refresh_count(survey))
+
+    def launched(self, survey: SurveyRecord) -> None:
+        """A survey was launched here: wake up at its deadline (and reminder) rather than at
+        the next tick, so a short survey closes on time."""
+        loop = asyncio.get_running_loop()
+        for when in (survey.remind_at, survey.deadline):
+            if when is not None:
+                delay = (when - self._service.now()).total_seconds()
+                loop.call_later(max(delay, 0.0) + 0.05, self._wake.set)
+
+    # --- scheduled work ---------------------------------------------------------------------
+
+    async def tick(self) -> int:
+        """Do whatever is due now; returns how many surveys needed something."""
+        due = await self._repository.surveys_due(self._service.now())
+        for survey in due:
+            if survey.platform not in self._publishers:
+                continue  # served by another process's configuration
+            try:
+                await self._due(survey)
+            except Exception:
+                log.exception("pulse job failed survey=%s", survey.id)
+        return len(due)
+
+    async def _due(self, survey: SurveyRecord) -> None:
+        now = self._service.now()
+        if survey.status is SurveyStatus.OPEN and survey.deadline <= now:
+            result = await self._service.close_now(survey)
+            await self.finish(result.survey)
+        elif survey.status is SurveyStatus.CLOSED:
+            await self.finish(survey)
+        elif survey.remind_at is not None and survey.remind_at <= now:
+            await self._remind(survey, now)
+
+    async def _remind(self, survey: SurveyRecord, now: datetime) -> None:
+        if await self._repository.claim_reminder(survey.id, now):
+            count = await self._service.count(survey.id)
+            await self._publishers[survey.platform].post_reminder(survey, count)
+            log.info("pulse reminder sent survey=%s", survey.id)
+
+    async def finish(self, survey: SurveyRecord) -> None:
+        """Post a closed survey's results, if no other process has or is doing it, and draw
+        its card closed."""
+        publisher = self._publishers.get(survey.platform)
+        if publisher is None:
+            return
+        now = self._service.now()
+        if not await self._repository.claim_results(survey.id, now, now + RESULTS_LEASE):
+            return
+        results = self._service.results(survey)
+        await publisher.post_results(survey, results)
+        await self._repository.mark_results_posted(survey.id, self._service.now())
+        log.info("pulse results posted survey=%s visible=%s", survey.id, results.visible)
+        try:
+            await publisher.refresh_card(survey, results.respondents)
+        except Exception:
+            # The results are out; a card that still shows the open state is cosmetic.
+            log.exception("pulse card not redrawn survey=%s", survey.id)
+
+    async def _refresh_count(self, survey: SurveyRecord) -> None:
+        publisher = self._publishers.get(survey.platform)
+        if publisher is None:
+            return
+        now = self._service.now()
+        until = now + self._count_window
+        if not await self._repository.claim_count_refresh(survey.id, now, until):
+            return  # another refresh is pending and will include this answer
+        await asyncio.sleep(self._count_window.total_seconds())
+        latest = await self._repository.load_survey(survey.id)
+        if latest is None or latest.status is not SurveyStatus.OPEN:
+            return  # closing redraws the card itself
+        await publisher.refresh_card(latest, await self._service.count(survey.id))
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._loop_task is None:
+            self._loop_task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        """Stop ticking, then let card updates and posts under way finish (bounded)."""
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            await asyncio.gather(self._loop_task, return_exceptions=True)
+            self._loop_task = None
+        if self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=DRAIN_SECONDS)
+            for task in pending:
+                task.cancel()
+            if pending:
+                log.warning("pulse shutdown with %d card update(s) unfinished", len(pending))
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("pulse tick failed")
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._tick)
+
+    def _spawn(self, job: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(self._guarded(job))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _guarded(self, job: Coroutine[Any, Any, None]) -> None:
+        try:
+            await job
+        except Exception:
+            log.exception("pulse card update failed")

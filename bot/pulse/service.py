@@ -1,0 +1,292 @@
+"""The pulse survey service: launch, answer, close and read a survey, with the permission and
+anonymity rules in one place. Platform adapters call it and draw what it returns; storage is a
+`SurveyRepository`. Its messages are user-facing: adapters show them as they are.
+
+Nothing here logs a user id or an answer: a respondent appears in the logs, the database and
+the results only as the survey's count.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot.engine.pulse import (
+    PulseAnswerError,
+    PulseResults,
+    check_answers,
+    pulse_questions,
+    pulse_results,
+    results_csv,
+)
+from bot.knowledge.model import Knowledge, Question
+from bot.pulse.keys import PulseKeys
+from bot.service import utc_now
+from storage.surveys import (
+    ResponseOutcome,
+    SurveyRecord,
+    SurveyRepository,
+    SurveyStatus,
+    SurveyTally,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DURATION = timedelta(days=3)
+LONGEST_DURATION = timedelta(days=90)
+DEFAULT_THRESHOLD = 5
+# Below three, a result could single a person out ("the two of us disagreed").
+MIN_THRESHOLD = 3
+MAX_THRESHOLD = 10_000
+# The one reminder goes a day before the deadline, or halfway for surveys shorter than 2 days.
+REMIND_BEFORE = timedelta(days=1)
+
+
+class PulseError(Exception):
+    """Something the user asked for cannot be done; the message says why and what to do."""
+
+
+class NotAllowed(PulseError):
+    """Only the survey's launcher or an admin may do this."""
+
+
+@dataclass(frozen=True)
+class LaunchOptions:
+    deadline: datetime | None = None  # None: three days from now
+    threshold: int = DEFAULT_THRESHOLD
+    remind: bool = False
+
+
+class AnswerStatus(StrEnum):
+    RECORDED = "recorded"  # a first answer
+    REPLACED = "replaced"  # a changed answer
+    CLOSED = "closed"
+    UNKNOWN = "unknown"
+    INVALID = "invalid"  # not every question answered, or an unknown option
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    status: AnswerStatus
+    message: str
+    survey: SurveyRecord | None = None
+
+
+class CloseStatus(StrEnum):
+    CLOSED_NOW = "closed_now"
+    ALREADY_CLOSED = "already_closed"
+
+
+@dataclass(frozen=True)
+class CloseResult:
+    status: CloseStatus
+    survey: SurveyRecord
+
+
+class PulseService:
+    def __init__(
+        self,
+        repository: SurveyRepository,
+        knowledge: Callable[[], Knowledge],
+        keys: PulseKeys,
+        admins: frozenset[str] = frozenset(),
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._repository = repository
+        self._knowledge = knowledge
+        self._keys = keys
+        self._admins = admins
+        self._clock = clock
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    # --- launching ------------------------------------------------------------------------
+
+    async def launch(
+        self, platform: str, workspace: str, channel: str, launcher: str, options: LaunchOptions
+    ) -> SurveyRecord:
+        """A new open survey of the knowledge's pulse questions. The adapter posts its card
+        and then calls `posted` (or `withdraw` when the card could not be posted)."""
+        knowledge = self._knowledge()
+        questions = knowledge.pulse_questions
+        if not questions:
+            raise PulseError("The knowledge has no pulse questions, so there is nothing to ask.")
+        now = self._clock()
+        deadline = check_launch(options, now)
+        survey = SurveyRecord(
+            id=uuid.uuid4().hex,
+            platform=platform,
+            workspace=workspace,
+            channel=channel,
+            launcher_key=self._keys.launcher(platform, workspace, launcher),
+            question_ids=tuple(question.id for question in questions),
+            knowledge_version=knowledge.version,
+            threshold=options.threshold,
+            created_at=now,
+            deadline=deadline,
+            remind_at=reminder_time(now, deadline) if options.remind else None,
+        )
+        await self._repository.create_survey(survey)
+        log.info(
+            "pulse launched survey=%s platform=%s workspace=%s", survey.id, platform, workspace
+        )
+        return survey
+
+    async def posted(self, survey_id: str, message: Mapping[str, object]) -> None:
+        await self._repository.set_survey_message(survey_id, dict(message))
+
+    async def withdraw(self, survey_id: str) -> None:
+        await self._repository.delete_survey(survey_id)
+        log.info("pulse withdrawn survey=%s", survey_id)
+
+    # --- reading ----------------------------------------------------------------------------
+
+    async def survey(self, survey_id: str) -> SurveyRecord | None:
+        return await self._repository.load_survey(survey_id)
+
+    async def latest(
+        self, platform: str, workspace: str, channel: str, status: SurveyStatus | None = None
+    ) -> SurveyRecord | None:
+        return await self._repository.latest_survey(platform, workspace, channel, status)
+
+    def questions(self, survey: SurveyRecord) -> tuple[Question, ...]:
+        return pulse_questions(survey.question_ids, self._knowledge())
+
+    async def count(self, survey_id: str) -> int:
+        return await self._repository.count_responses(survey_id)
+
+    def is_open(self, survey: SurveyRecord) -> bool:
+        return survey.status is SurveyStatus.OPEN and self._clock() < survey.deadline
+
+    async def previous_answers(self, survey: SurveyRecord, user: str) -> dict[str, str] | None:
+        """What this person answered so far, to show them (and only them) in the form."""
+        key = self._keys.respondent(survey.platform, survey.workspace, survey.id, user)
+        return await self._repository.load_response(survey.id, key)
+
+    def results(self, survey: SurveyRecord) -> PulseResults:
+        """A closed survey's results (only counts, and nothing of them below the threshold)."""
+        if survey.status is not SurveyStatus.CLOSED or survey.tally is None:
+            raise PulseError("The results appear when the survey closes.")
+        return self._results(survey, survey.tally)
+
+    # --- answering --------------------------------------------------------------------------
+
+    async def answer(
+        self, survey_id: str, workspace: str, user: str, answers: Mapping[str, str]
+    ) -> AnswerResult:
+        survey = await self._repository.load_survey(survey_id)
+        if survey is None or survey.workspace != workspace:
+            return AnswerResult(AnswerStatus.UNKNOWN, UNKNOWN_SURVEY)
+        if not self.is_open(survey):
+            return AnswerResult(AnswerStatus.CLOSED, CLOSED_SURVEY, survey)
+        try:
+            clean = check_answers(answers, self.questions(survey))
+        except PulseAnswerError as error:
+            return AnswerResult(AnswerStatus.INVALID, str(error), survey)
+        key = self._keys.respondent(survey.platform, survey.workspace, survey.id, user)
+        outcome = await self._repository.record_response(survey.id, key, clean, self._clock())
+        log.info("pulse response survey=%s outcome=%s", survey.id, outcome.value)
+        if outcome is ResponseOutcome.UNKNOWN:
+            return AnswerResult(AnswerStatus.UNKNOWN, UNKNOWN_SURVEY)
+        if outcome is ResponseOutcome.CLOSED:
+            return AnswerResult(AnswerStatus.CLOSED, CLOSED_SURVEY, survey)
+        if outcome is ResponseOutcome.REPLACED:
+            return AnswerResult(AnswerStatus.REPLACED, _thanks(survey, changed=True), survey)
+        return AnswerResult(AnswerStatus.RECORDED, _thanks(survey, changed=False), survey)
+
+    # --- managing ---------------------------------------------------------------------------
+
+    def is_admin(self, user: str, *, platform_admin: bool = False) -> bool:
+        return platform_admin or user in self._admins
+
+    def may_manage(self, survey: SurveyRecord, user: str, *, admin: bool) -> bool:
+        """The launcher, or an admin (ADMIN_USERS, or the platform's own admins)."""
+        if self.is_admin(user, platform_admin=admin):
+            return True
+        return self._keys.launcher(survey.platform, survey.workspace, user) == survey.launcher_key
+
+    async def close(self, survey: SurveyRecord, user: str, *, admin: bool) -> CloseResult:
+        """Close it now, for its launcher or an admin; closing twice is no error."""
+        if not self.may_manage(survey, user, admin=admin):
+            raise NotAllowed(NOT_YOURS.format(doing="close it"))
+        return await self.close_now(survey)
+
+    async def close_now(self, survey: SurveyRecord) -> CloseResult:
+        """Close without a permission check: the deadline's own close."""
+        closed = await self._repository.close_survey(survey.id, self._clock())
+        if closed is not None:
+            log.info("pulse closed survey=%s respondents=%d", closed.id, _respondents(closed))
+            return CloseResult(CloseStatus.CLOSED_NOW, closed)
+        latest = await self._repository.load_survey(survey.id)
+        return CloseResult(CloseStatus.ALREADY_CLOSED, latest or survey)
+
+    async def export_csv(self, survey: SurveyRecord, user: str, *, admin: bool) -> str:
+        """The aggregate counts as CSV (never a row per person), for the launcher or an admin,
+        once the survey is closed with enough answers."""
+        if not self.may_manage(survey, user, admin=admin):
+            raise NotAllowed(
+                "Only the person who launched this survey, or an admin, can export it."
+            )
+        results = self.results(survey)
+        if not results.visible:
+            raise PulseError(_hidden(results))
+        return results_csv(results)
+
+    def _results(self, survey: SurveyRecord, tally: SurveyTally) -> PulseResults:
+        return pulse_results(
+            tally.respondents,
+            tally.counts,
+            survey.question_ids,
+            self._knowledge(),
+            survey.threshold,
+        )
+
+
+NOT_YOURS = "Only the person who launched this survey, or an admin, can {doing}."
+UNKNOWN_SURVEY = "I can't find that survey any more. It may have been removed."
+CLOSED_SURVEY = "This survey is closed, so answers are no longer taken."
+
+
+def check_launch(options: LaunchOptions, now: datetime) -> datetime:
+    """The deadline to use, or PulseError saying what to change."""
+    if not MIN_THRESHOLD <= options.threshold <= MAX_THRESHOLD:
+        raise PulseError(
+            f"The anonymity threshold must be a whole number from {MIN_THRESHOLD} to "
+            f"{MAX_THRESHOLD}: below {MIN_THRESHOLD}, results could point at a person."
+        )
+    deadline = options.deadline or now + DEFAULT_DURATION
+    if deadline.tzinfo is None:
+        raise ValueError("the deadline must be timezone-aware")
+    if deadline <= now:
+        raise PulseError("The deadline must be in the future.")
+    if deadline > now + LONGEST_DURATION:
+        raise PulseError(f"The deadline can be at most {LONGEST_DURATION.days} days away.")
+    return deadline
+
+
+def reminder_time(now: datetime, deadline: datetime) -> datetime:
+    return max(now + (deadline - now) / 2, deadline - REMIND_BEFORE)
+
+
+def _thanks(survey: SurveyRecord, *, changed: bool) -> str:
+    done = "Your answers are updated" if changed else "Thanks, your answers are in"
+    return (
+        f"{done}. They are anonymous: nobody, admins included, can see who answered what. "
+        "You can change them until the survey closes."
+    )
+
+
+def _hidden(results: PulseResults) -> str:
+    return (
+        f"{results.respondents} answered, fewer than the anonymity threshold of "
+        f"{results.threshold}, so the results stay hidden."
+    )
+
+
+def _respondents(survey: SurveyRecord) -> int:
+    return survey.tally.respondents if survey.tally else 0

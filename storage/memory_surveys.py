@@ -1,0 +1,220 @@
+"""The `SurveyRepository` half of `MemoryRepository`: pulse surveys in dicts.
+
+The same checks and the same answers as `storage.sql_surveys`, JSON copies in and out. No
+method awaits, so under one event loop each call is atomic, which is all the conditional
+updates of the SQL version need to have exactly one winner.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from storage.checks import (
+    aware_utc,
+    checked_answers,
+    checked_message,
+    checked_respondent_key,
+    checked_survey,
+    json_copy,
+)
+from storage.surveys import ResponseOutcome, SurveyRecord, SurveyStatus, SurveyTally
+
+
+@dataclass
+class _Stored:
+    """A survey and the leases the SQL table keeps in columns the record does not show."""
+
+    record: SurveyRecord
+    results_claimed_until: datetime | None = None
+    count_refresh_until: datetime | None = None
+
+
+class MemorySurveys:
+    """Mixed into `MemoryRepository`; call `__init__` from its own."""
+
+    def __init__(self) -> None:
+        self._surveys: dict[str, _Stored] = {}
+        # survey id -> respondent key -> answers: like the table, nothing else per response.
+        self._responses: dict[str, dict[str, dict[str, str]]] = {}
+
+    async def create_survey(self, survey: SurveyRecord) -> None:
+        record = checked_survey(survey)
+        if record.id in self._surveys:
+            raise ValueError("a survey with this id exists already")
+        self._surveys[record.id] = _Stored(record)
+        self._responses[record.id] = {}
+
+    async def set_survey_message(self, survey_id: str, message: dict[str, Any]) -> None:
+        saved = checked_message(message)
+        stored = self._surveys.get(survey_id)
+        if stored is not None:
+            stored.record = replace(stored.record, message=saved)
+
+    async def delete_survey(self, survey_id: str) -> None:
+        self._surveys.pop(survey_id, None)
+        self._responses.pop(survey_id, None)
+
+    async def load_survey(self, survey_id: str) -> SurveyRecord | None:
+        stored = self._surveys.get(survey_id)
+        return None if stored is None else _copy(stored.record)
+
+    async def latest_survey(
+        self,
+        platform: str,
+        workspace: str,
+        channel: str,
+        status: SurveyStatus | None = None,
+    ) -> SurveyRecord | None:
+        wanted = None if status is None else SurveyStatus(status)
+        found = [
+            stored.record
+            for stored in self._surveys.values()
+            if (stored.record.platform, stored.record.workspace, stored.record.channel)
+            == (platform, workspace, channel)
+            and wanted in (None, stored.record.status)
+        ]
+        if not found:
+            return None
+        return _copy(max(found, key=lambda record: (record.created_at, record.id)))
+
+    async def record_response(
+        self, survey_id: str, respondent_key: str, answers: dict[str, str], now: datetime
+    ) -> ResponseOutcome:
+        key = checked_respondent_key(respondent_key)
+        saved = checked_answers(answers)
+        at = aware_utc(now, "now")
+        stored = self._surveys.get(survey_id)
+        if stored is None:
+            return ResponseOutcome.UNKNOWN
+        if stored.record.status is not SurveyStatus.OPEN or not at < stored.record.deadline:
+            return ResponseOutcome.CLOSED
+        responses = self._responses[survey_id]
+        outcome = ResponseOutcome.REPLACED if key in responses else ResponseOutcome.ADDED
+        responses[key] = saved
+        return outcome
+
+    async def load_response(self, survey_id: str, respondent_key: str) -> dict[str, str] | None:
+        answers = self._responses.get(survey_id, {}).get(respondent_key)
+        return None if answers is None else dict(answers)
+
+    async def count_responses(self, survey_id: str) -> int:
+        return len(self._responses.get(survey_id, {}))
+
+    async def tally_responses(self, survey_id: str) -> SurveyTally:
+        return _tally(self._responses.get(survey_id, {}))
+
+    async def close_survey(self, survey_id: str, now: datetime) -> SurveyRecord | None:
+        at = aware_utc(now, "now")
+        stored = self._surveys.get(survey_id)
+        if stored is None or stored.record.status is not SurveyStatus.OPEN:
+            return None
+        stored.record = replace(
+            stored.record,
+            status=SurveyStatus.CLOSED,
+            closed_at=at,
+            tally=_tally(self._responses[survey_id]),
+        )
+        return _copy(stored.record)
+
+    async def claim_results(self, survey_id: str, now: datetime, lease_until: datetime) -> bool:
+        at = aware_utc(now, "now")
+        until = aware_utc(lease_until, "lease_until")
+        if until <= at:
+            raise ValueError("lease_until must be after now")
+        stored = self._surveys.get(survey_id)
+        if stored is None or not _results_to_post(stored, at):
+            return False
+        stored.results_claimed_until = until
+        return True
+
+    async def mark_results_posted(self, survey_id: str, now: datetime) -> None:
+        at = aware_utc(now, "now")
+        stored = self._surveys.get(survey_id)
+        if stored is None or stored.record.status is not SurveyStatus.CLOSED:
+            return
+        if stored.record.results_posted_at is None:
+            stored.record = replace(stored.record, results_posted_at=at)
+            stored.results_claimed_until = None
+
+    async def claim_reminder(self, survey_id: str, now: datetime) -> bool:
+        at = aware_utc(now, "now")
+        stored = self._surveys.get(survey_id)
+        if stored is None or not _reminder_due(stored.record, at) or stored.record.deadline <= at:
+            return False
+        stored.record = replace(stored.record, reminded_at=at)
+        return True
+
+    async def claim_count_refresh(self, survey_id: str, now: datetime, until: datetime) -> bool:
+        at = aware_utc(now, "now")
+        holds_until = aware_utc(until, "until")
+        stored = self._surveys.get(survey_id)
+        if stored is None or not _free(stored.count_refresh_until, at):
+            return False
+        stored.count_refresh_until = holds_until
+        return True
+
+    async def surveys_due(self, now: datetime, limit: int = 100) -> list[SurveyRecord]:
+        at = aware_utc(now, "now")
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        due = [
+            stored.record
+            for stored in self._surveys.values()
+            if (stored.record.status is SurveyStatus.OPEN and stored.record.deadline <= at)
+            or _results_to_post(stored, at)
+            or _reminder_due(stored.record, at)
+        ]
+        due.sort(key=lambda record: (record.deadline, record.id))
+        return [_copy(record) for record in due[:limit]]
+
+    def _delete_workspace_surveys(self, platform: str, workspace: str) -> int:
+        """For `MemoryRepository.delete_workspace`: the rows the SQL tables would lose."""
+        gone = [
+            survey_id
+            for survey_id, stored in self._surveys.items()
+            if (stored.record.platform, stored.record.workspace) == (platform, workspace)
+        ]
+        deleted = 0
+        for survey_id in gone:
+            del self._surveys[survey_id]
+            deleted += 1 + len(self._responses.pop(survey_id, {}))
+        return deleted
+
+
+def _free(lease_until: datetime | None, at: datetime) -> bool:
+    return lease_until is None or lease_until <= at
+
+
+def _results_to_post(stored: _Stored, at: datetime) -> bool:
+    record = stored.record
+    return (
+        record.status is SurveyStatus.CLOSED
+        and record.results_posted_at is None
+        and _free(stored.results_claimed_until, at)
+    )
+
+
+def _reminder_due(record: SurveyRecord, at: datetime) -> bool:
+    return (
+        record.status is SurveyStatus.OPEN
+        and record.remind_at is not None
+        and record.remind_at <= at
+        and record.reminded_at is None
+    )
+
+
+def _tally(responses: dict[str, dict[str, str]]) -> SurveyTally:
+    pairs = Counter(pair for answers in responses.values() for pair in answers.items())
+    counts: dict[str, dict[str, int]] = {}
+    for (question, option), n in sorted(pairs.items()):
+        counts.setdefault(question, {})[option] = n
+    return SurveyTally(len(responses), counts)
+
+
+def _copy(record: SurveyRecord) -> SurveyRecord:
+    """A record whose dicts the caller may change without changing the stored one."""
+    tally = None if record.tally is None else SurveyTally.from_json(record.tally.to_json())
+    return replace(record, message=json_copy(record.message, "message"), tally=tally)

@@ -1,0 +1,171 @@
+"""The pulse runner's scheduled work: deadline closes, results posted once, the one reminder,
+and live counts spread out under a burst; with a recording publisher in place of a platform
+(the Slack and Teams publishers are tested end to end with their fakes)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.engine.pulse import PulseResults
+from bot.knowledge import default_knowledge_dir, load_knowledge
+from bot.pulse.keys import PulseKeys
+from bot.pulse.runner import PulseRunner
+from bot.pulse.service import LaunchOptions, NotAllowed, PulseService
+from storage.memory import MemoryRepository
+from storage.surveys import SurveyRecord, SurveyStatus
+
+KNOWLEDGE = load_knowledge(default_knowledge_dir())
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+class Clock:
+    """Stands still unless `running`, then moves with real time from `now`."""
+
+    def __init__(self) -> None:
+        self.now = START
+        self.running = False
+        self._since = time.monotonic()
+
+    def __call__(self) -> datetime:
+        if not self.running:
+            return self.now
+        return self.now + timedelta(seconds=time.monotonic() - self._since)
+
+
+@dataclass
+class Recorder:
+    cards: list[tuple[str, int, SurveyStatus]] = field(default_factory=list)
+    results: list[tuple[str, PulseResults]] = field(default_factory=list)
+    reminders: list[tuple[str, int]] = field(default_factory=list)
+    fail_results: int = 0
+
+    async def refresh_card(self, survey: SurveyRecord, count: int) -> None:
+        self.cards.append((survey.id, count, survey.status))
+
+    async def post_results(self, survey: SurveyRecord, results: PulseResults) -> None:
+        if self.fail_results:
+            self.fail_results -= 1
+            raise RuntimeError("the platform refused the post")
+        self.results.append((survey.id, results))
+
+    async def post_reminder(self, survey: SurveyRecord, count: int) -> None:
+        self.reminders.append((survey.id, count))
+
+
+@dataclass
+class World:
+    clock: Clock
+    repository: MemoryRepository
+    pulse: PulseService
+    recorder: Recorder
+
+    def runner(self, *, count_seconds: float = 0.05) -> PulseRunner:
+        return PulseRunner(
+            self.pulse,
+            self.repository,
+            {"slack": self.recorder},
+            tick_seconds=0.05,
+            count_seconds=count_seconds,
+        )
+
+    async def launch(self, **options: object) -> SurveyRecord:
+        return await self.pulse.launch("slack", "T1", "C1", "U0", LaunchOptions(**options))  # type: ignore[arg-type]
+
+    async def answer(self, survey: SurveyRecord, user: str) -> None:
+        answers = {q.id: q.options[0].id for q in KNOWLEDGE.pulse_questions}
+        await self.pulse.answer(survey.id, "T1", user, answers)
+
+
+@pytest.fixture
+def world() -> World:
+    clock = Clock()
+    repository = MemoryRepository()
+    pulse = PulseService(repository, lambda: KNOWLEDGE, PulseKeys(b"k"), clock=clock)
+    return World(clock, repository, pulse, Recorder())
+
+
+async def test_the_deadline_closes_and_posts_once_over_several_runners(world: World) -> None:
+    survey = await world.launch(threshold=3)
+    for user in ("U1", "U2", "U3"):
+        await world.answer(survey, user)
+    runners = [world.runner() for _ in range(3)]
+    assert await runners[0].tick() == 0
+    world.clock.now = survey.deadline
+    await asyncio.gather(*(runner.tick() for runner in runners))
+    await asyncio.gather(*(runner.tick() for runner in runners))
+    assert len(world.recorder.results) == 1
+    [(_, results)] = world.recorder.results
+    assert results.visible
+    assert results.respondents == 3
+    assert world.recorder.cards[-1] == (survey.id, 3, SurveyStatus.CLOSED)
+
+
+async def test_a_failed_post_is_retried_when_its_lease_runs_out(world: World) -> None:
+    survey = await world.launch()
+    runner = world.runner()
+    world.recorder.fail_results = 1
+    world.clock.now = survey.deadline
+    await runner.tick()
+    assert world.recorder.results == []
+    await runner.tick()  # the claim is still held
+    assert world.recorder.results == []
+    world.clock.now += timedelta(minutes=3)
+    await runner.tick()
+    assert len(world.recorder.results) == 1
+    assert not world.recorder.results[0][1].visible  # nobody answered: hidden
+
+
+async def test_the_reminder_is_sent_once(world: World) -> None:
+    survey = await world.launch(deadline=START + timedelta(days=2), remind=True)
+    await world.answer(survey, "U1")
+    runner = world.runner()
+    await runner.tick()
+    assert world.recorder.reminders == []
+    assert survey.remind_at is not None
+    world.clock.now = survey.remind_at
+    await runner.tick()
+    await runner.tick()
+    assert world.recorder.reminders == [(survey.id, 1)]
+
+
+async def test_closing_by_hand_checks_permission_and_publishes(world: World) -> None:
+    survey = await world.launch()
+    runner = world.runner()
+    with pytest.raises(NotAllowed):
+        await runner.close(survey, "U9", admin=False)
+    assert world.recorder.results == []
+    await runner.close(survey, "U0", admin=False)
+    await runner.close(survey, "U0", admin=False)
+    assert len(world.recorder.results) == 1
+
+
+async def test_a_burst_of_answers_refreshes_the_card_a_few_times(world: World) -> None:
+    survey = await world.launch()
+    world.clock.running = True
+    runner = world.runner(count_seconds=0.2)
+    for n in range(30):
+        await world.answer(survey, f"U{n}")
+        runner.counted(survey)
+        await asyncio.sleep(0.01)
+    await runner.stop()
+    counts = [count for _, count, _ in world.recorder.cards]
+    assert 1 <= len(counts) <= 4
+    assert counts[-1] == 30
+
+
+async def test_the_loop_runs_and_stops(world: World) -> None:
+    survey = await world.launch(threshold=3)
+    runner = world.runner()
+    runner.start()
+    world.clock.now = survey.deadline
+    for _ in range(100):
+        if world.recorder.results:
+            break
+        await asyncio.sleep(0.02)
+    await runner.stop()
+    assert len(world.recorder.results) == 1
