@@ -21,7 +21,14 @@ from aiohttp import web
 from rich.console import Console
 
 from bot.app import build_app
-from bot.config import ConfigError, Settings, load_settings, slack_config, teams_config
+from bot.config import (
+    ConfigError,
+    Settings,
+    load_settings,
+    slack_config,
+    survey_secret,
+    teams_config,
+)
 from bot.engine.index import index_for
 from bot.handlers.console import run_console, stdin_reader
 from bot.handlers.console_render import source_line
@@ -169,9 +176,10 @@ def _serve(settings: Settings, host: str, port: int, *, socket_mode: bool, dev: 
             "(OAuth install). Teams: set MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD, or run "
             "`advisor serve --dev` for the Bot Framework Emulator. See .env.example"
         )
+    survey_key = survey_secret(settings, dev=dev)
 
     async def start() -> web.Application:
-        app = await build_app(settings)
+        app = await build_app(settings, survey_key=survey_key)
         web_app = build_web_app(app, slack, teams, socket_mode=socket_mode)
         # What start-up built (knowledge, indexes, SDK and SQLAlchemy objects) lives as long
         # as the process: moved out of the collector's reach, every full collection under

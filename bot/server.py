@@ -27,6 +27,7 @@ from bot.handlers.slack.app import (
 )
 from bot.handlers.slack.fast_ack import FastAck
 from bot.handlers.teams.adapter import MESSAGES_PATH, build_endpoint
+from bot.pulse.runner import PulseRunner
 
 log = logging.getLogger(__name__)
 
@@ -78,12 +79,19 @@ def build_web_app(
     web_app = web.Application(client_max_size=1024**2)
     web_app[APP_KEY] = app
     routes = [web.get("/healthz", healthz)]
+    # Survey deadlines, results and live counts: every process runs one, safely (see runner).
+    runner = PulseRunner(
+        app.pulse,
+        app.repository,
+        tick_seconds=app.settings.pulse_tick_seconds,
+        count_seconds=app.settings.pulse_count_seconds,
+    )
     if teams is not None:
-        endpoint = build_endpoint(teams, app.service, app.repository)
+        endpoint = build_endpoint(teams, app, runner)
         routes.append(web.post(MESSAGES_PATH, endpoint.messages))
         web_app.on_cleanup.append(_calling(endpoint.close))
     if slack is not None:
-        slack_app = build_slack_app(slack, app.service, app.repository)
+        slack_app = build_slack_app(slack, app, runner)
         if socket_mode:
             web_app.on_shutdown.append(_drain(None, slack_app.in_flight))
             _run_socket_mode(web_app, slack_app.bolt, slack.app_token or "")
@@ -97,6 +105,8 @@ def build_web_app(
                 routes.append(web.get(REDIRECT_PATH, slack_routes.oauth_redirect))
         web_app.on_cleanup.append(_calling(slack_app.close))
     web_app.add_routes(routes)
+    web_app.on_startup.append(_starting(runner))
+    web_app.on_shutdown.append(_calling(runner.stop))
     web_app.on_cleanup.append(_calling(app.close))
     return web_app
 
@@ -129,6 +139,13 @@ def _drain(
             log.warning("shutdown with %d Slack request(s) unfinished", waiting + unfinished)
 
     return drain
+
+
+def _starting(runner: PulseRunner) -> Callable[[web.Application], Awaitable[None]]:
+    async def startup(_web_app: web.Application) -> None:
+        runner.start()
+
+    return startup
 
 
 def _calling(close: Callable[[], Awaitable[None]]) -> Callable[[web.Application], Awaitable[None]]:

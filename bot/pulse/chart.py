@@ -84,10 +84,12 @@ def _fit(
     width: int,
     font: ImageFont.ImageFont | ImageFont.FreeTypeFont,
 ) -> str:
-    """`text` cut at a word boundary with "…" so that it fits `width` pixels."""
+    """`text` on one line (knowledge texts may hold line breaks, which Pillow cannot measure),
+    cut at a word boundary with "…" so that it fits `width` pixels."""
+    words = text.split()
+    text = " ".join(words)
     if draw.textlength(text, font=font) <= width:
         return text
-    words = text.split()
     while words and draw.textlength(" ".join(words) + "…", font=font) > width:
         words.pop()
     return (" ".join(words) or text[:10]) + "…"

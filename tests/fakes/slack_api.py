@@ -50,6 +50,7 @@ JSON_FIELDS = frozenset(
         "attachments",
         "blocks",
         "dialog",
+        "files",
         "metadata",
         "option_groups",
         "options",
@@ -65,6 +66,9 @@ MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
 # Recorded as the method of calls that arrive at a response_url rather than at /api/.
 RESPONSE_URL = "response_url"
+# Recorded as the method of a file's bytes posted to the upload_url of
+# files.getUploadURLExternal (the second of the three steps of `files_upload_v2`).
+FILE_UPLOAD = "file_upload"
 
 Answer = dict[str, Any]
 
@@ -99,6 +103,29 @@ class ApiCall:
 
 
 @dataclass
+class Upload:
+    """A file uploaded with files.getUploadURLExternal, a POST to its upload_url and
+    files.completeUploadExternal (what slack_sdk's `files_upload_v2` does). `content` is None
+    until the bytes arrive; `channel` stays None until the upload is completed into one."""
+
+    file_id: str
+    filename: str
+    length: int
+    alt_txt: str | None = None
+    content: bytes | None = None
+    title: str | None = None
+    channel: str | None = None
+    initial_comment: str | None = None
+    thread_ts: str | None = None
+    completed: bool = False
+
+    @property
+    def text(self) -> str:
+        """The content as UTF-8 text (a CSV, a snippet)."""
+        return (self.content or b"").decode()
+
+
+@dataclass
 class _Canned:
     payload: Mapping[str, Any]
     status: int
@@ -121,6 +148,10 @@ class FakeSlackApi:
         self._arrival = asyncio.Event()
         self._message_count = 0
         self._view_count = 0
+        self._uploads: dict[str, Upload] = {}
+        # users.info says is_admin / is_owner for these user ids (everyone else: neither).
+        self.workspace_admins: set[str] = set()
+        self.workspace_owners: set[str] = set()
         self._root_url: str | None = None
         self._stack = AsyncExitStack()
         # What apps.connections.open hands out; tests of Socket Mode point it at their server.
@@ -138,6 +169,8 @@ class FakeSlackApi:
             "views.push": self._views_open,
             "views.update": self._views_update,
             "users.info": self._users_info,
+            "files.getUploadURLExternal": self._files_get_upload_url_external,
+            "files.completeUploadExternal": self._files_complete_upload_external,
             "oauth.v2.access": self._oauth_v2_access,
             "apps.connections.open": self._apps_connections_open,
         }
@@ -152,6 +185,7 @@ class FakeSlackApi:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._on_api)
         app.router.add_post("/response_url/{name:.*}", self._on_response_url)
+        app.router.add_post("/upload/{file_id}", self._on_upload)
         self._root_url = await self._stack.enter_async_context(local_server(app))
         return self
 
@@ -239,6 +273,12 @@ class FakeSlackApi:
     def clear(self) -> None:
         """Forget the recorded calls (not the queued answers), e.g. after start-up traffic."""
         self._calls.clear()
+
+    def uploads(self, channel: str | None = None) -> list[Upload]:
+        """Files uploaded and completed so far, in order of completion; only those shared to
+        `channel` when given."""
+        done = [upload for upload in self._uploads.values() if upload.completed]
+        return [upload for upload in done if channel is None or upload.channel == channel]
 
     async def wait_for(
         self,
@@ -399,6 +439,7 @@ class FakeSlackApi:
     def _users_info(self, call: ApiCall) -> Answer:
         user_id = _required(call, "user", "user_not_found")
         name = user_id.lower()
+        owner = user_id in self.workspace_owners
         return {
             "ok": True,
             "user": {
@@ -411,8 +452,8 @@ class FakeSlackApi:
                 "tz_label": "Greenwich Mean Time",
                 "tz_offset": 0,
                 "profile": {"real_name": name.title(), "display_name": name, "team": TEAM_ID},
-                "is_admin": False,
-                "is_owner": False,
+                "is_admin": owner or user_id in self.workspace_admins,
+                "is_owner": owner,
                 "is_primary_owner": False,
                 "is_restricted": False,
                 "is_ultra_restricted": False,
@@ -421,6 +462,46 @@ class FakeSlackApi:
                 "updated": 1700000000,
             },
         }
+
+    def _files_get_upload_url_external(self, call: ApiCall) -> Answer:
+        filename = _required(call, "filename", "invalid_arguments")
+        length = _required(call, "length", "invalid_arguments")
+        if not length.isdigit() or int(length) < 1:
+            raise SlackApiError("invalid_arguments")
+        file_id = f"F{len(self._uploads) + 1:08d}"
+        alt = call.params.get("alt_txt")
+        upload = Upload(file_id, filename, int(length), str(alt) if alt else None)
+        self._uploads[file_id] = upload
+        return {"ok": True, "upload_url": f"{self.root_url}/upload/{file_id}", "file_id": file_id}
+
+    async def _on_upload(self, request: web.Request) -> web.Response:
+        # Slack answers the upload itself with plain text, not the Web API's JSON.
+        file_id = request.match_info["file_id"]
+        content = await request.read()
+        self._record(FILE_UPLOAD, {"file_id": file_id, "size": len(content)}, None, request.path)
+        upload = self._uploads.get(file_id)
+        if upload is None or upload.completed:
+            return web.Response(status=404, text="Not Found")
+        upload.content = content
+        return web.Response(text=f"OK - {len(content)}")
+
+    def _files_complete_upload_external(self, call: ApiCall) -> Answer:
+        files = call.params.get("files")
+        if not isinstance(files, list) or not files:
+            raise SlackApiError("invalid_arguments")
+        uploads = [self._uploads.get(str(item.get("id"))) for item in files]
+        if any(upload is None or upload.content is None for upload in uploads):
+            raise SlackApiError("file_not_found")
+        shown = []
+        for item, upload in zip(files, uploads, strict=True):
+            assert upload is not None
+            upload.title = str(item.get("title") or upload.filename)
+            upload.channel = call.params.get("channel_id") or None
+            upload.initial_comment = call.params.get("initial_comment") or None
+            upload.thread_ts = call.params.get("thread_ts") or None
+            upload.completed = True
+            shown.append({"id": upload.file_id, "name": upload.filename, "title": upload.title})
+        return {"ok": True, "files": shown}
 
     def _oauth_v2_access(self, call: ApiCall) -> Answer:
         if not call.params.get("code") and call.params.get("grant_type") != "refresh_token":

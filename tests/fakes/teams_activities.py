@@ -62,6 +62,28 @@ TEAMS_USER_AGENT = "Microsoft-SkypeBotApi (Microsoft-BotFramework/3.0)"
 LOCAL_OFFSET = timezone(timedelta(hours=1))
 
 
+class Person(NamedTuple):
+    """A made-up member of the fake tenant (`aad_object_id` as `aad_object_id_for` gives it)."""
+
+    id: str
+    name: str
+
+    @property
+    def aad_object_id(self) -> str:
+        return aad_object_id_for(self.id)
+
+
+# The fixture's user first, then colleagues for team scenarios (several respondents, an admin).
+PEOPLE = (
+    Person(USER_ID, USER_NAME),
+    Person("29:2user", "Grace Hopper"),
+    Person("29:3user", "Katherine Johnson"),
+    Person("29:4user", "Alan Turing"),
+    Person("29:5user", "Barbara Liskov"),
+    Person("29:6user", "Edsger Dijkstra"),
+)
+
+
 class Delivery(NamedTuple):
     """What the bot's endpoint answered to one activity, and how long it took (seconds)."""
 
@@ -232,6 +254,46 @@ class TeamsActivities:
             channel_id=channel,
         )
         self._set_text(activity, text, mention=mention)
+        return await self.post(activity, authorization=authorization)
+
+    async def channel_submit(
+        self,
+        value: Mapping[str, Any],
+        *,
+        thread_id: str,
+        reply_to_id: str | None = None,
+        user_id: str = USER_ID,
+        aad_object_id: str | None = None,
+        user_name: str = USER_NAME,
+        tenant_id: str | None = None,
+        activity_id: str | None = None,
+        authorization: str | None = None,
+    ) -> Delivery:
+        """An Adaptive Card `Action.Submit` pressed on a card the bot posted in a channel thread
+        or a group chat: the channel message's shape with the card's data in `value`, no text,
+        no mention or HTML attachment, and `replyToId` naming the card's message. `thread_id`
+        is the conversation the card is in ("19:...;messageid=..." for a channel thread)."""
+        in_channel = ";messageid=" in thread_id
+        activity = load_fixture(
+            "message_channel_mention" if in_channel else "message_group_chat_mention"
+        )
+        activity["id"] = activity_id or new_message_id()
+        self._address(
+            activity,
+            conversation_id=thread_id,
+            tenant_id=tenant_id,
+            user_id=user_id,
+            user_name=user_name,
+            aad_object_id=aad_object_id,
+            channel_id=thread_id.split(";messageid=", 1)[0] if in_channel else None,
+        )
+        for key in ("text", "textFormat", "attachments"):
+            activity.pop(key, None)
+        activity["entities"] = [e for e in activity["entities"] if e.get("type") != "mention"]
+        activity["value"] = copy.deepcopy(dict(value))
+        activity["channelData"]["source"] = {"name": "message"}
+        if reply_to_id is not None:
+            activity["replyToId"] = reply_to_id
         return await self.post(activity, authorization=authorization)
 
     async def group_chat_mention(

@@ -129,7 +129,9 @@ class FakeConnector:
 
     Default answers follow the Bot Framework REST API: activities posted get 201 and
     {"id": "<increasing id>"}; update 200 {"id"}; delete 200 without a body; create_conversation
-    201 with a new "a:proactive-<n>" id; members come from a roster (`set_members`), by default
+    201 with a new "a:proactive-<n>" id, except that a one-to-one chat with a person who has one
+    already (created before, or named with `set_personal_conversation`) answers with that
+    chat's id, as Teams does; members come from a roster (`set_members`), by default
     the fixture's one user. `respond` queues other answers (a 429 with Retry-After, a 403 for an
     uninstalled app, Teams' 202 with no body).
     """
@@ -144,6 +146,8 @@ class FakeConnector:
         self._stack = AsyncExitStack()
         self._default_roster: list[dict[str, Any]] = [load_fixture("conversation_member")]
         self._rosters: dict[str, list[dict[str, Any]]] = {}
+        # (tenant, member id) -> the one-to-one chat's id: Teams keeps one per person and bot.
+        self._personal: dict[tuple[str, str], str] = {}
 
     # Lifecycle -------------------------------------------------------------------------------
 
@@ -231,6 +235,13 @@ class FakeConnector:
             self._default_roster = roster
         else:
             self._rosters[conversation_id] = roster
+
+    def set_personal_conversation(
+        self, member_id: str, conversation_id: str, tenant_id: str = TENANT_ID
+    ) -> None:
+        """The one-to-one chat that already exists between the bot and `member_id`:
+        create_conversation for them answers with its id, as Teams does."""
+        self._personal[(tenant_id, member_id)] = conversation_id
 
     # Queries ---------------------------------------------------------------------------------
 
@@ -434,15 +445,24 @@ class FakeConnector:
         if not tenant:
             # Teams cannot place a conversation without the tenant (channelData.tenant.id).
             return 400, error_body("BadArgument", "Tenant id is required")
-        self._conversation_count += 1
         activity_id = self._next_activity_id() if params.get("activity") else None
         channel = (channel_data.get("channel") or {}).get("id")
-        if params.get("isGroup") and channel:
+        members = params.get("members") or []
+        one_to_one = not params.get("isGroup") and len(members) == 1
+        personal = (str(tenant), str(members[0].get("id"))) if one_to_one else None
+        if personal is not None and personal in self._personal:
+            # Teams has one chat per person and bot: asking again answers with that chat.
+            conversation_id = self._personal[personal]
+        elif params.get("isGroup") and channel:
             # A new channel thread: the conversation is the thread of the post that opened it.
+            self._conversation_count += 1
             activity_id = activity_id or self._next_activity_id()
             conversation_id = f"{channel};messageid={activity_id}"
         else:
+            self._conversation_count += 1
             conversation_id = f"a:proactive-{self._conversation_count}"
+            if personal is not None:
+                self._personal[personal] = conversation_id
         answer: dict[str, Any] = {"id": conversation_id, "serviceUrl": self.base_url}
         if activity_id is not None:
             answer["activityId"] = activity_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 from PIL import Image
@@ -41,3 +42,16 @@ def test_hidden_results_draw_nothing() -> None:
 
 def test_nobody_answered_draws_nothing() -> None:
     assert results_chart_png(pulse_results(0, {}, QUESTIONS, KNOWLEDGE, 1)) is None
+
+
+def test_line_breaks_in_knowledge_texts_are_drawn_on_one_line() -> None:
+    first = KNOWLEDGE.pulse_questions[0]
+    option = first.options[0].model_copy(update={"label": "Two\nlines"})
+    question = first.model_copy(
+        update={"prompt": "A prompt\nwith a break", "options": (option, *first.options[1:])}
+    )
+    knowledge = dataclasses.replace(
+        KNOWLEDGE, questions=tuple(question if q.id == first.id else q for q in KNOWLEDGE.questions)
+    )
+    results = pulse_results(10, counts(3), QUESTIONS, knowledge, 5)
+    assert results_chart_png(results) is not None

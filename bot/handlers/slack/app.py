@@ -23,11 +23,19 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.app import App
 from bot.config import SlackConfig
 from bot.handlers.slack import ids
 from bot.handlers.slack.listeners import SlackAdvisor
 from bot.handlers.slack.oauth_state import SignedStateStore
-from bot.service import AdvisorService
+from bot.handlers.slack.pulse import SlackPulse, is_pulse_command
+from bot.handlers.slack.pulse_publisher import (
+    ClientFor,
+    SlackPulsePublisher,
+    fixed_client,
+    installed_client,
+)
+from bot.pulse.runner import PulseRunner
 from storage.sql import SqlRepository
 
 log = logging.getLogger(__name__)
@@ -39,21 +47,26 @@ BOT_SCOPES = (
     "chat:write",
     "chat:write.public",
     "commands",
+    "files:write",
     "im:history",
     "im:write",
+    "users:read",
 )
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 EVENTS_PATH = "/slack/events"
 
 
-def web_client(config: SlackConfig, session: aiohttp.ClientSession) -> AsyncWebClient:
+def web_client(
+    config: SlackConfig, session: aiohttp.ClientSession, token: str | None = None
+) -> AsyncWebClient:
     """The Web API client every request's client is copied from: its base URL (GovSlack, tests),
     its retry handlers (429 with Retry-After, dropped connections) and its HTTP session carry
     over. Without a shared session slack_sdk opens a new connection (a TLS handshake to Slack)
-    for every call."""
+    for every call. `token`: another workspace's bot token (OAuth mode) instead of the
+    configured one."""
     return AsyncWebClient(
-        token=config.bot_token,
+        token=token or config.bot_token,
         base_url=config.api_url,
         session=session,
         retry_handlers=[
@@ -152,12 +165,26 @@ class SlackApp:
         await self.session.close()
 
 
-def build_slack_app(
-    config: SlackConfig, service: AdvisorService, repository: SqlRepository
-) -> SlackApp:
-    """The bolt app; call inside the running event loop (it opens the HTTP session)."""
+def build_slack_app(config: SlackConfig, app: App, runner: PulseRunner) -> SlackApp:
+    """The bolt app, and the survey publisher registered with `runner`; call inside the
+    running event loop (it opens the HTTP session)."""
     session = aiohttp.ClientSession()
     client = web_client(config, session)
+    bolt, store = _bolt_app(config, client, app.repository)
+    client_for: ClientFor = fixed_client(client)
+    if store is not None:
+        client_for = installed_client(store, lambda token: web_client(config, session, token))
+    runner.register("slack", SlackPulsePublisher(app.pulse, client_for))
+    in_flight = InFlight()
+    advisor = SlackAdvisor(app.service, app.repository, store)
+    register(bolt, advisor, SlackPulse(app.pulse, runner), in_flight)
+    return SlackApp(bolt, in_flight, session)
+
+
+def _bolt_app(
+    config: SlackConfig, client: AsyncWebClient, repository: SqlRepository
+) -> tuple[AsyncApp, AsyncSQLAlchemyInstallationStore | None]:
+    """Single-workspace (one bot token) or OAuth (an installation per workspace) mode."""
     store = None
     with _quiet_token_warnings():
         if config.oauth:
@@ -170,9 +197,7 @@ def build_slack_app(
         else:
             authorize = single_workspace_authorize(client, config.bot_token or "")
             app = AsyncApp(signing_secret=config.signing_secret, client=client, authorize=authorize)
-    in_flight = InFlight()
-    register(app, SlackAdvisor(service, repository, store), in_flight)
-    return SlackApp(app, in_flight, session)
+    return app, store
 
 
 @contextmanager
@@ -216,9 +241,10 @@ def authorization_url(api_url: str) -> str:
     return f"{root}/oauth/v2/authorize"
 
 
-def register(app: AsyncApp, advisor: SlackAdvisor, in_flight: InFlight) -> None:
-    """Every route of the Slack app, in one list."""
+def register(app: AsyncApp, advisor: SlackAdvisor, pulse: SlackPulse, in_flight: InFlight) -> None:
+    """Every route of the Slack app, in one list (bolt takes the first that matches)."""
     track = in_flight.track
+    app.command(SLASH_COMMAND, matchers=[is_pulse_command])(track(pulse.on_command))
     app.command(SLASH_COMMAND)(track(advisor.on_command))
     app.action(ids.ANSWER_ACTION)(track(advisor.on_answer))
     app.action(ids.COMMAND_ACTION)(track(advisor.on_command_button))
@@ -226,6 +252,11 @@ def register(app: AsyncApp, advisor: SlackAdvisor, in_flight: InFlight) -> None:
     app.action(ids.ASK_ACTION)(track(advisor.on_ask_button))
     app.view(ids.SHARE_VIEW)(track(advisor.on_share_submitted))
     app.view(ids.ASK_VIEW)(track(advisor.on_ask_submitted))
+    app.action(ids.PULSE_ANSWER_ACTION)(track(pulse.on_answer_button))
+    app.action(ids.PULSE_CLOSE_ACTION)(track(pulse.on_close_button))
+    app.action(ids.PULSE_EXPORT_ACTION)(track(pulse.on_export_button))
+    app.view(ids.PULSE_LAUNCH_VIEW)(track(pulse.on_launch_submitted))
+    app.view(ids.PULSE_ANSWER_VIEW)(track(pulse.on_answer_submitted))
     app.event("message")(track(advisor.on_message))
     app.event("app_mention")(track(advisor.on_mention))
     app.event("app_home_opened")(track(advisor.on_home_opened))

@@ -79,6 +79,11 @@ SLASH_COMMANDS = (
         "/ai-owner ask <question>",
         "search the articles, e.g. /ai-owner ask who should own the budget?",
     ),
+    ("/ai-owner pulse", "launch an anonymous team pulse survey in this channel"),
+    (
+        "/ai-owner pulse close | results | export",
+        "close this channel's survey, show its results again, or get them as CSV",
+    ),
     ("/ai-owner help", "this help"),
 )
 INTRO = (
@@ -473,9 +478,14 @@ def answered_question(original_blocks: list[dict[str, Any]], answer: str | None)
 # --- views ------------------------------------------------------------------------------------
 
 
-def _modal(
-    callback_id: str, private_metadata: str, title: str, submit: str, blocks: list[dict[str, Any]]
+def modal(
+    callback_id: str,
+    private_metadata: str,
+    title: str,
+    submit: str | None,
+    blocks: list[dict[str, Any]],
 ) -> dict[str, Any]:
+    """A modal view; without `submit` it only informs, and its one button says "Close"."""
     # private_metadata carries the listener's state: cutting it would corrupt it, so refuse.
     if len(private_metadata) > MAX_PRIVATE_METADATA:
         raise ValueError(f"private_metadata over {MAX_PRIVATE_METADATA} characters")
@@ -483,10 +493,11 @@ def _modal(
         "type": "modal",
         "callback_id": callback_id,
         "title": plain(title, MAX_VIEW_TITLE),
-        "submit": plain(submit, MAX_VIEW_TITLE),
-        "close": plain("Cancel", MAX_VIEW_TITLE),
+        "close": plain("Cancel" if submit else "Close", MAX_VIEW_TITLE),
         "blocks": blocks,
     }
+    if submit is not None:
+        view["submit"] = plain(submit, MAX_VIEW_TITLE)
     if private_metadata:  # Slack drops an empty one anyway
         view["private_metadata"] = private_metadata
     return view
@@ -512,7 +523,7 @@ def share_modal(private_metadata: str) -> dict[str, Any]:
             "element": select,
         },
     ]
-    return _modal(SHARE_VIEW, private_metadata, "Share your result", "Share", blocks)
+    return modal(SHARE_VIEW, private_metadata, "Share your result", "Share", blocks)
 
 
 def ask_modal(private_metadata: str) -> dict[str, Any]:
@@ -531,7 +542,7 @@ def ask_modal(private_metadata: str) -> dict[str, Any]:
             "element": field,
         }
     ]
-    return _modal(ASK_VIEW, private_metadata, "Ask a question", "Ask", blocks)
+    return modal(ASK_VIEW, private_metadata, "Ask a question", "Ask", blocks)
 
 
 # The summary card builds on the helpers above, so it is imported where it is used: a

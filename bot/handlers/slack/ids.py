@@ -57,3 +57,30 @@ class AnswerButton:
 
 def command_action_id(name: str) -> str:
     return f"{COMMAND_PREFIX}{name}"
+
+
+# --- team pulse surveys ----------------------------------------------------------------------
+# Buttons on the survey card, the reminder and the results message; value = the survey id.
+PULSE_ANSWER_ACTION = "pulse_answer"
+PULSE_CLOSE_ACTION = "pulse_close"
+PULSE_EXPORT_ACTION = "pulse_export"
+# The launch modal (private_metadata: JSON {"channel": id}) and its inputs.
+PULSE_LAUNCH_VIEW = "pulse_launch_view"
+PULSE_DEADLINE_BLOCK = "pulse_deadline"
+PULSE_DEADLINE_ACTION = "deadline"
+PULSE_THRESHOLD_BLOCK = "pulse_threshold"
+PULSE_THRESHOLD_ACTION = "threshold"
+PULSE_REMIND_BLOCK = "pulse_remind"
+PULSE_REMIND_ACTION = "remind"
+PULSE_REMIND_VALUE = "remind"
+# The answer modal (private_metadata: the survey id): one input per question, block_id
+# "pulse_q:<question_id>", its radio buttons' action_id PULSE_CHOICE_ACTION.
+PULSE_ANSWER_VIEW = "pulse_answer_view"
+PULSE_QUESTION_PREFIX = "pulse_q:"
+PULSE_CHOICE_ACTION = "choice"
+# Views with nothing to submit (thanks, closed, unknown survey): no listener needed.
+PULSE_NOTICE_VIEW = "pulse_notice_view"
+
+
+def pulse_question_block(question_id: str) -> str:
+    return f"{PULSE_QUESTION_PREFIX}{question_id}"

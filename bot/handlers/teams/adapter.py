@@ -19,11 +19,15 @@ from botbuilder.integration.aiohttp import (
 )
 from botbuilder.schema import Activity, ActivityTypes
 
+from bot.app import App
 from bot.config import TeamsConfig
+from bot.handlers.teams.activities import PLATFORM
 from bot.handlers.teams.clients import ReusingAuthentication
 from bot.handlers.teams.handler import AdvisorTeamsBot
-from bot.service import AdvisorService
-from storage.repository import Repository
+from bot.handlers.teams.proactive import Proactive
+from bot.handlers.teams.pulse import TeamsPulse
+from bot.handlers.teams.pulse_publisher import TeamsPulsePublisher
+from bot.pulse.runner import PulseRunner
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +94,12 @@ class TeamsEndpoint:
         await self.adapter.bot_framework_authentication.close()
 
 
-def build_endpoint(
-    config: TeamsConfig, service: AdvisorService, repository: Repository
-) -> TeamsEndpoint:
-    return TeamsEndpoint(build_adapter(config), AdvisorTeamsBot(service, repository))
+def build_endpoint(config: TeamsConfig, app: App, runner: PulseRunner) -> TeamsEndpoint:
+    """The adapter and the bot; the runner can reach Teams from now on (survey cards, results
+    and reminders are posted by whichever process's runner gets to them)."""
+    adapter = build_adapter(config)
+    proactive = Proactive(adapter, config.app_id)
+    publisher = TeamsPulsePublisher(proactive)
+    runner.register(PLATFORM, publisher)
+    pulse = TeamsPulse(app.pulse, runner, proactive, publisher)
+    return TeamsEndpoint(adapter, AdvisorTeamsBot(app.service, app.repository, pulse))

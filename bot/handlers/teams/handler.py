@@ -10,22 +10,31 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from botbuilder.core import ActivityHandler, CardFactory, MessageFactory, TurnContext
+from botbuilder.core import ActivityHandler, TurnContext
 from botbuilder.schema import Activity, ChannelAccount
 
 from bot.engine.dialogue import help_reply
 from bot.engine.replies import NoticeReply, Reply
 from bot.engine.turn import Choice, Command
+from bot.handlers.teams import pulse_args
+from bot.handlers.teams.activities import (
+    PERSONAL,
+    PLATFORM,
+    conversation_key,
+    conversation_type,
+    to_activity,
+)
 from bot.handlers.teams.cards import TeamsMessage, render_all, welcome_message
 from bot.handlers.teams.incoming import plain_text
-from bot.handlers.teams.submit import Submitted, parse_submit
+from bot.handlers.teams.pulse import TeamsPulse
+from bot.handlers.teams.submit import Submitted, is_pulse, parse_submit
 from bot.service import AdvisorService
 from storage.repository import ConversationKey, Repository
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "teams"
-PERSONAL = "personal"
+__all__ = ["PERSONAL", "PLATFORM", "AdvisorTeamsBot", "conversation_key", "send", "to_activity"]
+
 OPEN_PERSONAL_CHAT = (
     "The diagnostic runs in a private chat: open a chat with me (AI Ownership Advisor) and "
     "say hi. Here in the channel, @mention me with a question."
@@ -34,45 +43,28 @@ REMEMBERED_REFERENCES = 10_000
 START_WORDS = frozenset({"start", "restart", "hi", "hello"})
 
 
-def conversation_key(activity: Activity) -> ConversationKey:
-    """(teams, tenant, user): the AAD object id when Teams sends it, else the channel id."""
-    # Teams sends the tenant as conversation.tenantId, which botbuilder 4.17 does not map
-    # (it expects tenantID); channelData.tenant.id is the reliable place.
-    tenant = _tenant_from_channel_data(activity) or getattr(
-        activity.conversation, "tenant_id", None
-    )
-    person = activity.from_property
-    user = getattr(person, "aad_object_id", None) or (person.id if person else None)
-    return ConversationKey(PLATFORM, tenant or "unknown", user or "unknown")
-
-
-def _tenant_from_channel_data(activity: Activity) -> str | None:
-    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    tenant = data.get("tenant") or {}
-    return tenant.get("id") if isinstance(tenant, dict) else None
-
-
-def to_activity(message: TeamsMessage) -> Activity:
-    if message.card is None:
-        return MessageFactory.text(message.text)
-    activity = MessageFactory.attachment(CardFactory.adaptive_card(message.card))
-    activity.summary = message.text  # the notification text
-    return activity
-
-
 class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
-    def __init__(self, service: AdvisorService, repository: Repository) -> None:
+    def __init__(
+        self, service: AdvisorService, repository: Repository, pulse: TeamsPulse | None = None
+    ) -> None:
         self._service = service
         self._repository = repository
+        self._pulse = pulse
         # The last reference saved per person: it rarely changes, and an upsert per message
         # would be a database write per message for nothing. Another process saves its own.
         self._saved: dict[ConversationKey, dict[str, Any]] = {}
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
+        if is_pulse(activity.value):
+            # Before anything below records the person (their conversation reference, a
+            # delivery key of their private chat): a survey's answers stay unlinkable.
+            if self._pulse is not None:
+                await self._pulse.on_submit(turn_context, parse_submit(activity.value))
+            return
         delivery = _delivery_key(activity)
         key = conversation_key(activity)
-        personal = _conversation_type(activity) == PERSONAL
+        personal = conversation_type(activity) == PERSONAL
         if personal:
             await self._remember(turn_context, key)
         submitted = parse_submit(activity.value) if activity.value is not None else None
@@ -84,8 +76,20 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
         else:
             recipient = activity.recipient.id if activity.recipient else ""
             text = plain_text(activity.text, activity.entities or (), recipient)
+            if self._pulse is not None and pulse_args.is_pulse(text):
+                await self._on_pulse(turn_context, text, delivery)
+                return
             replies = await self._on_text(key, text, personal, delivery)
         await send(turn_context, render_all(replies))
+
+    async def _on_pulse(self, turn_context: TurnContext, text: str, delivery: str | None) -> None:
+        """`pulse ...`: once per delivery in a channel (a redelivered launch would post a second
+        survey); that key names a message everyone in the channel sees, not a private chat."""
+        channel = conversation_type(turn_context.activity) != PERSONAL
+        if channel and delivery is not None and not await self._service.first_delivery(delivery):
+            return
+        if self._pulse is not None:
+            await self._pulse.on_text(turn_context, text)
 
     async def _on_submit(
         self, key: ConversationKey, submitted: Submitted, delivery: str | None
@@ -118,7 +122,7 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
         bot_id = activity.recipient.id if activity.recipient else None
         if not any(member.id == bot_id for member in members_added):
             return  # someone else joined a team the bot is in: nothing to say
-        personal = _conversation_type(activity) == PERSONAL
+        personal = conversation_type(activity) == PERSONAL
         if personal:
             await self._remember(turn_context, conversation_key(activity))
         await send(turn_context, [welcome_message(personal)])
@@ -144,11 +148,6 @@ def _delivery_key(activity: Activity) -> str | None:
         return None
     conversation = activity.conversation.id if activity.conversation else ""
     return f"teams:{conversation}:{activity.id}"
-
-
-def _conversation_type(activity: Activity) -> str:
-    conversation = activity.conversation
-    return str(getattr(conversation, "conversation_type", None) or PERSONAL)
 
 
 async def send(turn_context: TurnContext, messages: Sequence[TeamsMessage]) -> None:

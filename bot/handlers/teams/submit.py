@@ -11,17 +11,24 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, TypeGuard
+from typing import Any, Literal, TypeGuard, cast
 
 from bot.engine.turn import Command
 
 SUBMIT_KEY = "advisor"
 ASK_INPUT_ID = "question"  # the id of the "Ask a question" Input.Text: its value's key
+SURVEY_KEY = "s"  # a pulse button's survey id
+# A pulse questions card's Input.ChoiceSet ids: this prefix and the question id, so no question
+# id can ever collide with SUBMIT_KEY or SURVEY_KEY in the merged value.
+PULSE_INPUT_PREFIX = "pulse_q:"
 
-SubmitKind = Literal["answer", "command", "ask"]
+SubmitKind = Literal["answer", "command", "ask", "pulse_answer", "pulse_close", "pulse_send"]
+# "Answer privately" and "Close survey" on the channel card; "Send my answers" in private.
+PULSE_KINDS = frozenset({"pulse_answer", "pulse_close", "pulse_send"})
 _COMMANDS = frozenset(command.value for command in Command)
 # The knowledge schema's id (bot/knowledge/model.py `Id`): question and option ids look so.
 _ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+_SURVEY_ID = re.compile(r"[0-9a-f]{32}")  # uuid4().hex, as the pulse service makes them
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,8 @@ class Submitted:
     option_id: str = ""
     command: str = ""  # a bot.engine.turn.Command value, for kind "command"
     text: str = ""  # the typed question, for kind "ask"
+    survey_id: str = ""  # for the pulse kinds
+    answers: tuple[tuple[str, str], ...] = ()  # (question id, option id), for "pulse_send"
 
 
 def answer_data(question_id: str, option_id: str) -> dict[str, str]:
@@ -52,6 +61,26 @@ def command_data(name: str) -> dict[str, str]:
 def ask_data() -> dict[str, str]:
     """The "Ask" button of the question form; the typed text arrives under ASK_INPUT_ID."""
     return {SUBMIT_KEY: "ask"}
+
+
+def pulse_data(kind: SubmitKind, survey_id: str) -> dict[str, str]:
+    """A pulse button (`kind` one of PULSE_KINDS) about survey `survey_id`."""
+    if kind not in PULSE_KINDS or not _SURVEY_ID.fullmatch(survey_id):
+        raise ValueError(f"not a pulse button: {kind!r} / {survey_id[:70]!r}")
+    return {SUBMIT_KEY: kind, SURVEY_KEY: survey_id}
+
+
+def pulse_input_id(question_id: str) -> str:
+    """The id of the questions card's choice for `question_id`."""
+    if not _ID.fullmatch(question_id):
+        raise ValueError(f"not a knowledge id: {question_id[:70]!r}")
+    return PULSE_INPUT_PREFIX + question_id
+
+
+def is_pulse(value: object) -> bool:
+    """The value comes from one of our pulse buttons (well-formed or not): such a press is
+    handled by the pulse code, which never records who pressed it."""
+    return isinstance(value, Mapping) and value.get(SUBMIT_KEY) in PULSE_KINDS
 
 
 def parse_submit(value: object) -> Submitted | None:
@@ -75,7 +104,26 @@ def parse_submit(value: object) -> Submitted | None:
         if isinstance(text, str):
             return Submitted("ask", text=text)
         return None
+    if isinstance(kind, str) and kind in PULSE_KINDS:
+        return _parse_pulse(cast(SubmitKind, kind), value)
     return None
+
+
+def _parse_pulse(kind: SubmitKind, value: Mapping[Any, Any]) -> Submitted | None:
+    survey_id = value.get(SURVEY_KEY)
+    if not (isinstance(survey_id, str) and _SURVEY_ID.fullmatch(survey_id)):
+        return None
+    if kind != "pulse_send":
+        return Submitted(kind, survey_id=survey_id)
+    answers: list[tuple[str, str]] = []
+    for key, chosen in value.items():
+        if not (isinstance(key, str) and key.startswith(PULSE_INPUT_PREFIX)):
+            continue
+        question_id = key.removeprefix(PULSE_INPUT_PREFIX)
+        if not _ID.fullmatch(question_id) or not isinstance(chosen, str):
+            return None
+        answers.append((question_id, chosen))
+    return Submitted(kind, survey_id=survey_id, answers=tuple(sorted(answers)))
 
 
 def _is_id(value: object) -> TypeGuard[str]:

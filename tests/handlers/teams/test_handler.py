@@ -150,3 +150,13 @@ async def test_the_reference_allows_a_proactive_message(knowledge: Knowledge) ->
     await harness.adapter.continue_conversation(reference, say, bot_id=BOT.id)
     assert delivered == ["a:1"]
     assert harness.adapter.activity_buffer[-1].text == "The team pulse survey is open."
+
+
+async def test_a_pulse_press_records_nothing_about_the_person(knowledge: Knowledge) -> None:
+    """Survey presses skip the reference and delivery bookkeeping of every other message,
+    even in a private chat (here with no pulse configured: nothing is done at all)."""
+    harness = Harness(knowledge)
+    value = {"advisor": "pulse_send", "s": "0" * 32, "pulse_q:mandate": "it"}
+    assert await harness.send(value=value) == []
+    assert await harness.repository.load_reference(conversation_key(template())) is None
+    assert await harness.repository.load_conversation(conversation_key(template())) is None

@@ -179,7 +179,7 @@ def test_the_command_lists_stay_within_teams_limits(manifest: dict[str, Any]) ->
     assert {"start", "ask", "help", "why", "back", "skip"} <= titles
     shared = next(entry for entry in lists if "team" in entry["scopes"])
     assert set(shared["scopes"]) == {"team", "groupChat"}
-    assert {command["title"] for command in shared["commands"]} == {"ask", "help"}
+    assert {command["title"] for command in shared["commands"]} == {"ask", "pulse", "help"}
     for entry in lists:
         assert len(entry["commands"]) <= 10
         for command in entry["commands"]:

@@ -14,11 +14,15 @@ from bot.engine.turn import Command
 from bot.handlers.teams.submit import (
     ASK_INPUT_ID,
     SUBMIT_KEY,
+    SURVEY_KEY,
     Submitted,
     answer_data,
     ask_data,
     command_data,
+    is_pulse,
     parse_submit,
+    pulse_data,
+    pulse_input_id,
 )
 from bot.knowledge import default_knowledge_dir, load_knowledge
 from bot.knowledge.model import Id
@@ -192,3 +196,70 @@ def test_the_parser_and_the_knowledge_schema_agree_on_ids(candidate: str) -> Non
 @given(st.text())
 def test_any_typed_question_round_trips(text: str) -> None:
     assert parse_submit({**ask_data(), ASK_INPUT_ID: text}) == Submitted("ask", text=text)
+
+
+# --- pulse survey buttons ----------------------------------------------------------------------
+
+SURVEY = "0123456789abcdef0123456789abcdef"
+
+
+@pytest.mark.parametrize("kind", ["pulse_answer", "pulse_close", "pulse_send"])
+def test_pulse_buttons_round_trip(kind: str) -> None:
+    data = pulse_data(kind, SURVEY)  # type: ignore[arg-type]
+    assert data == {SUBMIT_KEY: kind, SURVEY_KEY: SURVEY}
+    assert is_pulse(data)
+    assert parse_submit(data) == Submitted(kind, survey_id=SURVEY)  # type: ignore[arg-type]
+
+
+def test_the_answers_arrive_with_the_send_button() -> None:
+    value = {
+        **pulse_data("pulse_send", SURVEY),
+        pulse_input_id("mandate"): "it",
+        pulse_input_id("metrics"): "roi",
+        ASK_INPUT_ID: "an unrelated input of the same card",
+    }
+    assert parse_submit(value) == Submitted(
+        "pulse_send", survey_id=SURVEY, answers=(("mandate", "it"), ("metrics", "roi"))
+    )
+
+
+def test_question_ids_never_collide_with_the_buttons_keys() -> None:
+    for question_id in ("advisor", "s"):
+        assert pulse_input_id(question_id) not in (SUBMIT_KEY, SURVEY_KEY)
+    value = {**pulse_data("pulse_send", SURVEY), pulse_input_id("s"): "o"}
+    assert parse_submit(value) == Submitted("pulse_send", survey_id=SURVEY, answers=(("s", "o"),))
+
+
+PULSE_GARBAGE: list[Any] = [
+    {"advisor": "pulse_answer"},
+    {"advisor": "pulse_answer", "s": ""},
+    {"advisor": "pulse_close", "s": SURVEY.upper()},
+    {"advisor": "pulse_close", "s": SURVEY + "0"},
+    {"advisor": "pulse_close", "s": 12},
+    {"advisor": "pulse_send", "s": SURVEY, "pulse_q:mandate": 3},
+    {"advisor": "pulse_send", "s": SURVEY, "pulse_q:Not An Id": "o"},
+    {"advisor": "pulse_send", "s": SURVEY, "pulse_q:m": ["a", "b"]},
+]
+
+
+@pytest.mark.parametrize("value", PULSE_GARBAGE, ids=[repr(v)[:60] for v in PULSE_GARBAGE])
+def test_malformed_pulse_values_read_as_none_but_stay_pulse_presses(value: object) -> None:
+    """Still recognised as a pulse press, so the bot answers it without recording the person."""
+    assert parse_submit(value) is None
+    assert is_pulse(value)
+
+
+def test_other_values_are_not_pulse_presses() -> None:
+    assert not is_pulse(answer_data("q", "o"))
+    assert not is_pulse({"advisor": "pulse"})
+    assert not is_pulse(None)
+    assert not is_pulse("pulse_answer")
+
+
+def test_pulse_builders_refuse_bad_ids() -> None:
+    with pytest.raises(ValueError, match="not a pulse button"):
+        pulse_data("pulse_answer", "not-a-survey-id")
+    with pytest.raises(ValueError, match="not a pulse button"):
+        pulse_data("answer", SURVEY)
+    with pytest.raises(ValueError, match="not a knowledge id"):
+        pulse_input_id("Not An Id")

@@ -1,0 +1,443 @@
+"""The Slack side of team pulse surveys: `/ai-owner pulse ...`, the launch and answer modals
+and the buttons of the survey card and the results message.
+
+Anonymity rules for everything here: log the survey id and the outcome, never a user id, a
+name or an answer; never run the delivery de-duplication (its key involves the user id) for a
+survey button: opening a modal twice is harmless and recording an answer is idempotent. The
+only place a user id goes is the service, which turns it into a keyed hash.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.engine.pulse import PulseAnswerError, check_answers
+from bot.handlers.slack import blocks_pulse, ids
+from bot.handlers.slack.incoming import plain_text
+from bot.pulse.runner import PulseRunner
+from bot.pulse.service import (
+    CLOSED_SURVEY,
+    DEFAULT_THRESHOLD,
+    MAX_THRESHOLD,
+    MIN_THRESHOLD,
+    UNKNOWN_SURVEY,
+    AnswerResult,
+    AnswerStatus,
+    CloseStatus,
+    LaunchOptions,
+    NotAllowed,
+    PulseError,
+    PulseService,
+    check_launch,
+)
+from storage.surveys import SurveyRecord, SurveyStatus
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+SORRY = "Sorry, something went wrong on my side and your answers were not saved. Please try again."
+NOT_POSTED = (
+    "I couldn't post the survey in {channel}, so it is withdrawn. Invite me there first "
+    "(`/invite @AI Ownership Advisor`), then launch it again."
+)
+NOT_IN_A_DM = (
+    "Launch a pulse survey in the channel of the team you want to ask, not in a direct message."
+)
+NO_OPEN = "There is no open pulse survey in this channel."
+NO_CLOSED = "No pulse survey of this channel has closed yet."
+ALREADY_CLOSED = "This survey is already closed."
+CLOSED_BY_COMMAND = "Closed. The results are posted in the channel."
+CLOSED_RESULTS_PENDING = "Closed. The results will be posted in the channel shortly."
+CLOSE_FAILED = "Sorry, I couldn't close the survey just now. Please try again in a minute."
+EXPORTED = "I've sent the results as a CSV file to our direct message."
+EXPORT_FAILED = "Sorry, I couldn't upload the CSV just now. Please try again in a minute."
+PULSE_HELP = (
+    "*Team pulse surveys* (anonymous, for a whole channel)\n"
+    "`/ai-owner pulse` — launch one in this channel\n"
+    "`/ai-owner pulse close` — close this channel's open survey and post the results "
+    "(its launcher or an admin)\n"
+    "`/ai-owner pulse results` — show the latest results here again\n"
+    "`/ai-owner pulse export` — the results as CSV in a direct message (launcher or admin)"
+)
+CHOOSE = "Please choose one of these answers."
+
+
+async def is_pulse_command(command: dict[str, Any]) -> bool:
+    """A bolt matcher: `/ai-owner pulse ...` goes to the survey listeners."""
+    words = plain_text(str(command.get("text", ""))).lower().split()
+    return bool(words) and words[0] == "pulse"
+
+
+def workspace_of(context: AsyncBoltContext) -> str:
+    return context.team_id or context.enterprise_id or "unknown"
+
+
+async def workspace_admin(client: AsyncWebClient, user: str) -> bool:
+    """Whether Slack says this person administers or owns the workspace (`users:read`)."""
+    try:
+        response = await client.users_info(user=user)
+    except SlackApiError as error:
+        log.warning("pulse admin check failed error=%s", error.response.get("error"))
+        return False
+    person = response.get("user") or {}
+    return any(bool(person.get(flag)) for flag in ("is_admin", "is_owner", "is_primary_owner"))
+
+
+Reply = Callable[[str], Awaitable[None]]
+
+
+def ephemeral(respond: AsyncRespond) -> Reply:
+    async def reply(text: str) -> None:
+        await respond(text=text, response_type="ephemeral", replace_original=False)
+
+    return reply
+
+
+class SlackPulse:
+    """The survey listeners, bound to the survey service and the runner."""
+
+    def __init__(self, pulse: PulseService, runner: PulseRunner) -> None:
+        self._pulse = pulse
+        self._runner = runner
+
+    # --- /ai-owner pulse ... -----------------------------------------------------------------
+
+    async def on_command(
+        self,
+        ack: AsyncAck,
+        command: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+        respond: AsyncRespond,
+    ) -> None:
+        words = plain_text(str(command.get("text", ""))).lower().split()
+        sub = words[1] if len(words) > 1 else ""
+        await ack()
+        reply = ephemeral(respond)
+        channel = str(command.get("channel_id", ""))
+        if sub in ("", "launch", "start", "new"):
+            if channel.startswith("D"):
+                await reply(NOT_IN_A_DM)
+                return
+            view = blocks_pulse.launch_modal(channel, self._pulse.now())
+            await client.views_open(trigger_id=command["trigger_id"], view=view)
+        elif sub in ("close", "results", "export"):
+            wanted = SurveyStatus.OPEN if sub == "close" else SurveyStatus.CLOSED
+            survey = await self._pulse.latest(PLATFORM, workspace_of(context), channel, wanted)
+            user = context.user_id or ""
+            if survey is None:
+                await reply(NO_OPEN if sub == "close" else NO_CLOSED)
+            elif sub == "close":
+                await self._close(client, survey, user, reply, confirm=True)
+            elif sub == "results":
+                await self._show_results(survey, respond)
+            else:
+                await self._export(client, survey, user, reply)
+        else:
+            await respond(text=PULSE_HELP, response_type="ephemeral")
+
+    # --- launching ---------------------------------------------------------------------------
+
+    async def on_launch_submitted(
+        self,
+        ack: AsyncAck,
+        view: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        values = view.get("state", {}).get("values", {})
+        options, errors = self._launch_options(values)
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        assert options is not None
+        channel = _metadata_channel(str(view.get("private_metadata", "")))
+        user = context.user_id or ""
+        try:
+            survey = await self._pulse.launch(
+                PLATFORM, workspace_of(context), channel, user, options
+            )
+        except PulseError as error:
+            await ack(response_action="update", view=blocks_pulse.notice_view(str(error)))
+            return
+        await ack()
+        card = blocks_pulse.survey_card(survey, len(self._pulse.questions(survey)), 0)
+        try:
+            posted = await client.chat_postMessage(
+                channel=channel, text=card.text, blocks=card.blocks
+            )
+        except Exception as error:
+            await self._pulse.withdraw(survey.id)
+            log.info("pulse card not posted survey=%s error=%s", survey.id, _error_name(error))
+            text = NOT_POSTED.format(channel=blocks_pulse.channel_link(channel))
+            await _tell_in_dm(client, user, text)
+            return
+        where = {"channel": posted["channel"], "ts": posted["ts"]}
+        if context.enterprise_id:
+            where["enterprise"] = context.enterprise_id
+        await self._pulse.posted(survey.id, where)
+        self._runner.launched(survey)
+        log.info("pulse card posted survey=%s", survey.id)
+
+    def _launch_options(
+        self, values: dict[str, Any]
+    ) -> tuple[LaunchOptions | None, dict[str, str]]:
+        """The launcher's choices, or the error to show next to each wrong field."""
+        picked = values.get(ids.PULSE_DEADLINE_BLOCK, {}).get(ids.PULSE_DEADLINE_ACTION, {})
+        raw_threshold = (
+            values.get(ids.PULSE_THRESHOLD_BLOCK, {}).get(ids.PULSE_THRESHOLD_ACTION, {}) or {}
+        ).get("value")
+        remind = values.get(ids.PULSE_REMIND_BLOCK, {}).get(ids.PULSE_REMIND_ACTION, {}) or {}
+        errors: dict[str, str] = {}
+        threshold = _threshold(raw_threshold)
+        if threshold is None:
+            errors[ids.PULSE_THRESHOLD_BLOCK] = (
+                f"A whole number from {MIN_THRESHOLD} to {MAX_THRESHOLD}: below "
+                f"{MIN_THRESHOLD}, results could point at a person."
+            )
+        stamp = (picked or {}).get("selected_date_time")
+        deadline = (
+            datetime.fromtimestamp(int(stamp), UTC)
+            if isinstance(stamp, int | float | str) and str(stamp).isdigit()
+            else None
+        )
+        if deadline is None:
+            errors[ids.PULSE_DEADLINE_BLOCK] = "Pick the date and time the survey closes."
+        if errors:
+            return None, errors
+        assert threshold is not None
+        assert deadline is not None
+        selected = remind.get("selected_options") or []
+        options = LaunchOptions(
+            deadline=deadline,
+            threshold=threshold,
+            remind=any(o.get("value") == ids.PULSE_REMIND_VALUE for o in selected),
+        )
+        try:
+            check_launch(options, self._pulse.now())
+        except PulseError as error:
+            return None, {ids.PULSE_DEADLINE_BLOCK: str(error)}
+        return options, {}
+
+    # --- answering ---------------------------------------------------------------------------
+
+    async def on_answer_button(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        survey = await self._find(str(action.get("value", "")), context)
+        if survey is None:
+            view = blocks_pulse.notice_view(UNKNOWN_SURVEY)
+        elif not self._pulse.is_open(survey):
+            view = blocks_pulse.notice_view(CLOSED_SURVEY)
+        else:
+            previous = await self._pulse.previous_answers(survey, context.user_id or "")
+            questions = self._pulse.questions(survey)
+            view = blocks_pulse.answer_modal(survey.id, questions, previous)
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    async def on_answer_submitted(
+        self, ack: AsyncAck, view: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        """Recorded before the acknowledgement: a person who sees "thanks" has been counted."""
+        survey_id = str(view.get("private_metadata", ""))[:64]
+        answers = _chosen(view.get("state", {}).get("values", {}))
+        try:
+            result = await self._pulse.answer(
+                survey_id, workspace_of(context), context.user_id or "", answers
+            )
+        except Exception as error:
+            # No traceback: a database error's text can carry the statement's parameters.
+            log.error("pulse answer not recorded survey=%s error=%s", survey_id, _error_name(error))
+            await ack(response_action="update", view=blocks_pulse.notice_view(SORRY))
+            return
+        if result.status is AnswerStatus.INVALID:
+            errors = self._answer_errors(result, answers)
+            if errors:
+                await ack(response_action="errors", errors=errors)
+                return
+        await ack(response_action="update", view=blocks_pulse.notice_view(result.message))
+        if result.status in (AnswerStatus.RECORDED, AnswerStatus.REPLACED) and result.survey:
+            self._runner.counted(result.survey)
+
+    def _answer_errors(self, result: AnswerResult, answers: dict[str, str]) -> dict[str, str]:
+        if result.survey is None:
+            return {}
+        try:
+            check_answers(answers, self._pulse.questions(result.survey))
+        except PulseAnswerError as error:
+            return {ids.pulse_question_block(question): CHOOSE for question in error.problems}
+        return {}
+
+    # --- closing, results, export ------------------------------------------------------------
+
+    async def on_close_button(
+        self,
+        ack: AsyncAck,
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+        respond: AsyncRespond,
+    ) -> None:
+        await ack()
+        reply = ephemeral(respond)
+        survey = await self._find(str(action.get("value", "")), context)
+        if survey is None:
+            await reply(UNKNOWN_SURVEY)
+            return
+        await self._close(client, survey, context.user_id or "", reply, confirm=False)
+
+    async def on_export_button(
+        self,
+        ack: AsyncAck,
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+        respond: AsyncRespond,
+    ) -> None:
+        await ack()
+        reply = ephemeral(respond)
+        survey = await self._find(str(action.get("value", "")), context)
+        if survey is None:
+            await reply(UNKNOWN_SURVEY)
+            return
+        await self._export(client, survey, context.user_id or "", reply)
+
+    async def _close(
+        self,
+        client: AsyncWebClient,
+        survey: SurveyRecord,
+        user: str,
+        reply: Reply,
+        *,
+        confirm: bool,
+    ) -> None:
+        admin = await self._platform_admin(client, survey, user)
+        try:
+            result = await self._runner.close(survey, user, admin=admin)
+        except NotAllowed as error:
+            log.info("pulse close refused survey=%s", survey.id)
+            await reply(str(error))
+            return
+        except Exception as error:
+            log.warning("pulse close incomplete survey=%s error=%s", survey.id, _error_name(error))
+            # Once closed, the runner posts the results on a later tick.
+            latest = await self._pulse.survey(survey.id)
+            closed = latest is not None and latest.status is SurveyStatus.CLOSED
+            await reply(CLOSED_RESULTS_PENDING if closed else CLOSE_FAILED)
+            return
+        if result.status is CloseStatus.ALREADY_CLOSED:
+            await reply(ALREADY_CLOSED)
+        elif confirm:
+            await reply(CLOSED_BY_COMMAND)
+
+    async def _show_results(self, survey: SurveyRecord, respond: AsyncRespond) -> None:
+        results = self._pulse.results(survey)
+        shown = blocks_pulse.results_message(survey, results)
+        await respond(text=shown.text, blocks=shown.blocks, response_type="in_channel")
+        log.info("pulse results shown again survey=%s", survey.id)
+
+    async def _export(
+        self, client: AsyncWebClient, survey: SurveyRecord, user: str, reply: Reply
+    ) -> None:
+        admin = await self._platform_admin(client, survey, user)
+        try:
+            csv_text = await self._pulse.export_csv(survey, user, admin=admin)
+        except PulseError as error:
+            log.info("pulse export refused survey=%s", survey.id)
+            await reply(str(error))
+            return
+        try:
+            opened = await client.conversations_open(users=user)
+            await client.files_upload_v2(
+                channel=str(opened["channel"]["id"]),
+                content=csv_text.encode(),
+                filename=f"team-pulse-{survey.id[:8]}.csv",
+                title="Team pulse results (aggregate counts)",
+                initial_comment="The team pulse results: counts per answer, no individual rows.",
+            )
+        except Exception as error:
+            log.warning(
+                "pulse export not uploaded survey=%s error=%s", survey.id, _error_name(error)
+            )
+            await reply(EXPORT_FAILED)
+            return
+        log.info("pulse export sent survey=%s", survey.id)
+        await reply(EXPORTED)
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    async def _find(self, survey_id: str, context: AsyncBoltContext) -> SurveyRecord | None:
+        """The survey a button names, if it belongs to the workspace the press came from."""
+        survey = await self._pulse.survey(survey_id[:64])
+        if survey is None or survey.workspace != workspace_of(context):
+            return None
+        return survey
+
+    async def _platform_admin(
+        self, client: AsyncWebClient, survey: SurveyRecord, user: str
+    ) -> bool:
+        """Asks Slack whether the person is a workspace admin only when being the launcher or
+        in ADMIN_USERS does not already allow it."""
+        if self._pulse.may_manage(survey, user, admin=False):
+            return False
+        return await workspace_admin(client, user)
+
+
+def _threshold(raw: object) -> int | None:
+    if raw is None or str(raw).strip() == "":
+        return DEFAULT_THRESHOLD
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        return None
+    return value if MIN_THRESHOLD <= value <= MAX_THRESHOLD else None
+
+
+def _metadata_channel(metadata: str) -> str:
+    try:
+        data = json.loads(metadata)
+    except ValueError:
+        return ""
+    return str(data.get("channel", "")) if isinstance(data, dict) else ""
+
+
+def _chosen(values: dict[str, Any]) -> dict[str, str]:
+    """{question id: option id} from the answer modal's radio buttons (unanswered left out)."""
+    answers: dict[str, str] = {}
+    for block_id, fields in values.items():
+        if not str(block_id).startswith(ids.PULSE_QUESTION_PREFIX) or not isinstance(fields, dict):
+            continue
+        selected = (fields.get(ids.PULSE_CHOICE_ACTION) or {}).get("selected_option") or {}
+        if selected.get("value"):
+            answers[str(block_id).removeprefix(ids.PULSE_QUESTION_PREFIX)] = str(selected["value"])
+    return answers
+
+
+async def _tell_in_dm(client: AsyncWebClient, user: str, text: str) -> None:
+    try:
+        opened = await client.conversations_open(users=user)
+        await client.chat_postMessage(channel=opened["channel"]["id"], text=text)
+    except SlackApiError as error:
+        log.warning("pulse launcher not told error=%s", error.response.get("error"))
+
+
+def _error_name(error: BaseException) -> str:
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error"))
+    return type(error).__name__

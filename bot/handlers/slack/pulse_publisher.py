@@ -1,0 +1,128 @@
+"""How the pulse runner reaches Slack: redraw a survey card, post the results (with the chart),
+post the reminder. Each call uses the bot token of the survey's own workspace."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.engine.pulse import PulseResults
+from bot.handlers.slack import blocks_pulse
+from bot.pulse.chart import results_chart_png
+from bot.pulse.service import PulseService
+from storage.surveys import SurveyRecord
+
+log = logging.getLogger(__name__)
+
+# The Web API client for a survey's workspace.
+ClientFor = Callable[[SurveyRecord], Awaitable[AsyncWebClient]]
+Chart = Callable[[PulseResults], bytes | None]
+CHART_FILENAME = "team-pulse-results.png"
+CHART_ALT = "Bar chart of the team pulse results: the share of answers per option."
+
+
+class NoInstallation(LookupError):
+    """The workspace of a survey has no installation with a bot token (it was uninstalled)."""
+
+
+def fixed_client(client: AsyncWebClient) -> ClientFor:
+    """Single-workspace mode: one bot token for every survey."""
+
+    async def client_for(_survey: SurveyRecord) -> AsyncWebClient:
+        return client
+
+    return client_for
+
+
+def installed_client(
+    store: AsyncInstallationStore, make: Callable[[str], AsyncWebClient]
+) -> ClientFor:
+    """OAuth mode: the bot token the workspace (or its Enterprise Grid org) installed with."""
+
+    async def client_for(survey: SurveyRecord) -> AsyncWebClient:
+        enterprise = survey.message.get("enterprise")
+        enterprise_id = str(enterprise) if enterprise else None
+        bot = await store.async_find_bot(enterprise_id=enterprise_id, team_id=survey.workspace)
+        if bot is None and enterprise_id is not None:
+            bot = await store.async_find_bot(
+                enterprise_id=enterprise_id, team_id=None, is_enterprise_install=True
+            )
+        if bot is None or not bot.bot_token:
+            raise NoInstallation(f"no Slack installation for workspace {survey.workspace}")
+        return make(bot.bot_token)
+
+    return client_for
+
+
+def card_location(survey: SurveyRecord) -> tuple[str, str] | None:
+    """(channel, ts) of the survey card, or None before it was posted."""
+    channel, ts = survey.message.get("channel"), survey.message.get("ts")
+    return (str(channel), str(ts)) if channel and ts else None
+
+
+class SlackPulsePublisher:
+    """The runner's `PulsePublisher` for Slack."""
+
+    def __init__(
+        self, pulse: PulseService, client_for: ClientFor, chart: Chart = results_chart_png
+    ) -> None:
+        self._pulse = pulse
+        self._client_for = client_for
+        self._chart = chart
+
+    async def refresh_card(self, survey: SurveyRecord, count: int) -> None:
+        where = card_location(survey)
+        if where is None:
+            return
+        card = blocks_pulse.survey_card(survey, len(self._pulse.questions(survey)), count)
+        client = await self._client_for(survey)
+        await client.chat_update(channel=where[0], ts=where[1], text=card.text, blocks=card.blocks)
+
+    async def post_results(self, survey: SurveyRecord, results: PulseResults) -> None:
+        client = await self._client_for(survey)
+        channel = _channel(survey)
+        shown = blocks_pulse.results_message(survey, results)
+        await client.chat_postMessage(channel=channel, text=shown.text, blocks=shown.blocks)
+        if results.visible:
+            await self._upload_chart(client, channel, survey, results)
+
+    async def post_reminder(self, survey: SurveyRecord, count: int) -> None:
+        client = await self._client_for(survey)
+        shown = blocks_pulse.reminder_message(survey, count)
+        where = card_location(survey)
+        thread: dict[str, Any] = (
+            {"thread_ts": where[1], "reply_broadcast": True} if where is not None else {}
+        )
+        await client.chat_postMessage(
+            channel=_channel(survey), text=shown.text, blocks=shown.blocks, **thread
+        )
+
+    async def _upload_chart(
+        self, client: AsyncWebClient, channel: str, survey: SurveyRecord, results: PulseResults
+    ) -> None:
+        """The chart after the results; the results stand without it, so a failure is only
+        logged (and never retried: the runner would post the results again)."""
+        try:
+            # Drawing takes a few milliseconds of CPU: off the event loop (Pillow is thread-safe).
+            png = await asyncio.to_thread(self._chart, results)
+            if png is None:
+                return
+            await client.files_upload_v2(
+                channel=channel,
+                content=png,
+                filename=CHART_FILENAME,
+                title=blocks_pulse.RESULTS_TITLE,
+                alt_txt=CHART_ALT,
+            )
+        except Exception:
+            log.exception("pulse chart not uploaded survey=%s", survey.id)
+
+
+def _channel(survey: SurveyRecord) -> str:
+    where = card_location(survey)
+    return where[0] if where is not None else survey.channel

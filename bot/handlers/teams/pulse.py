@@ -1,0 +1,321 @@
+"""The Teams side of team pulse surveys: `@bot pulse ...` in a channel or group chat, and the
+buttons of the survey cards. The bot (handler.py) hands these turns over to `TeamsPulse`.
+
+The flow: `pulse` posts the survey card in the thread it was asked in. "Answer privately" makes
+the bot write to that person in their private chat with the questions card; "Send my answers"
+there records them and the runner soon redraws the channel card with the new count. Closing
+(the card's button, `pulse close`, or the deadline) posts the results in the card's thread.
+
+Anonymity, by construction: on these paths the person's id goes only to the service (which
+keys it into a per-survey hash) and to Teams itself (to open the private chat). Nothing stores
+or even looks up their conversation reference, no delivery key is recorded, nothing is posted
+in the channel about who answered, and the logs carry the survey id and the outcome only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable
+
+from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.schema import Activity, TextFormatTypes
+
+from bot.engine.replies import NoticeLevel, NoticeReply
+from bot.handlers.teams.activities import (
+    PERSONAL,
+    PLATFORM,
+    base_conversation,
+    conversation_type,
+    tenant_of,
+    to_activity,
+    user_ids,
+    user_of,
+)
+from bot.handlers.teams.cards import render
+from bot.handlers.teams.cards_pulse import questions_card, survey_card
+from bot.handlers.teams.proactive import Proactive, thread_reference
+from bot.handlers.teams.pulse_args import USAGE, PulseRequest, PulseUsage, parse_pulse
+from bot.handlers.teams.pulse_publisher import TeamsPulsePublisher, survey_message
+from bot.handlers.teams.submit import Submitted
+from bot.pulse.runner import PulseRunner
+from bot.pulse.service import (
+    CLOSED_SURVEY,
+    UNKNOWN_SURVEY,
+    AnswerStatus,
+    CloseStatus,
+    LaunchOptions,
+    NotAllowed,
+    PulseError,
+    PulseService,
+)
+from storage.surveys import SurveyRecord, SurveyStatus
+
+log = logging.getLogger(__name__)
+
+IN_A_CHANNEL = (
+    "Pulse surveys run in a channel or group chat: @mention me there with “pulse” to ask the "
+    "whole team, anonymously."
+)
+NO_OPEN = "There is no open pulse survey in this channel."
+NO_CLOSED = "No pulse survey of this channel has closed yet."
+ALREADY_CLOSED = "This survey is already closed."
+EXPORT_SENT = "I've sent the results as CSV to our private chat."
+NOT_REACHED = (
+    "I couldn't open a private chat just now. Please open a chat with me (AI Ownership "
+    "Advisor), then press “Answer privately” again."
+)
+EXPORT_NOT_REACHED = (
+    "I couldn't open a private chat to send the export. Please open a chat with me (AI "
+    "Ownership Advisor), then ask for “pulse export” again."
+)
+SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+SORRY_ANSWERS = (
+    "Sorry, something went wrong on my side and your answers were not saved. Please try again."
+)
+EXPORT_TITLE = "Team pulse results (aggregate counts only, never a row per person), as CSV:"
+# A Teams message carries about 28 KB; the export of a knowledge's pulse is a few KB.
+MAX_EXPORT = 20_000
+_RECORDED = frozenset({AnswerStatus.RECORDED, AnswerStatus.REPLACED})
+
+
+class TeamsPulse:
+    def __init__(
+        self,
+        service: PulseService,
+        runner: PulseRunner,
+        proactive: Proactive,
+        publisher: TeamsPulsePublisher,
+    ) -> None:
+        self._service = service
+        self._runner = runner
+        self._proactive = proactive
+        self._publisher = publisher
+
+    # --- entry points from the bot ----------------------------------------------------------
+
+    async def on_text(self, turn_context: TurnContext, text: str) -> None:
+        """`pulse ...` (the mention removed) in any conversation."""
+        if conversation_type(turn_context.activity) == PERSONAL:
+            await _notice(turn_context, IN_A_CHANNEL)
+            return
+        try:
+            request = parse_pulse(text)
+        except PulseUsage as usage:
+            await _notice(turn_context, str(usage), NoticeLevel.WARNING)
+            return
+        await self._guarded(
+            turn_context, request.action, SORRY, self._request(turn_context, request)
+        )
+
+    async def on_submit(self, turn_context: TurnContext, submitted: Submitted | None) -> None:
+        """A pulse button: "Answer privately", "Close survey" or "Send my answers"."""
+        if submitted is None:
+            await _notice(turn_context, UNKNOWN_SURVEY, NoticeLevel.WARNING)
+        elif submitted.kind == "pulse_send":
+            job = self._answer(turn_context, submitted)
+            await self._guarded(turn_context, "answer", SORRY_ANSWERS, job)
+        elif submitted.kind == "pulse_answer":
+            await self._guarded(turn_context, "form", SORRY, self._form(turn_context, submitted))
+        else:
+            await self._guarded(
+                turn_context, "close", SORRY, self._close_button(turn_context, submitted)
+            )
+
+    async def _guarded(
+        self, turn_context: TurnContext, action: str, sorry: str, job: Awaitable[None]
+    ) -> None:
+        """Run `job`; a bug is logged by action (never by person or conversation: a private
+        chat's id points at its person) and answered with an apology, not a trace."""
+        try:
+            await job
+        except Exception as error:
+            log.error("pulse %s failed error=%s", action, type(error).__name__, exc_info=error)
+            await _notice(turn_context, sorry, NoticeLevel.ERROR)
+
+    # --- in the channel -----------------------------------------------------------------------
+
+    async def _request(self, turn_context: TurnContext, request: PulseRequest) -> None:
+        if request.action == "launch":
+            await self._launch(turn_context, request)
+        elif request.action == "close":
+            await self._close_latest(turn_context)
+        elif request.action == "results":
+            await self._results(turn_context)
+        elif request.action == "export":
+            await self._export(turn_context)
+        else:
+            await _notice(turn_context, USAGE)
+
+    async def _launch(self, turn_context: TurnContext, request: PulseRequest) -> None:
+        activity = turn_context.activity
+        deadline = self._service.now() + request.duration if request.duration else None
+        options = LaunchOptions(deadline, request.threshold, request.remind)
+        where = base_conversation(activity)
+        try:
+            survey = await self._service.launch(
+                PLATFORM, tenant_of(activity), where, user_of(activity), options
+            )
+        except PulseError as refused:
+            await _notice(turn_context, str(refused), NoticeLevel.WARNING)
+            return
+        try:
+            response = await turn_context.send_activity(to_activity(survey_card(survey, 0)))
+        except Exception:
+            await self._service.withdraw(survey.id)
+            raise
+        card_id = getattr(response, "id", None) or None
+        await self._service.posted(survey.id, survey_message(thread_reference(activity), card_id))
+        self._runner.launched(survey)
+
+    async def _close_latest(self, turn_context: TurnContext) -> None:
+        survey = await self._latest(turn_context, SurveyStatus.OPEN)
+        if survey is None:
+            await _notice(turn_context, NO_OPEN)
+            return
+        await self._close(turn_context, survey)
+
+    async def _close_button(self, turn_context: TurnContext, submitted: Submitted) -> None:
+        survey = await self._survey(turn_context, submitted.survey_id)
+        if survey is None:
+            await _notice(turn_context, UNKNOWN_SURVEY, NoticeLevel.WARNING)
+            return
+        await self._close(turn_context, survey)
+
+    async def _close(self, turn_context: TurnContext, survey: SurveyRecord) -> None:
+        """Close for the launcher or an admin; the runner posts the results in the card's
+        thread and redraws the card. Anyone else is told who may (and nothing about answers)."""
+        activity = turn_context.activity
+        try:
+            result = await self._runner.close(
+                survey, user_of(activity), admin=self._admin(activity)
+            )
+        except NotAllowed as refused:
+            await _notice(turn_context, str(refused))
+            return
+        if result.status is CloseStatus.ALREADY_CLOSED:
+            await _notice(turn_context, ALREADY_CLOSED)
+
+    async def _results(self, turn_context: TurnContext) -> None:
+        survey = await self._latest(turn_context, SurveyStatus.CLOSED)
+        if survey is None:
+            await _notice(turn_context, NO_CLOSED)
+            return
+        results = self._service.results(survey)
+        await turn_context.send_activity(await self._publisher.results_activity(survey, results))
+
+    async def _export(self, turn_context: TurnContext) -> None:
+        """The aggregate CSV, for the launcher or an admin, in their private chat. Teams bots
+        cannot attach a plain file to a message (a file goes through the file-consent card
+        flow, which needs `supportsFiles` and the user's OneDrive), so the CSV comes as a code
+        block that copies cleanly into a spreadsheet."""
+        activity = turn_context.activity
+        survey = await self._latest(turn_context, SurveyStatus.CLOSED)
+        if survey is None:
+            await _notice(turn_context, NO_CLOSED)
+            return
+        try:
+            csv = await self._service.export_csv(
+                survey, user_of(activity), admin=self._admin(activity)
+            )
+        except PulseError as refused:
+            await _notice(turn_context, str(refused))
+            return
+        if not await self._private(turn_context, export_activity(csv), EXPORT_NOT_REACHED):
+            return
+        await _notice(turn_context, EXPORT_SENT)
+
+    # --- in the private chat ----------------------------------------------------------------
+
+    async def _form(self, turn_context: TurnContext, submitted: Submitted) -> None:
+        """ "Answer privately": the questions card (or why there is none) in the person's
+        private chat, never a word in the channel."""
+        activity = turn_context.activity
+        survey = await self._survey(turn_context, submitted.survey_id)
+        if survey is None:
+            reply = _notice_activity(UNKNOWN_SURVEY, NoticeLevel.WARNING)
+        elif not self._service.is_open(survey):
+            reply = _notice_activity(CLOSED_SURVEY)
+        else:
+            previous = await self._service.previous_answers(survey, user_of(activity))
+            questions = self._service.questions(survey)
+            reply = to_activity(questions_card(survey, questions, previous))
+        if conversation_type(activity) == PERSONAL:
+            await turn_context.send_activity(reply)
+        else:
+            await self._private(turn_context, reply, NOT_REACHED)
+
+    async def _answer(self, turn_context: TurnContext, submitted: Submitted) -> None:
+        activity = turn_context.activity
+        result = await self._service.answer(
+            submitted.survey_id, tenant_of(activity), user_of(activity), dict(submitted.answers)
+        )
+        if result.status in _RECORDED and result.survey is not None:
+            self._runner.counted(result.survey)
+        level = NoticeLevel.INFO if result.status in _RECORDED else NoticeLevel.WARNING
+        await _notice(turn_context, result.message, level)
+
+    async def _private(self, turn_context: TurnContext, reply: Activity, failed: str) -> bool:
+        """Send `reply` to the sender's private chat; False, with the note `failed` in the
+        conversation, when Teams refuses (the app not installed for them, a 429, ...)."""
+        activity = turn_context.activity
+        try:
+            await self._proactive.send_private(
+                service_url=activity.service_url,
+                tenant=tenant_of(activity),
+                bot=activity.recipient,
+                user_id=activity.from_property.id,
+                activity=reply,
+            )
+        except Exception as error:
+            log.warning("pulse private chat failed error=%s", type(error).__name__)
+            await _notice(turn_context, failed, NoticeLevel.WARNING)
+            return False
+        return True
+
+    # --- reading --------------------------------------------------------------------------------
+
+    async def _survey(self, turn_context: TurnContext, survey_id: str) -> SurveyRecord | None:
+        """The survey a button names, if it is one of this tenant's Teams surveys."""
+        survey = await self._service.survey(survey_id)
+        activity = turn_context.activity
+        if survey is None or survey.platform != PLATFORM or survey.workspace != tenant_of(activity):
+            return None
+        return survey
+
+    async def _latest(self, turn_context: TurnContext, status: SurveyStatus) -> SurveyRecord | None:
+        activity = turn_context.activity
+        return await self._service.latest(
+            PLATFORM, tenant_of(activity), base_conversation(activity), status
+        )
+
+    def _admin(self, activity: Activity) -> bool:
+        """ADMIN_USERS may list a person by AAD object id or by Teams user id."""
+        return any(self._service.is_admin(user) for user in user_ids(activity))
+
+
+def export_activity(csv: str) -> Activity:
+    """The CSV in a fenced code block; the fence is longer than any backtick run in the text
+    (knowledge labels are admin-edited), so nothing can close it early."""
+    text = csv if len(csv) <= MAX_EXPORT else csv[:MAX_EXPORT] + "\n…"
+    fence = "`" * max(3, _longest_backticks(text) + 1)
+    activity = MessageFactory.text(f"{EXPORT_TITLE}\n\n{fence}\n{text.rstrip()}\n{fence}")
+    activity.text_format = TextFormatTypes.markdown
+    return activity
+
+
+def _longest_backticks(text: str) -> int:
+    longest = run = 0
+    for character in text:
+        run = run + 1 if character == "`" else 0
+        longest = max(longest, run)
+    return longest
+
+
+def _notice_activity(text: str, level: NoticeLevel = NoticeLevel.INFO) -> Activity:
+    return to_activity(render(NoticeReply(text, level)))
+
+
+async def _notice(
+    turn_context: TurnContext, text: str, level: NoticeLevel = NoticeLevel.INFO
+) -> None:
+    await turn_context.send_activity(_notice_activity(text, level))

@@ -1,0 +1,149 @@
+"""Reading `@bot pulse ...`: what to do with the channel's pulse survey, and with which options.
+
+    pulse                          launch, closing in 3 days, results from 5 answers
+    pulse 5 days | pulse 12 hours  another duration (whole hours or days)
+    pulse threshold 7              another anonymity threshold (never below 3: the service checks)
+    pulse remind                   one reminder before the deadline
+    pulse 2 days threshold 6 remind   ...combined, in any order
+    pulse close | results | export | help
+
+A mistake raises PulseUsage, whose message says what to write instead. Ranges (threshold 3 and
+up, at most 90 days) are the service's to check, so every platform gets the same rule.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+from bot.pulse.service import DEFAULT_THRESHOLD, LONGEST_DURATION
+
+PulseAction = Literal["launch", "close", "results", "export", "help"]
+
+KEYWORD = "pulse"
+_ACTIONS: dict[str, PulseAction] = {
+    "close": "close",
+    "results": "results",
+    "result": "results",
+    "export": "export",
+    "help": "help",
+}
+_UNITS = {
+    "h": "hours",
+    "hr": "hours",
+    "hrs": "hours",
+    "hour": "hours",
+    "hours": "hours",
+    "d": "days",
+    "day": "days",
+    "days": "days",
+}
+_NUMBER_AND_UNIT = re.compile(r"(\d+)([a-z]+)")
+_NUMBER = re.compile(r"\d+")
+_THRESHOLD_WORDS = frozenset({"threshold", "thresh"})
+_REMIND_WORDS = frozenset({"remind", "reminder"})
+_SKIPPED = frozenset({"and", "with", "for"})
+# Longer than any survey may run, so a huge number never reaches timedelta (OverflowError).
+_MAX_DIGITS = 6
+
+USAGE = (
+    "To start an anonymous team survey, write “pulse”: it runs 3 days and shows results once "
+    "at least 5 people answered. Options, in any order: “pulse 5 days” or “pulse 12 hours”, "
+    "“pulse threshold 7” (at least 3), “pulse remind” (one reminder before it closes), e.g. "
+    "“pulse 2 days threshold 6 remind”. Also: “pulse close”, “pulse results” and “pulse export”."
+)
+
+
+_BAD_THRESHOLD = f"Write the threshold as a whole number, e.g. “pulse threshold 7”. {USAGE}"
+
+
+class PulseUsage(ValueError):
+    """The text is not a pulse command we understand; the message says what to write."""
+
+
+@dataclass(frozen=True)
+class PulseRequest:
+    action: PulseAction
+    duration: timedelta | None = None  # None: the service's default
+    threshold: int = DEFAULT_THRESHOLD
+    remind: bool = False
+
+
+def is_pulse(text: str) -> bool:
+    """The text (the bot's mention removed) is a pulse command."""
+    words = text.lower().split(maxsplit=1)
+    return bool(words) and words[0].strip(".!?:,") == KEYWORD
+
+
+def parse_pulse(text: str) -> PulseRequest:
+    """The request in `text` ("pulse ..."), or PulseUsage saying what to write."""
+    words = [word for word in _words(text) if word not in _SKIPPED]
+    if not words or words[0] != KEYWORD:
+        raise PulseUsage(USAGE)
+    options = words[1:]
+    if len(options) == 1 and options[0] in _ACTIONS:
+        return PulseRequest(_ACTIONS[options[0]])
+    return _launch(options)
+
+
+def _words(text: str) -> list[str]:
+    spaced = text.lower().replace("=", " ").replace(":", " ").replace(",", " ")
+    return [word.strip(".!?;") for word in spaced.split() if word.strip(".!?;")]
+
+
+def _launch(options: list[str]) -> PulseRequest:
+    duration: timedelta | None = None
+    threshold: int | None = None
+    remind = False
+    index = 0
+    while index < len(options):
+        word = options[index]
+        following = options[index + 1] if index + 1 < len(options) else ""
+        if word in _ACTIONS:
+            raise PulseUsage(f"“pulse {word}” takes nothing else. {USAGE}")
+        if word in _REMIND_WORDS:
+            remind = True
+            index += 1
+        elif word in _THRESHOLD_WORDS:
+            if threshold is not None:
+                raise PulseUsage(f"Give the threshold once. {USAGE}")
+            threshold = _whole_number(following, _BAD_THRESHOLD)
+            index += 2
+        elif (joined := _NUMBER_AND_UNIT.fullmatch(word)) or _NUMBER.fullmatch(word):
+            if duration is not None:
+                raise PulseUsage(f"Give the duration once, in hours or days. {USAGE}")
+            number, unit = joined.groups() if joined else (word, following)
+            duration = _duration(number, unit)
+            index += 1 if joined else 2
+        else:
+            raise PulseUsage(f"I didn't understand “{word[:40]}”. {USAGE}")
+    return PulseRequest(
+        "launch",
+        duration=duration,
+        threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+        remind=remind,
+    )
+
+
+def _whole_number(word: str, problem: str) -> int:
+    if not _NUMBER.fullmatch(word) or len(word) > _MAX_DIGITS:
+        raise PulseUsage(problem)
+    return int(word)
+
+
+def _duration(number: str, unit: str) -> timedelta:
+    if unit not in _UNITS:
+        raise PulseUsage(
+            f"How long should it run? Write hours or days, e.g. “pulse {number[:6]} days”. {USAGE}"
+        )
+    longest = (
+        f"A survey runs at least 1 hour and at most {LONGEST_DURATION.days} days, e.g. "
+        "“pulse 5 days” or “pulse 12 hours”."
+    )
+    amount = _whole_number(number, longest)
+    duration = timedelta(**{_UNITS[unit]: amount})
+    if not timedelta(hours=1) <= duration <= LONGEST_DURATION:
+        raise PulseUsage(longest)
+    return duration
