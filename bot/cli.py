@@ -34,6 +34,7 @@ from bot.handlers.console import run_console, stdin_reader
 from bot.handlers.console_render import source_line
 from bot.handlers.teams.package import PACKAGE_NAME, PackageError, build_package, next_steps
 from bot.knowledge import Knowledge, KnowledgeError, load_knowledge
+from bot.logs import configure_logging
 from bot.server import build_web_app
 from storage.migrate import current, upgrade
 from storage.repository import ConversationKey, StorageError
@@ -108,11 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        logging.basicConfig(
-            level=settings.log_level,
-            stream=sys.stderr,
-            format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        )
+        configure_logging(settings.log_level)
         return _dispatch(args, settings)
     except (ConfigError, StorageError, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)

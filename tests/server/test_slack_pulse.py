@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import logging
+import re
 import sqlite3
 import time
 from collections.abc import AsyncIterator
@@ -412,7 +413,7 @@ async def test_pulse_help_for_an_unknown_subcommand(server: RunningServer) -> No
 # --- anonymity ------------------------------------------------------------------------------
 
 
-async def test_no_user_id_reaches_the_logs_or_the_database(
+async def test_no_respondent_reaches_the_logs_the_database_the_results_or_the_export(
     server: RunningServer, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
     caplog.set_level(logging.INFO)
@@ -439,6 +440,20 @@ async def test_no_user_id_reaches_the_logs_or_the_database(
     for line in logged:
         assert not any(user in line for user in everyone), line
 
+    # What the channel saw (the card, its updates, the reminder, the results and the chart)
+    # and the export: counts, never a person.
+    name = re.compile(r"\bada\b")  # the user name every recorded Slack payload carries
+    seen = [
+        json.dumps(call.params, ensure_ascii=False)
+        for call in server.api.calls()
+        if call.method in ("chat.postMessage", "chat.update", "files.completeUploadExternal")
+    ]
+    seen += [(upload.content or b"").decode("latin-1") for upload in server.api.uploads()]
+    assert any("question_id" in text for text in seen)  # the CSV is among them
+    for text in seen:
+        assert not any(user in text for user in everyone), text
+        assert not name.search(text), text
+
     database = sqlite3.connect(tmp_path / "advisor.db")
     try:
         tables = [
@@ -447,6 +462,7 @@ async def test_no_user_id_reaches_the_logs_or_the_database(
         for table in tables:
             for row in database.execute(f'select * from "{table}"'):
                 assert not any(user in str(row) for user in everyone), (table, row)
+                assert not name.search(str(row)), (table, row)
         # No delivery de-duplication for any survey button (its key involves the user id).
         assert database.execute("select count(*) from deliveries").fetchone() == (0,)
     finally:

@@ -476,3 +476,20 @@ async def test_nothing_logged_or_stored_names_a_respondent(
     for person in RESPONDENTS[:4]:
         for trace in (person.id, person.aad_object_id, person.name):
             assert trace.encode() not in stored
+    # What the channel saw (the card, its updates, the results) and the export, which goes to
+    # the launcher's personal chat: counts, never a person who answered.
+    # (Only what is shown: a reply's addressing names whom it answers, as Teams requires.)
+    updates = [call.body or {} for call in server.connector.calls(UPDATE)]
+    channel = [shown_of(a) for a in [*server.connector.sent(launched.thread), *updates]]
+    exports = [text_of(a) for a in server.connector.sent() if "question_id" in text_of(a)]
+    assert exports
+    for shown in channel + exports:
+        for person in RESPONDENTS[:4]:
+            for trace in (person.id, person.aad_object_id, person.name):
+                assert trace not in shown, shown[:300]
+
+
+def shown_of(activity: dict[str, Any]) -> str:
+    """What people see of an activity: its text, summary and cards."""
+    parts = {key: activity.get(key) for key in ("text", "summary", "attachments")}
+    return json.dumps(parts, ensure_ascii=False)
