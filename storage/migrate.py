@@ -15,12 +15,15 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.engine import open_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# Any constant bigint shared by every process of the advisor: "advisor" in ASCII.
+_LOCK_KEY = 0x61_64_76_69_73_6F_72
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -65,9 +68,25 @@ async def current(url: str) -> str | None:
 
 async def upgrade_engine(engine: AsyncEngine, revision: str = "head") -> None:
     """Migrate through an existing engine: the only way to reach an in-memory SQLite
-    database, which lives in that engine's one connection."""
+    database, which lives in that engine's one connection.
+
+    On PostgreSQL, processes that start together on a fresh database would both create
+    Alembic's version table and one would fail; a session advisory lock makes them take turns
+    (the second then finds the schema at head). SQLite's own write lock does the same there.
+    """
     async with engine.connect() as connection:
-        await connection.run_sync(_run, command.upgrade, revision)
+        postgres = connection.dialect.name == "postgresql"
+        if postgres:
+            await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _LOCK_KEY})
+            await connection.commit()
+        try:
+            await connection.run_sync(_run, command.upgrade, revision)
+        finally:
+            if postgres:
+                await connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": _LOCK_KEY}
+                )
+                await connection.commit()
 
 
 async def current_engine(engine: AsyncEngine) -> str | None:
