@@ -34,6 +34,8 @@ from bot.handlers.console import run_console, stdin_reader
 from bot.handlers.console_render import source_line
 from bot.handlers.teams.package import PACKAGE_NAME, PackageError, build_package, next_steps
 from bot.knowledge import Knowledge, KnowledgeError, load_knowledge
+from bot.knowledge.answer_tests import answer_test_command, default_answers_file
+from bot.knowledge.quality import load_with_warnings
 from bot.logs import configure_logging
 from bot.server import build_web_app
 from storage.migrate import current, upgrade
@@ -59,6 +61,17 @@ def build_parser() -> argparse.ArgumentParser:
     knowledge_commands = knowledge.add_subparsers(dest="action", required=True, metavar="ACTION")
     check = knowledge_commands.add_parser("check", help="validate a knowledge folder")
     check.add_argument("directory", nargs="?", type=Path, help="default: the configured one")
+    test = knowledge_commands.add_parser("test", help="run example answers through the matcher")
+    test.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        help="answer tests (default: the knowledge's tests/answers.yml)",
+    )
+    test.add_argument("--knowledge", type=Path, help="knowledge folder to use")
+    test.add_argument(
+        "--fail-under", type=float, metavar="PERCENT", help="exit 1 when fewer are understood"
+    )
 
     match = commands.add_parser("match", help="how a free-text answer would be understood")
     match.add_argument("question_id")
@@ -125,6 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "chat":
         return asyncio.run(_chat(settings, args.user or _login_name()))
+    if args.command == "knowledge" and args.action == "test":
+        return _test_answers(args, settings)
     if args.command == "knowledge":
         return _check(args.directory or settings.knowledge_path)
     if args.command == "match":
@@ -213,14 +228,31 @@ def _knowledge(args: argparse.Namespace, settings: Settings) -> Knowledge:
 
 
 def _check(directory: Path) -> int:
-    knowledge = load_knowledge(directory)  # KnowledgeError is reported by main()
+    knowledge, warnings = load_with_warnings(directory)  # KnowledgeError: reported by main()
+    for warning in warnings:
+        print(warning, file=sys.stderr)
     print(
         f"OK {directory}: {len(knowledge.sources)} sources, {len(knowledge.models)} models, "
         f"{len(knowledge.dimensions)} dimensions, {len(knowledge.questions)} questions "
         f"({len(knowledge.pulse_questions)} in the pulse), {len(knowledge.snippets)} snippets; "
-        f"version {knowledge.version}"
+        f"version {knowledge.version}; {len(warnings)} warning(s)"
     )
     return 0
+
+
+def _test_answers(args: argparse.Namespace, settings: Settings) -> int:
+    directory = args.knowledge or settings.knowledge_path
+    knowledge = load_knowledge(directory)  # KnowledgeError: reported by main()
+    file = args.file or default_answers_file(directory)
+    try:
+        output = answer_test_command(file, knowledge, args.fail_under)
+    except ValueError as error:  # --fail-under outside 0-100
+        raise UsageError(str(error)) from error
+    for line in output.stdout:
+        print(line)
+    for line in output.stderr:
+        print(line, file=sys.stderr)
+    return output.code
 
 
 def _match(knowledge: Knowledge, question_id: str, text: str) -> int:

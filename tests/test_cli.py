@@ -153,6 +153,26 @@ def test_knowledge_check_missing_folder(advisor: Advisor, tmp_path: Path) -> Non
     assert "not found" in run.err
 
 
+def test_knowledge_check_warns_without_failing(advisor: Advisor) -> None:
+    run = advisor("knowledge", "check", str(BUNDLED))
+    assert run.code == 0
+    assert ": warning: snippet " in run.err  # the bundled knowledge has unlinked snippets
+    assert "warning(s)" in run.out
+
+
+def test_knowledge_test_reports_accuracy_and_misses(advisor: Advisor, tmp_path: Path) -> None:
+    run = advisor("knowledge", "test", "--knowledge", str(BUNDLED))
+    assert run.code == 0, run.both
+    assert "answers understood as expected" in run.out
+    strict = advisor("knowledge", "test", "--knowledge", str(BUNDLED), "--fail-under", "100")
+    assert strict.code == 1
+    bad = tmp_path / "answers.yml"
+    bad.write_text("- question: nowhere\n  answer: hi\n  expected: null\n", encoding="utf-8")
+    broken = advisor("knowledge", "test", str(bad), "--knowledge", str(BUNDLED))
+    assert broken.code == 1
+    assert f"{bad}:1" in broken.both
+
+
 # --- match ------------------------------------------------------------------------------------
 
 

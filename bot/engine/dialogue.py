@@ -3,6 +3,11 @@
 Pure: no I/O, no clock but `turn.now`, no platform imports. Every command works at any point;
 anything that is not a command is an answer (while a question is open) or a question for the
 knowledge base (otherwise).
+
+The knowledge may be reloaded between any two turns. An answer is taken as meant for the
+question on the user's screen (`state.shown`); if a reload removed that question, or changed its
+prompt or options, the answer is not recorded: the user gets a short note and the question as it
+stands now. An earlier answer whose option was removed reopens its question.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from bot.engine.replies import (
     Reply,
     SummaryReply,
 )
-from bot.engine.state import ConversationState, Phase
+from bot.engine.state import ConversationState, Phase, screen_form
 from bot.engine.summary import build_summary
 from bot.engine.turn import Choice, Command, Turn
 from bot.knowledge.model import Knowledge, Question
@@ -57,9 +62,27 @@ class _Context:
         return self.index.knowledge
 
     def current(self) -> Question | None:
-        """The first question not yet answered or skipped: robust to knowledge reloads."""
-        answers = self.state.answers
-        return next((q for q in self.knowledge.questions if q.id not in answers), None)
+        """The first open question: robust to knowledge reloads."""
+        return next((q for q in self.knowledge.questions if self.is_open(q)), None)
+
+    def is_open(self, question: Question) -> bool:
+        """Not answered or skipped yet, or answered with an option a reload removed: an answer
+        that no longer means anything is asked again rather than counted as a skip."""
+        if question.id not in self.state.answers:
+            return True
+        option_id = self.state.answers[question.id]
+        return option_id is not None and question.option(option_id) is None
+
+    def ask(self, question: Question) -> list[Reply]:
+        """The question, with a note when it is asked again because its answer was dropped."""
+        dropped = self.state.answers.get(question.id) is not None and self.is_open(question)
+        if dropped and self.state.shown != question.id:
+            note = NoticeReply(
+                "The questions were updated and the option you chose here no longer exists, "
+                "so here it is again:"
+            )
+            return [note, self.question_reply(question)]
+        return [self.question_reply(question)]
 
     def question_reply(self, question: Question) -> QuestionReply:
         questions = self.knowledge.questions
@@ -76,7 +99,12 @@ class _Context:
 
 def handle(state: ConversationState, turn: Turn, knowledge: Knowledge) -> Outcome:
     """Apply one turn to a conversation."""
-    context = _Context(state, turn, index_for(knowledge))
+    new_state, replies = _dispatch(_Context(state, turn, index_for(knowledge)))
+    return _remember_screen(new_state, replies, knowledge), replies
+
+
+def _dispatch(context: _Context) -> Outcome:
+    state, turn = context.state, context.turn
     if turn.choice is not None:
         return _on_choice(context, turn.choice)
     command, argument = (turn.command, turn.argument) if turn.command else parse_command(turn.text)
@@ -92,7 +120,68 @@ def handle(state: ConversationState, turn: Turn, knowledge: Knowledge) -> Outcom
     return _ask(context, text)
 
 
+def _remember_screen(
+    state: ConversationState, replies: list[Reply], knowledge: Knowledge
+) -> ConversationState:
+    """Keep which question, in which form, the user now has on screen: the last one asked or
+    clarified in these replies; unchanged when they show none."""
+    shown, form = state.shown, state.shown_form
+    if state.phase is not Phase.ASKING:
+        shown, form = None, None
+    else:
+        for reply in reversed(replies):
+            if isinstance(reply, QuestionReply | ClarificationReply):
+                question = knowledge.question(reply.question_id)
+                shown, form = reply.question_id, screen_form(question) if question else None
+                break
+    if (shown, form) == (state.shown, state.shown_form):
+        return state
+    return state.model_copy(update={"shown": shown, "shown_form": form})
+
+
 # --- answering --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Stale:
+    """The question on the user's screen was removed or changed by a reload since it was drawn:
+    an answer to it must not be recorded against what the knowledge holds now."""
+
+    text: str
+    level: NoticeLevel
+
+
+_REMOVED = _Stale(
+    "That question was removed from the diagnostic (the questions were updated); moving on.",
+    NoticeLevel.INFO,
+)
+_CHANGED = _Stale(
+    "That question was changed since I asked it (the questions were updated), so I did not "
+    "record that answer. Here it is as it stands now:",
+    NoticeLevel.WARNING,
+)
+
+
+def _answering(context: _Context) -> Question | _Stale | None:
+    """The question an answer given now is for: the one on the user's screen, if it still
+    exists in the same form and is open; otherwise the current one. None: nothing is open."""
+    state = context.state
+    if state.shown is not None:
+        shown = context.knowledge.question(state.shown)
+        if shown is None:
+            return _REMOVED
+        if screen_form(shown) != state.shown_form:
+            return _CHANGED
+        if context.is_open(shown):
+            # Usually the current question; after a reload that added or reopened an earlier
+            # one, still the question the user is looking at and answering.
+            return shown
+    return context.current()
+
+
+def _moving_on(context: _Context, stale: _Stale) -> Outcome:
+    state = context.state.model_copy(update={"pending": ()})
+    return _with_question(context, state, NoticeReply(stale.text, stale.level))
 
 
 def _on_choice(context: _Context, choice: Choice) -> Outcome:
@@ -101,10 +190,12 @@ def _on_choice(context: _Context, choice: Choice) -> Outcome:
         hint = "Type `start` to take the diagnostic." if state.phase is Phase.IDLE else ""
         text = f"That question is no longer open. {hint}".strip()
         return state, [NoticeReply(text, NoticeLevel.WARNING)]
-    question = context.current()
+    question = _answering(context)
+    if isinstance(question, _Stale) and choice.question_id == state.shown:
+        return _moving_on(context, question)
     if question is None:
         return _finish(context, state)
-    if choice.question_id != question.id:
+    if isinstance(question, _Stale) or choice.question_id != question.id:
         known = context.knowledge.question(choice.question_id) is not None
         text = (
             "That button belongs to a question you have already answered."
@@ -120,7 +211,9 @@ def _on_choice(context: _Context, choice: Choice) -> Outcome:
 
 def _on_text_answer(context: _Context, text: str) -> Outcome:
     state = context.state
-    question = context.current()
+    question = _answering(context)
+    if isinstance(question, _Stale):
+        return _moving_on(context, question)
     if question is None:
         return _finish(context, state)
     if state.pending and is_yes(text):
@@ -132,7 +225,7 @@ def _on_text_answer(context: _Context, text: str) -> Outcome:
         return _record(context, question, match.chosen)
     if looks_like_question(text):
         new_state, replies = _ask(context, text)
-        return new_state, [*replies, context.question_reply(question)]
+        return new_state, [*replies, *context.ask(question)]
     pending = match.candidates
     new_state = state.model_copy(update={"pending": pending})
     return new_state, [_clarification(context, question, pending, not pending)]
@@ -152,9 +245,9 @@ def _clarification(
 def _record(context: _Context, question: Question, option_id: str | None) -> Outcome:
     state = context.state
     answers = {**state.answers, question.id: option_id}
-    new_state = state.model_copy(
-        update={"answers": answers, "order": (*state.order, question.id), "pending": ()}
-    )
+    # A reopened question is answered a second time: keep one place in `order` for `back`.
+    order = (*(q for q in state.order if q != question.id), question.id)
+    new_state = state.model_copy(update={"answers": answers, "order": order, "pending": ()})
     option = question.option(option_id) if option_id else None
     echo = context.index.echo(question.id, option_id) if option_id else None
     acknowledgement = AcknowledgementReply(
@@ -168,7 +261,7 @@ def _record(context: _Context, question: Question, option_id: str | None) -> Out
     if following is None:
         final_state, replies = _finish(context, new_state)
         return final_state, [acknowledgement, *replies]
-    return new_state, [acknowledgement, after.question_reply(following)]
+    return new_state, [acknowledgement, *after.ask(following)]
 
 
 def _finish(context: _Context, state: ConversationState) -> Outcome:
@@ -182,9 +275,13 @@ def _finish(context: _Context, state: ConversationState) -> Outcome:
 def _with_question(context: _Context, state: ConversationState, notice: Reply) -> Outcome:
     after = _Context(state, context.turn, context.index)
     question = after.current()
+    if question is None and state.phase is Phase.ASKING:
+        # A reload removed every question still open: the diagnostic is done.
+        done, replies = _finish(after, state)
+        return done, [notice, *replies]
     if question is None:
         return state, [notice]
-    return state, [notice, after.question_reply(question)]
+    return state, [notice, *after.ask(question)]
 
 
 def _nothing_typed(context: _Context) -> Outcome:
@@ -233,7 +330,7 @@ def _resume(context: _Context, _argument: str) -> Outcome:
             "it again, `restart` to retake the diagnostic, or ask me a question."
         )
         return state, [NoticeReply(text)]
-    answered = sum(1 for q in context.knowledge.questions if q.id in state.answers)
+    answered = sum(1 for q in context.knowledge.questions if not context.is_open(q))
     text = f"Welcome back: {answered} of {len(context.knowledge.questions)} answered so far."
     return _with_question(context, state.model_copy(update={"pending": ()}), NoticeReply(text))
 
@@ -264,7 +361,9 @@ def _back(context: _Context, _argument: str) -> Outcome:
 
 
 def _skip(context: _Context, _argument: str) -> Outcome:
-    question = context.current() if context.state.phase is Phase.ASKING else None
+    question = _answering(context) if context.state.phase is Phase.ASKING else None
+    if isinstance(question, _Stale):
+        return _moving_on(context, question)
     if question is None:
         return context.state, [NoticeReply("There is no open question to skip.")]
     return _record(context, question, None)
@@ -285,7 +384,9 @@ def _help(context: _Context, _argument: str) -> Outcome:
 
 
 def _why(context: _Context, _argument: str) -> Outcome:
-    question = context.current() if context.state.phase is Phase.ASKING else None
+    question = _answering(context) if context.state.phase is Phase.ASKING else None
+    if isinstance(question, _Stale):
+        return _moving_on(context, question)
     if question is None:
         text = "`why` explains the question I am asking; there is none open. Type `start`."
         return context.state, [NoticeReply(text)]
@@ -296,7 +397,7 @@ def _why(context: _Context, _argument: str) -> Outcome:
         why=question.why,
         snippets=tuple(context.index.snippet_view(s) for s in snippets if s is not None),
     )
-    return _with_question(context, context.state, reply)
+    return context.state, [reply, *context.ask(question)]
 
 
 def _cancel(context: _Context, _argument: str) -> Outcome:
@@ -320,7 +421,7 @@ def _ask_command(context: _Context, argument: str) -> Outcome:
     state, replies = _ask(context, argument)
     question = context.current() if state.phase is Phase.ASKING else None
     if question is not None and argument.strip():
-        return state, [*replies, context.question_reply(question)]
+        return state, [*replies, *context.ask(question)]
     return state, replies
 
 

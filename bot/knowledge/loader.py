@@ -65,9 +65,20 @@ class Located:
         return self.parsed.line_of((*self.path, *sub))
 
 
+# A top-level folder of the knowledge that holds no knowledge: the example answers that
+# `advisor knowledge test` runs through the matcher (they are checked against the knowledge,
+# not part of it, and editing them must not change its version).
+TESTS_FOLDER = "tests"
+
+
 def knowledge_files(directory: Path) -> list[Path]:
+    """Every YAML file of the knowledge folder, its subfolders included, but `tests/`."""
     files = [*directory.rglob("*.yml"), *directory.rglob("*.yaml")]
-    return sorted(path for path in files if path.is_file())
+    return sorted(
+        path
+        for path in files
+        if path.is_file() and path.relative_to(directory).parts[0] != TESTS_FOLDER
+    )
 
 
 def content_version(directory: Path, files: Iterable[Path]) -> str:

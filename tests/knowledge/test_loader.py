@@ -17,6 +17,7 @@ import pytest
 from pydantic import ValidationError
 
 from bot.knowledge import Knowledge, KnowledgeError, Problem, default_knowledge_dir, load_knowledge
+from bot.knowledge.loader import knowledge_files
 
 BUNDLED = default_knowledge_dir()
 MODEL_IDS = ("it_led", "business_led", "dedicated", "shared")
@@ -144,7 +145,7 @@ def test_version_is_stable_and_follows_content(kdir: Path, bundled: Knowledge) -
     first = load_knowledge(BUNDLED).version
     assert first == load_knowledge(BUNDLED).version == bundled.version
     assert load_knowledge(kdir).version == first, "a copy with the same bytes, the same version"
-    for path in sorted(kdir.rglob("*.yml")):
+    for path in knowledge_files(kdir):
         original = path.read_bytes()
         # One byte more: a comment's trailing character changes nothing the loader validates.
         path.write_bytes(original + b"#")
@@ -445,6 +446,15 @@ def test_yaml_extension_and_subfolders_are_read(kdir: Path, bundled: Knowledge) 
     (kdir / "dimensions.yml").rename(nested / "dimensions.yaml")
     knowledge = load_knowledge(kdir)
     assert [d.id for d in knowledge.dimensions] == [d.id for d in bundled.dimensions]
+
+
+def test_the_tests_folder_is_not_knowledge(kdir: Path, bundled: Knowledge) -> None:
+    tests = kdir / "tests"
+    tests.mkdir(exist_ok=True)
+    (tests / "answers.yml").write_text("- question: [not, knowledge\n", encoding="utf-8")
+    knowledge = load_knowledge(kdir)
+    assert knowledge.version == load_knowledge(BUNDLED).version
+    assert len(knowledge.questions) == len(bundled.questions)
 
 
 def _dimension_unknown_field(d: Path) -> tuple[Path, int]:

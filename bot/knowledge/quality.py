@@ -1,0 +1,188 @@
+"""Quality warnings: knowledge that loads but will read or match poorly.
+
+The loader rejects what is wrong; these are what is merely weak, so they never stop a load or a
+reload. Each names the file and line an admin would edit:
+
+- an option without synonyms (only its label and position can match a typed answer);
+- two options of one question sharing a phrase once the matcher has normalised it (case,
+  stopwords, plurals and suffixes, negations), so an answer saying it can never be decided;
+- a synonym the matcher reads as a position ("last", "b"), so it never matches by its words;
+- a snippet no question links to (still found by `ask` and the summary, never by `why`);
+- a dimension no snippet covers, and a model no snippet argues for (the summary's "why"
+  would be empty).
+
+A model without next steps is not checked here: the schema requires exactly three, so that is
+already a load error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.engine.references import option_reference
+from bot.engine.text import phrase_words
+from bot.knowledge.loader import (
+    ENTRY_TYPES,
+    KnowledgeError,
+    Located,
+    Problem,
+    _read_file,
+    knowledge_files,
+    load_knowledge,
+)
+from bot.knowledge.model import Knowledge, Question
+
+Entries = Mapping[str, Sequence[Located]]
+
+
+@dataclass(frozen=True, order=True)
+class QualityWarning:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: warning: {self.message}"
+
+
+def quality_warnings(directory: Path) -> list[QualityWarning]:
+    """The warnings for `directory`, sorted by file and line. Raises KnowledgeError exactly as
+    `load_knowledge` does when the folder does not load: errors come before warnings."""
+    return load_with_warnings(directory)[1]
+
+
+def load_with_warnings(directory: Path) -> tuple[Knowledge, list[QualityWarning]]:
+    """`load_knowledge(directory)` and its warnings (what `advisor knowledge check` prints)."""
+    knowledge, entries = load_located(directory)
+    return knowledge, warnings_for(entries)
+
+
+def load_located(directory: Path) -> tuple[Knowledge, dict[str, list[Located]]]:
+    """The knowledge, and every entry of it with where it is written, by kind."""
+    knowledge = load_knowledge(directory)  # the loader's own errors, references included
+    # A second read for the places: `load_knowledge` keeps its result free of file positions,
+    # and the folder is small. `_read_file` is the loader's per-file step, reused so that
+    # entries are found, validated and placed exactly as the loader does it.
+    entries: dict[str, list[Located]] = {kind: [] for kind in ENTRY_TYPES}
+    problems: list[Problem] = []
+    for path in knowledge_files(directory):
+        _read_file(path, entries, {kind: set() for kind in ENTRY_TYPES}, problems)
+    if problems:  # a file changed between the two reads
+        raise KnowledgeError(problems)
+    return knowledge, entries
+
+
+def warnings_for(entries: Entries) -> list[QualityWarning]:
+    found = [
+        *_options(entries["questions"]),
+        *_unlinked_snippets(entries["questions"], entries["snippets"]),
+        *_uncovered(entries["dimensions"], entries["snippets"], "dimensions"),
+        *_uncovered(entries["models"], entries["snippets"], "models"),
+    ]
+    return sorted(found)
+
+
+def _options(questions: Iterable[Located]) -> Iterable[QualityWarning]:
+    for item in questions:
+        question: Question = item.entry
+        for o, option in enumerate(question.options):
+            if not option.synonyms:
+                yield _at(
+                    item,
+                    ("options", o, "id"),
+                    f"question '{question.id}': option '{option.id}' has no synonyms; only "
+                    "its label and position match a typed answer",
+                )
+        yield from _collisions(item)
+        yield from _positional(item)
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    option: str
+    text: str
+    kind: str  # "label" or "synonym"
+    path: tuple[str | int, ...]
+
+
+def _phrases(question: Question) -> Iterable[_Phrase]:
+    for o, option in enumerate(question.options):
+        yield _Phrase(option.id, option.label, "label", ("options", o, "label"))
+        for s, synonym in enumerate(option.synonyms):
+            yield _Phrase(option.id, synonym, "synonym", ("options", o, "synonyms", s))
+
+
+def _collisions(item: Located) -> Iterable[QualityWarning]:
+    """Phrases of different options that the matcher sees as the same words. Word order and
+    repeats do not change a phrase's score, so the key is the sorted normalised words."""
+    question: Question = item.entry
+    first: dict[tuple[str, ...], _Phrase] = {}
+    for phrase in _phrases(question):
+        key = tuple(sorted(phrase_words(phrase.text)))
+        if not key:
+            continue
+        earlier = first.setdefault(key, phrase)
+        if earlier.option == phrase.option:
+            continue
+        yield _at(
+            item,
+            phrase.path,
+            f"question '{question.id}': {phrase.kind} \"{phrase.text}\" of option "
+            f"'{phrase.option}' reads the same as {earlier.kind} \"{earlier.text}\" of option "
+            f"'{earlier.option}' (line {item.line_of(*earlier.path)}) to the matcher "
+            f'("{" ".join(key)}"); an answer saying it is always asked back',
+        )
+
+
+def _positional(item: Located) -> Iterable[QualityWarning]:
+    question: Question = item.entry
+    count = len(question.options)
+    for phrase in _phrases(question):
+        position = option_reference(phrase.text, count)
+        if phrase.kind == "synonym" and position is not None:
+            yield _at(
+                item,
+                phrase.path,
+                f"question '{question.id}': synonym \"{phrase.text}\" of option "
+                f"'{phrase.option}' is read as option {position + 1} by position, never by "
+                "its words",
+            )
+
+
+def _unlinked_snippets(
+    questions: Iterable[Located], snippets: Iterable[Located]
+) -> Iterable[QualityWarning]:
+    linked = {snippet_id for item in questions for snippet_id in item.entry.snippets}
+    for item in snippets:
+        if item.entry.id not in linked:
+            yield _at(
+                item,
+                ("id",),
+                f"snippet '{item.entry.id}' is not linked from any question's `snippets`; "
+                "`why` never shows it (`ask`, acknowledgements and the summary still can)",
+            )
+
+
+def _uncovered(
+    targets: Iterable[Located], snippets: Sequence[Located], field: str
+) -> Iterable[QualityWarning]:
+    covered = {target_id for item in snippets for target_id in getattr(item.entry, field)}
+    kind = field.removesuffix("s")
+    consequence = {
+        "dimensions": "`why` and `ask` have nothing from the articles on it",
+        "models": "a summary recommending it shows no supporting points",
+    }[field]
+    for item in targets:
+        if item.entry.id not in covered:
+            yield _at(
+                item,
+                ("id",),
+                f"{kind} '{item.entry.id}' has no snippet (no snippet lists it in "
+                f"`{field}`); {consequence}",
+            )
+
+
+def _at(item: Located, path: tuple[str | int, ...], message: str) -> QualityWarning:
+    return QualityWarning(item.file, item.line_of(*path), message)
