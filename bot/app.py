@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.admin import KnowledgeAdmin
 from bot.config import Settings, survey_secret
-from bot.knowledge import Knowledge, load_knowledge
+from bot.knowledge import Knowledge
+from bot.knowledge.live import LiveKnowledge
 from bot.pulse.keys import PulseKeys
 from bot.pulse.service import PulseService
-from bot.service import AdvisorService
+from bot.service import AdvisorService, utc_now
 from storage.migrate import upgrade_engine
 from storage.sql import SqlRepository
 
@@ -16,10 +18,16 @@ from storage.sql import SqlRepository
 @dataclass
 class App:
     settings: Settings
-    knowledge: Knowledge
+    live: LiveKnowledge
     repository: SqlRepository
     service: AdvisorService
     pulse: PulseService
+    admin: KnowledgeAdmin
+
+    @property
+    def knowledge(self) -> Knowledge:
+        """The knowledge served right now (a reload swaps it)."""
+        return self.live.current()
 
     async def close(self) -> None:
         await self.repository.close()
@@ -28,19 +36,25 @@ class App:
 async def build_app(
     settings: Settings, *, migrate: bool = True, survey_key: bytes | None = None
 ) -> App:
-    """Load the knowledge (raising KnowledgeError when it is broken), bring the database schema
-    up to date, and build the services. `survey_key` keys the anonymous survey hashes; by
-    default the configured one, or the development key when none is (`advisor serve` checks
-    that a real one is configured before it gets here)."""
-    knowledge = load_knowledge(settings.knowledge_path)
+    """Bring the database schema up to date, settle which knowledge to serve (the start-up
+    rule of `bot.knowledge.live`: KnowledgeError when the folder is broken and the database has
+    no version to serve instead), and build the services. `survey_key` keys the anonymous
+    survey hashes; by default the configured one, or the development key when none is
+    (`advisor serve` checks that a real one is configured before it gets here)."""
     repository = SqlRepository.from_url(
         settings.database_url, pool_size=settings.database_pool_size
     )
-    if migrate:
-        # On the repository's own engine, so that even an in-memory database gets its tables.
-        await upgrade_engine(repository.engine)
-    app_knowledge = knowledge
-    service = AdvisorService(repository, lambda: app_knowledge)
+    try:
+        if migrate:
+            # On the repository's own engine, so that even an in-memory database gets its tables.
+            await upgrade_engine(repository.engine)
+        live = await LiveKnowledge.start(settings.knowledge_path, repository, utc_now)
+    except BaseException:
+        await repository.close()
+        raise
+    # The services ask for the knowledge on every turn: a reload is `live` swapping its value.
+    service = AdvisorService(repository, live.current)
     keys = PulseKeys(survey_key or survey_secret(settings, dev=True))
-    pulse = PulseService(repository, lambda: app_knowledge, keys, settings.admins)
-    return App(settings, knowledge, repository, service, pulse)
+    pulse = PulseService(repository, live.current, keys, settings.admins)
+    admin = KnowledgeAdmin(live, repository, settings.admins, utc_now)
+    return App(settings, live, repository, service, pulse, admin)

@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 from rich.console import Console
 
+from bot.admin_client import knowledge_reload
 from bot.app import build_app
 from bot.config import (
     ConfigError,
@@ -61,6 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     knowledge_commands = knowledge.add_subparsers(dest="action", required=True, metavar="ACTION")
     check = knowledge_commands.add_parser("check", help="validate a knowledge folder")
     check.add_argument("directory", nargs="?", type=Path, help="default: the configured one")
+    reload = knowledge_commands.add_parser(
+        "reload", help="reload the knowledge of a running server (needs ADMIN_TOKEN)"
+    )
+    reload.add_argument("--url", help="the server's base URL (default: http://127.0.0.1:$PORT)")
     test = knowledge_commands.add_parser("test", help="run example answers through the matcher")
     test.add_argument(
         "file",
@@ -140,6 +145,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_chat(settings, args.user or _login_name()))
     if args.command == "knowledge" and args.action == "test":
         return _test_answers(args, settings)
+    if args.command == "knowledge" and args.action == "reload":
+        return knowledge_reload(settings, args.url)
     if args.command == "knowledge":
         return _check(args.directory or settings.knowledge_path)
     if args.command == "match":

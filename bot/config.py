@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.knowledge.paths import default_knowledge_dir
@@ -16,6 +16,10 @@ from bot.knowledge.paths import default_knowledge_dir
 
 class ConfigError(Exception):
     """A setting is missing or wrong; the message names it and says what to do."""
+
+
+# A shorter ADMIN_TOKEN is refused: it guards an endpoint anyone who can reach the server can try.
+MIN_ADMIN_TOKEN = 16
 
 
 class Settings(BaseSettings):
@@ -63,10 +67,31 @@ class Settings(BaseSettings):
     # Platform user ids (comma-separated) who may manage any survey and the knowledge, besides
     # Slack's workspace admins and owners.
     admin_users: str = ""
+    # Knowledge administration over HTTP (`advisor knowledge reload`, POST
+    # /admin/knowledge/reload with `Authorization: Bearer <token>`); those routes are not served
+    # at all without it. At least 16 characters: it is a password reachable from the internet.
+    admin_token: SecretStr | None = None
+    # How often each process checks the database for a knowledge version loaded elsewhere.
+    knowledge_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
+    # Reload the knowledge when its files change (`advisor serve`), after a burst of saves.
+    knowledge_watch: bool = False
     # How often each process looks for surveys to close, results to post and reminders to send.
     pulse_tick_seconds: float = Field(default=5.0, gt=0, le=3600)
     # At most one live-count update of a survey card per this many seconds (platform limits).
     pulse_count_seconds: float = Field(default=2.0, ge=0, le=600)
+
+    @field_validator("admin_token")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        text = _secret(value)
+        if text is not None and len(text) < MIN_ADMIN_TOKEN:
+            raise ValueError(f"must be at least {MIN_ADMIN_TOKEN} characters (or unset)")
+        return value
+
+    @property
+    def admin_token_value(self) -> str | None:
+        """ADMIN_TOKEN as plain text; None when unset or blank."""
+        return _secret(self.admin_token)
 
     @property
     def knowledge_path(self) -> Path:

@@ -2,7 +2,10 @@
 
 `advisor serve` runs it on $PORT. Slack's events, interactivity and slash command all arrive at
 /slack/events (the OAuth install pages are served when OAuth is configured); Teams activities
-at /api/messages.
+at /api/messages; the admin endpoints under /admin/ only when ADMIN_TOKEN is set.
+
+Besides requests, each process runs the pulse runner, the knowledge poller (which swaps in a
+knowledge version loaded by any process) and, with KNOWLEDGE_WATCH, the file watch.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 
+from bot.admin_http import AdminEndpoint
 from bot.app import App
 from bot.config import SlackConfig, TeamsConfig
 from bot.handlers.slack.app import (
@@ -27,6 +31,8 @@ from bot.handlers.slack.app import (
 )
 from bot.handlers.slack.fast_ack import FastAck
 from bot.handlers.teams.adapter import MESSAGES_PATH, build_endpoint
+from bot.knowledge.live import FILE_WATCH_ACTOR, KnowledgePoller
+from bot.knowledge.watch import KnowledgeWatch
 from bot.pulse.runner import PulseRunner
 
 log = logging.getLogger(__name__)
@@ -104,11 +110,39 @@ def build_web_app(
                 routes.append(web.get(INSTALL_PATH, slack_routes.install))
                 routes.append(web.get(REDIRECT_PATH, slack_routes.oauth_redirect))
         web_app.on_cleanup.append(_calling(slack_app.close))
+    token = app.settings.admin_token_value
+    if token is not None:
+        routes.extend(AdminEndpoint(app.admin, token).routes())
     web_app.add_routes(routes)
     web_app.on_startup.append(_starting(runner))
     web_app.on_shutdown.append(_calling(runner.stop))
+    _run_knowledge_sync(web_app, app)
     web_app.on_cleanup.append(_calling(app.close))
     return web_app
+
+
+def _run_knowledge_sync(web_app: web.Application, app: App) -> None:
+    """The poller that keeps this process on the database's knowledge version, and the file
+    watch when it is enabled; both stop before the database is closed."""
+    poller = KnowledgePoller(app.live, app.settings.knowledge_poll_seconds)
+    background: list[KnowledgePoller | KnowledgeWatch] = [poller]
+    if app.settings.knowledge_watch:
+
+        async def reload() -> None:
+            await app.admin.reload(FILE_WATCH_ACTOR, record_unchanged=False)
+
+        background.append(KnowledgeWatch(app.live.directory, reload))
+
+    async def start(_web_app: web.Application) -> None:
+        for job in background:
+            job.start()
+
+    async def stop(_web_app: web.Application) -> None:
+        for job in background:
+            await job.stop()
+
+    web_app.on_startup.append(start)
+    web_app.on_shutdown.append(stop)
 
 
 def _run_socket_mode(web_app: web.Application, bolt: AsyncApp, app_token: str) -> None:

@@ -19,6 +19,7 @@ from storage.checks import (
     checked_turn,
     json_copy,
 )
+from storage.memory_admin import MemoryAdmin
 from storage.memory_surveys import MemorySurveys
 from storage.repository import (
     AssessmentRecord,
@@ -29,12 +30,14 @@ from storage.repository import (
 )
 
 
-class MemoryRepository(MemorySurveys):
-    """Conversations, assessments, conversation references, delivery keys and pulse surveys
-    (see `storage.memory_surveys`) in dicts; nothing survives the process."""
+class MemoryRepository(MemorySurveys, MemoryAdmin):
+    """Conversations, assessments, conversation references, delivery keys, pulse surveys (see
+    `storage.memory_surveys`), knowledge loads and the audit log (`storage.memory_admin`) in
+    dicts and lists; nothing survives the process."""
 
     def __init__(self) -> None:
-        super().__init__()
+        MemorySurveys.__init__(self)
+        MemoryAdmin.__init__(self)
         self._conversations: dict[ConversationKey, StoredConversation] = {}
         self._assessments: dict[ConversationKey, list[AssessmentRecord]] = {}
         self._deliveries: dict[str, datetime] = {}

@@ -140,7 +140,9 @@ class Repository(Protocol):
     async def delete_workspace(self, platform: str, workspace: str) -> int:
         """Delete every conversation, assessment, conversation reference and pulse survey (with
         its responses) of the workspace, in one transaction (the app was uninstalled or its
-        tokens revoked). Returns the number of rows deleted, responses included."""
+        tokens revoked). Returns the number of rows deleted, responses included. The audit log
+        and the knowledge loads (`storage.admin`) are kept: they belong to no workspace's
+        users, and an audit trail that an uninstall could erase would not be one."""
         ...
 
     async def close(self) -> None:

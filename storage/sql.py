@@ -18,8 +18,9 @@ DO UPDATE`, again on both databases: one statement that inserts or replaces atom
 first and then inserting or updating would race: two first saves would both see no row, and
 the loser's INSERT would violate the unique constraint.
 
-Pulse surveys (`storage.surveys.SurveyRepository`) live in `storage.sql_surveys`, a mixin of
-the same class that shares its engine and transactions.
+Pulse surveys (`storage.surveys.SurveyRepository`) live in `storage.sql_surveys`, knowledge
+loads and the audit log (`storage.admin.AdminRepository`) in `storage.sql_admin`: mixins of the
+same class that share its engine and transactions.
 """
 
 from __future__ import annotations
@@ -45,14 +46,16 @@ from storage.repository import (
     StorageError,
     StoredConversation,
 )
+from storage.sql_admin import SqlAdmin
 from storage.sql_surveys import SqlSurveys, delete_surveys
 from storage.tables import Assessment, Conversation, ConversationReference, Delivery, Survey
 from storage.url import is_memory_sqlite
 
 
-class SqlRepository(SqlSurveys):
-    """A `Repository` and `SurveyRepository` over an `AsyncEngine`; build it with `from_url`
-    so that SQLite gets its busy timeout, WAL and write-lock handling (see `storage.engine`).
+class SqlRepository(SqlSurveys, SqlAdmin):
+    """A `Repository`, `SurveyRepository` and `AdminRepository` over an `AsyncEngine`; build it
+    with `from_url` so that SQLite gets its busy timeout, WAL and write-lock handling (see
+    `storage.engine`).
     The schema must exist: run `storage.migrate.upgrade` (or `upgrade_engine` for an
     in-memory database)."""
 

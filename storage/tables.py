@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from storage.admin import ACTION_LENGTH, OUTCOME_LENGTH
 from storage.repository import DELIVERY_KEY_LENGTH, KEY_LENGTH, LABEL_LENGTH, PLATFORM_LENGTH
 from storage.surveys import RESPONDENT_KEY_LENGTH, SURVEY_ID_LENGTH
 
@@ -191,6 +192,44 @@ class SurveyResponse(Base):
     )
     respondent_key: Mapped[str] = mapped_column(String(RESPONDENT_KEY_LENGTH), primary_key=True)
     answers: Mapped[dict[str, str]] = mapped_column(JSON)
+
+
+class KnowledgeLoad(Base):
+    """One attempt to load the knowledge (`storage.admin.KnowledgeLoadRecord`). The latest row
+    with outcome 'ok' is the active knowledge; the index makes finding it, which every process
+    does every few seconds, one index lookup. `files` (path -> text) is only read when the
+    version changed."""
+
+    __tablename__ = "knowledge_loads"
+    __table_args__ = (Index(None, "outcome", "id"), Index(None, "version"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    loaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    platform: Mapped[str] = mapped_column(String(PLATFORM_LENGTH))
+    workspace: Mapped[str | None] = mapped_column(String(KEY_LENGTH))
+    actor: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    outcome: Mapped[str] = mapped_column(String(OUTCOME_LENGTH))
+    version: Mapped[str | None] = mapped_column(String(LABEL_LENGTH))
+    counts: Mapped[dict[str, int]] = mapped_column(JSON)
+    errors: Mapped[list[str]] = mapped_column(JSON)
+    files: Mapped[dict[str, str]] = mapped_column(JSON)
+
+
+class AuditEntry(Base):
+    """One admin action (`storage.admin.AuditRecord`), append-only and kept when a workspace
+    is deleted."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index(None, "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    platform: Mapped[str] = mapped_column(String(PLATFORM_LENGTH))
+    workspace: Mapped[str | None] = mapped_column(String(KEY_LENGTH))
+    actor: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    action: Mapped[str] = mapped_column(String(ACTION_LENGTH))
+    outcome: Mapped[str] = mapped_column(String(OUTCOME_LENGTH))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 metadata = Base.metadata

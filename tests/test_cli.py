@@ -173,6 +173,17 @@ def test_knowledge_test_reports_accuracy_and_misses(advisor: Advisor, tmp_path: 
     assert f"{bad}:1" in broken.both
 
 
+def test_knowledge_reload_says_what_is_missing(advisor: Advisor) -> None:
+    run = advisor("knowledge", "reload", env={"ADMIN_TOKEN": ""})
+    assert run.code == 2
+    assert "ADMIN_TOKEN" in run.err
+    nowhere = advisor(
+        "knowledge", "reload", "--url", "http://127.0.0.1:9", env={"ADMIN_TOKEN": "t" * 32}
+    )
+    assert nowhere.code == 2
+    assert "Traceback" not in nowhere.both
+
+
 # --- match ------------------------------------------------------------------------------------
 
 

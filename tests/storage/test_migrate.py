@@ -23,11 +23,12 @@ from storage.repository import ConversationKey
 from storage.sql import SqlRepository
 from storage.tables import metadata
 
-HEAD = "0004"
+HEAD = "0005"
 TABLES_0001 = {"alembic_version", "assessments", "conversations"}
 TABLES_0002 = TABLES_0001 | {"deliveries", "slack_bots", "slack_installations"}
 TABLES_0003 = TABLES_0002 | {"conversation_references"}
-TABLES = TABLES_0003 | {"surveys", "survey_responses"}
+TABLES_0004 = TABLES_0003 | {"surveys", "survey_responses"}
+TABLES = TABLES_0004 | {"knowledge_loads", "audit_log"}
 VERSIONS = MIGRATIONS / "versions"
 
 
@@ -118,6 +119,9 @@ async def test_the_new_tables_get_their_indexes_under_stable_names(database_url:
         "slack_bots_idx",
         "ix_surveys_platform_workspace_channel_created_at",
         "ix_surveys_status_deadline",
+        "ix_knowledge_loads_outcome_id",
+        "ix_knowledge_loads_version",
+        "ix_audit_log_at",
     }
 
 
@@ -196,6 +200,32 @@ async def test_downgrade_to_0003_removes_only_the_surveys_and_keeps_the_data(
         assert await repository.latest_survey("teams", "tenant-1", "a:1") is None
     finally:
         await repository.close()
+    assert await current(database_url) == HEAD
+    assert await on_connection(database_url, schema_differences) == []
+
+
+async def test_downgrade_to_0004_removes_only_the_admin_tables_and_keeps_the_data(
+    database_url: str,
+) -> None:
+    key = ConversationKey("slack", "T0001", "U0001")
+    now = datetime(2026, 1, 8, 9, 30, tzinfo=UTC)
+    await upgrade(database_url)
+
+    await downgrade(database_url, "0004")
+
+    assert await current(database_url) == "0004"
+    assert await on_connection(database_url, table_names) == TABLES_0004
+    repository = SqlRepository.from_url(database_url)
+    try:
+        await repository.save_turn(key, {"kept": True}, None, now)
+        await upgrade(database_url)
+        stored = await repository.load_conversation(key)
+        assert await repository.active_knowledge() is None
+        assert await repository.audit_entries() == []
+    finally:
+        await repository.close()
+    assert stored is not None
+    assert stored.state == {"kept": True}
     assert await current(database_url) == HEAD
     assert await on_connection(database_url, schema_differences) == []
 
@@ -304,6 +334,8 @@ def test_offline_mode_writes_the_sql_script(url: str, expected: str) -> None:
         "conversation_references",
         "surveys",
         "survey_responses",
+        "knowledge_loads",
+        "audit_log",
     ):
         assert f"CREATE TABLE {table}" in script
     assert "CREATE INDEX slack_bots_idx ON slack_bots" in script

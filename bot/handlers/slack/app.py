@@ -26,6 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import App
 from bot.config import SlackConfig
 from bot.handlers.slack import ids
+from bot.handlers.slack.admin import SlackAdmin, is_admin_command
 from bot.handlers.slack.listeners import SlackAdvisor
 from bot.handlers.slack.oauth_state import SignedStateStore
 from bot.handlers.slack.pulse import SlackPulse, is_pulse_command
@@ -177,7 +178,7 @@ def build_slack_app(config: SlackConfig, app: App, runner: PulseRunner) -> Slack
     runner.register("slack", SlackPulsePublisher(app.pulse, client_for))
     in_flight = InFlight()
     advisor = SlackAdvisor(app.service, app.repository, store)
-    register(bolt, advisor, SlackPulse(app.pulse, runner), in_flight)
+    register(bolt, advisor, SlackPulse(app.pulse, runner), in_flight, SlackAdmin(app.admin))
     return SlackApp(bolt, in_flight, session)
 
 
@@ -241,9 +242,17 @@ def authorization_url(api_url: str) -> str:
     return f"{root}/oauth/v2/authorize"
 
 
-def register(app: AsyncApp, advisor: SlackAdvisor, pulse: SlackPulse, in_flight: InFlight) -> None:
+def register(
+    app: AsyncApp,
+    advisor: SlackAdvisor,
+    pulse: SlackPulse,
+    in_flight: InFlight,
+    admin: SlackAdmin | None = None,
+) -> None:
     """Every route of the Slack app, in one list (bolt takes the first that matches)."""
     track = in_flight.track
+    if admin is not None:
+        app.command(SLASH_COMMAND, matchers=[is_admin_command])(track(admin.on_command))
     app.command(SLASH_COMMAND, matchers=[is_pulse_command])(track(pulse.on_command))
     app.command(SLASH_COMMAND)(track(advisor.on_command))
     app.action(ids.ANSWER_ACTION)(track(advisor.on_answer))

@@ -87,7 +87,7 @@ async def workspace_admin(client: AsyncWebClient, user: str) -> bool:
     try:
         response = await client.users_info(user=user)
     except SlackApiError as error:
-        log.warning("pulse admin check failed error=%s", error.response.get("error"))
+        log.warning("slack admin check failed error=%s", error.response.get("error"))
         return False
     person = response.get("user") or {}
     return any(bool(person.get(flag)) for flag in ("is_admin", "is_owner", "is_primary_owner"))

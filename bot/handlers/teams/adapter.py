@@ -22,6 +22,7 @@ from botbuilder.schema import Activity, ActivityTypes
 from bot.app import App
 from bot.config import TeamsConfig
 from bot.handlers.teams.activities import PLATFORM
+from bot.handlers.teams.admin import TeamsAdmin
 from bot.handlers.teams.clients import ReusingAuthentication
 from bot.handlers.teams.handler import AdvisorTeamsBot
 from bot.handlers.teams.proactive import Proactive
@@ -102,4 +103,5 @@ def build_endpoint(config: TeamsConfig, app: App, runner: PulseRunner) -> TeamsE
     publisher = TeamsPulsePublisher(proactive)
     runner.register(PLATFORM, publisher)
     pulse = TeamsPulse(app.pulse, runner, proactive, publisher)
-    return TeamsEndpoint(adapter, AdvisorTeamsBot(app.service, app.repository, pulse))
+    bot = AdvisorTeamsBot(app.service, app.repository, pulse, TeamsAdmin(app.admin))
+    return TeamsEndpoint(adapter, bot)

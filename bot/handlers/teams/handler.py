@@ -24,6 +24,7 @@ from bot.handlers.teams.activities import (
     conversation_type,
     to_activity,
 )
+from bot.handlers.teams.admin import TeamsAdmin, admin_word
 from bot.handlers.teams.cards import TeamsMessage, render_all, welcome_message
 from bot.handlers.teams.incoming import plain_text
 from bot.handlers.teams.pulse import TeamsPulse
@@ -45,11 +46,16 @@ START_WORDS = frozenset({"start", "restart", "hi", "hello"})
 
 class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is untyped
     def __init__(
-        self, service: AdvisorService, repository: Repository, pulse: TeamsPulse | None = None
+        self,
+        service: AdvisorService,
+        repository: Repository,
+        pulse: TeamsPulse | None = None,
+        admin: TeamsAdmin | None = None,
     ) -> None:
         self._service = service
         self._repository = repository
         self._pulse = pulse
+        self._admin = admin
         # The last reference saved per person: it rarely changes, and an upsert per message
         # would be a database write per message for nothing. Another process saves its own.
         self._saved: dict[ConversationKey, dict[str, Any]] = {}
@@ -78,6 +84,11 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
             text = plain_text(activity.text, activity.entities or (), recipient)
             if self._pulse is not None and pulse_args.is_pulse(text):
                 await self._on_pulse(turn_context, text, delivery)
+                return
+            word = admin_word(text) if personal and self._admin is not None else None
+            if word is not None and self._admin is not None:
+                if delivery is None or await self._service.first_delivery(delivery):
+                    await self._admin.on_text(turn_context, word)
                 return
             replies = await self._on_text(key, text, personal, delivery)
         await send(turn_context, render_all(replies))

@@ -19,6 +19,7 @@ from bot.engine.state import ConversationState
 from bot.engine.summary import build_summary
 from bot.engine.turn import Command, Turn
 from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
+from bot.knowledge.loader import knowledge_files
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 WORDS = "lorem ipsum dolor sit amet consectetur "
@@ -100,7 +101,7 @@ def write_maximal(directory: Path, pattern: str, copies: int) -> Knowledge:
     """The bundled knowledge with every text at its schema maximum, every question at five
     options, and the questions repeated `copies` times (more leanings than a card can hold)."""
     shutil.copytree(default_knowledge_dir(), directory)
-    for path in directory.rglob("*.yml"):
+    for path in knowledge_files(directory):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for kind, entries in data.items():
             for entry in entries:

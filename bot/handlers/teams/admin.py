@@ -1,0 +1,95 @@
+"""`reload` and `knowledge` typed in a personal chat with the bot: knowledge administration in
+Teams. Admins are the people ADMIN_USERS names, by AAD object id or Teams user id (Teams has
+no workspace-admin flag a bot can read); everyone else gets a polite refusal, and every
+attempt lands in the audit log."""
+
+from __future__ import annotations
+
+import logging
+
+from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.schema import Activity, TextFormatTypes
+
+from bot.admin import (
+    NOT_ALLOWED,
+    RELOAD,
+    SORRY,
+    VIEW,
+    AdminReport,
+    KnowledgeAdmin,
+    reload_report,
+    status_report,
+)
+from bot.handlers.teams.activities import PLATFORM, tenant_of, user_ids, user_of
+from bot.knowledge.live import Actor
+
+log = logging.getLogger(__name__)
+
+ACTIONS = {"reload": RELOAD, "knowledge": VIEW}
+# A Teams message carries about 28 KB; errors beyond this are counted rather than sent.
+MAX_ERROR_CHARS = 20_000
+
+
+def admin_word(text: str) -> str | None:
+    """The admin command a personal-chat message is, if it is one (`reload`, `knowledge`)."""
+    word = text.strip().strip(" .!?").lower()
+    return word if word in ACTIONS else None
+
+
+class TeamsAdmin:
+    def __init__(self, admin: KnowledgeAdmin) -> None:
+        self._admin = admin
+
+    async def on_text(self, turn_context: TurnContext, word: str) -> None:
+        activity = turn_context.activity
+        action = ACTIONS[word]
+        who = Actor(PLATFORM, user_of(activity), tenant_of(activity))
+        try:
+            if not self._admin.listed(*user_ids(activity)):
+                await self._admin.refused(who, action)
+                await turn_context.send_activity(MessageFactory.text(NOT_ALLOWED))
+                return
+            if action == RELOAD:
+                report = reload_report(await self._admin.reload(who))
+            else:
+                report = status_report(await self._admin.status(who), who)
+        except Exception as error:
+            log.error("teams admin command failed action=%s error=%s", action, type(error).__name__)
+            await turn_context.send_activity(MessageFactory.text(SORRY))
+            return
+        await turn_context.send_activity(report_activity(report))
+
+
+def report_activity(report: AdminReport) -> Activity:
+    """The report as a markdown message; errors in a code block, verbatim."""
+    mark = "✅" if report.ok else "⚠️"
+    parts = [f"{mark} **{report.title}**", *report.facts]
+    if report.errors:
+        shown, left = _fit(report.errors)
+        fence = "`" * max(3, _longest_backticks("\n".join(shown)) + 1)
+        parts.append(f"**{report.errors_title}**")
+        parts.append(f"{fence}\n" + "\n".join(shown) + f"\n{fence}")
+        if left:
+            parts.append(f"… and {left} more: `advisor knowledge check` lists them all.")
+    activity = MessageFactory.text("\n\n".join(parts))
+    activity.text_format = TextFormatTypes.markdown
+    return activity
+
+
+def _fit(errors: tuple[str, ...]) -> tuple[list[str], int]:
+    shown: list[str] = []
+    total = 0
+    for index, error in enumerate(errors):
+        total += len(error) + 1
+        if total > MAX_ERROR_CHARS:
+            return shown, len(errors) - index
+        shown.append(error)
+    return shown, 0
+
+
+def _longest_backticks(text: str) -> int:
+    longest = run = 0
+    for character in text:
+        run = run + 1 if character == "`" else 0
+        longest = max(longest, run)
+    return longest

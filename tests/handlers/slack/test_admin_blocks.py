@@ -1,0 +1,68 @@
+"""The admin's answers as Block Kit: within Slack's limits however many errors there are, and
+knowledge text shown as it is, never as markup."""
+
+from __future__ import annotations
+
+import json
+
+from slack_sdk.models.blocks import Block
+
+from bot.admin import AdminReport
+from bot.handlers.slack.admin import is_admin_command, report_message
+
+# Slack refuses a message of much over 13,000 characters of blocks.
+MESSAGE_LIMIT = 13_000
+
+
+def broken(count: int) -> AdminReport:
+    errors = tuple(
+        f"snippets/{n:03d}.yml:{n}: snippet 's{n}': text: String should have at most 600 characters"
+        for n in range(count)
+    )
+    return AdminReport(False, "Not reloaded.", ("Fix them.",), "Problems:", errors)
+
+
+def test_a_few_errors_are_all_shown_in_one_code_block() -> None:
+    report = broken(3)
+
+    text, blocks = report_message(report)
+
+    assert text == "Not reloaded."
+    shown = json.dumps(blocks)
+    assert all(error in shown for error in report.errors)
+    assert sum("```" in block["text"]["text"] for block in blocks) == 1
+    for block in blocks:
+        Block.parse(block).to_dict()  # type: ignore[union-attr]  # validates Slack's limits
+
+
+def test_many_errors_stay_within_the_limits_and_the_rest_is_counted() -> None:
+    report = broken(1000)
+
+    _, blocks = report_message(report)
+
+    assert len(json.dumps(blocks)) < MESSAGE_LIMIT
+    for block in blocks:
+        assert len(block["text"]["text"]) <= 3000
+    shown = sum(
+        block["text"]["text"].count("\n") + 1 for block in blocks if "```" in block["text"]["text"]
+    )
+    assert f"… and {1000 - shown} more" in blocks[-1]["text"]["text"]
+
+
+def test_error_text_is_escaped() -> None:
+    report = AdminReport(
+        False, "Not reloaded.", (), "Problems:", ("a.yml:1: <!channel> & ```x```",)
+    )
+
+    shown = json.dumps(report_message(report)[1])
+
+    assert "<!channel>" not in shown
+    assert "&lt;!channel&gt; &amp; '''x'''" in shown
+
+
+async def test_only_the_two_admin_words_are_admin_commands() -> None:
+    assert await is_admin_command({"text": "reload"})
+    assert await is_admin_command({"text": " Knowledge "})
+    assert not await is_admin_command({"text": "reload now"})
+    assert not await is_admin_command({"text": "pulse"})
+    assert not await is_admin_command({"text": ""})
