@@ -33,6 +33,19 @@ class Settings(BaseSettings):
     # The knowledge folder; the bundled knowledge when unset.
     knowledge_dir: Path | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+    # `json`: one JSON object per line (request id, platform, workspace, outcome), for log
+    # collectors; `text`: one readable line per record.
+    log_format: Literal["text", "json"] = "text"
+    # Serve Prometheus metrics at GET /metrics (off by default: it tells about usage).
+    metrics_enabled: bool = False
+    # Days after which an unfinished conversation, delivery keys and old knowledge loads are
+    # purged; completed assessments are kept unless `retention_assessments` says otherwise.
+    # None keeps everything.
+    retention_days: int | None = Field(default=None, ge=1, le=36_500)
+    # Also purge completed assessments and closed surveys' data older than `retention_days`.
+    retention_assessments: bool = False
+    # On SIGTERM: how long in-flight turns and replies may take to finish before exiting.
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=300)
 
     # The web server (`advisor serve`).
     host: str = "0.0.0.0"
