@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: chat test lint bench install clean
+.PHONY: chat test lint bench install clean serve
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ install: $(STAMP)
 
 chat: $(STAMP)
 	$(BIN)/advisor chat
+
+# The Procfile's web process, with .env read the way hosting platforms read their settings.
+serve: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start web
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -33,6 +37,9 @@ bench-slack: $(STAMP)
 
 bench-teams: $(STAMP)
 	$(BIN)/python bench/teams_throughput.py
+
+bench-pulse: $(STAMP)
+	$(BIN)/python bench/pulse_burst.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -127,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
         return _dispatch(args, settings)
     except (ConfigError, StorageError, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -214,7 +214,15 @@ def _serve(settings: Settings, host: str, port: int, *, socket_mode: bool, dev: 
     if teams is not None:
         served.append("Teams (DEVELOPMENT MODE, unauthenticated)" if teams.dev else "Teams")
     print(f"AI Ownership Advisor on http://{host}:{port}: {', '.join(served)}", file=sys.stderr)
-    web.run_app(start(), host=host, port=port, print=None, access_log=None)
+    # On SIGTERM aiohttp stops accepting, then waits for requests under way (bounded).
+    web.run_app(
+        start(),
+        host=host,
+        port=port,
+        print=None,
+        access_log=None,
+        shutdown_timeout=settings.shutdown_grace_seconds,
+    )
     return 0
 
 

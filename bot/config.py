@@ -38,9 +38,10 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     # Serve Prometheus metrics at GET /metrics (off by default: it tells about usage).
     metrics_enabled: bool = False
-    # Days after which an unfinished conversation, delivery keys and old knowledge loads are
-    # purged; completed assessments are kept unless `retention_assessments` says otherwise.
-    # None keeps everything.
+    # Days after which conversations, conversation references, closed surveys' answers, the
+    # audit log and old knowledge loads are purged; completed assessments and survey results
+    # are kept unless `retention_assessments` says otherwise. None keeps them (delivery keys,
+    # which only matter for minutes, go after a day regardless).
     retention_days: int | None = Field(default=None, ge=1, le=36_500)
     # Also purge completed assessments and closed surveys' data older than `retention_days`.
     retention_assessments: bool = False

@@ -2,7 +2,10 @@
 
 `advisor serve` runs it on $PORT. Slack's events, interactivity and slash command all arrive at
 /slack/events (the OAuth install pages are served when OAuth is configured); Teams activities
-at /api/messages; the admin endpoints under /admin/ only when ADMIN_TOKEN is set.
+at /api/messages; the admin endpoints under /admin/ only when ADMIN_TOKEN is set. /healthz says
+the process is up, /readyz that it can serve (database and knowledge), /metrics (only with
+METRICS_ENABLED) gives Prometheus its counts; every request gets a request id (see
+`bot.observability`).
 
 Besides requests, each process runs the pulse runner, the knowledge poller (which swaps in a
 knowledge version loaded by any process) and, with KNOWLEDGE_WATCH, the file watch.
@@ -30,10 +33,18 @@ from bot.handlers.slack.app import (
     build_slack_app,
 )
 from bot.handlers.slack.fast_ack import FastAck
+from bot.handlers.slack.fast_answer import FastAnswers
+from bot.handlers.slack.observe import observe as observe_slack
+from bot.handlers.slack.pulse import workspace_of
 from bot.handlers.teams.adapter import MESSAGES_PATH, build_endpoint
+from bot.handlers.teams.observe import observe as observe_teams
 from bot.knowledge.live import FILE_WATCH_ACTOR, KnowledgePoller
 from bot.knowledge.watch import KnowledgeWatch
+from bot.observability import context
+from bot.observability.http import Readiness, bind_for_background, metrics_routes, observe
+from bot.observability.metrics import Metrics
 from bot.pulse.runner import PulseRunner
+from bot.retention import RetentionJob
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +58,15 @@ class SlackRoutes:
 
     app: AsyncApp
     fast: FastAck
+    answers: FastAnswers
 
     async def events(self, request: web.Request) -> web.Response:
         bolt_request = await to_bolt_request(request)
+        if self.answers.takes(bolt_request, request.headers):
+            context.note(workspace=workspace_of(bolt_request.context))  # the signature is good
+            return await self.answers.answer(bolt_request)
         if self.fast.takes(bolt_request, request.headers):
+            context.note(workspace=workspace_of(bolt_request.context))  # the signature is good
             await self.fast.dispatch_later(bolt_request)
             return web.Response(status=200)
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
@@ -82,9 +98,15 @@ def build_web_app(
     *,
     socket_mode: bool = False,
 ) -> web.Application:
-    web_app = web.Application(client_max_size=1024**2)
+    metrics = Metrics() if app.settings.metrics_enabled else None
+    web_app = web.Application(client_max_size=1024**2, middlewares=[observe(metrics)])
     web_app[APP_KEY] = app
-    routes = [web.get("/healthz", healthz)]
+    bind_for_background(web_app, metrics)  # before the hooks that start background work
+    routes = [
+        web.get("/healthz", healthz),
+        web.get("/readyz", Readiness(app).readyz),
+        *metrics_routes(metrics),
+    ]
     # Survey deadlines, results and live counts: every process runs one, safely (see runner).
     runner = PulseRunner(
         app.pulse,
@@ -94,18 +116,21 @@ def build_web_app(
     )
     if teams is not None:
         endpoint = build_endpoint(teams, app, runner)
-        routes.append(web.post(MESSAGES_PATH, endpoint.messages))
+        observe_teams(endpoint.adapter)
+        routes.append(web.post(MESSAGES_PATH, _on_platform("teams", endpoint.messages)))
         web_app.on_cleanup.append(_calling(endpoint.close))
     if slack is not None:
         slack_app = build_slack_app(slack, app, runner)
+        observe_slack(slack_app.bolt)
         if socket_mode:
             web_app.on_shutdown.append(_drain(None, slack_app.in_flight))
             _run_socket_mode(web_app, slack_app.bolt, slack.app_token or "")
         else:
             fast = FastAck(slack_app.bolt, slack.signing_secret)
             web_app.on_shutdown.append(_drain(fast, slack_app.in_flight))
-            slack_routes = SlackRoutes(slack_app.bolt, fast)
-            routes.append(web.post(EVENTS_PATH, slack_routes.events))
+            answers = FastAnswers(slack_app.pulse, slack.signing_secret)
+            slack_routes = SlackRoutes(slack_app.bolt, fast, answers)
+            routes.append(web.post(EVENTS_PATH, _on_platform("slack", slack_routes.events)))
             if slack.oauth:
                 routes.append(web.get(INSTALL_PATH, slack_routes.install))
                 routes.append(web.get(REDIRECT_PATH, slack_routes.oauth_redirect))
@@ -116,9 +141,23 @@ def build_web_app(
     web_app.add_routes(routes)
     web_app.on_startup.append(_starting(runner))
     web_app.on_shutdown.append(_calling(runner.stop))
+    RetentionJob.for_app(app).attach(web_app)  # RETENTION_DAYS; every process, safely
     _run_knowledge_sync(web_app, app)
     web_app.on_cleanup.append(_calling(app.close))
     return web_app
+
+
+def _on_platform(
+    platform: str, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """The route's platform in the request context, known before the request is verified (the
+    workspace is noted once it is: see the platforms' `observe`)."""
+
+    async def on_platform(request: web.Request) -> web.StreamResponse:
+        context.note(platform=platform)
+        return await handler(request)
+
+    return on_platform
 
 
 def _run_knowledge_sync(web_app: web.Application, app: App) -> None:

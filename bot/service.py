@@ -16,6 +16,7 @@ from bot.engine.state import ConversationState, Phase
 from bot.engine.summary import build_summary
 from bot.engine.turn import Choice, Command, Turn
 from bot.knowledge.model import Knowledge
+from bot.observability import record as outcome
 from storage.repository import (
     DELIVERY_KEY_LENGTH,
     AssessmentRecord,
@@ -65,6 +66,7 @@ class AdvisorService:
             turn = _Action(text, choice, command, argument)
             return await self._handle(key, turn, _bounded(delivery_key))
         except Exception:
+            outcome.turn(key.platform, outcome.FAILED)
             log.exception(
                 "turn failed platform=%s workspace=%s user=%s",
                 key.platform,
@@ -85,7 +87,9 @@ class AdvisorService:
             new_state, replies = handle(state, turn, knowledge)
             if stored is not None and new_state == state:
                 if delivery_key is not None and not await self._first(delivery_key):
+                    outcome.turn(key.platform, outcome.DUPLICATE)
                     return []
+                outcome.turn(key.platform, outcome.UNCHANGED)
                 return replies
             assessment = _completed_assessment(key, state, new_state, replies, knowledge)
             try:
@@ -101,8 +105,10 @@ class AdvisorService:
                 log.info("turn conflict, retrying attempt=%d user=%s", attempt, key.user)
                 continue
             except DuplicateDeliveryError:
+                outcome.turn(key.platform, outcome.DUPLICATE)
                 log.info("duplicate delivery dropped user=%s", key.user)
                 return []
+            outcome.turn(key.platform, outcome.COMPLETED if assessment else outcome.ANSWERED)
             log.info(
                 "turn platform=%s workspace=%s user=%s phase=%s completed=%s",
                 key.platform,

@@ -10,7 +10,9 @@ a process on a machine without those files serves the same version.
 `audit_log` records every admin action, refused attempts included, with who did it: naming
 the admin is the point of an audit log. Its detail never holds what people typed. Neither
 table belongs to a workspace: `Repository.delete_workspace` leaves both alone, so the audit
-trail outlives an uninstall.
+trail outlives an uninstall, and a person's "forget me" counts their entries but keeps them.
+Only retention (`storage.lifecycle`, with RETENTION_DAYS) removes entries and retires old
+loads, once they are older than the retention period.
 """
 
 from __future__ import annotations

@@ -19,7 +19,9 @@ from storage.checks import (
     checked_turn,
     json_copy,
 )
+from storage.lifecycle import checked_count
 from storage.memory_admin import MemoryAdmin
+from storage.memory_lifecycle import MemoryLifecycle
 from storage.memory_surveys import MemorySurveys
 from storage.repository import (
     AssessmentRecord,
@@ -30,10 +32,11 @@ from storage.repository import (
 )
 
 
-class MemoryRepository(MemorySurveys, MemoryAdmin):
+class MemoryRepository(MemorySurveys, MemoryAdmin, MemoryLifecycle):
     """Conversations, assessments, conversation references, delivery keys, pulse surveys (see
     `storage.memory_surveys`), knowledge loads and the audit log (`storage.memory_admin`) in
-    dicts and lists; nothing survives the process."""
+    dicts and lists, forgetting and retention (`storage.memory_lifecycle`) over them; nothing
+    survives the process."""
 
     def __init__(self) -> None:
         MemorySurveys.__init__(self)
@@ -41,9 +44,8 @@ class MemoryRepository(MemorySurveys, MemoryAdmin):
         self._conversations: dict[ConversationKey, StoredConversation] = {}
         self._assessments: dict[ConversationKey, list[AssessmentRecord]] = {}
         self._deliveries: dict[str, datetime] = {}
-        # Only the reference: `now` is checked like the database checks it, but nothing reads
-        # the time back.
-        self._references: dict[ConversationKey, dict[str, Any]] = {}
+        # The reference and its time (which retention reads).
+        self._references: dict[ConversationKey, tuple[dict[str, Any], datetime]] = {}
 
     async def load_conversation(self, key: ConversationKey) -> StoredConversation | None:
         stored = self._conversations.get(key)
@@ -87,12 +89,11 @@ class MemoryRepository(MemorySurveys, MemoryAdmin):
     async def save_reference(
         self, key: ConversationKey, reference: dict[str, Any], now: datetime
     ) -> None:
-        saved, _updated_at = checked_reference(reference, now)
-        self._references[key] = saved
+        self._references[key] = checked_reference(reference, now)
 
     async def load_reference(self, key: ConversationKey) -> dict[str, Any] | None:
-        reference = self._references.get(key)
-        return None if reference is None else json_copy(reference, "reference")
+        stored = self._references.get(key)
+        return None if stored is None else json_copy(stored[0], "reference")
 
     async def record_delivery(self, key: str, now: datetime) -> bool:
         key, received_at = checked_delivery(key, now)
@@ -101,12 +102,18 @@ class MemoryRepository(MemorySurveys, MemoryAdmin):
         self._deliveries[key] = received_at
         return True
 
-    async def purge_deliveries(self, before: datetime) -> int:
+    async def purge_deliveries(self, before: datetime, limit: int | None = None) -> int:
         cutoff = aware_utc(before, "before")
-        old = [key for key, received_at in self._deliveries.items() if received_at < cutoff]
-        for key in old:
+        if limit is not None:
+            checked_count(limit)
+        old = sorted(
+            (received_at, key)
+            for key, received_at in self._deliveries.items()
+            if received_at < cutoff
+        )
+        for _received_at, key in old[:limit]:
             del self._deliveries[key]
-        return len(old)
+        return len(old[:limit])
 
     async def delete_workspace(self, platform: str, workspace: str) -> int:
         def of_workspace(key: ConversationKey) -> bool:

@@ -20,13 +20,17 @@ class MemoryAdmin:
     """Mixed into `MemoryRepository`; call `__init__` from its own."""
 
     def __init__(self) -> None:
-        self._loads: list[KnowledgeLoadRecord] = []  # in id order; ids start at 1
-        self._audit: list[AuditRecord] = []
+        # By id, in id order (dicts keep insertion order); ids start at 1 and, as in the
+        # database, are never reused once retention has deleted a row.
+        self._loads: dict[int, KnowledgeLoadRecord] = {}
+        self._audit: dict[int, AuditRecord] = {}
+        self._last_load_id = 0
+        self._last_audit_id = 0
 
     async def record_knowledge_load(self, load: KnowledgeLoadRecord) -> int:
-        record = replace(checked_load(load), id=len(self._loads) + 1)
-        self._loads.append(record)
-        return len(self._loads)
+        self._last_load_id += 1
+        self._loads[self._last_load_id] = replace(checked_load(load), id=self._last_load_id)
+        return self._last_load_id
 
     async def active_knowledge(self) -> KnowledgeHead | None:
         active = self._active()
@@ -35,13 +39,13 @@ class MemoryAdmin:
         return KnowledgeHead(active.id, active.version)
 
     async def knowledge_load(self, load_id: int) -> KnowledgeLoadRecord | None:
-        if not 1 <= load_id <= len(self._loads):
-            return None
-        return _copy(self._loads[load_id - 1], files=True)
+        load = self._loads.get(load_id)
+        return None if load is None else _copy(load, files=True)
 
     async def knowledge_version_known(self, version: str) -> bool:
         return any(
-            load.outcome is LoadOutcome.OK and load.version == version for load in self._loads
+            load.outcome is LoadOutcome.OK and load.version == version
+            for load in self._loads.values()
         )
 
     async def knowledge_loads(self) -> KnowledgeLoads:
@@ -50,7 +54,7 @@ class MemoryAdmin:
         failed = next(
             (
                 load
-                for load in reversed(self._loads)
+                for load in reversed(self._loads.values())
                 if load.outcome is LoadOutcome.FAILED and (load.id or 0) > after
             ),
             None,
@@ -61,16 +65,18 @@ class MemoryAdmin:
         )
 
     async def record_audit(self, entry: AuditRecord) -> int:
-        self._audit.append(replace(checked_audit(entry), id=len(self._audit) + 1))
-        return len(self._audit)
+        self._last_audit_id += 1
+        self._audit[self._last_audit_id] = replace(checked_audit(entry), id=self._last_audit_id)
+        return self._last_audit_id
 
     async def audit_entries(self, limit: int = 100) -> list[AuditRecord]:
-        newest = list(reversed(self._audit))[: checked_limit(limit)]
+        newest = list(reversed(self._audit.values()))[: checked_limit(limit)]
         return [replace(entry, detail=json_copy(entry.detail, "detail")) for entry in newest]
 
     def _active(self) -> KnowledgeLoadRecord | None:
         return next(
-            (load for load in reversed(self._loads) if load.outcome is LoadOutcome.OK), None
+            (load for load in reversed(self._loads.values()) if load.outcome is LoadOutcome.OK),
+            None,
         )
 
 

@@ -115,10 +115,11 @@ class Repository(Protocol):
         """
         ...
 
-    async def purge_deliveries(self, before: datetime) -> int:
+    async def purge_deliveries(self, before: datetime, limit: int | None = None) -> int:
         """Forget delivery keys recorded before `before` (platforms stop retrying after
-        minutes, so old keys only take space). Returns how many were deleted. Raises ValueError
-        for a naive `before`."""
+        minutes, so old keys only take space), the oldest `limit` of them when a limit is given
+        (a batch of a retention job, `storage.lifecycle`). Returns how many were deleted.
+        Raises ValueError for a naive `before` or a `limit` below 1."""
         ...
 
     async def save_reference(

@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.checks import aware_utc, checked_delivery, checked_reference, checked_turn
 from storage.engine import for_writes, open_engine
+from storage.lifecycle import checked_count
 from storage.repository import (
     AssessmentRecord,
     ConcurrentUpdateError,
@@ -47,13 +48,15 @@ from storage.repository import (
     StoredConversation,
 )
 from storage.sql_admin import SqlAdmin
+from storage.sql_lifecycle import SqlLifecycle
 from storage.sql_surveys import SqlSurveys, delete_surveys
 from storage.tables import Assessment, Conversation, ConversationReference, Delivery, Survey
 from storage.url import is_memory_sqlite
 
 
-class SqlRepository(SqlSurveys, SqlAdmin):
-    """A `Repository`, `SurveyRepository` and `AdminRepository` over an `AsyncEngine`; build it
+class SqlRepository(SqlSurveys, SqlAdmin, SqlLifecycle):
+    """A `Repository`, `SurveyRepository`, `AdminRepository` and `LifecycleRepository` (forgetting
+    a person, retention: `storage.sql_lifecycle`) over an `AsyncEngine`; build it
     with `from_url` so that SQLite gets its busy timeout, WAL and write-lock handling (see
     `storage.engine`).
     The schema must exist: run `storage.migrate.upgrade` (or `upgrade_engine` for an
@@ -73,6 +76,15 @@ class SqlRepository(SqlSurveys, SqlAdmin):
         self._one_writer = (
             asyncio.Lock()
             if engine.url.get_backend_name() == "sqlite" and self._one_at_a_time is None
+            else None
+        )
+        # PostgreSQL: transactions take a pooled connection in the order they asked for one.
+        # SQLAlchemy's async pool hands a returned connection to whoever asks next, ahead of
+        # those already waiting, so under a burst some requests waited for seconds while most
+        # were served at once (a p99 several times the p50).
+        self._in_turn = (
+            asyncio.Semaphore(_pool_capacity(engine))
+            if engine.url.get_backend_name() != "sqlite"
             else None
         )
 
@@ -176,11 +188,23 @@ class SqlRepository(SqlSurveys, SqlAdmin):
             result = await connection.execute(statement)
         return result.rowcount == 1
 
-    async def purge_deliveries(self, before: datetime) -> int:
+    async def purge_deliveries(self, before: datetime, limit: int | None = None) -> int:
         cutoff = aware_utc(before, "before")
+        statement = delete(Delivery).where(Delivery.received_at < cutoff)
+        if limit is not None:
+            # The oldest `limit` keys; concurrent purges skip each other's (storage.lifecycle).
+            batch = (
+                select(Delivery.key)
+                .where(Delivery.received_at < cutoff)
+                .order_by(Delivery.received_at, Delivery.key)
+                .limit(checked_count(limit))
+                .with_for_update(skip_locked=True)
+                .correlate(None)
+            )
+            statement = delete(Delivery).where(Delivery.key.in_(batch))
         async with self._transaction("purge the deliveries", write=True) as session:
             connection = await session.connection()
-            result = await connection.execute(delete(Delivery).where(Delivery.received_at < cutoff))
+            result = await connection.execute(statement)
         return result.rowcount
 
     async def delete_workspace(self, platform: str, workspace: str) -> int:
@@ -216,7 +240,12 @@ class SqlRepository(SqlSurveys, SqlAdmin):
         """One session in one transaction, committed on success; database errors become
         StorageError (ConcurrentUpdateError and the caller's own errors pass through)."""
         sessions = self._writes if write else self._reads
-        queue = self._one_at_a_time or (self._one_writer if write else None) or nullcontext()
+        queue = (
+            self._one_at_a_time
+            or (self._one_writer if write else None)
+            or self._in_turn
+            or nullcontext()
+        )
         try:
             async with queue, sessions.begin() as session:
                 yield session
@@ -352,3 +381,13 @@ def _assessment_record(key: ConversationKey, row: Assessment) -> AssessmentRecor
         answers=dict(row.answers),
         scores=dict(row.scores),
     )
+
+
+def _pool_capacity(engine: AsyncEngine) -> int:
+    """How many connections the pool lends at once (its size plus its overflow)."""
+    pool = engine.sync_engine.pool
+    size = getattr(pool, "size", None)
+    overflow = getattr(pool, "_max_overflow", 0)
+    if not callable(size):
+        return 10
+    return max(1, int(size()) + max(0, int(overflow)))

@@ -1,10 +1,11 @@
 """The `AdminRepository` half of `SqlRepository`: knowledge loads and the audit log on SQLite
 and PostgreSQL.
 
-Both tables are append-only, so nothing here can conflict: a load's id comes from the
-database, and "the active knowledge" is simply the highest id among the successful loads,
-found through the (outcome, id) index. The poll every process makes reads two columns of one
-row; the files (tens of kilobytes) are read only by a process whose version is behind.
+Both tables are append-only (only retention, `storage.sql_lifecycle`, deletes or retires old
+rows), so nothing here can conflict: a load's id comes from the database, and "the active
+knowledge" is simply the highest id among the successful loads, found through the (outcome,
+id) index. The poll every process makes reads two columns of one row; the files (tens of
+kilobytes) are read only by a process whose version is behind.
 """
 
 from __future__ import annotations

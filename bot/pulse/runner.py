@@ -61,6 +61,9 @@ class PulseRunner:
         self._tick = tick_seconds
         self._count_window = timedelta(seconds=count_seconds)
         self._tasks: set[asyncio.Task[None]] = set()
+        # Surveys with a count refresh pending in this process: their next answers need no
+        # claim of their own (one database write per answer fewer under a burst).
+        self._refreshing: set[str] = set()
         self._loop_task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
 
@@ -80,6 +83,9 @@ class PulseRunner:
     def counted(self, survey: SurveyRecord) -> None:
         """A response was recorded: refresh the card's count soon, at most once per window
         over all processes, and after the window so the burst's last answers are in it."""
+        if survey.id in self._refreshing:
+            return  # this process's pending refresh reads the count after this answer
+        self._refreshing.add(survey.id)
         self._spawn(self._refresh_count(survey))
 
     def launched(self, survey: SurveyRecord) -> None:
@@ -144,11 +150,15 @@ class PulseRunner:
         publisher = self._publishers.get(survey.platform)
         if publisher is None:
             return
-        now = self._service.now()
-        until = now + self._count_window
-        if not await self._repository.claim_count_refresh(survey.id, now, until):
-            return  # another refresh is pending and will include this answer
-        await asyncio.sleep(self._count_window.total_seconds())
+        try:
+            now = self._service.now()
+            until = now + self._count_window
+            if not await self._repository.claim_count_refresh(survey.id, now, until):
+                return  # another process's refresh is pending and will include this answer
+            await asyncio.sleep(self._count_window.total_seconds())
+        finally:
+            # Answers from here on are not in the count about to be read: they start anew.
+            self._refreshing.discard(survey.id)
         latest = await self._repository.load_survey(survey.id)
         if latest is None or latest.status is not SurveyStatus.OPEN:
             return  # closing redraws the card itself

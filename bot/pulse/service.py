@@ -24,6 +24,7 @@ from bot.engine.pulse import (
     results_csv,
 )
 from bot.knowledge.model import Knowledge, Question
+from bot.observability import record
 from bot.pulse.keys import PulseKeys
 from bot.service import utc_now
 from storage.surveys import (
@@ -37,6 +38,7 @@ from storage.surveys import (
 log = logging.getLogger(__name__)
 
 DEFAULT_DURATION = timedelta(days=3)
+REMEMBERED_SURVEYS = 1000
 LONGEST_DURATION = timedelta(days=90)
 DEFAULT_THRESHOLD = 5
 # Below three, a result could single a person out ("the two of us disagreed").
@@ -101,9 +103,15 @@ class PulseService:
         self._keys = keys
         self._admins = admins
         self._clock = clock
+        self._surveys: dict[str, SurveyRecord] = {}
 
     def now(self) -> datetime:
         return self._clock()
+
+    @property
+    def keys(self) -> PulseKeys:
+        """The survey keys, for "forget me" (`bot.forget`) to find a person's answers."""
+        return self._keys
 
     # --- launching ------------------------------------------------------------------------
 
@@ -179,7 +187,7 @@ class PulseService:
     async def answer(
         self, survey_id: str, workspace: str, user: str, answers: Mapping[str, str]
     ) -> AnswerResult:
-        survey = await self._repository.load_survey(survey_id)
+        survey = await self._known_survey(survey_id)
         if survey is None or survey.workspace != workspace:
             return AnswerResult(AnswerStatus.UNKNOWN, UNKNOWN_SURVEY)
         if not self.is_open(survey):
@@ -190,6 +198,7 @@ class PulseService:
             return AnswerResult(AnswerStatus.INVALID, str(error), survey)
         key = self._keys.respondent(survey.platform, survey.workspace, survey.id, user)
         outcome = await self._repository.record_response(survey.id, key, clean, self._clock())
+        record.survey_response(survey.platform, outcome.value)
         log.info("pulse response survey=%s outcome=%s", survey.id, outcome.value)
         if outcome is ResponseOutcome.UNKNOWN:
             return AnswerResult(AnswerStatus.UNKNOWN, UNKNOWN_SURVEY)
@@ -198,6 +207,20 @@ class PulseService:
         if outcome is ResponseOutcome.REPLACED:
             return AnswerResult(AnswerStatus.REPLACED, _thanks(survey, changed=True), survey)
         return AnswerResult(AnswerStatus.RECORDED, _thanks(survey, changed=False), survey)
+
+    async def _known_survey(self, survey_id: str) -> SurveyRecord | None:
+        """The survey, from this process's memory when it was read before. Only what never
+        changes is used from it (workspace, questions, deadline; a closed survey stays closed):
+        whether it is still open is decided again by `record_response`, in its transaction.
+        Saves a database read per answer under a burst."""
+        survey = self._surveys.get(survey_id)
+        if survey is None:
+            survey = await self._repository.load_survey(survey_id)
+            if survey is not None:
+                if len(self._surveys) >= REMEMBERED_SURVEYS:
+                    self._surveys.pop(next(iter(self._surveys)))
+                self._surveys[survey_id] = survey
+        return survey
 
     # --- managing ---------------------------------------------------------------------------
 

@@ -25,8 +25,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import App
 from bot.config import SlackConfig
+from bot.forget import forget_service
 from bot.handlers.slack import ids
 from bot.handlers.slack.admin import SlackAdmin, is_admin_command
+from bot.handlers.slack.forget import CANCEL_ACTION, CONFIRM_ACTION, SlackForget, is_forget_command
 from bot.handlers.slack.listeners import SlackAdvisor
 from bot.handlers.slack.oauth_state import SignedStateStore
 from bot.handlers.slack.pulse import SlackPulse, is_pulse_command
@@ -161,6 +163,7 @@ class SlackApp:
     bolt: AsyncApp
     in_flight: InFlight
     session: aiohttp.ClientSession
+    pulse: SlackPulse  # its answer listener also serves the short path (see fast_answer)
 
     async def close(self) -> None:
         await self.session.close()
@@ -178,8 +181,10 @@ def build_slack_app(config: SlackConfig, app: App, runner: PulseRunner) -> Slack
     runner.register("slack", SlackPulsePublisher(app.pulse, client_for))
     in_flight = InFlight()
     advisor = SlackAdvisor(app.service, app.repository, store)
-    register(bolt, advisor, SlackPulse(app.pulse, runner), in_flight, SlackAdmin(app.admin))
-    return SlackApp(bolt, in_flight, session)
+    forget = SlackForget(forget_service(app), app.service.first_delivery)
+    pulse = SlackPulse(app.pulse, runner)
+    register(bolt, advisor, pulse, in_flight, SlackAdmin(app.admin), forget)
+    return SlackApp(bolt, in_flight, session, pulse)
 
 
 def _bolt_app(
@@ -248,12 +253,17 @@ def register(
     pulse: SlackPulse,
     in_flight: InFlight,
     admin: SlackAdmin | None = None,
+    forget: SlackForget | None = None,
 ) -> None:
     """Every route of the Slack app, in one list (bolt takes the first that matches)."""
     track = in_flight.track
     if admin is not None:
         app.command(SLASH_COMMAND, matchers=[is_admin_command])(track(admin.on_command))
     app.command(SLASH_COMMAND, matchers=[is_pulse_command])(track(pulse.on_command))
+    if forget is not None:
+        app.command(SLASH_COMMAND, matchers=[is_forget_command])(track(forget.on_command))
+        app.action(CONFIRM_ACTION)(track(forget.on_confirm))
+        app.action(CANCEL_ACTION)(track(forget.on_cancel))
     app.command(SLASH_COMMAND)(track(advisor.on_command))
     app.action(ids.ANSWER_ACTION)(track(advisor.on_answer))
     app.action(ids.COMMAND_ACTION)(track(advisor.on_command_button))

@@ -84,6 +84,7 @@ SLASH_COMMANDS = (
         "/ai-owner pulse close | results | export",
         "close this channel's survey, show its results again, or get them as CSV",
     ),
+    ("/ai-owner forget-me", "delete everything I keep about you (I ask first)"),
     ("/ai-owner help", "this help"),
 )
 INTRO = (

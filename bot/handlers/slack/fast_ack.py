@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections.abc import Mapping
 
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
+
+from bot.observability import record
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +43,11 @@ class FastAck:
     ) -> None:
         self._bolt = bolt
         self._verifier = SignatureVerifier(signing_secret)
-        self._queue: asyncio.Queue[AsyncBoltRequest] = asyncio.Queue(maxsize=max_pending)
+        # Each request with its context (request id, metrics): the dispatchers are long-lived
+        # tasks that would otherwise log everything under the first request's id.
+        self._queue: asyncio.Queue[tuple[AsyncBoltRequest, contextvars.Context]] = asyncio.Queue(
+            maxsize=max_pending
+        )
         self._dispatchers = dispatchers
         self._workers: list[asyncio.Task[None]] = []
 
@@ -54,16 +61,18 @@ class FastAck:
     async def dispatch_later(self, request: AsyncBoltRequest) -> None:
         if not self._workers:
             self._workers = [asyncio.create_task(self._work()) for _ in range(self._dispatchers)]
-        await self._queue.put(request)
+        await self._queue.put((request, contextvars.copy_context()))
 
     async def _work(self) -> None:
         while True:
-            request = await self._queue.get()
+            request, context = await self._queue.get()
             try:
-                response = await self._bolt.async_dispatch(request)
+                dispatch = self._bolt.async_dispatch(request)
+                response = await asyncio.create_task(dispatch, context=context)
                 if response.status >= 400:
                     log.warning("slack request refused after its ack status=%d", response.status)
             except Exception:
+                record.error("slack_dispatch")
                 log.exception("slack dispatch after the ack failed")
             finally:
                 self._queue.task_done()

@@ -252,7 +252,7 @@ class SlackPulse:
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
     async def on_answer_submitted(
-        self, ack: AsyncAck, view: dict[str, Any], context: AsyncBoltContext
+        self, ack: Callable[..., Awaitable[object]], view: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         """Recorded before the acknowledgement: a person who sees "thanks" has been counted."""
         survey_id = str(view.get("private_metadata", ""))[:64]

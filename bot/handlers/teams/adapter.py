@@ -21,13 +21,16 @@ from botbuilder.schema import Activity, ActivityTypes
 
 from bot.app import App
 from bot.config import TeamsConfig
+from bot.forget import forget_service
 from bot.handlers.teams.activities import PLATFORM
 from bot.handlers.teams.admin import TeamsAdmin
 from bot.handlers.teams.clients import ReusingAuthentication
+from bot.handlers.teams.forget import TeamsForget
 from bot.handlers.teams.handler import AdvisorTeamsBot
 from bot.handlers.teams.proactive import Proactive
 from bot.handlers.teams.pulse import TeamsPulse
 from bot.handlers.teams.pulse_publisher import TeamsPulsePublisher
+from bot.observability import record
 from bot.pulse.runner import PulseRunner
 
 log = logging.getLogger(__name__)
@@ -64,6 +67,7 @@ def build_adapter(config: TeamsConfig) -> CloudAdapter:
 async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
     """A bug: logged with ids (never the text), and the user gets an apology, not a trace."""
     activity = turn_context.activity
+    record.error("teams_turn")
     log.error(
         "teams turn failed conversation=%s activity=%s error=%s",
         activity.conversation.id if activity.conversation else None,
@@ -103,5 +107,6 @@ def build_endpoint(config: TeamsConfig, app: App, runner: PulseRunner) -> TeamsE
     publisher = TeamsPulsePublisher(proactive)
     runner.register(PLATFORM, publisher)
     pulse = TeamsPulse(app.pulse, runner, proactive, publisher)
-    bot = AdvisorTeamsBot(app.service, app.repository, pulse, TeamsAdmin(app.admin))
+    forget = TeamsForget(forget_service(app))
+    bot = AdvisorTeamsBot(app.service, app.repository, pulse, TeamsAdmin(app.admin), forget)
     return TeamsEndpoint(adapter, bot)

@@ -78,7 +78,10 @@ _WELCOME_TEAM = (
     "@mention me with a question, for example: who should own the AI budget? Or chat with me "
     "privately to take the diagnostic."
 )
-_CHANNEL_HELP = "In a channel, @mention me with a question."
+_CHANNEL_HELP = (
+    "In a channel, @mention me with a question. In our personal chat, forget-me deletes "
+    "everything I keep about you (I ask first)."
+)
 _QUESTION_HINT = "…or type a number, a letter or your own words."
 _NOTHING_FOUND = (
     "I found nothing on that in the articles. Try other words, for example "

@@ -26,6 +26,7 @@ from bot.handlers.teams.activities import (
 )
 from bot.handlers.teams.admin import TeamsAdmin, admin_word
 from bot.handlers.teams.cards import TeamsMessage, render_all, welcome_message
+from bot.handlers.teams.forget import TeamsForget
 from bot.handlers.teams.incoming import plain_text
 from bot.handlers.teams.pulse import TeamsPulse
 from bot.handlers.teams.submit import Submitted, is_pulse, parse_submit
@@ -51,11 +52,13 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
         repository: Repository,
         pulse: TeamsPulse | None = None,
         admin: TeamsAdmin | None = None,
+        forget: TeamsForget | None = None,
     ) -> None:
         self._service = service
         self._repository = repository
         self._pulse = pulse
         self._admin = admin
+        self._forget = forget
         # The last reference saved per person: it rarely changes, and an upsert per message
         # would be a database write per message for nothing. Another process saves its own.
         self._saved: dict[ConversationKey, dict[str, Any]] = {}
@@ -67,6 +70,11 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
             # delivery key of their private chat): a survey's answers stay unlinkable.
             if self._pulse is not None:
                 await self._pulse.on_submit(turn_context, parse_submit(activity.value))
+            return
+        if self._forget is not None and await self._forget.on_message(turn_context):
+            # Also before anything records the person; and this process must save their
+            # reference again when they next write, should they have been forgotten.
+            self._saved.pop(conversation_key(activity), None)
             return
         delivery = _delivery_key(activity)
         key = conversation_key(activity)
@@ -137,6 +145,11 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
         if personal:
             await self._remember(turn_context, conversation_key(activity))
         await send(turn_context, [welcome_message(personal)])
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        """Removed from a personal chat: that person's data goes (see `forget`)."""
+        if self._forget is not None and await self._forget.on_removed(turn_context):
+            self._saved.pop(conversation_key(turn_context.activity), None)
 
     async def _remember(self, turn_context: TurnContext, key: ConversationKey) -> None:
         """Keep the conversation reference, so the bot can write to this person later."""

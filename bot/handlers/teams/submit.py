@@ -22,9 +22,20 @@ SURVEY_KEY = "s"  # a pulse button's survey id
 # id can ever collide with SUBMIT_KEY or SURVEY_KEY in the merged value.
 PULSE_INPUT_PREFIX = "pulse_q:"
 
-SubmitKind = Literal["answer", "command", "ask", "pulse_answer", "pulse_close", "pulse_send"]
+SubmitKind = Literal[
+    "answer",
+    "command",
+    "ask",
+    "pulse_answer",
+    "pulse_close",
+    "pulse_send",
+    "forget",
+    "forget_cancel",
+]
 # "Answer privately" and "Close survey" on the channel card; "Send my answers" in private.
 PULSE_KINDS = frozenset({"pulse_answer", "pulse_close", "pulse_send"})
+# "Delete my data" and "Cancel" on the forget-me card (`bot.handlers.teams.forget`).
+FORGET_KINDS = frozenset({"forget", "forget_cancel"})
 _COMMANDS = frozenset(command.value for command in Command)
 # The knowledge schema's id (bot/knowledge/model.py `Id`): question and option ids look so.
 _ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
@@ -106,6 +117,8 @@ def parse_submit(value: object) -> Submitted | None:
         return None
     if isinstance(kind, str) and kind in PULSE_KINDS:
         return _parse_pulse(cast(SubmitKind, kind), value)
+    if isinstance(kind, str) and kind in FORGET_KINDS:
+        return Submitted(cast(SubmitKind, kind))
     return None
 
 
