@@ -113,7 +113,9 @@ def build_web_app(
         app.repository,
         tick_seconds=app.settings.pulse_tick_seconds,
         count_seconds=app.settings.pulse_count_seconds,
+        drain_seconds=app.settings.shutdown_grace_seconds,
     )
+    grace = app.settings.shutdown_grace_seconds
     if teams is not None:
         endpoint = build_endpoint(teams, app, runner)
         observe_teams(endpoint.adapter)
@@ -123,11 +125,11 @@ def build_web_app(
         slack_app = build_slack_app(slack, app, runner)
         observe_slack(slack_app.bolt)
         if socket_mode:
-            web_app.on_shutdown.append(_drain(None, slack_app.in_flight))
+            web_app.on_shutdown.append(_drain(None, slack_app.in_flight, grace))
             _run_socket_mode(web_app, slack_app.bolt, slack.app_token or "")
         else:
             fast = FastAck(slack_app.bolt, slack.signing_secret)
-            web_app.on_shutdown.append(_drain(fast, slack_app.in_flight))
+            web_app.on_shutdown.append(_drain(fast, slack_app.in_flight, grace))
             answers = FastAnswers(slack_app.pulse, slack.signing_secret)
             slack_routes = SlackRoutes(slack_app.bolt, fast, answers)
             routes.append(web.post(EVENTS_PATH, _on_platform("slack", slack_routes.events)))
@@ -198,16 +200,14 @@ def _run_socket_mode(web_app: web.Application, bolt: AsyncApp, app_token: str) -
     web_app.on_cleanup.append(disconnect)
 
 
-# How long a shutdown waits for replies still being sent after their ack.
-DRAIN_SECONDS = 10.0
-
-
 def _drain(
-    fast: FastAck | None, in_flight: InFlight
+    fast: FastAck | None, in_flight: InFlight, seconds: float
 ) -> Callable[[web.Application], Awaitable[None]]:
+    """On shutdown, wait up to `seconds` for replies still being sent after their ack."""
+
     async def drain(_web_app: web.Application) -> None:
-        waiting = await fast.drain(DRAIN_SECONDS) if fast is not None else 0
-        unfinished = await in_flight.drain(DRAIN_SECONDS)
+        waiting = await fast.drain(seconds) if fast is not None else 0
+        unfinished = await in_flight.drain(seconds)
         if waiting or unfinished:
             log.warning("shutdown with %d Slack request(s) unfinished", waiting + unfinished)
 

@@ -28,8 +28,6 @@ log = logging.getLogger(__name__)
 
 # How long a claim on posting results holds before another process may take the job over.
 RESULTS_LEASE = timedelta(minutes=2)
-# How long shutdown waits for card updates and posts already under way.
-DRAIN_SECONDS = 10.0
 
 
 class PulsePublisher(Protocol):
@@ -54,12 +52,14 @@ class PulseRunner:
         *,
         tick_seconds: float = 5.0,
         count_seconds: float = 2.0,
+        drain_seconds: float = 10.0,
     ) -> None:
         self._service = service
         self._repository = repository
         self._publishers = dict(publishers or {})
         self._tick = tick_seconds
         self._count_window = timedelta(seconds=count_seconds)
+        self._drain_seconds = drain_seconds  # how long stop() waits for updates under way
         self._tasks: set[asyncio.Task[None]] = set()
         # Surveys with a count refresh pending in this process: their next answers need no
         # claim of their own (one database write per answer fewer under a burst).
@@ -177,7 +177,7 @@ class PulseRunner:
             await asyncio.gather(self._loop_task, return_exceptions=True)
             self._loop_task = None
         if self._tasks:
-            _, pending = await asyncio.wait(set(self._tasks), timeout=DRAIN_SECONDS)
+            _, pending = await asyncio.wait(set(self._tasks), timeout=self._drain_seconds)
             for task in pending:
                 task.cancel()
             if pending:
