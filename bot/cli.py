@@ -25,6 +25,8 @@ from bot.app import build_app
 from bot.config import (
     ConfigError,
     Settings,
+    SlackConfig,
+    TeamsConfig,
     load_settings,
     slack_config,
     survey_secret,
@@ -185,9 +187,29 @@ async def _chat(settings: Settings, user: str) -> int:
     return 0
 
 
+def _platforms(
+    settings: Settings, *, socket_mode: bool, dev: bool
+) -> tuple[SlackConfig | None, TeamsConfig | None]:
+    """Both platforms' settings checked, every problem of both named in one error (fixing
+    one setting at a time, restart after restart, is no way to configure a server)."""
+    problems: list[str] = []
+    slack: SlackConfig | None = None
+    teams: TeamsConfig | None = None
+    try:
+        slack = slack_config(settings, socket_mode=socket_mode)
+    except ConfigError as error:
+        problems.append(str(error))
+    try:
+        teams = teams_config(settings, dev=dev)
+    except ConfigError as error:
+        problems.append(str(error))
+    if problems:
+        raise ConfigError("; ".join(problems))
+    return slack, teams
+
+
 def _serve(settings: Settings, host: str, port: int, *, socket_mode: bool, dev: bool) -> int:
-    slack = slack_config(settings, socket_mode=socket_mode)
-    teams = teams_config(settings, dev=dev)
+    slack, teams = _platforms(settings, socket_mode=socket_mode, dev=dev)
     if slack is None and teams is None:
         raise ConfigError(
             "no chat platform is configured. Slack: set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN "

@@ -56,6 +56,19 @@ async def test_serve_with_contradictory_slack_settings(tmp_path: Path) -> None:
     assert "Traceback" not in err
 
 
+async def test_serve_names_the_problems_of_both_platforms_at_once(tmp_path: Path) -> None:
+    code, err = await run(
+        tmp_path,
+        SLACK_BOT_TOKEN="not-a-bot-token",
+        SLACK_SIGNING_SECRET="s",
+        MICROSOFT_APP_ID="00000000-0000-0000-0000-000000000001",
+    )
+    assert code == 2
+    assert "SLACK_BOT_TOKEN must be a bot token" in err
+    assert "MICROSOFT_APP_PASSWORD is missing" in err
+    assert "Traceback" not in err
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
