@@ -296,11 +296,9 @@ class SlackPulse:
     ) -> None:
         await ack()
         reply = ephemeral(respond)
-        survey = await self._find(str(action.get("value", "")), context)
-        if survey is None:
-            await reply(UNKNOWN_SURVEY)
-            return
-        await self._close(client, survey, context.user_id or "", reply, confirm=False)
+        survey = await self._pressed_survey(action, context, reply)
+        if survey is not None:
+            await self._close(client, survey, context.user_id or "", reply, confirm=False)
 
     async def on_export_button(
         self,
@@ -312,11 +310,18 @@ class SlackPulse:
     ) -> None:
         await ack()
         reply = ephemeral(respond)
+        survey = await self._pressed_survey(action, context, reply)
+        if survey is not None:
+            await self._export(client, survey, context.user_id or "", reply)
+
+    async def _pressed_survey(
+        self, action: dict[str, Any], context: AsyncBoltContext, reply: Reply
+    ) -> SurveyRecord | None:
+        """The survey a button names (its value), or None after saying it is gone."""
         survey = await self._find(str(action.get("value", "")), context)
         if survey is None:
             await reply(UNKNOWN_SURVEY)
-            return
-        await self._export(client, survey, context.user_id or "", reply)
+        return survey
 
     async def _close(
         self,
