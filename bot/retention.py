@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 from aiohttp import web
 
 from bot.app import App
+from bot.periodic import Periodic
 from bot.service import utc_now
 from storage.lifecycle import LifecycleRepository
 
@@ -84,9 +85,7 @@ class RetentionJob:
         self._rules = rules
         self._clock = clock
         self._batch = batch
-        self._interval = interval_seconds
-        self._first_run = first_run_seconds
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Periodic(self.run_once, interval_seconds, first=first_run_seconds)
 
     @classmethod
     def for_app(cls, app: App) -> RetentionJob:
@@ -145,14 +144,10 @@ class RetentionJob:
     # --- lifecycle --------------------------------------------------------------------------
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run())
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await self._loop.stop()
 
     def attach(self, web_app: web.Application) -> None:
         """Run in `web_app`'s process: from start-up until shutdown (before the database
@@ -166,9 +161,3 @@ class RetentionJob:
 
         web_app.on_startup.append(start)
         web_app.on_shutdown.append(stop)
-
-    async def _run(self) -> None:
-        await asyncio.sleep(self._first_run)
-        while True:
-            await self.run_once()
-            await asyncio.sleep(self._interval)

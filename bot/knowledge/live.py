@@ -28,7 +28,6 @@ Which version is served is decided in the database, never in a process's memory:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from bot.engine.index import index_for
 from bot.knowledge.loader import KnowledgeError, Problem
 from bot.knowledge.model import Knowledge
 from bot.knowledge.snapshot import Snapshot
+from bot.periodic import Periodic
 from storage.admin import AdminRepository, KnowledgeLoadRecord, LoadOutcome
 
 log = logging.getLogger(__name__)
@@ -311,25 +311,17 @@ class KnowledgePoller:
 
     def __init__(self, live: LiveKnowledge, seconds: float) -> None:
         self._live = live
-        self._seconds = seconds
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Periodic(self._sync, seconds)
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run())
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._loop.stop()
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self._seconds)
-            try:
-                await self._live.sync()
-            except Exception as error:
-                # A database hiccup: keep serving what we have and try again next time.
-                log.warning("knowledge sync failed error=%s", type(error).__name__)
+    async def _sync(self) -> None:
+        try:
+            await self._live.sync()
+        except Exception as error:
+            # A database hiccup: keep serving what we have and try again next time.
+            log.warning("knowledge sync failed error=%s", type(error).__name__)
