@@ -61,8 +61,10 @@ from slack_acks import (  # noqa: E402  # the process, signing, memory and perce
     Sample,
     Server,
     Signer,
+    bench_arguments,
     cpu_seconds,
     form_body,
+    print_memory_table,
     read_memory,
     server_env,
     start_server,
@@ -1259,10 +1261,7 @@ def print_results(report: Report) -> None:
 
 
 def print_memory(report: Report) -> None:
-    print(f"\n   {'memory (MB)':20}{'RSS idle':>10}{'RSS end':>10}{'peak (HWM)':>12}")
-    for name, points in report.memory.items():
-        idle, end = points["idle"], points.get("end", points["idle"])
-        print(f"   {name:20}{idle.rss_mb:10.1f}{end.rss_mb:10.1f}{end.hwm_mb:12.1f}")
+    print_memory_table(report.memory)
 
 
 def log_records(lines: Sequence[str]) -> list[str]:
@@ -1372,9 +1371,7 @@ def write_json(report: Report, path: Path) -> None:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help="a short run")
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures here")
+    parser = bench_arguments(__doc__)
     parser.add_argument(
         "--postgres",
         metavar="URL",

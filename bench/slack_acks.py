@@ -708,9 +708,15 @@ def print_rounds(report: Report) -> None:
 
 
 def print_memory(report: Report) -> None:
+    print_memory_table(report.memory)
+
+
+def print_memory_table(memory: Mapping[str, Mapping[str, Memory]]) -> None:
+    """Each server's resident memory at idle and at the end, and its peak (shared by the
+    benchmarks that run servers)."""
     print(f"\n   {'memory (MB)':20}{'RSS idle':>10}{'RSS end':>10}{'peak (HWM)':>12}")
-    for name, points in report.memory.items():
-        idle, end = points["idle"], points["end"]
+    for name, points in memory.items():
+        idle, end = points["idle"], points.get("end", points["idle"])
         print(f"   {name:20}{idle.rss_mb:10.1f}{end.rss_mb:10.1f}{end.hwm_mb:12.1f}")
 
 
@@ -796,10 +802,16 @@ def write_json(report: Report, path: Path) -> None:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    return bench_arguments(__doc__).parse_args(argv)
+
+
+def bench_arguments(doc: str | None) -> argparse.ArgumentParser:
+    """The options every benchmark has: --quick and --json PATH (its docstring's first line
+    as the description)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
     parser.add_argument("--quick", action="store_true", help="a short run")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures here")
-    return parser.parse_args(argv)
+    return parser
 
 
 def config_for(quick: bool) -> Config:

@@ -45,7 +45,9 @@ from slack_acks import (  # noqa: E402  # the process, memory and percentile hel
     Memory,
     Sample,
     Server,
+    bench_arguments,
     cpu_seconds,
+    print_memory_table,
     read_memory,
     start_server,
     statuses,
@@ -669,10 +671,7 @@ def print_rounds(report: Report) -> None:
 
 
 def print_memory(report: Report) -> None:
-    print(f"\n   {'memory (MB)':20}{'RSS idle':>10}{'RSS end':>10}{'peak (HWM)':>12}")
-    for name, points in report.memory.items():
-        idle, end = points["idle"], points["end"]
-        print(f"   {name:20}{idle.rss_mb:10.1f}{end.rss_mb:10.1f}{end.hwm_mb:12.1f}")
+    print_memory_table(report.memory)
 
 
 def print_connector(report: Report) -> None:
@@ -776,10 +775,7 @@ def write_json(report: Report, path: Path) -> None:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help="a short run")
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures here")
-    return parser.parse_args(argv)
+    return bench_arguments(__doc__).parse_args(argv)
 
 
 def config_for(quick: bool) -> Config:
