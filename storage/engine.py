@@ -34,7 +34,8 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
 # An execution option (SQLAlchemy allows our own keys) that marks a write transaction.
 WRITE_OPTION = "advisor_write"
 
-_json_dumps = partial(json.dumps, ensure_ascii=False, allow_nan=False)
+# How JSON columns are written (also by statements that pass JSON as text).
+json_text = partial(json.dumps, ensure_ascii=False, allow_nan=False)
 
 
 def open_engine(url: str, *, pool_size: int | None = None, echo: bool = False) -> AsyncEngine:
@@ -54,7 +55,7 @@ def open_engine(url: str, *, pool_size: int | None = None, echo: bool = False) -
     if pool_size is not None and not is_memory_sqlite(target):
         options["pool_size"] = pool_size
     engine = create_async_engine(
-        target, connect_args=connect_args, json_serializer=_json_dumps, **options
+        target, connect_args=connect_args, json_serializer=json_text, **options
     )
     if sqlite:
         _manage_sqlite_transactions(engine.sync_engine, wal=not is_memory_sqlite(target))

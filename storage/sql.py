@@ -47,6 +47,7 @@ from storage.repository import (
     StorageError,
     StoredConversation,
 )
+from storage.response_batches import ResponseBatches
 from storage.sql_admin import SqlAdmin
 from storage.sql_lifecycle import SqlLifecycle
 from storage.sql_surveys import SqlSurveys, delete_surveys
@@ -87,6 +88,7 @@ class SqlRepository(SqlSurveys, SqlAdmin, SqlLifecycle):
             if engine.url.get_backend_name() != "sqlite"
             else None
         )
+        self._responses = ResponseBatches(self._write_responses)
 
     @classmethod
     def from_url(
@@ -384,10 +386,8 @@ def _assessment_record(key: ConversationKey, row: Assessment) -> AssessmentRecor
 
 
 def _pool_capacity(engine: AsyncEngine) -> int:
-    """How many connections the pool lends at once (its size plus its overflow)."""
-    pool = engine.sync_engine.pool
-    size = getattr(pool, "size", None)
-    overflow = getattr(pool, "_max_overflow", 0)
-    if not callable(size):
-        return 10
-    return max(1, int(size()) + max(0, int(overflow)))
+    """How many connections the pool keeps. Lending more would open "overflow" connections,
+    which the pool closes as soon as they come back: under a burst, a new connection (and a new
+    PostgreSQL backend) for every few transactions."""
+    size = getattr(engine.sync_engine.pool, "size", None)
+    return max(1, int(size())) if callable(size) else 5

@@ -7,15 +7,31 @@ surveys is here, so `storage.sql_surveys` reads the same for both.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Boolean, Insert, and_, func, literal, literal_column, select, true
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Insert,
+    String,
+    Text,
+    bindparam,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+    true,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.selectable import CompoundSelect
 
+from storage.engine import json_text
 from storage.repository import StorageError
-from storage.surveys import ResponseOutcome, SurveyTally
+from storage.response_batches import PendingResponse, SurveyState, settle
+from storage.surveys import ResponseOutcome, SurveyStatus, SurveyTally
 from storage.tables import Survey, SurveyResponse
 
 
@@ -25,42 +41,134 @@ def insert_new_survey(dialect: str, row: dict[str, Any]) -> Insert:
     return _insert(dialect, Survey).values(row).on_conflict_do_nothing(index_elements=[Survey.id])
 
 
-async def upsert_response(
-    connection: AsyncConnection,
-    dialect: str,
-    survey_id: str,
-    respondent_key: str,
-    answers: dict[str, str],
-) -> ResponseOutcome:
-    """Insert the respondent's answers or replace their earlier ones, in one statement.
+async def write_responses(
+    connection: AsyncConnection, dialect: str, batch: Sequence[PendingResponse]
+) -> list[ResponseOutcome]:
+    """Record a batch of responses in the caller's (write) transaction; each one's outcome, in
+    order, as if they had been recorded one by one (`storage.response_batches.settle`).
 
-    The caller holds the survey open for the transaction (see `SqlSurveys.record_response`).
-    Telling ADDED from REPLACED must be as atomic as the write itself: a SELECT before it
-    would see no row for two concurrent first answers of one respondent, and both would say
-    ADDED.
+    The surveys are read first and, on PostgreSQL, locked FOR SHARE until the transaction ends
+    (see `storage.sql_surveys`): a close waits for the batch, and a batch that comes after a
+    close reads the survey closed. On SQLite the transaction holds the database's write lock.
     """
-    statement = _insert(dialect, SurveyResponse).values(
-        survey_id=survey_id, respondent_key=respondent_key, answers=answers
+    surveys = await _survey_states(connection, {response.survey_id for response in batch})
+    settlement = settle(batch, surveys, SurveyStatus.OPEN.value)
+    if not settlement.rows:
+        return settlement.outcomes
+    if dialect == "postgresql":
+        added = await _upsert_returning_new(connection, settlement.rows)
+    elif dialect == "sqlite":
+        added = await _upsert_after_looking(connection, settlement.rows)
+    else:
+        raise StorageError(f"no response upsert for the {dialect} dialect")
+    outcomes = list(settlement.outcomes)
+    for index, row in enumerate(settlement.first_of):
+        if row is not None and added[row]:
+            outcomes[index] = ResponseOutcome.ADDED
+    return outcomes
+
+
+async def _survey_states(
+    connection: AsyncConnection, survey_ids: set[str]
+) -> dict[str, SurveyState]:
+    # FOR SHARE on PostgreSQL; SQLite renders no locking clause.
+    query = (
+        select(Survey.id, Survey.status, Survey.deadline)
+        .where(Survey.id.in_(sorted(survey_ids)))  # sorted: every batch locks in one order
+        .with_for_update(read=True)
+    )
+    return {
+        row.id: SurveyState(row.status, row.deadline) for row in await connection.execute(query)
+    }
+
+
+async def _upsert_returning_new(
+    connection: AsyncConnection, rows: Sequence[PendingResponse]
+) -> list[bool]:
+    """PostgreSQL: one INSERT ... ON CONFLICT DO UPDATE for every row, from three arrays (one
+    statement text whatever the batch's size, so asyncpg prepares it once per connection).
+
+    Telling a new row from a replaced one must be as atomic as the write: a SELECT before it
+    would see no row for two concurrent first answers of one respondent, and both would say
+    ADDED. A row version this statement inserted has no xmax; one it wrote by the DO UPDATE
+    carries the lock the conflict check took on the old version. Not in PostgreSQL's manual,
+    but the well-known way to ask; tests/storage/test_surveys.py checks it, under concurrency,
+    on every run against PostgreSQL.
+    """
+    written = await connection.execute(
+        _UPSERT_MANY,
+        {
+            "survey_ids": [row.survey_id for row in rows],
+            "respondent_keys": [row.respondent_key for row in rows],
+            "answers": [json_text(row.answers) for row in rows],
+        },
+    )
+    inserted = {(survey, key): bool(new) for survey, key, new in written}
+    return [inserted[(row.survey_id, row.respondent_key)] for row in rows]
+
+
+def _upsert_many() -> Any:
+    sent = (
+        func.unnest(
+            bindparam("survey_ids", type_=postgresql.ARRAY(String)),
+            bindparam("respondent_keys", type_=postgresql.ARRAY(String)),
+            bindparam("answers", type_=postgresql.ARRAY(Text)),
+        )
+        .table_valued("survey_id", "respondent_key", "answers")
+        .render_derived(name="sent")
+    )
+    statement = postgresql.insert(SurveyResponse).from_select(
+        ["survey_id", "respondent_key", "answers"],
+        select(sent.c.survey_id, sent.c.respondent_key, cast(sent.c.answers, JSON)),
     )
     statement = statement.on_conflict_do_update(
         index_elements=[SurveyResponse.survey_id, SurveyResponse.respondent_key],
         set_={"answers": statement.excluded.answers},
     )
-    if dialect == "postgresql":
-        # A row version this statement inserted has no xmax; one it wrote by the DO UPDATE
-        # carries the lock the conflict check took on the old version. Not in PostgreSQL's
-        # manual, but the well-known way to ask; tests/storage/test_surveys.py checks it, under
-        # concurrency, on every run against PostgreSQL.
-        inserted = literal_column("(xmax = 0)", Boolean)
-        added = (await connection.execute(statement.returning(inserted))).scalar_one()
-        return ResponseOutcome.ADDED if added else ResponseOutcome.REPLACED
-    # SQLite: the transaction took the database's write lock at BEGIN IMMEDIATE, so nothing
-    # can write between this look and the upsert.
-    earlier = await connection.scalar(
-        select(literal(1)).where(_is_response(survey_id, respondent_key))
+    return statement.returning(
+        SurveyResponse.survey_id,
+        SurveyResponse.respondent_key,
+        literal_column("(xmax = 0)", Boolean),
     )
-    await connection.execute(statement)
-    return ResponseOutcome.ADDED if earlier is None else ResponseOutcome.REPLACED
+
+
+_UPSERT_MANY = _upsert_many()
+
+
+async def _upsert_after_looking(
+    connection: AsyncConnection, rows: Sequence[PendingResponse]
+) -> list[bool]:
+    """SQLite: the transaction took the database's write lock at BEGIN IMMEDIATE, so nothing
+    can write between the look for earlier answers and the upserts."""
+    earlier: set[tuple[str, str]] = set()
+    keys_of: dict[str, list[str]] = {}
+    for row in rows:
+        keys_of.setdefault(row.survey_id, []).append(row.respondent_key)
+    for survey_id, keys in keys_of.items():
+        found = await connection.execute(
+            select(SurveyResponse.respondent_key).where(
+                SurveyResponse.survey_id == survey_id, SurveyResponse.respondent_key.in_(keys)
+            )
+        )
+        earlier.update((survey_id, key) for key in found.scalars())
+    statement = sqlite.insert(SurveyResponse)
+    statement = statement.on_conflict_do_update(
+        index_elements=[SurveyResponse.survey_id, SurveyResponse.respondent_key],
+        set_={"answers": statement.excluded.answers},
+    )
+    await connection.execute(
+        statement,
+        [_columns(row) for row in rows],
+    )
+    return [(row.survey_id, row.respondent_key) not in earlier for row in rows]
+
+
+def _columns(row: PendingResponse) -> dict[str, Any]:
+    return {
+        "survey_id": row.survey_id,
+        "respondent_key": row.respondent_key,
+        "answers": row.answers,
+    }
 
 
 async def tally_of(connection: AsyncConnection, dialect: str, survey_id: str) -> SurveyTally:
@@ -114,9 +222,3 @@ def _insert(
     if dialect == "sqlite":
         return sqlite.insert(table)
     raise StorageError(f"no INSERT ... ON CONFLICT for the {dialect} dialect")
-
-
-def _is_response(survey_id: str, respondent_key: str) -> Any:
-    return and_(
-        SurveyResponse.survey_id == survey_id, SurveyResponse.respondent_key == respondent_key
-    )

@@ -6,13 +6,17 @@ count names the single winner: closing (`WHERE status = 'open'`), claiming the r
 UPDATE finds the winner's row version (PostgreSQL re-checks the condition once the winner
 commits; SQLite's write transactions run one at a time) and changes nothing.
 
+Responses are written in batches, one transaction per batch (group commit:
+`storage.response_batches`), each response still its own insert-or-replace.
+
 A response and a close must not interleave: the tally a close stores has to be exactly the
 responses that exist once it is done. On SQLite, write transactions (BEGIN IMMEDIATE) already
-run one at a time. On PostgreSQL a response first locks its survey's row `FOR SHARE`, and
-holds the lock until it commits: responses do not wait for each other, but a close's UPDATE
-(which needs the row exclusively) waits for the ones in flight, and a response that comes
-after the close waits for it to commit and then reads the survey closed. (The foreign key's
-own check takes only FOR KEY SHARE, which an UPDATE of other columns does not wait for.)
+run one at a time. On PostgreSQL a batch of responses first locks its surveys' rows
+`FOR SHARE`, and holds the lock until it commits: batches do not wait for each other, but a
+close's UPDATE (which needs the row exclusively) waits for the ones in flight, and a batch
+that comes after the close waits for it to commit and then reads the survey closed. (The
+foreign key's own check takes only FOR KEY SHARE, which an UPDATE of other columns does not
+wait for.)
 Deleting surveys locks their rows `FOR UPDATE` first, for the same reason.
 
 Survey ids that are not ids (button payloads can be forged) are answered as unknown without a
@@ -21,6 +25,7 @@ query.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -36,7 +41,8 @@ from storage.checks import (
     checked_survey,
     is_survey_id,
 )
-from storage.sql_survey_statements import insert_new_survey, tally_of, upsert_response
+from storage.response_batches import PendingResponse, ResponseBatches
+from storage.sql_survey_statements import insert_new_survey, tally_of, write_responses
 from storage.surveys import ResponseOutcome, SurveyRecord, SurveyStatus, SurveyTally
 from storage.tables import Survey, SurveyResponse
 
@@ -48,6 +54,7 @@ class SqlSurveys:
     """Mixed into `SqlRepository`, whose engine and `_transaction` it uses."""
 
     _engine: AsyncEngine
+    _responses: ResponseBatches  # built with `_write_responses` by `SqlRepository`
 
     if TYPE_CHECKING:
 
@@ -112,20 +119,13 @@ class SqlSurveys:
         at = aware_utc(now, "now")
         if not is_survey_id(survey_id):
             return ResponseOutcome.UNKNOWN
-        # FOR SHARE on PostgreSQL (see the module docstring); SQLite renders no locking clause.
-        survey_query = (
-            select(Survey.status, Survey.deadline)
-            .where(Survey.id == survey_id)
-            .with_for_update(read=True)
-        )
-        async with self._transaction("record the response", write=True) as session:
-            connection = await session.connection()
-            survey = (await connection.execute(survey_query)).one_or_none()
-            if survey is None:
-                return ResponseOutcome.UNKNOWN
-            if survey.status != _OPEN or not at < survey.deadline:
-                return ResponseOutcome.CLOSED
-            return await upsert_response(connection, self._dialect, survey_id, key, saved)
+        # Written with the others that arrive meanwhile (group commit, see
+        # storage.response_batches), in one transaction by `_write_responses`.
+        return await self._responses.record(PendingResponse(survey_id, key, saved, at))
+
+    async def _write_responses(self, batch: Sequence[PendingResponse]) -> list[ResponseOutcome]:
+        async with self._transaction("record the responses", write=True) as session:
+            return await write_responses(await session.connection(), self._dialect, batch)
 
     async def load_response(self, survey_id: str, respondent_key: str) -> dict[str, str] | None:
         if not is_survey_id(survey_id):

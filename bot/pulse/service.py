@@ -8,6 +8,7 @@ the results only as the survey's count.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Callable, Mapping
@@ -104,6 +105,7 @@ class PulseService:
         self._admins = admins
         self._clock = clock
         self._surveys: dict[str, SurveyRecord] = {}
+        self._loading: dict[str, asyncio.Future[SurveyRecord | None]] = {}
 
     def now(self) -> datetime:
         return self._clock()
@@ -212,14 +214,21 @@ class PulseService:
         """The survey, from this process's memory when it was read before. Only what never
         changes is used from it (workspace, questions, deadline; a closed survey stays closed):
         whether it is still open is decided again by `record_response`, in its transaction.
-        Saves a database read per answer under a burst."""
+        Saves a database read per answer under a burst; and the first answers of a burst, which
+        all arrive before the first read returns, share that one read."""
         survey = self._surveys.get(survey_id)
-        if survey is None:
-            survey = await self._repository.load_survey(survey_id)
-            if survey is not None:
-                if len(self._surveys) >= REMEMBERED_SURVEYS:
-                    self._surveys.pop(next(iter(self._surveys)))
-                self._surveys[survey_id] = survey
+        if survey is not None:
+            return survey
+        loading = self._loading.get(survey_id)
+        if loading is None:
+            loading = asyncio.ensure_future(self._repository.load_survey(survey_id))
+            self._loading[survey_id] = loading
+            loading.add_done_callback(lambda _: self._loading.pop(survey_id, None))
+        survey = await asyncio.shield(loading)
+        if survey is not None:
+            if len(self._surveys) >= REMEMBERED_SURVEYS:
+                self._surveys.pop(next(iter(self._surveys)))
+            self._surveys[survey_id] = survey
         return survey
 
     # --- managing ---------------------------------------------------------------------------
