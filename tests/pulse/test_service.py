@@ -3,6 +3,7 @@ closing and results. (The SQL repositories pass the same storage contract.)"""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +20,7 @@ from bot.pulse.service import (
     PulseService,
 )
 from storage.memory import MemoryRepository
+from storage.repository import StorageError
 from storage.surveys import SurveyRecord, SurveyStatus
 
 KNOWLEDGE = load_knowledge(default_knowledge_dir())
@@ -174,3 +176,53 @@ async def test_a_reload_does_not_change_a_running_survey(clock: Clock) -> None:
     current[0] = fewer
     assert survey.question_ids[0] == KNOWLEDGE.questions[0].id
     assert [q.id for q in pulse.questions(survey)] == list(survey.question_ids[1:])
+
+
+class SlowReads(MemoryRepository):
+    """A repository whose survey reads take a while, as a database's do, and are counted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.survey_reads = 0
+        self.failing = False
+
+    async def load_survey(self, survey_id: str) -> SurveyRecord | None:
+        self.survey_reads += 1
+        await asyncio.sleep(0.01)
+        if self.failing:
+            raise StorageError("could not load the survey: OSError")
+        return await super().load_survey(survey_id)
+
+
+async def test_the_first_answers_of_a_burst_share_one_read_of_the_survey(clock: Clock) -> None:
+    repository = SlowReads()
+    survey = await launch(PulseService(repository, lambda: KNOWLEDGE, PulseKeys(b"t"), clock=clock))
+    # Another process, which has not seen the survey yet.
+    fresh = PulseService(repository, lambda: KNOWLEDGE, PulseKeys(b"t"), clock=clock)
+
+    results = await asyncio.gather(
+        *(fresh.answer(survey.id, "T1", f"U{n}", answers_for(0)) for n in range(50))
+    )
+
+    assert {result.status for result in results} == {AnswerStatus.RECORDED}
+    assert repository.survey_reads == 1
+    await fresh.answer(survey.id, "T1", "U99", answers_for(0))
+    assert repository.survey_reads == 1  # remembered
+
+
+async def test_a_failed_survey_read_fails_its_waiters_and_is_tried_again(clock: Clock) -> None:
+    repository = SlowReads()
+    survey = await launch(PulseService(repository, lambda: KNOWLEDGE, PulseKeys(b"t"), clock=clock))
+    fresh = PulseService(repository, lambda: KNOWLEDGE, PulseKeys(b"t"), clock=clock)
+    repository.failing = True
+
+    failed = await asyncio.gather(
+        *(fresh.answer(survey.id, "T1", f"U{n}", answers_for(0)) for n in range(5)),
+        return_exceptions=True,
+    )
+    repository.failing = False
+    later = await fresh.answer(survey.id, "T1", "U1", answers_for(0))
+
+    assert all(isinstance(error, StorageError) for error in failed)
+    assert repository.survey_reads == 2
+    assert later.status is AnswerStatus.RECORDED
