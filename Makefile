@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: chat test lint bench install clean serve
+.PHONY: chat test lint bench bench-slack bench-teams bench-pulse install clean serve
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,7 @@ bench-teams: $(STAMP)
 
 bench-pulse: $(STAMP)
 	$(BIN)/python bench/pulse_burst.py
+	$(BIN)/python bench/pulse_burst_teams.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
