@@ -331,10 +331,47 @@ def tally_problems(got: SurveyTally, expected: SurveyTally) -> list[str]:
     return problems
 
 
+Submitted = tuple[str, dict[str, str]]  # (user, answers)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Who submits what in one burst, in order: wave 1, every person's first answers and some
+    of them again (double submits); wave 2, changed answers, sent once wave 1 is all answered.
+    And the tally the survey must have at the end: each person's last answers."""
+
+    waves: tuple[list[Submitted], list[Submitted]]
+    expected: SurveyTally
+
+
+def plan_burst(
+    questions: Mapping[str, Sequence[str]],
+    users: Sequence[str],
+    duplicates: int,
+    changes: int,
+    seed: int,
+) -> Plan:
+    rng = random.Random(seed)
+    first = {user: (user, pick_answers(questions, rng)) for user in users}
+    order = list(users)
+    rng.shuffle(order)
+    # A double submit is the same submission again, a few places behind the first: with many
+    # in flight both are in the server at the same time, as with a double click.
+    keyed = [(float(index), first[user]) for index, user in enumerate(order)]
+    for index in rng.sample(range(len(order)), duplicates):
+        keyed.append((index + rng.uniform(0.5, 8.5), first[order[index]]))
+    wave1 = [submission for _, submission in sorted(keyed, key=lambda pair: pair[0])]
+    last = dict(first.values())
+    wave2 = []
+    for user in rng.sample(list(users), changes):
+        last[user] = changed(last[user], questions, rng)
+        wave2.append((user, last[user]))
+    return Plan((wave1, wave2), tally_of_answers(list(last.values())))
+
+
 @dataclass(frozen=True)
 class Burst:
-    """The submissions of one burst: first answers with double submits, then changed answers;
-    and the tally the survey must have at the end (each person's last answer)."""
+    """The submissions of one burst as bytes, and what the plan expects."""
 
     waves: tuple[list[bytes], list[bytes]]
     expected: SurveyTally
@@ -357,24 +394,14 @@ def submission_body(survey: str, user: str, form: Form, answers: Mapping[str, st
 def build_burst(
     survey: str, form: Form, users: Sequence[str], duplicates: int, changes: int, seed: int
 ) -> Burst:
-    rng = random.Random(seed)
-    first = {user: pick_answers(form.questions, rng) for user in users}
-    bodies = {user: submission_body(survey, user, form, first[user]) for user in users}
-    order = list(users)
-    rng.shuffle(order)
-    # A double submit is the same bytes again, a few requests behind the first: with many in
-    # flight both are in the server at the same time, as with a double click.
-    keyed = [(float(index), bodies[user]) for index, user in enumerate(order)]
-    for index in rng.sample(range(len(order)), duplicates):
-        keyed.append((index + rng.uniform(0.5, 8.5), bodies[order[index]]))
-    wave1 = [body for _, body in sorted(keyed, key=lambda pair: pair[0])]
-    movers = rng.sample(list(users), changes)
-    last = dict(first)
-    wave2 = []
-    for user in movers:
-        last[user] = changed(first[user], form.questions, rng)
-        wave2.append(submission_body(survey, user, form, last[user]))
-    return Burst((wave1, wave2), tally_of_answers(list(last.values())), duplicates, changes)
+    plan = plan_burst(form.questions, users, duplicates, changes, seed)
+    first = {user: submission_body(survey, user, form, answers) for user, answers in plan.waves[0]}
+    wave2 = [submission_body(survey, user, form, answers) for user, answers in plan.waves[1]]
+    # In wave 1 a person only ever sends their first answers, so a double submit is the same
+    # bytes again.
+    return Burst(
+        ([first[user] for user, _ in plan.waves[0]], wave2), plan.expected, duplicates, changes
+    )
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------------

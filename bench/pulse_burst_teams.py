@@ -20,7 +20,6 @@ import asyncio
 import json
 import os
 import platform
-import random
 import re
 import sys
 import tempfile
@@ -51,12 +50,11 @@ from pulse_burst import (  # noqa: E402  # the workload, PostgreSQL and report h
     THANKS,
     UPDATED,
     Backends,
-    changed,
+    Target,
     fresh_schema,
-    pick_answers,
+    plan_burst,
     postgres_admin,
     schema_url,
-    tally_of_answers,
     tally_problems,
 )
 from slack_acks import (  # noqa: E402  # the process, memory and percentile helpers
@@ -239,28 +237,21 @@ async def build_burst(
     changes: int,
     seed: int,
 ) -> Burst:
-    """Wave 1: every person's first answers, shuffled, and `duplicates` of them sent twice (the
-    same bytes, 0.5 to 8.5 places behind the first: both in the server at once, as a double
-    click); wave 2, once wave 1 is answered: `changes` people change one to three answers."""
-    rng = random.Random(seed)
-    first = {user.user_id: pick_answers(launched.questions, rng) for user in users}
-    bodies = {
-        user.user_id: await answer_body(builder, launched.survey, user, first[user.user_id])
-        for user in users
+    """The Slack bench's plan (bench/pulse_burst.py `plan_burst`) as Teams activities."""
+    people = {user.user_id: user for user in users}
+    plan = plan_burst(launched.questions, list(people), duplicates, changes, seed)
+    first = {
+        user: await answer_body(builder, launched.survey, people[user], answers)
+        for user, answers in plan.waves[0]
     }
-    order = [user.user_id for user in users]
-    rng.shuffle(order)
-    keyed = [(float(index), bodies[user]) for index, user in enumerate(order)]
-    for index in rng.sample(range(len(order)), duplicates):
-        keyed.append((index + rng.uniform(0.5, 8.5), bodies[order[index]]))
-    wave1 = [body for _, body in sorted(keyed, key=lambda pair: pair[0])]
-    last = dict(first)
-    wave2 = []
-    for user in rng.sample(list(users), changes):
-        last[user.user_id] = changed(first[user.user_id], launched.questions, rng)
-        wave2.append(await answer_body(builder, launched.survey, user, last[user.user_id]))
-    expected = tally_of_answers(list(last.values()))
-    return Burst((wave1, wave2), expected, duplicates + changes)
+    wave2 = [
+        await answer_body(builder, launched.survey, people[user], answers)
+        for user, answers in plan.waves[1]
+    ]
+    # In wave 1 a person only ever sends their first answers: a double submit is the same
+    # activity again, id included, as a double click's redelivery would be.
+    wave1 = [first[user] for user, _ in plan.waves[0]]
+    return Burst((wave1, wave2), plan.expected, duplicates + changes)
 
 
 # --- sending ------------------------------------------------------------------------------------
@@ -463,14 +454,6 @@ class Run:
                 check.tally_problems = tally_problems(closed.tally, expected)
 
 
-@dataclass
-class Target:
-    name: str
-    servers: list[Server]
-    repository: SqlRepository  # this process's own, to count and close
-    backends: Backends | None = None
-
-
 def advisor_env(database_url: str) -> dict[str, str]:
     """bench/teams_throughput.py's, and none of the parent's pulse, survey, admin, logging,
     metrics or retention settings: the pulse timers run at their defaults."""
@@ -508,7 +491,7 @@ async def run(config: Config, workdir: Path, postgres: str | None) -> Report:
         sqlite = await started("sqlite advisor", advisor, advisor_env(sqlite_url))
         repository = SqlRepository.from_url(sqlite_url)
         stack.push_async_callback(repository.close)
-        targets["sqlite x1"] = Target("sqlite x1", [sqlite], repository)
+        targets["sqlite x1"] = Target("sqlite x1", "sqlite", [sqlite], repository)
         if admin is not None:
             assert postgres is not None
             schema = await stack.enter_async_context(fresh_schema(admin, "adv_bench_teams"))
@@ -522,7 +505,7 @@ async def run(config: Config, workdir: Path, postgres: str | None) -> Report:
             stack.push_async_callback(repository.close)
             backends = Backends(admin, application)
             for name, group in (("postgresql x1", [first]), ("postgresql x2", [first, second])):
-                targets[name] = Target(name, group, repository, backends)
+                targets[name] = Target(name, "postgresql", group, repository, backends)
         echo = await started(
             ECHO, [sys.executable, str(ECHO_APP), "--reuse-clients"], teams_env("")
         )
