@@ -409,6 +409,47 @@ class TeamsActivities:
             copy.deepcopy(dict(activity or self.last)), authorization=authorization
         )
 
+    async def file_consent(
+        self,
+        action: Literal["accept", "decline"],
+        context: Mapping[str, Any],
+        *,
+        upload_url: str = "",
+        file_name: str = "file.csv",
+        user_id: str = USER_ID,
+        user_name: str = USER_NAME,
+        conversation_id: str = PERSONAL_CONVERSATION_ID,
+        reply_to_id: str | None = None,
+        activity_id: str | None = None,
+    ) -> Delivery:
+        """The person's answer to a file consent card in their personal chat: the
+        `fileConsent/invoke` Teams sends, with the card's context; accepted, with the
+        `uploadInfo` of the file Teams made in their OneDrive (`upload_url`: where to PUT it).
+        The HTTP answer is the bot's invoke response."""
+        activity = load_fixture("invoke_file_consent")
+        self._address(
+            activity,
+            conversation_id=conversation_id,
+            tenant_id=None,
+            user_id=user_id,
+            user_name=user_name,
+        )
+        activity["id"] = activity_id or f"f:{new_message_id()}"
+        if reply_to_id is not None:
+            activity["replyToId"] = reply_to_id
+        value = activity["value"]
+        value["action"] = action
+        value["context"] = copy.deepcopy(dict(context))
+        if action == "accept":
+            info = value["uploadInfo"]
+            info["uploadUrl"] = upload_url
+            info["name"] = file_name
+            info["fileType"] = file_name.rpartition(".")[2]
+            info["contentUrl"] = f"https://contoso.sharepoint.com/personal/Documents/{file_name}"
+        else:
+            del value["uploadInfo"]  # Teams sends none when the file was declined
+        return await self.post(activity)
+
     async def post(
         self,
         activity: Mapping[str, Any],

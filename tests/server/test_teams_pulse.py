@@ -9,6 +9,7 @@ import base64
 import json
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,14 @@ from bot.handlers.teams.pulse_publisher import survey_message
 from bot.pulse.service import LaunchOptions
 from storage.repository import ConversationKey
 from storage.surveys import SurveyStatus
-from tests.fakes.teams_activities import BOT_ID, BOT_NAME, PERSONAL_CONVERSATION_ID, TENANT_ID
+from tests.fakes.onedrive import FakeOneDrive
+from tests.fakes.teams_activities import (
+    BOT_ID,
+    BOT_NAME,
+    PERSONAL_CONVERSATION_ID,
+    TENANT_ID,
+    Person,
+)
 from tests.fakes.teams_connector import CREATE, UPDATE, error_body
 from tests.server.teams_flow import card_of, text_of
 from tests.server.teams_pulse_flow import (
@@ -408,25 +416,164 @@ async def test_pulse_results_posts_the_latest_results_again(server: PulseServer)
     assert "3 people have answered" in text_of(again)
 
 
-async def test_pulse_export_sends_the_csv_to_the_requesters_private_chat(
-    server: PulseServer,
-) -> None:
+async def closed_with_three_answers(server: PulseServer) -> Launched:
     launched = await launch(server, "pulse threshold 3")
     await answered_by(server, launched, 3)
     await press(server, data("pulse_close", launched.survey_id), ADA, launched.thread)
+    return launched
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A file consent card the bot sent, and the private chat it is in."""
+
+    conversation: str
+    name: str
+    size: int
+    accept_context: dict[str, Any]
+    decline_context: dict[str, Any]
+
+
+async def ask_for_export(server: PulseServer, person: Person = ADA) -> Offer:
+    """`@bot pulse export`: the consent card the bot sends to the person's private chat."""
+    replies = await mention(server, "pulse export", person)
+    [offer, note] = replies
+    assert "sent the results as a CSV file to our private chat" in text_of(note)
+    [attachment] = offer["attachments"]
+    assert attachment["contentType"] == "application/vnd.microsoft.teams.card.file.consent"
+    content = attachment["content"]
+    assert "never a row per person" in content["description"]
+    conversation = str(server.connector.last(CREATE).answer["id"])
+    return Offer(
+        conversation,
+        attachment["name"],
+        content["sizeInBytes"],
+        content["acceptContext"],
+        content["declineContext"],
+    )
+
+
+async def test_pulse_export_offers_a_file_and_uploads_it_once_allowed(
+    server: PulseServer,
+) -> None:
+    launched = await closed_with_three_answers(server)
     refused = await mention(server, "pulse export", GRACE)
     assert "Only the person who launched this survey, or an admin, can export it" in text_of(
         refused[0]
     )
     assert len(refused) == 1  # and nothing private for Grace
-    replies = await mention(server, "pulse export", ADA)
-    [export, note] = replies
-    assert "sent the results as CSV" in text_of(note)
-    text = export["text"]
-    assert "```\nquestion_id,question,dimension,option_id,option,count,share\n" in text
-    assert "respondents,3,threshold,3" in text
-    assert text.rstrip().endswith("```")
+    offer = await ask_for_export(server)
     assert server.connector.last(CREATE).body["members"] == [{"id": ADA.id}]  # type: ignore[index]
+    assert offer.name == f"team-pulse-{launched.survey_id[:8]}.csv"
+    assert offer.accept_context == {"survey": launched.survey_id}
+
+    async with FakeOneDrive() as drive:
+        before = len(server.connector.sent(offer.conversation))
+        delivery = await server.teams.file_consent(
+            "accept",
+            offer.accept_context,
+            upload_url=drive.upload_url(offer.name),
+            file_name=offer.name,
+            conversation_id=offer.conversation,
+        )
+        [upload] = drive.uploads
+
+    assert delivery.status == 200  # the invoke response
+    assert upload.status == 201
+    assert upload.authorization is None  # the upload URL carries its own authorisation
+    assert len(upload.body) == offer.size
+    assert upload.content_range == f"bytes 0-{offer.size - 1}/{offer.size}"
+    csv = upload.body.decode("utf-8-sig")
+    assert upload.body.startswith(b"\xef\xbb\xbf")  # Excel reads the labels as UTF-8
+    assert csv.startswith("question_id,question,dimension,option_id,option,count,share\n")
+    assert "respondents,3,threshold,3" in csv
+    [shown] = server.connector.sent(offer.conversation)[before:]
+    assert "saved in your OneDrive" in shown["text"]
+    [card] = shown["attachments"]
+    assert card["contentType"] == "application/vnd.microsoft.teams.card.file.info"
+    assert card["name"] == offer.name
+    assert card["contentUrl"].endswith(offer.name)
+    assert card["content"]["fileType"] == "csv"
+    assert card["content"]["uniqueId"]
+
+
+async def test_a_declined_export_comes_as_text_instead(server: PulseServer) -> None:
+    await closed_with_three_answers(server)
+    offer = await ask_for_export(server)
+    before = len(server.connector.sent(offer.conversation))
+
+    delivery = await server.teams.file_consent(
+        "decline", offer.decline_context, conversation_id=offer.conversation
+    )
+
+    assert delivery.status == 200
+    [text] = server.connector.sent(offer.conversation)[before:]
+    assert text["text"].startswith("Nothing was saved to your OneDrive")
+    assert "```\nquestion_id,question,dimension,option_id,option,count,share\n" in text["text"]
+    assert "respondents,3,threshold,3" in text["text"]
+    assert text["text"].rstrip().endswith("```")
+
+
+async def test_a_failed_upload_says_so_and_gives_the_counts_as_text(
+    server: PulseServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    await closed_with_three_answers(server)
+    offer = await ask_for_export(server)
+    async with FakeOneDrive() as drive:
+        url = drive.upload_url(offer.name)
+        drive.fail_next(503)
+        before = len(server.connector.sent(offer.conversation))
+        delivery = await server.teams.file_consent(
+            "accept", offer.accept_context, upload_url=url, conversation_id=offer.conversation
+        )
+
+    assert delivery.status == 200
+    [text] = server.connector.sent(offer.conversation)[before:]
+    assert text["text"].startswith("I couldn't save the file to your OneDrive")
+    assert "respondents,3,threshold,3" in text["text"]
+    assert "pulse export upload failed" in caplog.text
+    assert url not in caplog.text  # a pre-authenticated URL is a secret
+
+
+async def test_only_a_launcher_or_admin_gets_the_file_and_only_once(server: PulseServer) -> None:
+    launched = await closed_with_three_answers(server)
+    offer = await ask_for_export(server)
+    async with FakeOneDrive() as drive:
+        # A consent answer in someone else's name (a card forwarded, or forged): refused.
+        before = len(server.connector.sent())
+        await server.teams.file_consent(
+            "accept",
+            offer.accept_context,
+            upload_url=drive.upload_url(offer.name),
+            user_id=GRACE.id,
+            user_name=GRACE.name,
+            conversation_id="a:grace-personal",
+        )
+        [refusal] = server.connector.sent()[before:]
+        assert "Only the person who launched this survey" in text_of(refusal)
+        # A survey that is not one: nothing.
+        before = len(server.connector.sent())
+        await server.teams.file_consent(
+            "accept",
+            {"survey": "f" * 32},
+            upload_url=drive.upload_url(offer.name),
+            conversation_id=offer.conversation,
+        )
+        [unknown] = server.connector.sent()[before:]
+        assert "can't find that survey" in text_of(unknown)
+        assert drive.uploads == []
+        # Teams redelivers an invoke the bot was slow to answer: one upload all the same.
+        url = drive.upload_url(offer.name)
+        for _ in range(2):
+            await server.teams.file_consent(
+                "accept",
+                offer.accept_context,
+                upload_url=url,
+                conversation_id=offer.conversation,
+                activity_id="f:1700000000777",
+            )
+        assert [upload.status for upload in drive.uploads] == [201]
+    assert launched.survey_id in offer.accept_context.values()
 
 
 async def test_answering_after_close_is_refused(server: PulseServer) -> None:
@@ -463,7 +610,15 @@ async def test_nothing_logged_or_stored_names_a_respondent(
     await press(server, data("pulse_close", launched.survey_id), GRACE, launched.thread)
     await mention(server, "pulse close", ADA, message_id=thread_message(launched))
     await mention(server, "pulse results", KATHERINE)
-    await mention(server, "pulse export", ADA)
+    offer = await ask_for_export(server)
+    async with FakeOneDrive() as drive:
+        await server.teams.file_consent(
+            "accept",
+            offer.accept_context,
+            upload_url=drive.upload_url(offer.name),
+            conversation_id=offer.conversation,
+        )
+        [upload] = drive.uploads
     await asyncio.sleep(0.6)
     assert caplog.records
     logged = caplog.text  # every record, formatted, tracebacks included
@@ -481,9 +636,9 @@ async def test_nothing_logged_or_stored_names_a_respondent(
     # (Only what is shown: a reply's addressing names whom it answers, as Teams requires.)
     updates = [call.body or {} for call in server.connector.calls(UPDATE)]
     channel = [shown_of(a) for a in [*server.connector.sent(launched.thread), *updates]]
-    exports = [text_of(a) for a in server.connector.sent() if "question_id" in text_of(a)]
-    assert exports
-    for shown in channel + exports:
+    export = upload.body.decode("utf-8-sig")
+    assert "question_id" in export
+    for shown in [*channel, export]:
         for person in RESPONDENTS[:4]:
             for trace in (person.id, person.aad_object_id, person.name):
                 assert trace not in shown, shown[:300]

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from botbuilder.core import ActivityHandler, TurnContext
+from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ChannelAccount
 
 from bot.engine.dialogue import help_reply
@@ -26,6 +26,7 @@ from bot.handlers.teams.activities import (
 )
 from bot.handlers.teams.admin import TeamsAdmin, admin_word
 from bot.handlers.teams.cards import TeamsMessage, render_all, welcome_message
+from bot.handlers.teams.export_file import FILE_CONSENT_INVOKE
 from bot.handlers.teams.forget import TeamsForget
 from bot.handlers.teams.incoming import plain_text
 from bot.handlers.teams.pulse import TeamsPulse
@@ -133,6 +134,18 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
         return await self._service.handle(
             key, command=Command.ASK, argument=text, delivery_key=delivery
         )
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
+        """`fileConsent/invoke`, the answer to a pulse export's file consent card, once per
+        delivery (an upload URL takes one upload). Other invokes are the SDK's, which answers
+        501 to those it does not know."""
+        activity = turn_context.activity
+        if activity.name != FILE_CONSENT_INVOKE or self._pulse is None:
+            return await super().on_invoke_activity(turn_context)
+        delivery = _delivery_key(activity)
+        if delivery is None or await self._service.first_delivery(delivery):
+            await self._pulse.on_file_consent(turn_context)
+        return InvokeResponse(status=200)
 
     async def on_members_added_activity(
         self, members_added: list[ChannelAccount], turn_context: TurnContext

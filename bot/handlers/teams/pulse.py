@@ -33,6 +33,13 @@ from bot.handlers.teams.activities import (
 )
 from bot.handlers.teams.cards import render
 from bot.handlers.teams.cards_pulse import questions_card, survey_card
+from bot.handlers.teams.export_file import (
+    UploadFailed,
+    consent_activity,
+    file_info_activity,
+    parse_consent,
+    upload,
+)
 from bot.handlers.teams.proactive import Proactive, thread_reference
 from bot.handlers.teams.pulse_args import USAGE, PulseRequest, PulseUsage, parse_pulse
 from bot.handlers.teams.pulse_publisher import TeamsPulsePublisher, survey_message
@@ -59,7 +66,20 @@ IN_A_CHANNEL = (
 NO_OPEN = "There is no open pulse survey in this channel."
 NO_CLOSED = "No pulse survey of this channel has closed yet."
 ALREADY_CLOSED = "This survey is already closed."
-EXPORT_SENT = "I've sent the results as CSV to our private chat."
+EXPORT_SENT = "I've sent the results as a CSV file to our private chat."
+EXPORT_DESCRIPTION = (
+    "Team pulse results: counts per question and option and the model shares, never a row per "
+    "person."
+)
+EXPORT_SAVED = "Here are the team pulse results as CSV, saved in your OneDrive."
+EXPORT_DECLINED = (
+    "Nothing was saved to your OneDrive. Here are the same counts as text (aggregate counts "
+    "only, never a row per person):"
+)
+EXPORT_UPLOAD_FAILED = (
+    "I couldn't save the file to your OneDrive. Here are the same counts as text (aggregate "
+    "counts only, never a row per person):"
+)
 NOT_REACHED = (
     "I couldn't open a private chat just now. Please open a chat with me (AI Ownership "
     "Advisor), then press “Answer privately” again."
@@ -72,7 +92,6 @@ SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 SORRY_ANSWERS = (
     "Sorry, something went wrong on my side and your answers were not saved. Please try again."
 )
-EXPORT_TITLE = "Team pulse results (aggregate counts only, never a row per person), as CSV:"
 # A Teams message carries about 28 KB; the export of a knowledge's pulse is a few KB.
 MAX_EXPORT = 20_000
 _RECORDED = frozenset({AnswerStatus.RECORDED, AnswerStatus.REPLACED})
@@ -204,10 +223,8 @@ class TeamsPulse:
         await turn_context.send_activity(await self._publisher.results_activity(survey, results))
 
     async def _export(self, turn_context: TurnContext) -> None:
-        """The aggregate CSV, for the launcher or an admin, in their private chat. Teams bots
-        cannot attach a plain file to a message (a file goes through the file-consent card
-        flow, which needs `supportsFiles` and the user's OneDrive), so the CSV comes as a code
-        block that copies cleanly into a spreadsheet."""
+        """The aggregate CSV as a file, for the launcher or an admin: a file consent card in
+        their private chat (`export_file`); the file itself comes once they allow it."""
         activity = turn_context.activity
         survey = await self._latest(turn_context, SurveyStatus.CLOSED)
         if survey is None:
@@ -220,9 +237,48 @@ class TeamsPulse:
         except PulseError as refused:
             await _notice(turn_context, str(refused))
             return
-        if not await self._private(turn_context, export_activity(csv), EXPORT_NOT_REACHED):
+        offer = consent_activity(
+            survey.id, export_filename(survey), len(csv_bytes(csv)), EXPORT_DESCRIPTION
+        )
+        if not await self._private(turn_context, offer, EXPORT_NOT_REACHED):
             return
         await _notice(turn_context, EXPORT_SENT)
+
+    async def on_file_consent(self, turn_context: TurnContext) -> None:
+        """The person's answer to an export's file consent card (a `fileConsent/invoke` in
+        their private chat): allowed, the file is uploaded and shown; declined, the same counts
+        come as text. Their right to export is checked again: the card may be old."""
+        await self._guarded(turn_context, "export", SORRY, self._file_consent(turn_context))
+
+    async def _file_consent(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        answer = parse_consent(activity.value)
+        if answer is None:
+            await _notice(turn_context, UNKNOWN_SURVEY, NoticeLevel.WARNING)
+            return
+        survey = await self._survey(turn_context, answer.survey_id)
+        if survey is None:
+            await _notice(turn_context, UNKNOWN_SURVEY, NoticeLevel.WARNING)
+            return
+        try:
+            csv = await self._service.export_csv(
+                survey, user_of(activity), admin=self._admin(activity)
+            )
+        except PulseError as refused:
+            await _notice(turn_context, str(refused))
+            return
+        if not answer.accepted:
+            log.info("pulse export declined survey=%s", survey.id)
+            await turn_context.send_activity(export_activity(csv, EXPORT_DECLINED))
+            return
+        try:
+            await upload(answer.upload_url, csv_bytes(csv))
+        except UploadFailed as failed:
+            log.warning("pulse export upload failed survey=%s error=%s", survey.id, failed)
+            await turn_context.send_activity(export_activity(csv, EXPORT_UPLOAD_FAILED))
+            return
+        log.info("pulse export uploaded survey=%s", survey.id)
+        await turn_context.send_activity(file_info_activity(answer, EXPORT_SAVED))
 
     # --- in the private chat ----------------------------------------------------------------
 
@@ -293,14 +349,25 @@ class TeamsPulse:
         return any(self._service.is_admin(user) for user in user_ids(activity))
 
 
-def export_activity(csv: str) -> Activity:
-    """The CSV in a fenced code block; the fence is longer than any backtick run in the text
-    (knowledge labels are admin-edited), so nothing can close it early."""
+def export_activity(csv: str, title: str) -> Activity:
+    """The CSV in a fenced code block below `title` (when no file could be or was to be sent);
+    the fence is longer than any backtick run in the text (knowledge labels are admin-edited),
+    so nothing can close it early."""
     text = csv if len(csv) <= MAX_EXPORT else csv[:MAX_EXPORT] + "\n…"
     fence = "`" * max(3, _longest_backticks(text) + 1)
-    activity = MessageFactory.text(f"{EXPORT_TITLE}\n\n{fence}\n{text.rstrip()}\n{fence}")
+    activity = MessageFactory.text(f"{title}\n\n{fence}\n{text.rstrip()}\n{fence}")
     activity.text_format = TextFormatTypes.markdown
     return activity
+
+
+def export_filename(survey: SurveyRecord) -> str:
+    return f"team-pulse-{survey.id[:8]}.csv"
+
+
+def csv_bytes(csv: str) -> bytes:
+    """UTF-8 with a byte order mark: Excel opens a CSV without one in the local code page and
+    garbles every accented label."""
+    return csv.encode("utf-8-sig")
 
 
 def _longest_backticks(text: str) -> int:

@@ -27,7 +27,7 @@ from bot.handlers.teams.cards_pulse import (
     when_plain,
 )
 from bot.handlers.teams.proactive import Proactive
-from bot.handlers.teams.pulse import export_activity
+from bot.handlers.teams.pulse import EXPORT_DECLINED, export_activity
 from bot.handlers.teams.pulse_publisher import TeamsPulsePublisher
 from bot.handlers.teams.submit import PULSE_INPUT_PREFIX, Submitted, parse_submit
 from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
@@ -302,8 +302,9 @@ def test_clarity_is_said_like_the_summary(knowledge: Knowledge) -> None:
 
 def test_the_export_is_a_code_block_nothing_can_close_early() -> None:
     csv = "question_id,option\nq,```sneaky````\n"
-    activity = export_activity(csv)
+    activity = export_activity(csv, EXPORT_DECLINED)
     text = activity.text
+    assert text.startswith(EXPORT_DECLINED)
     fence = "`````"  # longer than the four in the text
     assert text.endswith(f"\n{fence}")
     assert f"\n{fence}\n{csv.rstrip()}\n{fence}" in text

@@ -163,7 +163,7 @@ def test_the_manifest_names_the_bot_by_its_app_id(manifest: dict[str, Any]) -> N
     [bot] = manifest["bots"]
     assert bot["botId"] == APP_ID
     assert bot["scopes"] == ["personal", "team", "groupChat"]
-    assert bot["supportsFiles"] is False
+    assert bot["supportsFiles"] is True  # the pulse export is a file (file consent flow)
     assert bot["isNotificationOnly"] is False
     assert manifest["version"] == metadata.version("ai-ownership-advisor")
     assert manifest["validDomains"] == ["bot.example.com"]
