@@ -28,11 +28,23 @@ log = logging.getLogger(__name__)
 
 # How long a claim on posting results holds before another process may take the job over.
 RESULTS_LEASE = timedelta(minutes=2)
+# A rate-limited card refresh waits as long as the platform asks, up to this, a few times.
+LONGEST_RETRY_AFTER_SECONDS = 60.0
+RATE_LIMITED_RETRIES = 3
+
+
+class RetryLater(Exception):
+    """The platform refused a call for now (a 429) and said how long to wait."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"rate limited: retry after {seconds:g} s")
+        self.seconds = seconds
 
 
 class PulsePublisher(Protocol):
     """What the runner needs from a platform. Each call is one post or update; a failure
-    raises (and the runner retries the job on a later tick where that makes sense)."""
+    raises (and the runner retries the job on a later tick where that makes sense), RetryLater
+    when the platform asked to be left alone for a while."""
 
     async def refresh_card(self, survey: SurveyRecord, count: int) -> None:
         """Redraw the survey card: the live count while open, the closed state after."""
@@ -159,10 +171,25 @@ class PulseRunner:
         finally:
             # Answers from here on are not in the count about to be read: they start anew.
             self._refreshing.discard(survey.id)
-        latest = await self._repository.load_survey(survey.id)
-        if latest is None or latest.status is not SurveyStatus.OPEN:
-            return  # closing redraws the card itself
-        await publisher.refresh_card(latest, await self._service.count(survey.id))
+        for attempt in range(RATE_LIMITED_RETRIES + 1):
+            latest = await self._repository.load_survey(survey.id)
+            if latest is None or latest.status is not SurveyStatus.OPEN:
+                return  # closing redraws the card itself
+            try:
+                await publisher.refresh_card(latest, await self._service.count(survey.id))
+                return
+            except RetryLater as later:
+                if attempt == RATE_LIMITED_RETRIES:
+                    raise
+                wait = min(max(later.seconds, 0.0), LONGEST_RETRY_AFTER_SECONDS)
+                log.warning("pulse card rate limited survey=%s wait=%.1fs", survey.id, wait)
+                # Hold the refresh for the wait, so that no process calls meanwhile; should
+                # another hold it already, its refresh will show the latest count.
+                now = self._service.now()
+                held = now + timedelta(seconds=wait)
+                if not await self._repository.claim_count_refresh(survey.id, now, held):
+                    return
+                await asyncio.sleep(wait)
 
     # --- lifecycle --------------------------------------------------------------------------
 

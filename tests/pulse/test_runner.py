@@ -14,7 +14,7 @@ import pytest
 from bot.engine.pulse import PulseResults
 from bot.knowledge import default_knowledge_dir, load_knowledge
 from bot.pulse.keys import PulseKeys
-from bot.pulse.runner import PulseRunner
+from bot.pulse.runner import RATE_LIMITED_RETRIES, PulseRunner, RetryLater
 from bot.pulse.service import LaunchOptions, NotAllowed, PulseService
 from storage.memory import MemoryRepository
 from storage.surveys import SurveyRecord, SurveyStatus
@@ -43,8 +43,15 @@ class Recorder:
     results: list[tuple[str, PulseResults]] = field(default_factory=list)
     reminders: list[tuple[str, int]] = field(default_factory=list)
     fail_results: int = 0
+    rate_limited: list[float] = field(default_factory=list)  # Retry-After of the next refreshes
+    refused_at: list[float] = field(default_factory=list)  # when each was refused (monotonic)
+    refused: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def refresh_card(self, survey: SurveyRecord, count: int) -> None:
+        if self.rate_limited:
+            self.refused_at.append(time.monotonic())
+            self.refused.set()
+            raise RetryLater(self.rate_limited.pop(0))
         self.cards.append((survey.id, count, survey.status))
 
     async def post_results(self, survey: SurveyRecord, results: PulseResults) -> None:
@@ -156,6 +163,44 @@ async def test_a_burst_of_answers_refreshes_the_card_a_few_times(world: World) -
     counts = [count for _, count, _ in world.recorder.cards]
     assert 1 <= len(counts) <= 4
     assert counts[-1] == 30
+
+
+async def test_a_rate_limited_refresh_waits_as_asked_and_shows_the_latest_count(
+    world: World,
+) -> None:
+    survey = await world.launch()
+    world.clock.running = True
+    runner, other_process = world.runner(), world.runner()
+    world.recorder.rate_limited = [0.3]
+    await world.answer(survey, "U1")
+    runner.counted(survey)
+    await asyncio.wait_for(world.recorder.refused.wait(), timeout=5)
+
+    # During the wait: more answers, and another process that would refresh: it does not.
+    await world.answer(survey, "U2")
+    other_process.counted(survey)
+    await asyncio.sleep(0.15)
+    assert world.recorder.cards == []
+    await runner.stop()
+    await other_process.stop()
+
+    [(_, count, _)] = world.recorder.cards
+    assert count == 2
+
+
+async def test_a_refresh_rate_limited_again_and_again_gives_up(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    survey = await world.launch()
+    world.clock.running = True
+    runner = world.runner()
+    world.recorder.rate_limited = [0.01] * (RATE_LIMITED_RETRIES + 1)
+    await world.answer(survey, "U1")
+    runner.counted(survey)
+    await runner.stop()
+    assert world.recorder.cards == []
+    assert len(world.recorder.refused_at) == RATE_LIMITED_RETRIES + 1
+    assert "pulse card update failed" in caplog.text
 
 
 async def test_the_loop_runs_and_stops(world: World) -> None:

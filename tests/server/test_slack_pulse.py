@@ -303,9 +303,11 @@ async def test_threshold_not_met_hides_every_distribution(server: RunningServer)
     assert "results stay hidden" in all_text(results)
     assert not buttons(results, ids.PULSE_EXPORT_ACTION)
     await server.slack.slash_command("pulse results")
+    again = await wait_for_results(server, count=2)
+    assert "results stay hidden" in all_text(again)
     await server.slack.slash_command("pulse export", user_id=LAUNCHER)
-    shown = await server.api.wait_for("response_url", count=2)
-    assert "results stay hidden" in all_text(shown[-1])
+    [refused] = await server.api.wait_for("response_url")
+    assert "results stay hidden" in all_text(refused)
     await asyncio.sleep(0.3)
     everything = [
         *server.api.calls("chat.postMessage"),
@@ -338,10 +340,30 @@ async def test_results_message_content_chart_and_slash_results(server: RunningSe
     assert upload.content is not None
     assert upload.content.startswith(b"\x89PNG")
 
+    # Anyone may post them again: the same message and chart, by the bot, in the channel.
     await server.slack.slash_command("pulse results", user_id=OTHER)
+    again = await wait_for_results(server, count=2)
+    assert "Where the team is split" in all_text(again)
+    await server.api.wait_for("files.completeUploadExternal", count=2)
+    assert len(server.api.uploads(GENERAL_CHANNEL)) == 2
+    assert not server.api.calls("response_url")
+
+
+async def test_slash_results_without_the_bot_in_the_channel_come_by_response_url(
+    server: RunningServer,
+) -> None:
+    card = await launch(server, threshold="3")
+    for user in RESPONDENTS[:3]:
+        await answer(server, card, user)
+    await press_button(server, card, ids.PULSE_CLOSE_ACTION, LAUNCHER)
+    await wait_for_results(server)
+    server.api.fail("chat.postMessage", "not_in_channel")  # the bot was removed since
+
+    await server.slack.slash_command("pulse results", user_id=OTHER)
+
     [again] = await server.api.wait_for("response_url")
     assert again.params["response_type"] == "in_channel"
-    assert "Where the team is split" in all_text(again)
+    assert "3 answered" in all_text(again)
 
 
 async def test_a_failed_chart_upload_leaves_the_results(server: RunningServer) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import itertools
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -274,6 +275,27 @@ async def test_a_burst_of_answers_updates_the_card_a_few_times_with_the_final_co
     assert all(call.conversation_id == launched.thread for call in updates)
     assert "5 people have answered" in json.dumps(updates[-1].body)
     assert pulse_buttons(updates[-1].body or {}, "pulse_answer")  # still open
+
+
+async def test_a_throttled_card_update_waits_for_retry_after_and_shows_the_count(
+    server: PulseServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    launched = await launch(server)
+    # The connector client itself retries an update (a PUT) three times, waiting Retry-After
+    # each time; a fourth 429 reaches the runner, which waits as asked and tries again.
+    server.connector.respond(
+        UPDATE, 429, error_body("TooManyRequests", "slow down"), {"Retry-After": "1"}, times=4
+    )
+    await answer(server, launched, GRACE)
+
+    updates = await server.connector.wait_for(UPDATE, count=5, timeout=10.0)
+
+    assert [call.status for call in updates] == [429, 429, 429, 429, 200]
+    gaps = [later.at - earlier.at for earlier, later in itertools.pairwise(updates)]
+    assert min(gaps) >= 0.95  # Retry-After honoured every time
+    assert "1 person has answered" in json.dumps(updates[-1].body)
+    assert "pulse card rate limited" in caplog.text
 
 
 # --- closing --------------------------------------------------------------------------------------

@@ -178,11 +178,12 @@ def build_slack_app(config: SlackConfig, app: App, runner: PulseRunner) -> Slack
     client_for: ClientFor = fixed_client(client)
     if store is not None:
         client_for = installed_client(store, lambda token: web_client(config, session, token))
-    runner.register("slack", SlackPulsePublisher(app.pulse, client_for))
+    publisher = SlackPulsePublisher(app.pulse, client_for)
+    runner.register("slack", publisher)
     in_flight = InFlight()
     advisor = SlackAdvisor(app.service, app.repository, store)
     forget = SlackForget(forget_service(app), app.service.first_delivery)
-    pulse = SlackPulse(app.pulse, runner)
+    pulse = SlackPulse(app.pulse, runner, publisher)
     register(bolt, advisor, pulse, in_flight, SlackAdmin(app.admin), forget)
     return SlackApp(bolt, in_flight, session, pulse)
 

@@ -24,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.engine.pulse import PulseAnswerError, check_answers
 from bot.handlers.slack import blocks_pulse, ids
 from bot.handlers.slack.incoming import plain_text
+from bot.handlers.slack.pulse_publisher import SlackPulsePublisher
 from bot.pulse.runner import PulseRunner
 from bot.pulse.service import (
     CLOSED_SURVEY,
@@ -106,9 +107,12 @@ def ephemeral(respond: AsyncRespond) -> Reply:
 class SlackPulse:
     """The survey listeners, bound to the survey service and the runner."""
 
-    def __init__(self, pulse: PulseService, runner: PulseRunner) -> None:
+    def __init__(
+        self, pulse: PulseService, runner: PulseRunner, publisher: SlackPulsePublisher
+    ) -> None:
         self._pulse = pulse
         self._runner = runner
+        self._publisher = publisher
 
     # --- /ai-owner pulse ... -----------------------------------------------------------------
 
@@ -352,9 +356,21 @@ class SlackPulse:
             await reply(CLOSED_BY_COMMAND)
 
     async def _show_results(self, survey: SurveyRecord, respond: AsyncRespond) -> None:
+        """The results posted in the channel again, as when it closed: the message and its
+        chart. Should the bot no longer be able to post there (removed from the channel), the
+        message still comes through the command's response URL, without the chart, which
+        a response URL cannot carry."""
         results = self._pulse.results(survey)
-        shown = blocks_pulse.results_message(survey, results)
-        await respond(text=shown.text, blocks=shown.blocks, response_type="in_channel")
+        try:
+            await self._publisher.post_results(survey, results)
+        except SlackApiError as error:
+            log.warning(
+                "pulse results not posted again survey=%s error=%s",
+                survey.id,
+                error.response.get("error"),
+            )
+            shown = blocks_pulse.results_message(survey, results)
+            await respond(text=shown.text, blocks=shown.blocks, response_type="in_channel")
         log.info("pulse results shown again survey=%s", survey.id)
 
     async def _export(

@@ -20,11 +20,28 @@ from botbuilder.schema import (
     ChannelAccount,
     ConversationParameters,
     ConversationReference,
+    ErrorResponseException,
 )
 
 T = TypeVar("T")
 
 TEAMS_CHANNEL = "msteams"
+# When a 429 names no wait (or one that is not a number of seconds).
+DEFAULT_RETRY_AFTER_SECONDS = 1.0
+
+
+def retry_after(error: ErrorResponseException) -> float | None:
+    """The seconds a connector's 429 asks the bot to wait (its Retry-After header), or None
+    when `error` is not a 429. The SDK raises a 429 like any other error and never retries."""
+    response = getattr(error, "response", None)
+    if getattr(response, "status_code", None) != 429:
+        return None
+    headers = getattr(response, "headers", None) or {}
+    try:
+        seconds = float(headers.get("Retry-After", DEFAULT_RETRY_AFTER_SECONDS))
+    except (TypeError, ValueError):
+        return DEFAULT_RETRY_AFTER_SECONDS  # an HTTP date: Teams sends seconds
+    return seconds if seconds >= 0 else DEFAULT_RETRY_AFTER_SECONDS
 
 
 def thread_reference(activity: Activity) -> dict[str, Any]:

@@ -9,13 +9,14 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from botbuilder.schema import Activity
+from botbuilder.schema import Activity, ErrorResponseException
 
 from bot.engine.pulse import PulseResults
 from bot.handlers.teams.activities import to_activity
 from bot.handlers.teams.cards_pulse import reminder_card, results_card, survey_card
-from bot.handlers.teams.proactive import Proactive
+from bot.handlers.teams.proactive import Proactive, retry_after
 from bot.pulse.chart import results_chart_png
+from bot.pulse.runner import RetryLater
 from storage.surveys import SurveyRecord
 
 log = logging.getLogger(__name__)
@@ -46,9 +47,15 @@ class TeamsPulsePublisher:
         if reference is None or not isinstance(activity_id, str) or not activity_id:
             log.warning("pulse card not redrawn: no card id survey=%s", survey.id)
             return
-        await self._proactive.update(
-            reference, activity_id, to_activity(survey_card(survey, count))
-        )
+        try:
+            await self._proactive.update(
+                reference, activity_id, to_activity(survey_card(survey, count))
+            )
+        except ErrorResponseException as error:
+            wait = retry_after(error)
+            if wait is None:
+                raise
+            raise RetryLater(wait) from error
 
     async def post_results(self, survey: SurveyRecord, results: PulseResults) -> None:
         await self._post(survey, await self.results_activity(survey, results))
