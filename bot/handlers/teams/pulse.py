@@ -225,17 +225,12 @@ class TeamsPulse:
     async def _export(self, turn_context: TurnContext) -> None:
         """The aggregate CSV as a file, for the launcher or an admin: a file consent card in
         their private chat (`export_file`); the file itself comes once they allow it."""
-        activity = turn_context.activity
         survey = await self._latest(turn_context, SurveyStatus.CLOSED)
         if survey is None:
             await _notice(turn_context, NO_CLOSED)
             return
-        try:
-            csv = await self._service.export_csv(
-                survey, user_of(activity), admin=self._admin(activity)
-            )
-        except PulseError as refused:
-            await _notice(turn_context, str(refused))
+        csv = await self._csv_for(turn_context, survey)
+        if csv is None:
             return
         offer = consent_activity(
             survey.id, export_filename(survey), len(csv_bytes(csv)), EXPORT_DESCRIPTION
@@ -244,6 +239,18 @@ class TeamsPulse:
             return
         await _notice(turn_context, EXPORT_SENT)
 
+    async def _csv_for(self, turn_context: TurnContext, survey: SurveyRecord) -> str | None:
+        """The survey's CSV for the person asking, or None once told why not (not theirs,
+        results hidden below the threshold)."""
+        activity = turn_context.activity
+        try:
+            return await self._service.export_csv(
+                survey, user_of(activity), admin=self._admin(activity)
+            )
+        except PulseError as refused:
+            await _notice(turn_context, str(refused))
+            return None
+
     async def on_file_consent(self, turn_context: TurnContext) -> None:
         """The person's answer to an export's file consent card (a `fileConsent/invoke` in
         their private chat): allowed, the file is uploaded and shown; declined, the same counts
@@ -251,8 +258,7 @@ class TeamsPulse:
         await self._guarded(turn_context, "export", SORRY, self._file_consent(turn_context))
 
     async def _file_consent(self, turn_context: TurnContext) -> None:
-        activity = turn_context.activity
-        answer = parse_consent(activity.value)
+        answer = parse_consent(turn_context.activity.value)
         if answer is None:
             await _notice(turn_context, UNKNOWN_SURVEY, NoticeLevel.WARNING)
             return
@@ -260,12 +266,8 @@ class TeamsPulse:
         if survey is None:
             await _notice(turn_context, UNKNOWN_SURVEY, NoticeLevel.WARNING)
             return
-        try:
-            csv = await self._service.export_csv(
-                survey, user_of(activity), admin=self._admin(activity)
-            )
-        except PulseError as refused:
-            await _notice(turn_context, str(refused))
+        csv = await self._csv_for(turn_context, survey)
+        if csv is None:
             return
         if not answer.accepted:
             log.info("pulse export declined survey=%s", survey.id)
