@@ -94,6 +94,11 @@ def settle(
     return Settlement(rows, first_of, outcomes)
 
 
+def _outcome_unread(future: asyncio.Future[ResponseOutcome]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
 WriteBatch = Callable[[Sequence[PendingResponse]], Awaitable[list[ResponseOutcome]]]
 
 
@@ -119,8 +124,14 @@ class ResponseBatches:
         self._queue.append((response, future))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._drain(), name="survey response batches")
-        # A caller that gives up (its request was cancelled) does not take the batch with it.
-        return await asyncio.shield(future)
+        try:
+            # A caller that gives up (its request was cancelled) does not take the batch with it.
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            # Nobody will read this outcome: say so, or asyncio would log a failed batch's
+            # error as "never retrieved" when the future is collected.
+            future.add_done_callback(_outcome_unread)
+            raise
 
     async def _drain(self) -> None:
         try:

@@ -5,6 +5,7 @@ of responses shares transactions."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -265,3 +266,22 @@ async def test_a_burst_of_responses_shares_one_transaction(sql_repository: SqlRe
     assert await repository.count_responses(survey.id) == 150
     # Each person's last answers are the ones kept.
     assert await repository.load_response(survey.id, key(10)) == {"sponsor": "160"}
+
+
+async def test_a_failed_batch_whose_caller_gave_up_logs_nothing_unretrieved(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    write = RecordingWrite()
+    write.failing = {0}
+    write.release.clear()
+    batches = ResponseBatches(write)
+    impatient = asyncio.create_task(batches.record(numbered(1)))
+    await write.entered.wait()
+    impatient.cancel()
+    write.release.set()
+    await asyncio.sleep(0.01)
+    del impatient
+    gc.collect()
+    await asyncio.sleep(0)
+
+    assert "never retrieved" not in caplog.text
