@@ -626,6 +626,46 @@ class Profiler:
         self._running = []
 
 
+@dataclass(frozen=True)
+class CpuShares:
+    """CPU over a burst, each as CPU seconds per wall second (1.0 = a core)."""
+
+    servers: dict[str, float]  # per server process
+    postgres: float | None  # the configuration's PostgreSQL backends
+    postgres_states: dict[str, float]
+    bench: float  # this process
+    others: float  # everything else on the machine
+
+
+class CpuMeter:
+    """The CPU of the servers, their PostgreSQL backends, this process and the rest of the
+    machine over one burst: `await start()`, the burst, `await stop(wall_seconds)`."""
+
+    def __init__(self, servers: Sequence[Server], backends: Backends | None) -> None:
+        self._servers = servers
+        self._backends = backends
+        self._before: dict[str, float] = {}
+        self._bench = self._machine = 0.0
+
+    async def start(self) -> None:
+        self._before = {server.name: cpu_seconds(server.process.pid) for server in self._servers}
+        self._bench, self._machine = time.process_time(), machine_busy_seconds()
+        if self._backends is not None:
+            await self._backends.start()
+
+    async def stop(self, wall: float) -> CpuShares:
+        postgres, states = (None, {}) if self._backends is None else await self._backends.stop()
+        machine = (machine_busy_seconds() - self._machine) / wall
+        bench = (time.process_time() - self._bench) / wall
+        servers = {
+            server.name: (cpu_seconds(server.process.pid) - self._before[server.name]) / wall
+            for server in self._servers
+        }
+        ours = sum(servers.values()) + bench + (postgres or 0.0) / wall
+        share = None if postgres is None else postgres / wall
+        return CpuShares(servers, share, states, bench, max(0.0, machine - ours))
+
+
 async def run_burst(
     session: aiohttp.ClientSession,
     name: str,
@@ -637,10 +677,8 @@ async def run_burst(
     paired_with: str = "",
     backends: Backends | None = None,
 ) -> BurstResult:
-    before = {server.name: cpu_seconds(server.process.pid) for server in targets}
-    bench_before, machine_before = time.process_time(), machine_busy_seconds()
-    if backends is not None:
-        await backends.start()
+    meter = CpuMeter(targets, backends)
+    await meter.start()
     samples: list[Submission] = []
     results: list[Wave] = []
     for bodies in waves:
@@ -648,14 +686,7 @@ async def run_burst(
         samples += got
         results.append(Wave(len(got), wall, len(got) / wall, Latency.of(got)))
     wall = sum(wave.wall_seconds for wave in results)
-    postgres, states = (None, {}) if backends is None else await backends.stop()
-    machine = (machine_busy_seconds() - machine_before) / wall
-    bench = (time.process_time() - bench_before) / wall
-    server_cpu = {
-        server.name: (cpu_seconds(server.process.pid) - before[server.name]) / wall
-        for server in targets
-    }
-    ours = sum(server_cpu.values()) + bench + (postgres or 0.0) / wall
+    cpu = await meter.stop(wall)
     return BurstResult(
         target=name,
         paired_with=paired_with,
@@ -669,11 +700,11 @@ async def run_burst(
         statuses=statuses(samples),
         outcomes=dict(sorted(Counter(s.outcome for s in samples).items())),
         waves=results,
-        server_cpu=server_cpu,
-        postgres_cpu=None if postgres is None else postgres / wall,
-        postgres_states=states,
-        bench_cpu=bench,
-        other_cpu=max(0.0, machine - ours),
+        server_cpu=cpu.servers,
+        postgres_cpu=cpu.postgres,
+        postgres_states=cpu.postgres_states,
+        bench_cpu=cpu.bench,
+        other_cpu=cpu.others,
         errors=sorted({s.error for s in samples if s.error}),
     )
 
@@ -686,7 +717,6 @@ class Target:
     """One advisor configuration: its database and the server processes the client uses."""
 
     name: str  # "sqlite x1", "postgresql x1", "postgresql x2"
-    database: str  # "sqlite" or "postgresql"
     servers: list[Server]
     repository: SqlRepository  # this process's own, to count and close
     backends: Backends | None = None
@@ -763,7 +793,6 @@ class Run:
     bursts: list[BurstResult] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     warm_up: dict[str, dict[str, int]] = field(default_factory=dict)
-    launched: dict[str, Launched] = field(default_factory=dict)  # by check key
     expected: dict[str, SurveyTally] = field(default_factory=dict)
     warm_bodies: list[bytes] = field(default_factory=list)  # the bare app's warm-up
 
@@ -812,17 +841,23 @@ class Run:
             expected_replaced=burst.duplicates + burst.changes,
         )
         key = f"{target.name}@{in_flight}"
-        self.launched[key], self.expected[key] = launched, burst.expected
+        self.expected[key] = burst.expected
         self.checks.append(check)
         runs: list[Callable[[], Awaitable[None]]] = [
-            lambda: self._advisor(target, burst, check, in_flight, 2 * order),
+            lambda: self._advisor(target, burst, launched.card, check, in_flight, 2 * order),
             lambda: self._bare(bare, target.name, burst, in_flight, 2 * order),
         ]
         for step in runs if order % 2 == 0 else reversed(runs):
             await step()
 
     async def _advisor(
-        self, target: Target, burst: Burst, check: Check, in_flight: int, order: int
+        self,
+        target: Target,
+        burst: Burst,
+        card: ApiCall,
+        check: Check,
+        in_flight: int,
+        order: int,
     ) -> None:
         if self.profiler.start(target.servers, f"{target.name}-{in_flight}"):
             await asyncio.sleep(1.0)  # py-spy attaches before the burst starts
@@ -844,7 +879,6 @@ class Run:
         check.replaced = result.outcomes.get("replaced", 0)
         check.counted = await target.repository.count_responses(check.survey)
         # Drain: the debounced live count lands on the card before anything else runs.
-        card = self.launched[f"{target.name}@{in_flight}"].card
         check.card_count, check.card_seconds, check.card_updates = await wait_for_card(
             self.api, card, check.users, since, ended
         )
@@ -870,14 +904,20 @@ class Run:
         compare it with each person's last answer."""
         for check in self.checks:
             repository = targets[check.target].repository
-            closed = await repository.close_survey(check.survey, datetime.now(UTC))
             expected = self.expected[f"{check.target}@{check.in_flight}"]
-            if closed is None or closed.tally is None:
-                check.tally_matches = False
-                check.tally_problems = ["the survey was not closed by this call"]
-                continue
-            check.tally_problems = tally_problems(closed.tally, expected)
+            check.tally_problems = await closed_tally_problems(repository, check.survey, expected)
             check.tally_matches = not check.tally_problems
+
+
+async def closed_tally_problems(
+    repository: SqlRepository, survey: str, expected: SurveyTally
+) -> list[str]:
+    """Close `survey` (the tally is stored in the close's transaction) and say how its tally
+    differs from `expected`; nothing when it matches."""
+    closed = await repository.close_survey(survey, datetime.now(UTC))
+    if closed is None or closed.tally is None:
+        return ["the survey was not closed by this call"]
+    return tally_problems(closed.tally, expected)
 
 
 # --- results of 10,000 responses ----------------------------------------------------------------
@@ -1020,12 +1060,76 @@ async def _results_timing(
 # --- the whole run ------------------------------------------------------------------------------
 
 
-def advisor_env(signing_secret: str, api_url: str, database_url: str) -> dict[str, str]:
-    """As bench/slack_acks.py's, and none of the parent's survey, admin, Teams, pulse, logging,
-    metrics or retention settings either: the pulse timers run at their defaults (a live-count
-    refresh per 2 s window)."""
-    env = server_env(signing_secret, api_url, database_url)
+def without_inherited(env: Mapping[str, str]) -> dict[str, str]:
+    """`env` without the parent's survey, admin, Teams, pulse, logging, metrics or retention
+    settings: the pulse timers run at their defaults (a live-count refresh per 2 s window)."""
     return {name: value for name, value in env.items() if not name.startswith(NOT_INHERITED)}
+
+
+def advisor_env(signing_secret: str, api_url: str, database_url: str) -> dict[str, str]:
+    """As bench/slack_acks.py's, `without_inherited`."""
+    return without_inherited(server_env(signing_secret, api_url, database_url))
+
+
+@dataclass
+class Processes:
+    """The servers a run starts, each stopped when `stack` closes whatever happens, with its
+    resident memory once it answers and (`read_end`) at the end."""
+
+    stack: AsyncExitStack
+    session: aiohttp.ClientSession
+    workdir: Path
+    servers: list[Server] = field(default_factory=list)
+    memory: dict[str, dict[str, Memory]] = field(default_factory=dict)
+
+    async def start(self, name: str, argv: list[str], env: Mapping[str, str]) -> Server:
+        server = start_server(name, argv, env, self.workdir)
+        self.stack.callback(stop_server, server)
+        self.servers.append(server)
+        await wait_healthy(self.session, server)
+        self.memory[name] = {"idle": read_memory(server.process.pid)}
+        return server
+
+    def read_end(self) -> None:
+        for server in self.servers:
+            self.memory[server.name]["end"] = read_memory(server.process.pid)
+
+
+async def advisor_targets(
+    processes: Processes,
+    argv: list[str],
+    env_for: Callable[[str], Mapping[str, str]],
+    admin: asyncpg.Connection | None,
+    postgres: str | None,
+    schema_prefix: str,
+) -> dict[str, Target]:
+    """The advisor configurations: `argv` on a SQLite file ("sqlite x1"), and, with a
+    PostgreSQL `admin` connection, on a scratch schema dropped at the end, one process
+    ("postgresql x1") and two ("postgresql x2"; A, started first, migrates the schema).
+    `env_for` gives a server's environment for its database URL. Each target has a
+    repository of this process's own on its database, to count and close."""
+    stack = processes.stack
+    sqlite_url = f"sqlite:///{processes.workdir / 'bench.db'}"
+    sqlite = await processes.start("sqlite advisor", argv, env_for(sqlite_url))
+    repository = SqlRepository.from_url(sqlite_url)
+    stack.push_async_callback(repository.close)
+    targets = {"sqlite x1": Target("sqlite x1", [sqlite], repository)}
+    if admin is None or postgres is None:
+        return targets
+    schema = await stack.enter_async_context(fresh_schema(admin, schema_prefix))
+    application = f"{SERVER_APP_NAME}-{schema}"
+    env = env_for(schema_url(postgres, schema, application))
+    # One after the other: the first migrates the schema, the second finds it done.
+    first = await processes.start("pg advisor A", argv, env)
+    second = await processes.start("pg advisor B", argv, env)
+    repository = SqlRepository.from_url(
+        schema_url(postgres, schema, f"advisor-bench-client-{schema}")
+    )
+    stack.push_async_callback(repository.close)
+    backends = Backends(admin, application)
+    for name, group in (("postgresql x1", [first]), ("postgresql x2", [first, second])):
+        targets[name] = Target(name, group, repository, backends)
+    return targets
 
 
 async def postgres_admin(url: str | None) -> tuple[asyncpg.Connection | None, str]:
@@ -1054,40 +1158,15 @@ async def run(config: Config, workdir: Path, postgres: str | None, profile: Path
         )
         if admin is not None:
             stack.push_async_callback(admin.close)
-        servers: list[Server] = []
-        targets: dict[str, Target] = {}
-        memory: dict[str, dict[str, Memory]] = {}
-
-        async def started(name: str, argv: list[str], env: Mapping[str, str]) -> Server:
-            server = start_server(name, argv, env, workdir)
-            stack.callback(stop_server, server)
-            servers.append(server)
-            await wait_healthy(session, server)
-            memory[name] = {"idle": read_memory(server.process.pid)}
-            return server
-
-        sqlite_url = f"sqlite:///{workdir / 'bench.db'}"
-        env = advisor_env(signing_secret, api.base_url, sqlite_url)
-        sqlite = await started("sqlite advisor", [str(ADVISOR), "serve"], env)
-        repository = SqlRepository.from_url(sqlite_url)
-        stack.push_async_callback(repository.close)
-        targets["sqlite x1"] = Target("sqlite x1", "sqlite", [sqlite], repository)
-        postgres_url = ""
-        if admin is not None:
-            assert postgres is not None
-            schema = await stack.enter_async_context(fresh_schema(admin, "adv_bench"))
-            application = f"{SERVER_APP_NAME}-{schema}"
-            server_url = schema_url(postgres, schema, application)
-            postgres_url = schema_url(postgres, schema, f"advisor-bench-client-{schema}")
-            env = advisor_env(signing_secret, api.base_url, server_url)
-            # One after the other: the first migrates the schema, the second finds it done.
-            first = await started("pg advisor A", [str(ADVISOR), "serve"], env)
-            second = await started("pg advisor B", [str(ADVISOR), "serve"], env)
-            repository = SqlRepository.from_url(postgres_url)
-            stack.push_async_callback(repository.close)
-            backends = Backends(admin, application)
-            for name, group in (("postgresql x1", [first]), ("postgresql x2", [first, second])):
-                targets[name] = Target(name, "postgresql", group, repository, backends)
+        processes = Processes(stack, session, workdir)
+        targets = await advisor_targets(
+            processes,
+            [str(ADVISOR), "serve"],
+            lambda url: advisor_env(signing_secret, api.base_url, url),
+            admin,
+            postgres,
+            "adv_bench",
+        )
         profiler = Profiler(profile)
         bench = Run(config, api, session, Signer(signing_secret), signing_secret, profiler)
         view = b""
@@ -1097,8 +1176,9 @@ async def run(config: Config, workdir: Path, postgres: str | None, profile: Path
                 view = view or got
         view_file = workdir / "bare_view.json"
         view_file.write_bytes(view)
+        sqlite_url = f"sqlite:///{workdir / 'bench.db'}"
         bare_env = server_env(signing_secret, api.base_url, sqlite_url, BARE_TOKEN)
-        bare = await started(
+        bare = await processes.start(
             "bare bolt", [sys.executable, str(BARE_APP), "--view", str(view_file)], bare_env
         )
         await bench.warm_bare(bare, bench.warm_bodies)
@@ -1107,8 +1187,7 @@ async def run(config: Config, workdir: Path, postgres: str | None, profile: Path
             for target in targets.values():
                 await bench.pair(target, bare, in_flight, order)
                 order += 1
-        for server in servers:
-            memory[server.name]["end"] = read_memory(server.process.pid)
+        processes.read_end()
         await bench.close_and_check(targets)
     # Everything above is stopped (servers, fake, schema); the results run alone.
     results = [
@@ -1122,7 +1201,7 @@ async def run(config: Config, workdir: Path, postgres: str | None, profile: Path
     ]
     if admin is not None and postgres is not None:
         results.append(await _postgres_results(postgres, knowledge, config))
-    return _report(config, postgres_label, admin is not None, bench, memory, results, servers)
+    return _report(config, postgres_label, admin is not None, bench, processes, results)
 
 
 async def _postgres_results(base: str, knowledge: Knowledge, config: Config) -> ResultsTiming:
@@ -1142,17 +1221,13 @@ def _report(
     postgres_label: str,
     postgres_used: bool,
     bench: Run,
-    memory: dict[str, dict[str, Memory]],
+    processes: Processes,
     results: list[ResultsTiming],
-    servers: Sequence[Server],
 ) -> Report:
-    bar_level = config.levels[0]
-    passed: dict[str, bool] = {}
-    for burst in bench.bursts:
-        if burst.target.startswith("postgresql") and burst.in_flight == bar_level:
-            processes = burst.target.rpartition(" ")[2]
-            passed[f"rps {processes}"] = burst.rps >= RPS_BAR
-            passed[f"p99 {processes}"] = burst.latency.p99 < P99_BAR_MS and burst.non_200 == 0
+    passed = bar_verdicts(
+        [(b.target, b.in_flight, b.rps, b.latency, b.non_200) for b in bench.bursts],
+        config.levels[0],
+    )
     for timing in results:
         passed[f"results {timing.database}"] = timing.results_ms < RESULTS_BAR_MS and timing.correct
     passed["correct"] = all(check.ok for check in bench.checks)
@@ -1162,14 +1237,29 @@ def _report(
         postgres_used=postgres_used,
         bursts=bench.bursts,
         checks=bench.checks,
-        memory=memory,
+        memory=processes.memory,
         warm_up=bench.warm_up,
         results=results,
-        log_lines={server.name: server.log_lines() for server in servers},
+        log_lines={server.name: server.log_lines() for server in processes.servers},
         profiles=bench.profiler.files,
         passed=passed,
         tree=tree_state(),
     )
+
+
+def bar_verdicts(
+    bursts: Sequence[tuple[str, int, float, Latency, int]], level: int
+) -> dict[str, bool]:
+    """The issue's bars for each PostgreSQL configuration, from (target, in flight,
+    responses/s, latency, answers not acknowledged) of its bursts at the bars' level:
+    "rps x1", "p99 x1", "rps x2", ..."""
+    passed: dict[str, bool] = {}
+    for target, in_flight, rps, latency, failed in bursts:
+        if target.startswith("postgresql") and in_flight == level:
+            processes = target.rpartition(" ")[2]
+            passed[f"rps {processes}"] = rps >= RPS_BAR
+            passed[f"p99 {processes}"] = latency.p99 < P99_BAR_MS and failed == 0
+    return passed
 
 
 # --- report -------------------------------------------------------------------------------------
@@ -1179,10 +1269,11 @@ def _verdict(passed: bool) -> str:
     return "PASS" if passed else "FAIL"
 
 
-def _cpu(burst: BurstResult) -> str:
-    shown = " + ".join(f"{value:.0%}" for value in burst.server_cpu.values())
-    if burst.postgres_cpu is not None:
-        shown += f" | pg {burst.postgres_cpu:.0%}"
+def cpu_columns(servers: Mapping[str, float], postgres: float | None) -> str:
+    """The servers' CPU shares, then their PostgreSQL backends' ("62% + 64% | pg 7%")."""
+    shown = " + ".join(f"{value:.0%}" for value in servers.values())
+    if postgres is not None:
+        shown += f" | pg {postgres:.0%}"
     return shown
 
 
@@ -1204,7 +1295,8 @@ def print_bursts(report: Report) -> None:
                 name = burst.target if burst is advisor else "  bare bolt (paired)"
                 print(
                     f"   {name:22}{burst.submissions:6d}{burst.rps:8.0f}{lat.p50:7.0f} ms"
-                    f"{lat.p99:7.0f} ms{lat.max:7.0f} ms{burst.non_200:8d}  {_cpu(burst)} "
+                    f"{lat.p99:7.0f} ms{lat.max:7.0f} ms{burst.non_200:8d}  "
+                    f"{cpu_columns(burst.server_cpu, burst.postgres_cpu)} "
                     f"({burst.bench_cpu:.0%}, {burst.other_cpu:.0%})"
                 )
             a, b = advisor.latency, bare.latency
@@ -1285,10 +1377,6 @@ def print_results(report: Report) -> None:
         )
         for problem in t.problems[:LOG_LINES_SHOWN]:
             print(f"      {t.database}: {problem}")
-
-
-def print_memory(report: Report) -> None:
-    print_memory_table(report.memory)
 
 
 def log_records(lines: Sequence[str]) -> list[str]:
@@ -1373,7 +1461,7 @@ def print_report(report: Report) -> None:
     print_waves(report)
     print_checks(report)
     print_results(report)
-    print_memory(report)
+    print_memory_table(report.memory)
     print_logs(report)
     if report.profiles:
         print("\n   py-spy profiles (timings of a profiled run are not comparable):")

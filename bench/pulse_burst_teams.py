@@ -28,9 +28,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 
@@ -40,61 +38,58 @@ for _path in (REPO_ROOT, BENCH_DIR):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from pulse_burst import (  # noqa: E402  # the workload, PostgreSQL and report helpers
+from pulse_burst import (  # noqa: E402  # the workload, targets, measures and bars
+    CARD_TIMEOUT_SECONDS,
     DEFAULT_POSTGRES_URL,
-    NOT_INHERITED,
     P99_BAR_MS,
     RPS_BAR,
     SEED,
-    SERVER_APP_NAME,
     THANKS,
     UPDATED,
     Backends,
+    CpuMeter,
+    Processes,
     Target,
-    fresh_schema,
+    advisor_targets,
+    bar_verdicts,
+    closed_tally_problems,
+    cpu_columns,
     plan_burst,
     postgres_admin,
-    schema_url,
-    tally_problems,
+    without_inherited,
 )
 from slack_acks import (  # noqa: E402  # the process, memory and percentile helpers
+    LOG_LINES_SHOWN,
     Latency,
     Memory,
     Sample,
     Server,
     bench_arguments,
-    cpu_seconds,
     print_memory_table,
-    read_memory,
-    start_server,
     statuses,
-    stop_server,
     tree_state,
-    wait_healthy,
 )
 from teams_throughput import (  # noqa: E402  # activities built, not posted; how they are sent
     ADVISOR,
     ECHO_APP,
+    EXPECTED_LOG_LINES,
     MESSAGES_PATH,
     OK_STATUSES,
+    REQUEST_TIMEOUT_SECONDS,
     ActivityBuilder,
     User,
-    send,
+    send_all,
 )
 from teams_throughput import server_env as teams_env  # noqa: E402
 
-from bot.handlers.teams.submit import PULSE_INPUT_PREFIX  # noqa: E402
 from bot.pulse.service import CLOSED_SURVEY, UNKNOWN_SURVEY  # noqa: E402
-from storage.sql import SqlRepository  # noqa: E402
 from storage.surveys import SurveyTally  # noqa: E402
 from tests.fakes.teams_activities import PEOPLE, TeamsActivities  # noqa: E402
 from tests.fakes.teams_connector import SENDING, UPDATE, ConnectorCall, FakeConnector  # noqa: E402
-from tests.server.teams_pulse_flow import data, launch, open_form  # noqa: E402
+from tests.server.teams_pulse_flow import answer_value, launch, open_form  # noqa: E402
 
 # The live count on the channel card (bot.handlers.teams.cards_pulse._answered).
 COUNT = re.compile(r"(\d+) (?:people have|person has) answered")
-CARD_TIMEOUT_SECONDS = 20.0
-REQUEST_TIMEOUT_SECONDS = 60.0
 ECHO = "echo bot"
 LAUNCHER = PEOPLE[0]
 
@@ -154,8 +149,7 @@ class Check:
     other_replies: int = 0  # anything else (closed, unknown, an apology): none expected
     card_count: int | None = None  # the last count the channel card showed
     card_updates: int = 0
-    closed: bool = False
-    tally_problems: list[str] = field(default_factory=list)
+    tally_problems: list[str] | None = None  # None until closed and compared
 
     def failures(self) -> list[str]:
         replies_ok = (
@@ -167,7 +161,7 @@ class Check:
             "stored count": self.counted != self.users,
             "replies": not replies_ok,
             "card": self.card_count != self.users,
-            "tally": not self.closed or bool(self.tally_problems),
+            "tally": self.tally_problems is None or bool(self.tally_problems),
         }
         return [name for name, bad in failed.items() if bad]
 
@@ -224,9 +218,7 @@ async def answer_body(
 ) -> bytes:
     """ "Send my answers" in the person's private chat: the Action.Submit's data with the
     choice sets' values merged in, as Teams sends it."""
-    value: dict[str, Any] = data("pulse_send", survey)
-    value.update({PULSE_INPUT_PREFIX + question: option for question, option in answers.items()})
-    return await builder.personal(user, None, value, None)
+    return await builder.personal(user, None, answer_value(survey, answers), None)
 
 
 async def build_burst(
@@ -260,16 +252,10 @@ async def build_burst(
 async def send_wave(
     session: aiohttp.ClientSession, servers: Sequence[Server], bodies: Sequence[bytes], limit: int
 ) -> tuple[list[Sample], float]:
-    """Every body, at most `limit` in flight, round-robin over `servers` (a load balancer)."""
-    gate = asyncio.Semaphore(limit)
-
-    async def one(index: int, body: bytes) -> Sample:
-        async with gate:
-            return await send(session, servers[index % len(servers)].url + MESSAGES_PATH, body)
-
-    started = time.perf_counter()
-    samples = await asyncio.gather(*(one(index, body) for index, body in enumerate(bodies)))
-    return list(samples), time.perf_counter() - started
+    """Every body, at most `limit` in flight, round-robin over `servers`."""
+    return await send_all(
+        session, [server.url + MESSAGES_PATH for server in servers], bodies, limit
+    )
 
 
 async def run_burst(
@@ -282,17 +268,15 @@ async def run_burst(
     paired_with: str = "",
     backends: Backends | None = None,
 ) -> BurstResult:
-    before = {server.name: cpu_seconds(server.process.pid) for server in servers}
-    bench_before = time.process_time()
-    if backends is not None:
-        await backends.start()
+    meter = CpuMeter(servers, backends)
+    await meter.start()
     samples: list[Sample] = []
     wall = 0.0
     for bodies in burst.waves:
         got, seconds = await send_wave(session, servers, bodies, in_flight)
         samples += got
         wall += seconds
-    postgres = None if backends is None else (await backends.stop())[0]
+    cpu = await meter.stop(wall)
     return BurstResult(
         target=name,
         paired_with=paired_with,
@@ -304,12 +288,9 @@ async def run_burst(
         latency=Latency.of(samples),
         not_2xx=sum(1 for s in samples if s.status not in OK_STATUSES),
         statuses=statuses(samples),
-        server_cpu={
-            server.name: (cpu_seconds(server.process.pid) - before[server.name]) / wall
-            for server in servers
-        },
-        postgres_cpu=None if postgres is None else postgres / wall,
-        bench_cpu=(time.process_time() - bench_before) / wall,
+        server_cpu=cpu.servers,
+        postgres_cpu=cpu.postgres,
+        bench_cpu=cpu.bench,
         errors=sorted({s.error for s in samples if s.error}),
     )
 
@@ -445,20 +426,9 @@ class Run:
 
     async def close_and_check(self, targets: Mapping[str, Target]) -> None:
         for check in self.checks:
-            closed = await targets[check.target].repository.close_survey(
-                check.survey, datetime.now(UTC)
-            )
-            check.closed = closed is not None and closed.tally is not None
-            if closed is not None and closed.tally is not None:
-                expected = self.expected[f"{check.target}@{check.in_flight}"]
-                check.tally_problems = tally_problems(closed.tally, expected)
-
-
-def advisor_env(database_url: str) -> dict[str, str]:
-    """bench/teams_throughput.py's, and none of the parent's pulse, survey, admin, logging,
-    metrics or retention settings: the pulse timers run at their defaults."""
-    env = teams_env(database_url)
-    return {name: value for name, value in env.items() if not name.startswith(NOT_INHERITED)}
+            expected = self.expected[f"{check.target}@{check.in_flight}"]
+            repository = targets[check.target].repository
+            check.tally_problems = await closed_tally_problems(repository, check.survey, expected)
 
 
 async def run(config: Config, workdir: Path, postgres: str | None) -> Report:
@@ -474,39 +444,16 @@ async def run(config: Config, workdir: Path, postgres: str | None) -> Report:
         )
         if admin is not None:
             stack.push_async_callback(admin.close)
-        servers: list[Server] = []
-        memory: dict[str, dict[str, Memory]] = {}
-
-        async def started(name: str, argv: list[str], env: Mapping[str, str]) -> Server:
-            server = start_server(name, argv, env, workdir)
-            stack.callback(stop_server, server)
-            servers.append(server)
-            await wait_healthy(session, server)
-            memory[name] = {"idle": read_memory(server.process.pid)}
-            return server
-
-        targets: dict[str, Target] = {}
-        sqlite_url = f"sqlite:///{workdir / 'bench.db'}"
-        advisor = [str(ADVISOR), "serve", "--dev"]
-        sqlite = await started("sqlite advisor", advisor, advisor_env(sqlite_url))
-        repository = SqlRepository.from_url(sqlite_url)
-        stack.push_async_callback(repository.close)
-        targets["sqlite x1"] = Target("sqlite x1", "sqlite", [sqlite], repository)
-        if admin is not None:
-            assert postgres is not None
-            schema = await stack.enter_async_context(fresh_schema(admin, "adv_bench_teams"))
-            application = f"{SERVER_APP_NAME}-{schema}"
-            env = advisor_env(schema_url(postgres, schema, application))
-            first = await started("pg advisor A", advisor, env)  # migrates the schema
-            second = await started("pg advisor B", advisor, env)
-            repository = SqlRepository.from_url(
-                schema_url(postgres, schema, f"advisor-bench-client-{schema}")
-            )
-            stack.push_async_callback(repository.close)
-            backends = Backends(admin, application)
-            for name, group in (("postgresql x1", [first]), ("postgresql x2", [first, second])):
-                targets[name] = Target(name, "postgresql", group, repository, backends)
-        echo = await started(
+        processes = Processes(stack, session, workdir)
+        targets = await advisor_targets(
+            processes,
+            [str(ADVISOR), "serve", "--dev"],
+            lambda url: without_inherited(teams_env(url)),
+            admin,
+            postgres,
+            "adv_bench_teams",
+        )
+        echo = await processes.start(
             ECHO, [sys.executable, str(ECHO_APP), "--reuse-clients"], teams_env("")
         )
         builder = ActivityBuilder("http://127.0.0.1", connector.base_url)
@@ -522,34 +469,21 @@ async def run(config: Config, workdir: Path, postgres: str | None) -> Report:
             for target in targets.values():
                 await bench.pair(target, in_flight, order)
                 order += 1
-        for server in servers:
-            memory[server.name]["end"] = read_memory(server.process.pid)
+        processes.read_end()
         await bench.close_and_check(targets)
-    return _report(config, postgres_label, bench, memory, servers)
-
-
-def _report(
-    config: Config,
-    postgres_label: str,
-    bench: Run,
-    memory: dict[str, dict[str, Memory]],
-    servers: Sequence[Server],
-) -> Report:
-    passed: dict[str, bool] = {}
-    for burst in bench.bursts:
-        if burst.target.startswith("postgresql") and burst.in_flight == config.levels[0]:
-            processes = burst.target.rpartition(" ")[2]
-            passed[f"rps {processes}"] = burst.rps >= RPS_BAR
-            passed[f"p99 {processes}"] = burst.latency.p99 < P99_BAR_MS and burst.not_2xx == 0
+    passed = bar_verdicts(
+        [(b.target, b.in_flight, b.rps, b.latency, b.not_2xx) for b in bench.bursts],
+        config.levels[0],
+    )
     passed["correct"] = all(not check.failures() for check in bench.checks)
     return Report(
         config=config,
         postgres=postgres_label,
         bursts=bench.bursts,
         checks=bench.checks,
-        memory=memory,
+        memory=processes.memory,
         warm_up=bench.warm_up,
-        log_lines={server.name: server.log_lines() for server in servers},
+        log_lines={server.name: server.log_lines() for server in processes.servers},
         passed=passed,
         tree=tree_state(),
     )
@@ -601,14 +535,14 @@ def print_report(report: Report) -> None:
             f"{check.card_count} ({check.card_updates} updates); tally after close = last "
             f"answers: {'PASS' if not failures else 'FAIL ' + ', '.join(failures)}"
         )
-        for problem in check.tally_problems[:5]:
+        for problem in (check.tally_problems or [])[:LOG_LINES_SHOWN]:
             print(f"      {problem}")
     print(f"   warm-up (untimed): {report.warm_up}")
     print_memory_table(report.memory)
     errors = {s: lines for s, lines in report.log_lines.items() if _unexpected(lines)}
     for name, lines in errors.items():
         print(f"\n   {name} logged:")
-        for line in _unexpected(lines)[:8]:
+        for line in _unexpected(lines)[:LOG_LINES_SHOWN]:
             print(f"      {line}")
     print()
     bar = config.levels[0]
@@ -636,14 +570,11 @@ def _bar_burst(report: Report, key: str, in_flight: int) -> BurstResult:
 
 
 def _cpu(burst: BurstResult) -> str:
-    shown = " + ".join(f"{value:.0%}" for value in burst.server_cpu.values())
-    if burst.postgres_cpu is not None:
-        shown += f" | pg {burst.postgres_cpu:.0%}"
-    return f"{shown} ({burst.bench_cpu:.0%})"
+    return f"{cpu_columns(burst.server_cpu, burst.postgres_cpu)} ({burst.bench_cpu:.0%})"
 
 
 def _unexpected(lines: Sequence[str]) -> list[str]:
-    known = ("AI Ownership Advisor on ", "TEAMS DEVELOPMENT MODE", "======== Running on")
+    known = (*EXPECTED_LOG_LINES, "======== Running on")
     return [line for line in lines if line.strip() and not any(k in line for k in known)]
 
 

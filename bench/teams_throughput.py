@@ -396,17 +396,18 @@ async def send(session: aiohttp.ClientSession, url: str, body: bytes) -> Sample:
 
 
 async def send_all(
-    session: aiohttp.ClientSession, url: str, bodies: Sequence[bytes], in_flight: int
+    session: aiohttp.ClientSession, urls: Sequence[str], bodies: Sequence[bytes], in_flight: int
 ) -> tuple[list[Sample], float]:
-    """Send every body with at most `in_flight` outstanding; the samples and the wall time."""
+    """Send every body with at most `in_flight` outstanding, round-robin over `urls` (as a
+    load balancer would over several processes); the samples and the wall time."""
     gate = asyncio.Semaphore(in_flight)
 
-    async def one(body: bytes) -> Sample:
+    async def one(index: int, body: bytes) -> Sample:
         async with gate:
-            return await send(session, url, body)
+            return await send(session, urls[index % len(urls)], body)
 
     started = time.perf_counter()
-    samples = await asyncio.gather(*(one(body) for body in bodies))
+    samples = await asyncio.gather(*(one(index, body) for index, body in enumerate(bodies)))
     return list(samples), time.perf_counter() - started
 
 
@@ -440,7 +441,9 @@ class Bench:
         the server's: the targets never run at the same time, and a turn's replies are sent
         before its HTTP answer)."""
         before = len(self.connector.calls())
-        samples, wall = await send_all(self.session, server.url + MESSAGES_PATH, bodies, in_flight)
+        samples, wall = await send_all(
+            self.session, [server.url + MESSAGES_PATH], bodies, in_flight
+        )
         return samples, wall, self.connector.calls()[before:]
 
     async def warm_up(self) -> WarmUp:

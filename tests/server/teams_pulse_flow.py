@@ -164,6 +164,14 @@ class Form:
         }
 
 
+def answer_value(survey_id: str, answers: Mapping[str, str]) -> dict[str, str]:
+    """What "Send my answers" sends as `value`: the button's data with the choice sets'
+    values merged in, as Teams merges a card's inputs into an Action.Submit."""
+    value = data("pulse_send", survey_id)
+    value.update({PULSE_INPUT_PREFIX + q: o for q, o in answers.items()})
+    return value
+
+
 async def send_answers(
     server: PulseServer,
     survey_id: str,
@@ -173,11 +181,9 @@ async def send_answers(
 ) -> dict[str, Any]:
     """ "Send my answers" in the private chat; the bot's reply there."""
     before = len(server.connector.sent(conversation))
-    value = {**data("pulse_send", survey_id)}
-    value.update({PULSE_INPUT_PREFIX + q: o for q, o in answers.items()})
     delivery = await server.teams.personal_message(
         None,
-        value=value,
+        value=answer_value(survey_id, answers),
         user_id=person.id,
         user_name=person.name,
         conversation_id=conversation,
