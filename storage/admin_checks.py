@@ -70,12 +70,6 @@ def checked_audit(entry: AuditRecord) -> AuditRecord:
     )
 
 
-def checked_limit(limit: int) -> int:
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise ValueError("limit must be an int of at least 1")
-    return limit
-
-
 def _who(platform: str, workspace: str | None, actor: str) -> None:
     checked_text(platform, "platform", PLATFORM_LENGTH)
     if workspace is not None:

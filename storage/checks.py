@@ -89,15 +89,16 @@ def checked_delivery(key: str, now: datetime) -> tuple[str, datetime]:
     """
     if not key:
         raise ValueError("a delivery key must not be empty")
-    if len(key) > DELIVERY_KEY_LENGTH:
-        raise ValueError(f"a delivery key must be at most {DELIVERY_KEY_LENGTH} characters")
-    if "\x00" in key:
-        raise ValueError("a delivery key must not contain NUL characters")
-    try:
-        key.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("a delivery key must be valid Unicode text") from None
-    return key, aware_utc(now, "now")
+    return checked_text(key, "a delivery key", DELIVERY_KEY_LENGTH), aware_utc(now, "now")
+
+
+def checked_count(value: int, name: str = "limit") -> int:
+    """A limit, a batch size or a number of loads to keep: an int (not a bool) of at least 1."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be an int")
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1")
+    return value
 
 
 # Question and option ids, in answers and in a survey's question list; knowledge ids are short

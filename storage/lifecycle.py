@@ -119,10 +119,3 @@ class LifecycleRepository(Protocol):
     async def purge_audit(self, before: datetime, limit: int) -> int:
         """Delete audit entries from before `before`."""
         ...
-
-
-def checked_count(value: int, name: str = "limit") -> int:
-    """A batch size or a number of loads to keep: at least 1."""
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1")
-    return value

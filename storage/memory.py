@@ -14,12 +14,12 @@ from typing import Any
 
 from storage.checks import (
     aware_utc,
+    checked_count,
     checked_delivery,
     checked_reference,
     checked_turn,
     json_copy,
 )
-from storage.lifecycle import checked_count
 from storage.memory_admin import MemoryAdmin
 from storage.memory_lifecycle import MemoryLifecycle
 from storage.memory_surveys import MemorySurveys

@@ -12,8 +12,8 @@ from storage.admin import (
     KnowledgeLoads,
     LoadOutcome,
 )
-from storage.admin_checks import checked_audit, checked_limit, checked_load
-from storage.checks import json_copy
+from storage.admin_checks import checked_audit, checked_load
+from storage.checks import checked_count, json_copy
 
 
 class MemoryAdmin:
@@ -70,7 +70,7 @@ class MemoryAdmin:
         return self._last_audit_id
 
     async def audit_entries(self, limit: int = 100) -> list[AuditRecord]:
-        newest = list(reversed(self._audit.values()))[: checked_limit(limit)]
+        newest = list(reversed(self._audit.values()))[: checked_count(limit)]
         return [replace(entry, detail=json_copy(entry.detail, "detail")) for entry in newest]
 
     def _active(self) -> KnowledgeLoadRecord | None:

@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
+from itertools import islice
 from typing import Any, TypeVar
 
 from storage.admin import AuditRecord, KnowledgeLoadRecord, LoadOutcome
-from storage.checks import aware_utc, checked_respondent_key, json_copy
-from storage.lifecycle import NOBODY, RETIRED_ACTOR, Forgotten, checked_count
+from storage.checks import aware_utc, checked_count, checked_respondent_key, json_copy
+from storage.lifecycle import NOBODY, RETIRED_ACTOR, Forgotten
 from storage.memory_surveys import _Stored
 from storage.repository import AssessmentRecord, ConversationKey, StoredConversation
 from storage.surveys import SurveyStatus
@@ -107,7 +108,8 @@ class MemoryLifecycle:
             history = self._assessments[key]
             old = [record for record in history if record.completed_at < cutoff][:left]
             if old:
-                kept = [record for record in history if not any(record is o for o in old)]
+                gone = {id(record) for record in old}
+                kept = [record for record in history if id(record) not in gone]
                 self._assessments[key] = kept
                 left -= len(old)
             if not left:
@@ -199,9 +201,4 @@ class MemoryLifecycle:
 
 
 def _first(items: Iterable[T], limit: int) -> list[T]:
-    found: list[T] = []
-    for item in items:
-        if len(found) == limit:
-            break
-        found.append(item)
-    return found
+    return list(islice(items, limit))

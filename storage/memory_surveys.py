@@ -15,6 +15,7 @@ from typing import Any
 from storage.checks import (
     aware_utc,
     checked_answers,
+    checked_count,
     checked_message,
     checked_respondent_key,
     checked_survey,
@@ -158,8 +159,7 @@ class MemorySurveys:
 
     async def surveys_due(self, now: datetime, limit: int = 100) -> list[SurveyRecord]:
         at = aware_utc(now, "now")
-        if limit < 1:
-            raise ValueError("limit must be at least 1")
+        checked_count(limit)
         due = [
             stored.record
             for stored in self._surveys.values()

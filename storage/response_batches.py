@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.surveys import ResponseOutcome
+from storage.surveys import ResponseOutcome, SurveyStatus
 
 # A cap keeps one transaction short (a close waits for it) and its statement's parameter
 # lists well inside every driver's limits.
@@ -45,8 +45,8 @@ class SurveyState:
     status: str
     deadline: datetime
 
-    def accepts(self, status_open: str, at: datetime) -> bool:
-        return self.status == status_open and at < self.deadline
+    def accepts(self, at: datetime) -> bool:
+        return self.status == SurveyStatus.OPEN.value and at < self.deadline
 
 
 @dataclass(frozen=True)
@@ -65,9 +65,7 @@ class Settlement:
     outcomes: list[ResponseOutcome]
 
 
-def settle(
-    batch: Sequence[PendingResponse], surveys: Mapping[str, SurveyState], status_open: str
-) -> Settlement:
+def settle(batch: Sequence[PendingResponse], surveys: Mapping[str, SurveyState]) -> Settlement:
     """Decide each response of `batch` as if they were recorded one by one, in order."""
     rows: list[PendingResponse] = []
     row_of: dict[tuple[str, str], int] = {}
@@ -79,7 +77,7 @@ def settle(
         if survey is None:
             first_of.append(None)
             outcomes.append(ResponseOutcome.UNKNOWN)
-        elif not survey.accepts(status_open, response.at):
+        elif not survey.accepts(response.at):
             first_of.append(None)
             outcomes.append(ResponseOutcome.CLOSED)
         elif key in row_of:

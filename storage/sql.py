@@ -32,13 +32,17 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Insert, and_, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage.checks import aware_utc, checked_delivery, checked_reference, checked_turn
+from storage.checks import (
+    aware_utc,
+    checked_count,
+    checked_delivery,
+    checked_reference,
+    checked_turn,
+)
 from storage.engine import for_writes, open_engine
-from storage.lifecycle import checked_count
 from storage.repository import (
     AssessmentRecord,
     ConcurrentUpdateError,
@@ -49,7 +53,8 @@ from storage.repository import (
 )
 from storage.response_batches import ResponseBatches
 from storage.sql_admin import SqlAdmin
-from storage.sql_lifecycle import SqlLifecycle
+from storage.sql_lifecycle import SqlLifecycle, purge_batch
+from storage.sql_survey_statements import dialect_insert
 from storage.sql_surveys import SqlSurveys, delete_surveys
 from storage.tables import Assessment, Conversation, ConversationReference, Delivery, Survey
 from storage.url import is_memory_sqlite
@@ -121,11 +126,8 @@ class SqlRepository(SqlSurveys, SqlAdmin, SqlLifecycle):
         delivery = None if delivery_key is None else checked_delivery(delivery_key, now)
         async with self._transaction("save the turn", write=True) as session:
             if delivery is not None:
-                statement = _insert_new_delivery(self._engine.dialect.name).values(
-                    key=delivery[0], received_at=delivery[1]
-                )
                 connection = await session.connection()
-                if (await connection.execute(statement)).rowcount != 1:
+                if not await _insert_delivery(connection, self._engine.dialect.name, *delivery):
                     raise DuplicateDeliveryError("this delivery was processed before")
             if expected_version is None:
                 version = await _insert_conversation(session, key, saved_state, updated_at)
@@ -182,26 +184,20 @@ class SqlRepository(SqlSurveys, SqlAdmin, SqlLifecycle):
 
     async def record_delivery(self, key: str, now: datetime) -> bool:
         key, received_at = checked_delivery(key, now)
-        statement = _insert_new_delivery(self._engine.dialect.name).values(
-            key=key, received_at=received_at
-        )
         async with self._transaction("record the delivery", write=True) as session:
             connection = await session.connection()
-            result = await connection.execute(statement)
-        return result.rowcount == 1
+            return await _insert_delivery(connection, self._engine.dialect.name, key, received_at)
 
     async def purge_deliveries(self, before: datetime, limit: int | None = None) -> int:
         cutoff = aware_utc(before, "before")
         statement = delete(Delivery).where(Delivery.received_at < cutoff)
         if limit is not None:
             # The oldest `limit` keys; concurrent purges skip each other's (storage.lifecycle).
-            batch = (
-                select(Delivery.key)
-                .where(Delivery.received_at < cutoff)
-                .order_by(Delivery.received_at, Delivery.key)
-                .limit(checked_count(limit))
-                .with_for_update(skip_locked=True)
-                .correlate(None)
+            batch = purge_batch(
+                select(Delivery.key).where(Delivery.received_at < cutoff),
+                Delivery.received_at,
+                Delivery.key,
+                limit=checked_count(limit),
             )
             statement = delete(Delivery).where(Delivery.key.in_(batch))
         async with self._transaction("purge the deliveries", write=True) as session:
@@ -295,14 +291,18 @@ async def _update_conversation(
     return version
 
 
-def _insert_new_delivery(dialect: str) -> Insert:
-    """An INSERT into `deliveries` that does nothing when the key is already there. Only a
-    conflict on the key is ignored (not any constraint, as SQLite's INSERT OR IGNORE would)."""
-    if dialect == "postgresql":
-        return postgresql.insert(Delivery).on_conflict_do_nothing(index_elements=[Delivery.key])
-    if dialect == "sqlite":
-        return sqlite.insert(Delivery).on_conflict_do_nothing(index_elements=[Delivery.key])
-    raise StorageError(f"no duplicate-free insert for the {dialect} dialect")
+async def _insert_delivery(
+    connection: AsyncConnection, dialect: str, key: str, at: datetime
+) -> bool:
+    """Record the delivery `key` unless it is there already; True when this call inserted it.
+    Only a conflict on the key is ignored (not any constraint, as SQLite's INSERT OR IGNORE
+    would)."""
+    statement = (
+        dialect_insert(dialect, Delivery)
+        .values(key=key, received_at=at)
+        .on_conflict_do_nothing(index_elements=[Delivery.key])
+    )
+    return (await connection.execute(statement)).rowcount == 1
 
 
 def _upsert_reference(dialect: str, row: dict[str, Any]) -> Insert:
@@ -314,25 +314,14 @@ def _upsert_reference(dialect: str, row: dict[str, Any]) -> Insert:
         ConversationReference.workspace,
         ConversationReference.user_id,
     ]
-    if dialect == "postgresql":
-        pg_insert = postgresql.insert(ConversationReference).values(row)
-        return pg_insert.on_conflict_do_update(
-            index_elements=key_columns,
-            set_={
-                "reference": pg_insert.excluded.reference,
-                "updated_at": pg_insert.excluded.updated_at,
-            },
-        )
-    if dialect == "sqlite":
-        sqlite_insert = sqlite.insert(ConversationReference).values(row)
-        return sqlite_insert.on_conflict_do_update(
-            index_elements=key_columns,
-            set_={
-                "reference": sqlite_insert.excluded.reference,
-                "updated_at": sqlite_insert.excluded.updated_at,
-            },
-        )
-    raise StorageError(f"no upsert for the {dialect} dialect")
+    statement = dialect_insert(dialect, ConversationReference).values(row)
+    return statement.on_conflict_do_update(
+        index_elements=key_columns,
+        set_={
+            "reference": statement.excluded.reference,
+            "updated_at": statement.excluded.updated_at,
+        },
+    )
 
 
 def _is_conversation(key: ConversationKey) -> ColumnElement[bool]:

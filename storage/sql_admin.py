@@ -23,7 +23,8 @@ from storage.admin import (
     KnowledgeLoads,
     LoadOutcome,
 )
-from storage.admin_checks import checked_audit, checked_limit, checked_load
+from storage.admin_checks import checked_audit, checked_load
+from storage.checks import checked_count
 from storage.tables import AuditEntry, KnowledgeLoad
 
 _OK = LoadOutcome.OK.value
@@ -135,7 +136,7 @@ class SqlAdmin:
         return entry_id
 
     async def audit_entries(self, limit: int = 100) -> list[AuditRecord]:
-        query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(checked_limit(limit))
+        query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(checked_count(limit))
         async with self._transaction("read the audit log") as session:
             rows = (await session.scalars(query)).all()
             return [

@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
 from storage.admin import LoadOutcome
-from storage.checks import aware_utc, checked_respondent_key
-from storage.lifecycle import NOBODY, RETIRED_ACTOR, Forgotten, checked_count
+from storage.checks import aware_utc, checked_count, checked_respondent_key
+from storage.lifecycle import NOBODY, RETIRED_ACTOR, Forgotten
 from storage.repository import ConversationKey
 from storage.sql_surveys import delete_surveys
 from storage.surveys import SurveyStatus
@@ -79,10 +79,8 @@ class SqlLifecycle:
                     .returning(Conversation.state)
                 )
             ).scalar_one_or_none()
-            assessments = await _delete(connection, delete(Assessment), Assessment, key)
-            references = await _delete(
-                connection, delete(ConversationReference), ConversationReference, key
-            )
+            assessments = await _delete(connection, Assessment, key)
+            references = await _delete(connection, ConversationReference, key)
             answers = launched = 0
             if respondent_key is not None or launcher_key is not None:
                 surveys = await _lock_surveys(connection, key)
@@ -112,10 +110,10 @@ class SqlLifecycle:
     async def purge_conversations(self, before: datetime, limit: int) -> int:
         cutoff = aware_utc(before, "before")
         checked_count(limit)
-        stale = _batch(
+        stale = purge_batch(
             select(Conversation.id).where(Conversation.updated_at < cutoff),
             Conversation.id,
-            limit,
+            limit=limit,
         )
         active_since = select(Conversation.id).where(
             Conversation.platform == ConversationReference.platform,
@@ -123,12 +121,12 @@ class SqlLifecycle:
             Conversation.user_id == ConversationReference.user_id,
             Conversation.updated_at >= cutoff,
         )
-        idle_references = _batch(
+        idle_references = purge_batch(
             select(ConversationReference.id).where(
                 ConversationReference.updated_at < cutoff, ~exists(active_since)
             ),
             ConversationReference.id,
-            limit,
+            limit=limit,
         )
         async with self._transaction("purge the conversations", write=True) as session:
             connection = await session.connection()
@@ -144,8 +142,10 @@ class SqlLifecycle:
     async def purge_assessments(self, before: datetime, limit: int) -> int:
         cutoff = aware_utc(before, "before")
         checked_count(limit)
-        old = _batch(
-            select(Assessment.id).where(Assessment.completed_at < cutoff), Assessment.id, limit
+        old = purge_batch(
+            select(Assessment.id).where(Assessment.completed_at < cutoff),
+            Assessment.id,
+            limit=limit,
         )
         async with self._transaction("purge the assessments", write=True) as session:
             connection = await session.connection()
@@ -172,10 +172,10 @@ class SqlLifecycle:
     async def purge_surveys(self, closed_before: datetime, limit: int) -> int:
         cutoff = aware_utc(closed_before, "closed_before")
         checked_count(limit)
-        old = _batch(
+        old = purge_batch(
             select(Survey.id).where(Survey.status == _CLOSED, Survey.closed_at < cutoff),
             Survey.id,
-            limit,
+            limit=limit,
         )
         async with self._transaction("purge the surveys", write=True) as session:
             connection = await session.connection()
@@ -209,14 +209,14 @@ class SqlLifecycle:
         )
         retire = (
             update(KnowledgeLoad)
-            .where(KnowledgeLoad.id.in_(_batch(to_retire, KnowledgeLoad.id, limit)))
+            .where(KnowledgeLoad.id.in_(purge_batch(to_retire, KnowledgeLoad.id, limit=limit)))
             .values(files={}, counts={}, actor=RETIRED_ACTOR, workspace=None)
         )
         async with self._transaction("purge the knowledge loads", write=True) as session:
             connection = await session.connection()
             changed = 0
             for rows in (failed, repeated):
-                batch = _batch(rows, KnowledgeLoad.id, limit)
+                batch = purge_batch(rows, KnowledgeLoad.id, limit=limit)
                 changed += await _rows(
                     connection, delete(KnowledgeLoad).where(KnowledgeLoad.id.in_(batch))
                 )
@@ -225,16 +225,18 @@ class SqlLifecycle:
     async def purge_audit(self, before: datetime, limit: int) -> int:
         cutoff = aware_utc(before, "before")
         checked_count(limit)
-        old = _batch(select(AuditEntry.id).where(AuditEntry.at < cutoff), AuditEntry.id, limit)
+        old = purge_batch(
+            select(AuditEntry.id).where(AuditEntry.at < cutoff), AuditEntry.id, limit=limit
+        )
         async with self._transaction("purge the audit log", write=True) as session:
             connection = await session.connection()
             return await _rows(connection, delete(AuditEntry).where(AuditEntry.id.in_(old)))
 
 
-def _batch(query: Select[Any], order: Any, limit: int) -> Select[Any]:
-    """At most `limit` rows of `query`, oldest key first, locked unless another purge holds
-    them; never correlated with the statement it sits in (which reads the same table)."""
-    return query.order_by(order).limit(limit).with_for_update(skip_locked=True).correlate(None)
+def purge_batch(query: Select[Any], *order: Any, limit: int) -> Select[Any]:
+    """At most `limit` rows of `query`, oldest first by `order`, locked unless another purge
+    holds them; never correlated with the statement it sits in (which reads the same table)."""
+    return query.order_by(*order).limit(limit).with_for_update(skip_locked=True).correlate(None)
 
 
 def _owned_by(table: _Owned, key: ConversationKey) -> ColumnElement[bool]:
@@ -251,10 +253,8 @@ async def _rows(connection: AsyncConnection, statement: Any) -> int:
     return count
 
 
-async def _delete(
-    connection: AsyncConnection, statement: Any, table: _Owned, key: ConversationKey
-) -> int:
-    return await _rows(connection, statement.where(_owned_by(table, key)))
+async def _delete(connection: AsyncConnection, table: _Owned, key: ConversationKey) -> int:
+    return await _rows(connection, delete(table).where(_owned_by(table, key)))
 
 
 async def _lock_surveys(connection: AsyncConnection, key: ConversationKey) -> list[str]:

@@ -2,7 +2,8 @@
 
 Both databases have `INSERT ... ON CONFLICT` and a JSON table function, with different names
 and different ways of telling an insert from an update; everything dialect-specific about
-surveys is here, so `storage.sql_surveys` reads the same for both.
+surveys is here, so `storage.sql_surveys` reads the same for both. (`dialect_insert`, the
+dialect's `INSERT ... ON CONFLICT`, also serves `storage.sql`.)
 """
 
 from __future__ import annotations
@@ -31,14 +32,18 @@ from sqlalchemy.sql.selectable import CompoundSelect
 from storage.engine import json_text
 from storage.repository import StorageError
 from storage.response_batches import PendingResponse, SurveyState, settle
-from storage.surveys import ResponseOutcome, SurveyStatus, SurveyTally
-from storage.tables import Survey, SurveyResponse
+from storage.surveys import ResponseOutcome, SurveyTally
+from storage.tables import Base, Survey, SurveyResponse
 
 
 def insert_new_survey(dialect: str, row: dict[str, Any]) -> Insert:
     """An INSERT of `row` into `surveys` that does nothing when the id is taken (the row count
     says which), rather than failing the transaction and logging an error on the server."""
-    return _insert(dialect, Survey).values(row).on_conflict_do_nothing(index_elements=[Survey.id])
+    return (
+        dialect_insert(dialect, Survey)
+        .values(row)
+        .on_conflict_do_nothing(index_elements=[Survey.id])
+    )
 
 
 async def write_responses(
@@ -52,7 +57,7 @@ async def write_responses(
     close reads the survey closed. On SQLite the transaction holds the database's write lock.
     """
     surveys = await _survey_states(connection, {response.survey_id for response in batch})
-    settlement = settle(batch, surveys, SurveyStatus.OPEN.value)
+    settlement = settle(batch, surveys)
     if not settlement.rows:
         return settlement.outcomes
     if dialect == "postgresql":
@@ -213,10 +218,9 @@ def _tally_statement(dialect: str, survey_id: str) -> CompoundSelect[Any, Any, i
     return respondents.union_all(counts)
 
 
-def _insert(
-    dialect: str, table: type[Survey] | type[SurveyResponse]
-) -> postgresql.Insert | sqlite.Insert:
-    """The dialect's INSERT, which has `on_conflict_do_nothing` / `on_conflict_do_update`."""
+def dialect_insert(dialect: str, table: type[Base]) -> postgresql.Insert | sqlite.Insert:
+    """The dialect's INSERT into `table` (any table), which has `on_conflict_do_nothing` /
+    `on_conflict_do_update`."""
     if dialect == "postgresql":
         return postgresql.insert(table)
     if dialect == "sqlite":

@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from storage.checks import (
     aware_utc,
     checked_answers,
+    checked_count,
     checked_message,
     checked_respondent_key,
     checked_survey,
@@ -183,11 +184,7 @@ class SqlSurveys:
         return await self._claim(
             "claim the results",
             survey_id,
-            and_(
-                Survey.status == _CLOSED,
-                Survey.results_posted_at.is_(None),
-                _free(Survey.results_claimed_until, at),
-            ),
+            _results_to_post(at),
             {"results_claimed_until": until},
         )
 
@@ -226,14 +223,9 @@ class SqlSurveys:
 
     async def surveys_due(self, now: datetime, limit: int = 100) -> list[SurveyRecord]:
         at = aware_utc(now, "now")
-        if limit < 1:
-            raise ValueError("limit must be at least 1")
+        checked_count(limit)
         to_close = and_(Survey.status == _OPEN, Survey.deadline <= at)
-        to_post = and_(
-            Survey.status == _CLOSED,
-            Survey.results_posted_at.is_(None),
-            _free(Survey.results_claimed_until, at),
-        )
+        to_post = _results_to_post(at)
         to_remind = and_(
             Survey.status == _OPEN, Survey.remind_at <= at, Survey.reminded_at.is_(None)
         )
@@ -283,6 +275,15 @@ async def delete_surveys(connection: AsyncConnection, which: ColumnElement[bool]
 def _free(lease_until: Any, at: datetime) -> ColumnElement[bool]:
     """No lease, or one that is over at `at`."""
     return or_(lease_until.is_(None), lease_until <= at)
+
+
+def _results_to_post(at: datetime) -> ColumnElement[bool]:
+    """Closed, its results not posted, and no poster's lease running at `at`."""
+    return and_(
+        Survey.status == _CLOSED,
+        Survey.results_posted_at.is_(None),
+        _free(Survey.results_claimed_until, at),
+    )
 
 
 def _survey_row(record: SurveyRecord) -> dict[str, Any]:

@@ -57,7 +57,7 @@ def test_settle_answers_unknown_and_closed_surveys_without_writing_them() -> Non
     }
     batch = [pending(1, "open"), pending(2, "closed"), pending(3, "due"), pending(4, "gone")]
 
-    settled = settle(batch, surveys, OPEN)
+    settled = settle(batch, surveys)
 
     assert settled.rows == [batch[0]]
     assert settled.first_of == [0, None, None, None]
@@ -73,7 +73,7 @@ def test_settle_keeps_one_row_per_person_with_their_last_answers() -> None:
         pending(1, choice="d"),
     )
 
-    settled = settle([first, again, other, last], surveys, OPEN)
+    settled = settle([first, again, other, last], surveys)
 
     assert settled.rows == [last, other]
     assert settled.first_of == [0, None, 1, None]
