@@ -39,7 +39,7 @@ from bot.knowledge.loader import KnowledgeError, Problem
 from bot.knowledge.model import Knowledge
 from bot.knowledge.snapshot import Snapshot
 from bot.periodic import Periodic
-from storage.admin import AdminRepository, KnowledgeLoadRecord, LoadOutcome
+from storage.admin import AdminRepository, KnowledgeHead, KnowledgeLoadRecord, LoadOutcome
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +172,9 @@ class LiveKnowledge:
                 head.version,
             )
         live = cls(directory, repository, _placeholder(built), None, clock)
-        if not await live.sync() and built is None:
+        async with live._lock:
+            adopted = await live._adopt(head)
+        if not adopted and built is None:
             raise _absolute(problem or KnowledgeError([]), directory)
         # Should the stored files not build here (an older loader than the one that stored
         # them), the disk's version serves: better than not serving at all.
@@ -215,33 +217,37 @@ class LiveKnowledge:
         """Serve the database's active version if it is not served yet; True when this
         process now serves it."""
         async with self._lock:
-            head = await self._repository.active_knowledge()
-            if head is None or head.load_id == self._unbuildable:
-                return False
-            if self._load_id is not None and head.load_id <= self._load_id:
-                return True
-            if head.version == self._knowledge.version:
-                self._load_id = head.load_id
-                return True
-            load = await self._repository.knowledge_load(head.load_id)
-            if load is None:
-                return False
-            try:
-                snapshot = Snapshot.from_texts(load.files)
-                knowledge = await asyncio.to_thread(lambda: _warm(snapshot.build()))
-            except KnowledgeError as error:
-                self._unbuildable = head.load_id
-                log.error(
-                    "stored knowledge does not build here load=%d version=%s problems=%d",
-                    head.load_id,
-                    head.version,
-                    len(error.problems),
-                )
-                return False
-            if knowledge.version != head.version:
-                log.warning("stored knowledge built as another version load=%d", head.load_id)
-            self._swap(knowledge, head.load_id)
+            return await self._adopt(await self._repository.active_knowledge())
+
+    async def _adopt(self, head: KnowledgeHead | None) -> bool:
+        """Serve `head`, the active version just read, if it is not served yet; True when this
+        process now serves it. Call with the lock held."""
+        if head is None or head.load_id == self._unbuildable:
+            return False
+        if self._load_id is not None and head.load_id <= self._load_id:
             return True
+        if head.version == self._knowledge.version:
+            self._load_id = head.load_id
+            return True
+        load = await self._repository.knowledge_load(head.load_id)
+        if load is None:
+            return False
+        try:
+            snapshot = Snapshot.from_texts(load.files)
+            knowledge = await asyncio.to_thread(lambda: _warm(snapshot.build()))
+        except KnowledgeError as error:
+            self._unbuildable = head.load_id
+            log.error(
+                "stored knowledge does not build here load=%d version=%s problems=%d",
+                head.load_id,
+                head.version,
+                len(error.problems),
+            )
+            return False
+        if knowledge.version != head.version:
+            log.warning("stored knowledge built as another version load=%d", head.load_id)
+        self._swap(knowledge, head.load_id)
+        return True
 
     def _swap(self, knowledge: Knowledge, load_id: int) -> None:
         if knowledge.version != self._knowledge.version:

@@ -92,13 +92,24 @@ def content_version(directory: Path, files: Iterable[Path]) -> str:
     return digest.hexdigest()[:12]
 
 
-def load_knowledge(directory: Path) -> Knowledge:
-    """Load and validate `directory`. Raises KnowledgeError listing every problem."""
+def checked_knowledge_files(directory: Path) -> list[Path]:
+    """`knowledge_files(directory)`; KnowledgeError when the folder or its files are missing."""
     if not directory.is_dir():
         raise KnowledgeError([Problem(str(directory), 1, "knowledge folder not found")])
     files = knowledge_files(directory)
     if not files:
         raise KnowledgeError([Problem(str(directory), 1, "no .yml files in the folder")])
+    return files
+
+
+def load_knowledge(directory: Path) -> Knowledge:
+    """Load and validate `directory`. Raises KnowledgeError listing every problem."""
+    return load_located(directory)[0]
+
+
+def load_located(directory: Path) -> tuple[Knowledge, dict[str, list[Located]]]:
+    """`load_knowledge(directory)`, and every entry of it with where it is written, by kind."""
+    files = checked_knowledge_files(directory)
     problems: list[Problem] = []
     entries: dict[str, list[Located]] = {kind: [] for kind in ENTRY_TYPES}
     invalid_ids: dict[str, set[str]] = {kind: set() for kind in ENTRY_TYPES}
@@ -115,7 +126,7 @@ def load_knowledge(directory: Path) -> Knowledge:
     problems.extend(references)
     if problems:
         raise KnowledgeError(problems)
-    return Knowledge(
+    knowledge = Knowledge(
         version=content_version(directory, files),
         sources=tuple(item.entry for item in entries["sources"]),
         models=tuple(item.entry for item in entries["models"]),
@@ -123,6 +134,7 @@ def load_knowledge(directory: Path) -> Knowledge:
         questions=tuple(item.entry for item in entries["questions"]),
         snippets=tuple(item.entry for item in entries["snippets"]),
     )
+    return knowledge, entries
 
 
 def _refers_to(problem: Problem, kinds: set[str]) -> bool:

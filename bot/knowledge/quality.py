@@ -23,15 +23,8 @@ from pathlib import Path
 
 from bot.engine.references import option_reference
 from bot.engine.text import phrase_words
-from bot.knowledge.loader import (
-    ENTRY_TYPES,
-    KnowledgeError,
-    Located,
-    Problem,
-    _read_file,
-    knowledge_files,
-    load_knowledge,
-)
+from bot.knowledge.loader import Located
+from bot.knowledge.loader import load_located as load_located  # part of this module's API
 from bot.knowledge.model import Knowledge, Question
 
 Entries = Mapping[str, Sequence[Located]]
@@ -57,21 +50,6 @@ def load_with_warnings(directory: Path) -> tuple[Knowledge, list[QualityWarning]
     """`load_knowledge(directory)` and its warnings (what `advisor knowledge check` prints)."""
     knowledge, entries = load_located(directory)
     return knowledge, warnings_for(entries)
-
-
-def load_located(directory: Path) -> tuple[Knowledge, dict[str, list[Located]]]:
-    """The knowledge, and every entry of it with where it is written, by kind."""
-    knowledge = load_knowledge(directory)  # the loader's own errors, references included
-    # A second read for the places: `load_knowledge` keeps its result free of file positions,
-    # and the folder is small. `_read_file` is the loader's per-file step, reused so that
-    # entries are found, validated and placed exactly as the loader does it.
-    entries: dict[str, list[Located]] = {kind: [] for kind in ENTRY_TYPES}
-    problems: list[Problem] = []
-    for path in knowledge_files(directory):
-        _read_file(path, entries, {kind: set() for kind in ENTRY_TYPES}, problems)
-    if problems:  # a file changed between the two reads
-        raise KnowledgeError(problems)
-    return knowledge, entries
 
 
 def warnings_for(entries: Entries) -> list[QualityWarning]:

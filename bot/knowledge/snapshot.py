@@ -18,7 +18,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from bot.knowledge.loader import KnowledgeError, Problem, knowledge_files, load_knowledge
+from bot.knowledge.loader import (
+    KnowledgeError,
+    Problem,
+    checked_knowledge_files,
+    load_knowledge,
+)
 from bot.knowledge.model import Knowledge
 
 
@@ -31,11 +36,7 @@ class Snapshot:
     @classmethod
     def read(cls, directory: Path) -> Snapshot:
         """The folder's files now; KnowledgeError when the folder or its files are missing."""
-        if not directory.is_dir():
-            raise KnowledgeError([Problem(str(directory), 1, "knowledge folder not found")])
-        paths = knowledge_files(directory)
-        if not paths:
-            raise KnowledgeError([Problem(str(directory), 1, "no .yml files in the folder")])
+        paths = checked_knowledge_files(directory)
         return cls({path.relative_to(directory).as_posix(): path.read_bytes() for path in paths})
 
     @classmethod

@@ -5,7 +5,8 @@ WATCHFILES_FORCE_POLLING=1 where notifications do not arrive, as on some network
 container mounts) and hands them over in batches: a batch closes once the folder has been
 quiet for `quiet_ms`, or after `longest_ms` of steady changes. An editor's save (often a
 temporary file and a rename), a `git pull` touching five files, a script rewriting the folder:
-each is one batch, so one reload. Only YAML files count; swap and backup files do not.
+each is one batch, so one reload. Only YAML files count; swap and backup files do not, nor
+does the answer tests' `tests/` folder, which is not part of the knowledge.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from pathlib import Path
 
 from watchfiles import Change, DefaultFilter, awatch
 
+from bot.knowledge.loader import TESTS_FOLDER
+
 log = logging.getLogger(__name__)
 
 QUIET_MS = 500
@@ -26,10 +29,27 @@ _SUFFIXES = (".yml", ".yaml")
 
 
 class _KnowledgeFiles(DefaultFilter):
-    """Changes of YAML files, outside the folders and files editors and tools keep."""
+    """Changes of YAML files, outside the folders and files editors and tools keep, and
+    outside the top-level `tests/` folder (answer tests, which the loader ignores too)."""
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__()
+        # The folder as given, and as the platform may report it (absolute, symlinks resolved).
+        self._roots = tuple(dict.fromkeys((directory, directory.absolute(), directory.resolve())))
 
     def __call__(self, change: Change, path: str) -> bool:
-        return path.endswith(_SUFFIXES) and super().__call__(change, path)
+        return (
+            path.endswith(_SUFFIXES)
+            and not self._in_tests_folder(Path(path))
+            and super().__call__(change, path)
+        )
+
+    def _in_tests_folder(self, path: Path) -> bool:
+        for root in self._roots:
+            if path.is_relative_to(root):
+                parts = path.relative_to(root).parts
+                return bool(parts) and parts[0] == TESTS_FOLDER
+        return False
 
 
 class KnowledgeWatch:
@@ -73,7 +93,7 @@ class KnowledgeWatch:
         try:
             async for changes in awatch(
                 self._directory,
-                watch_filter=_KnowledgeFiles(),
+                watch_filter=_KnowledgeFiles(self._directory),
                 debounce=self._longest_ms,
                 step=self._quiet_ms,
                 stop_event=self._stop,

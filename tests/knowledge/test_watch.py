@@ -87,3 +87,21 @@ async def test_a_burst_of_saves_is_one_reload_and_other_files_are_ignored(tmp_pa
         await asyncio.sleep(QUIET_MS * 4 / 1000)
 
     assert len(calls) == 1
+
+
+async def test_a_save_under_tests_is_not_a_reload(tmp_path: Path) -> None:
+    folder = copy_knowledge(tmp_path / "knowledge")
+    answers = folder / "tests" / "answers.yml"
+    assert answers.is_file()
+    calls: list[float] = []
+
+    async def reload() -> None:
+        calls.append(asyncio.get_running_loop().time())
+
+    async with watching(folder, reload):
+        answers.write_text(answers.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+        (folder / "tests" / "more.yaml").write_text("answers: []\n", encoding="utf-8")
+        await asyncio.sleep(QUIET_MS * 4 / 1000)
+        assert calls == []
+        reword_question(folder, 0, "Edited next to the answer tests?")
+        await until(lambda: len(calls) >= 1)
