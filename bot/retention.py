@@ -28,8 +28,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from aiohttp import web
-
 from bot.app import App
 from bot.periodic import Periodic
 from bot.service import utc_now
@@ -148,16 +146,3 @@ class RetentionJob:
 
     async def stop(self) -> None:
         await self._loop.stop()
-
-    def attach(self, web_app: web.Application) -> None:
-        """Run in `web_app`'s process: from start-up until shutdown (before the database
-        closes at cleanup)."""
-
-        async def start(_web_app: web.Application) -> None:
-            self.start()
-
-        async def stop(_web_app: web.Application) -> None:
-            await self.stop()
-
-        web_app.on_startup.append(start)
-        web_app.on_shutdown.append(stop)

@@ -34,8 +34,8 @@ from bot.handlers.slack.app import (
 )
 from bot.handlers.slack.fast_ack import FastAck
 from bot.handlers.slack.fast_answer import FastAnswers
+from bot.handlers.slack.identity import workspace_of
 from bot.handlers.slack.observe import observe as observe_slack
-from bot.handlers.slack.pulse import workspace_of
 from bot.handlers.teams.adapter import MESSAGES_PATH, build_endpoint
 from bot.handlers.teams.observe import observe as observe_teams
 from bot.knowledge.live import FILE_WATCH_ACTOR, KnowledgePoller
@@ -141,9 +141,9 @@ def build_web_app(
     if token is not None:
         routes.extend(AdminEndpoint(app.admin, token).routes())
     web_app.add_routes(routes)
-    web_app.on_startup.append(_starting(runner))
-    web_app.on_shutdown.append(_calling(runner.stop))
-    RetentionJob.for_app(app).attach(web_app)  # RETENTION_DAYS; every process, safely
+    _in_background(web_app, runner.start, runner.stop)
+    retention = RetentionJob.for_app(app)  # RETENTION_DAYS; every process, safely
+    _in_background(web_app, retention.start, retention.stop)
     _run_knowledge_sync(web_app, app)
     web_app.on_cleanup.append(_calling(app.close))
     return web_app
@@ -174,16 +174,8 @@ def _run_knowledge_sync(web_app: web.Application, app: App) -> None:
 
         background.append(KnowledgeWatch(app.live.directory, reload))
 
-    async def start(_web_app: web.Application) -> None:
-        for job in background:
-            job.start()
-
-    async def stop(_web_app: web.Application) -> None:
-        for job in background:
-            await job.stop()
-
-    web_app.on_startup.append(start)
-    web_app.on_shutdown.append(stop)
+    for job in background:
+        _in_background(web_app, job.start, job.stop)
 
 
 def _run_socket_mode(web_app: web.Application, bolt: AsyncApp, app_token: str) -> None:
@@ -214,11 +206,17 @@ def _drain(
     return drain
 
 
-def _starting(runner: PulseRunner) -> Callable[[web.Application], Awaitable[None]]:
-    async def startup(_web_app: web.Application) -> None:
-        runner.start()
+def _in_background(
+    web_app: web.Application, start: Callable[[], None], stop: Callable[[], Awaitable[None]]
+) -> None:
+    """Run a background job in `web_app`'s process: started with the app, stopped at shutdown
+    (before the database closes at cleanup)."""
 
-    return startup
+    async def starting(_web_app: web.Application) -> None:
+        start()
+
+    web_app.on_startup.append(starting)
+    web_app.on_shutdown.append(_calling(stop))
 
 
 def _calling(close: Callable[[], Awaitable[None]]) -> Callable[[web.Application], Awaitable[None]]:

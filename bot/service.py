@@ -120,9 +120,12 @@ class AdvisorService:
             return replies
         raise ConcurrentUpdateError(f"gave up after {MAX_ATTEMPTS} conflicting saves")
 
-    async def first_delivery(self, delivery_key: str) -> bool:
+    async def first_delivery(self, delivery_key: str | None) -> bool:
         """True the first time a platform delivery is seen, across processes; False for a
-        redelivery (a retried event, a double click), which must not be processed again."""
+        redelivery (a retried event, a double click), which must not be processed again.
+        True for no key (nothing to de-duplicate): nothing is recorded then."""
+        if delivery_key is None:
+            return True
         return await self._first(_bounded(delivery_key) or "")
 
     async def _first(self, delivery_key: str) -> bool:

@@ -160,3 +160,14 @@ async def test_a_redelivered_turn_is_applied_once_and_answers_nothing(
     # Turns that change nothing (a question, help) are recognised too.
     assert await service.handle(KEY, text="ask what is MLOps?", delivery_key="d-3")
     assert await service.handle(KEY, text="ask what is MLOps?", delivery_key="d-3") == []
+
+
+async def test_a_delivery_without_a_key_is_always_first_and_records_nothing(
+    knowledge: Knowledge,
+) -> None:
+    repository = MemoryRepository()
+    service = AdvisorService(repository, lambda: knowledge)
+    assert await service.first_delivery(None)
+    assert await service.first_delivery(None)
+    assert await service.first_delivery("d-1")
+    assert not await service.first_delivery("d-1")

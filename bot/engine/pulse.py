@@ -145,9 +145,8 @@ def pulse_results(
 
 def _question_result(question: Question, counts: Mapping[str, int]) -> QuestionResult:
     # Options today's knowledge lacks are ignored here as in scoring, so shares add up to 1.
+    # (A negative count is refused by the scoring the results also go through.)
     tallied = [(option, counts.get(option.id, 0)) for option in question.options]
-    if any(n < 0 for _, n in tallied):
-        raise ValueError(f"negative count for question {question.id}")
     answered = sum(n for _, n in tallied)
     options = tuple(OptionResult(o, n, n / answered if answered else 0.0) for o, n in tallied)
     ranked = sorted(options, key=lambda result: -result.count)

@@ -3,7 +3,7 @@ the leaning per dimension, and the next steps."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from bot.engine.index import KnowledgeIndex
@@ -96,7 +96,7 @@ def _supporting_snippets(
 def _clarity_text(index: KnowledgeIndex, scoring: Scoring) -> str:
     top = index.model_name(scoring.recommended)
     second = index.model_name(scoring.runner_up) if scoring.runner_up else ""
-    gap = _points_apart(scoring)
+    gap = points_apart([scoring.shares[model] for model in scoring.ranking[:2]])
     if scoring.clarity is Clarity.INSUFFICIENT:
         return (
             f"Only {len(scoring.answered)} question(s) answered: treat {top} as a first "
@@ -108,14 +108,20 @@ def _clarity_text(index: KnowledgeIndex, scoring: Scoring) -> str:
             f"A close call: your answers split between {leaders}. When the evidence is this "
             f"mixed, the articles' common ground is {top}."
         )
-    if scoring.clarity is Clarity.CLEAR:
+    return clarity_sentence(scoring.clarity, top, second, gap)
+
+
+def clarity_sentence(clarity: Clarity | None, top: str, second: str, gap: int) -> str:
+    """How clear-cut a clear, leaning or close result is, for one person or a team (the
+    insufficient and mixed cases say more, differently for each)."""
+    if clarity is Clarity.CLEAR:
         return f"A clear result: {top} leads {second} by {gap} points."
-    if scoring.clarity is Clarity.LEANING:
+    if clarity is Clarity.LEANING:
         return f"Leaning toward {top}, {gap} points ahead of {second}."
     return f"A close call between {top} and {second}, {gap} point(s) apart."
 
 
-def _points_apart(scoring: Scoring) -> int:
-    first = scoring.shares[scoring.ranking[0]]
-    second = scoring.shares[scoring.ranking[1]] if len(scoring.ranking) > 1 else 0.0
+def points_apart(shares: Sequence[float]) -> int:
+    """Points between the first two of `shares` (largest first; a missing one counts 0)."""
+    first, second = [*shares[:2], 0.0, 0.0][:2]
     return round(100 * (first - second))

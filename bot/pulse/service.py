@@ -12,7 +12,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -33,7 +33,6 @@ from storage.surveys import (
     SurveyRecord,
     SurveyRepository,
     SurveyStatus,
-    SurveyTally,
 )
 
 log = logging.getLogger(__name__)
@@ -77,6 +76,8 @@ class AnswerResult:
     status: AnswerStatus
     message: str
     survey: SurveyRecord | None = None
+    # INVALID: each question's own message by question id, for a form to show by the field.
+    problems: Mapping[str, str] = field(default_factory=dict)
 
 
 class CloseStatus(StrEnum):
@@ -180,9 +181,16 @@ class PulseService:
 
     def results(self, survey: SurveyRecord) -> PulseResults:
         """A closed survey's results (only counts, and nothing of them below the threshold)."""
-        if survey.status is not SurveyStatus.CLOSED or survey.tally is None:
+        tally = survey.tally
+        if survey.status is not SurveyStatus.CLOSED or tally is None:
             raise PulseError("The results appear when the survey closes.")
-        return self._results(survey, survey.tally)
+        return pulse_results(
+            tally.respondents,
+            tally.counts,
+            survey.question_ids,
+            self._knowledge(),
+            survey.threshold,
+        )
 
     # --- answering --------------------------------------------------------------------------
 
@@ -197,7 +205,7 @@ class PulseService:
         try:
             clean = check_answers(answers, self.questions(survey))
         except PulseAnswerError as error:
-            return AnswerResult(AnswerStatus.INVALID, str(error), survey)
+            return AnswerResult(AnswerStatus.INVALID, str(error), survey, error.problems)
         key = self._keys.respondent(survey.platform, survey.workspace, survey.id, user)
         outcome = await self._repository.record_response(survey.id, key, clean, self._clock())
         record.survey_response(survey.platform, outcome.value)
@@ -261,22 +269,11 @@ class PulseService:
         """The aggregate counts as CSV (never a row per person), for the launcher or an admin,
         once the survey is closed with enough answers."""
         if not self.may_manage(survey, user, admin=admin):
-            raise NotAllowed(
-                "Only the person who launched this survey, or an admin, can export it."
-            )
+            raise NotAllowed(NOT_YOURS.format(doing="export it"))
         results = self.results(survey)
         if not results.visible:
-            raise PulseError(_hidden(results))
+            raise PulseError(hidden_text(results))
         return results_csv(results)
-
-    def _results(self, survey: SurveyRecord, tally: SurveyTally) -> PulseResults:
-        return pulse_results(
-            tally.respondents,
-            tally.counts,
-            survey.question_ids,
-            self._knowledge(),
-            survey.threshold,
-        )
 
 
 NOT_YOURS = "Only the person who launched this survey, or an admin, can {doing}."
@@ -313,7 +310,8 @@ def _thanks(survey: SurveyRecord, *, changed: bool) -> str:
     )
 
 
-def _hidden(results: PulseResults) -> str:
+def hidden_text(results: PulseResults) -> str:
+    """What results below the anonymity threshold say instead of any count."""
     return (
         f"{results.respondents} answered, fewer than the anonymity threshold of "
         f"{results.threshold}, so the results stay hidden."

@@ -26,8 +26,8 @@ from bot.admin import (
     reload_report,
     status_report,
 )
+from bot.handlers.slack.identity import workspace_admin, workspace_of
 from bot.handlers.slack.incoming import plain_text
-from bot.handlers.slack.pulse import workspace_admin, workspace_of
 from bot.knowledge.live import Actor
 
 log = logging.getLogger(__name__)

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.engine.pulse import PulseResults, QuestionResult
 from bot.engine.replies import Clarity
+from bot.engine.summary import clarity_sentence, points_apart
 from bot.handlers.slack import ids
 from bot.handlers.slack.blocks import (
     MAX_INPUT_LABEL,
@@ -36,7 +37,13 @@ from bot.handlers.slack.blocks import (
 )
 from bot.handlers.slack.blocks_summary import score_bar
 from bot.knowledge.model import Question
-from bot.pulse.service import DEFAULT_DURATION, DEFAULT_THRESHOLD, MAX_THRESHOLD, MIN_THRESHOLD
+from bot.pulse.service import (
+    DEFAULT_DURATION,
+    DEFAULT_THRESHOLD,
+    MAX_THRESHOLD,
+    MIN_THRESHOLD,
+    hidden_text,
+)
 from storage.surveys import SurveyRecord, SurveyStatus
 
 TITLE = "Team pulse: who should own AI work?"
@@ -69,13 +76,6 @@ def slack_date(when: datetime) -> str:
 
 def responses(count: int) -> str:
     return f"{count} response" if count == 1 else f"{count} responses"
-
-
-def hidden_text(respondents: int, threshold: int) -> str:
-    return (
-        f"{respondents} answered, fewer than the anonymity threshold of {threshold}, "
-        "so the results stay hidden."
-    )
 
 
 def channel_link(channel: str) -> str:
@@ -179,9 +179,9 @@ def _question_input(question: Question, chosen: str | None) -> dict[str, Any]:
     }
 
 
-def notice_view(text: str, title: str = MODAL_TITLE) -> dict[str, Any]:
+def notice_view(text: str) -> dict[str, Any]:
     """A modal that only says something: thanks, closed, not found."""
-    return modal(ids.PULSE_NOTICE_VIEW, "", title, None, [section(escape(text))])
+    return modal(ids.PULSE_NOTICE_VIEW, "", MODAL_TITLE, None, [section(escape(text))])
 
 
 # --- channel messages ----------------------------------------------------------------------
@@ -246,7 +246,7 @@ def results_message(survey: SurveyRecord, results: PulseResults) -> SlackMessage
     )
     lead = Chunk((header(RESULTS_TITLE), participation))
     if not results.visible:
-        hidden = hidden_text(results.respondents, results.threshold)
+        hidden = hidden_text(results)
         return message([lead, Chunk((section(hidden),))], f"{RESULTS_TITLE}: {hidden}")
     chunks = [lead, Chunk((section(recommendation_text(results)),))]
     chunks += line_chunks(
@@ -274,25 +274,16 @@ def recommendation_text(results: PulseResults) -> str:
         return "*No recommendation:* too few of the survey's questions were answered."
     name = escape(top.name)
     second = escape(results.runner_up.name) if results.runner_up else "the next model"
-    gap = _points_apart(results)
     if results.mixed:
         leaders = " and ".join(escape(model.name) for model, _ in results.shares[:2])
         how = (
             f"A close call: the team splits between {leaders}. When the evidence is this "
             f"mixed, the articles' common ground is {name}."
         )
-    elif results.clarity is Clarity.CLEAR:
-        how = f"A clear result: {name} leads {second} by {gap} points."
-    elif results.clarity is Clarity.LEANING:
-        how = f"Leaning toward {name}, {gap} points ahead of {second}."
     else:
-        how = f"A close call between {name} and {second}, {gap} point(s) apart."
+        gap = points_apart([share for _, share in results.shares])
+        how = clarity_sentence(results.clarity, name, second, gap)
     return f"*The team's recommended model: {name}*\n_{how}_"
-
-
-def _points_apart(results: PulseResults) -> int:
-    shares = [share for _, share in results.shares[:2]] + [0.0, 0.0]
-    return round(100 * (shares[0] - shares[1]))
 
 
 def _share_lines(results: PulseResults) -> list[str]:

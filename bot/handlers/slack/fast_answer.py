@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
@@ -43,21 +42,14 @@ class FastAnswers:
         )
 
     async def answer(self, request: AsyncBoltRequest) -> web.Response:
-        body = request.body
-        team = body.get("team") or {}
-        user = body.get("user") or {}
-        enterprise = body.get("enterprise") or {}
-        context = AsyncBoltContext(
-            team_id=team.get("id") or user.get("team_id"),
-            enterprise_id=enterprise.get("id") if isinstance(enterprise, dict) else None,
-            user_id=user.get("id"),
-        )
+        """The listener with the context bolt built from the request (workspace, user), as it
+        would get it through bolt."""
         acknowledgement: dict[str, Any] = {}
 
         async def ack(**answer: Any) -> None:
             acknowledgement.update({key: value for key, value in answer.items() if value})
 
-        await self._pulse.on_answer_submitted(ack, body["view"], context)
+        await self._pulse.on_answer_submitted(ack, request.body["view"], request.context)
         if not acknowledgement:
             return web.Response(status=200)
         return web.Response(

@@ -79,7 +79,7 @@ def report_text(report: ForgetReport) -> str:
 
 class SlackForget:
     def __init__(
-        self, service: ForgetService, first_delivery: Callable[[str], Awaitable[bool]]
+        self, service: ForgetService, first_delivery: Callable[[str | None], Awaitable[bool]]
     ) -> None:
         self._service = service
         self._first_delivery = first_delivery
@@ -98,7 +98,7 @@ class SlackForget:
     ) -> None:
         await ack()
         delivery = delivery_key(body)
-        if delivery is not None and not await self._first_delivery(delivery):
+        if not await self._first_delivery(delivery):
             return
         key = conversation_key(context)
         try:

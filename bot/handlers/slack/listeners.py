@@ -20,6 +20,7 @@ from bot.engine.replies import AcknowledgementReply, Reply
 from bot.engine.turn import Choice, Command
 from bot.handlers.slack import blocks, ids
 from bot.handlers.slack.deliveries import delivery_key
+from bot.handlers.slack.identity import open_dm, workspace_of
 from bot.handlers.slack.incoming import plain_text
 from bot.service import AdvisorService
 from storage.repository import ConversationKey, Repository
@@ -49,8 +50,7 @@ NO_SUMMARY = "There is no result to share yet: finish the diagnostic first (`/ai
 
 
 def conversation_key(context: AsyncBoltContext) -> ConversationKey:
-    workspace = context.team_id or context.enterprise_id or "unknown"
-    return ConversationKey(PLATFORM, workspace, context.user_id or "unknown")
+    return ConversationKey(PLATFORM, workspace_of(context), context.user_id or "unknown")
 
 
 class SlackAdvisor:
@@ -82,7 +82,7 @@ class SlackAdvisor:
         if sub in DM_COMMANDS:
             starting = DM_COMMANDS[sub] in (Command.START, Command.RESTART, Command.RESUME)
             await ack(text=STARTED if starting else MOVED_TO_DM)
-            channel = await self._open_dm(client, key.user)
+            channel = await open_dm(client, key.user)
             replies = await self._service.handle(key, command=DM_COMMANDS[sub])
             await post(client, channel, replies)
             return
@@ -184,7 +184,7 @@ class SlackAdvisor:
         await ack()
         key = conversation_key(context)
         overview = await self._service.overview(key)
-        dm = await self._open_dm(client, key.user)
+        dm = await open_dm(client, key.user)
         if overview.summary is None:
             await client.chat_postMessage(channel=dm, text=NO_SUMMARY)
             return
@@ -211,7 +211,7 @@ class SlackAdvisor:
         replies = await self._service.handle(
             key, command=Command.ASK, argument=plain_text(str(typed or ""))
         )
-        await post(client, await self._open_dm(client, key.user), replies)
+        await post(client, await open_dm(client, key.user), replies)
 
     # --- events ----------------------------------------------------------------------------
 
@@ -245,7 +245,7 @@ class SlackAdvisor:
         thread = event.get("thread_ts") or event.get("ts")
         word = text.lower().strip(" .!?")
         if word in ("start", "restart"):
-            channel = await self._open_dm(client, key.user)
+            channel = await open_dm(client, key.user)
             command = Command.START if word == "start" else Command.RESTART
             await post(client, channel, await self._service.handle(key, command=command))
             await client.chat_postMessage(channel=event["channel"], thread_ts=thread, text=STARTED)
@@ -288,12 +288,7 @@ class SlackAdvisor:
     async def _is_redelivery(self, body: dict[str, Any]) -> bool:
         """Checked after the ack, so that the database never delays Slack's answer; the
         unique key makes it hold across processes."""
-        key = delivery_key(body)
-        return key is not None and not await self._service.first_delivery(key)
-
-    async def _open_dm(self, client: AsyncWebClient, user: str) -> str:
-        opened = await client.conversations_open(users=user)
-        return str(opened["channel"]["id"])
+        return not await self._service.first_delivery(delivery_key(body))
 
     async def _reply_channel(
         self, client: AsyncWebClient, body: dict[str, Any], key: ConversationKey
@@ -302,7 +297,7 @@ class SlackAdvisor:
         channel = (body.get("channel") or {}).get("id") or body.get("container", {}).get(
             "channel_id"
         )
-        return str(channel) if channel else await self._open_dm(client, key.user)
+        return str(channel) if channel else await open_dm(client, key.user)
 
 
 async def post(

@@ -11,7 +11,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.response import BoltResponse
 
-from bot.handlers.slack.pulse import workspace_of
+from bot.handlers.slack.identity import workspace_of
 from bot.observability import context as request_context
 from bot.observability import record
 

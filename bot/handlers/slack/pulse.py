@@ -21,8 +21,8 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.engine.pulse import PulseAnswerError, check_answers
 from bot.handlers.slack import blocks_pulse, ids
+from bot.handlers.slack.identity import open_dm, workspace_admin, workspace_of
 from bot.handlers.slack.incoming import plain_text
 from bot.handlers.slack.pulse_publisher import SlackPulsePublisher
 from bot.pulse.runner import PulseRunner
@@ -32,7 +32,6 @@ from bot.pulse.service import (
     MAX_THRESHOLD,
     MIN_THRESHOLD,
     UNKNOWN_SURVEY,
-    AnswerResult,
     AnswerStatus,
     CloseStatus,
     LaunchOptions,
@@ -77,21 +76,6 @@ async def is_pulse_command(command: dict[str, Any]) -> bool:
     """A bolt matcher: `/ai-owner pulse ...` goes to the survey listeners."""
     words = plain_text(str(command.get("text", ""))).lower().split()
     return bool(words) and words[0] == "pulse"
-
-
-def workspace_of(context: AsyncBoltContext) -> str:
-    return context.team_id or context.enterprise_id or "unknown"
-
-
-async def workspace_admin(client: AsyncWebClient, user: str) -> bool:
-    """Whether Slack says this person administers or owns the workspace (`users:read`)."""
-    try:
-        response = await client.users_info(user=user)
-    except SlackApiError as error:
-        log.warning("slack admin check failed error=%s", error.response.get("error"))
-        return False
-    person = response.get("user") or {}
-    return any(bool(person.get(flag)) for flag in ("is_admin", "is_owner", "is_primary_owner"))
 
 
 Reply = Callable[[str], Awaitable[None]]
@@ -270,23 +254,13 @@ class SlackPulse:
             log.error("pulse answer not recorded survey=%s error=%s", survey_id, _error_name(error))
             await ack(response_action="update", view=blocks_pulse.notice_view(SORRY))
             return
-        if result.status is AnswerStatus.INVALID:
-            errors = self._answer_errors(result, answers)
-            if errors:
-                await ack(response_action="errors", errors=errors)
-                return
+        if result.status is AnswerStatus.INVALID and result.problems:
+            errors = {ids.pulse_question_block(question): CHOOSE for question in result.problems}
+            await ack(response_action="errors", errors=errors)
+            return
         await ack(response_action="update", view=blocks_pulse.notice_view(result.message))
         if result.status in (AnswerStatus.RECORDED, AnswerStatus.REPLACED) and result.survey:
             self._runner.counted(result.survey)
-
-    def _answer_errors(self, result: AnswerResult, answers: dict[str, str]) -> dict[str, str]:
-        if result.survey is None:
-            return {}
-        try:
-            check_answers(answers, self._pulse.questions(result.survey))
-        except PulseAnswerError as error:
-            return {ids.pulse_question_block(question): CHOOSE for question in error.problems}
-        return {}
 
     # --- closing, results, export ------------------------------------------------------------
 
@@ -384,9 +358,8 @@ class SlackPulse:
             await reply(str(error))
             return
         try:
-            opened = await client.conversations_open(users=user)
             await client.files_upload_v2(
-                channel=str(opened["channel"]["id"]),
+                channel=await open_dm(client, user),
                 content=csv_text.encode(),
                 filename=f"team-pulse-{survey.id[:8]}.csv",
                 title="Team pulse results (aggregate counts)",
@@ -452,8 +425,7 @@ def _chosen(values: dict[str, Any]) -> dict[str, str]:
 
 async def _tell_in_dm(client: AsyncWebClient, user: str, text: str) -> None:
     try:
-        opened = await client.conversations_open(users=user)
-        await client.chat_postMessage(channel=opened["channel"]["id"], text=text)
+        await client.chat_postMessage(channel=await open_dm(client, user), text=text)
     except SlackApiError as error:
         log.warning("pulse launcher not told error=%s", error.response.get("error"))
 

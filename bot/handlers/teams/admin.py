@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from botbuilder.core import MessageFactory, TurnContext
-from botbuilder.schema import Activity, TextFormatTypes
+from botbuilder.schema import Activity
 
 from bot.admin import (
     NOT_ALLOWED,
@@ -20,7 +20,14 @@ from bot.admin import (
     reload_report,
     status_report,
 )
-from bot.handlers.teams.activities import PLATFORM, tenant_of, user_ids, user_of
+from bot.handlers.teams.activities import (
+    PLATFORM,
+    code_block,
+    markdown_activity,
+    tenant_of,
+    user_ids,
+    user_of,
+)
 from bot.knowledge.live import Actor
 
 log = logging.getLogger(__name__)
@@ -66,14 +73,11 @@ def report_activity(report: AdminReport) -> Activity:
     parts = [f"{mark} **{report.title}**", *report.facts]
     if report.errors:
         shown, left = _fit(report.errors)
-        fence = "`" * max(3, _longest_backticks("\n".join(shown)) + 1)
         parts.append(f"**{report.errors_title}**")
-        parts.append(f"{fence}\n" + "\n".join(shown) + f"\n{fence}")
+        parts.append(code_block("\n".join(shown)))
         if left:
             parts.append(f"… and {left} more: `advisor knowledge check` lists them all.")
-    activity = MessageFactory.text("\n\n".join(parts))
-    activity.text_format = TextFormatTypes.markdown
-    return activity
+    return markdown_activity("\n\n".join(parts))
 
 
 def _fit(errors: tuple[str, ...]) -> tuple[list[str], int]:
@@ -85,11 +89,3 @@ def _fit(errors: tuple[str, ...]) -> tuple[list[str], int]:
             return shown, len(errors) - index
         shown.append(error)
     return shown, 0
-
-
-def _longest_backticks(text: str) -> int:
-    longest = run = 0
-    for character in text:
-        run = run + 1 if character == "`" else 0
-        longest = max(longest, run)
-    return longest

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.engine.pulse import OptionResult, PulseResults, QuestionResult
-from bot.engine.replies import Clarity
+from bot.engine.summary import clarity_sentence, points_apart
 from bot.handlers.teams.cards import (
     MAX_CARD_BYTES,
     MAX_NAME,
@@ -270,25 +270,14 @@ def clarity_text(results: PulseResults) -> str:
     """How clear-cut the team's result is, in the summary card's words."""
     top = results.recommended.name if results.recommended else ""
     ranked = [model.name for model, _ in results.shares]
-    gap = _points_apart(results)
     second = results.runner_up.name if results.runner_up else "the rest"
     if results.mixed and len(ranked) > 1:
         return (
             f"A close call: the team's answers split between {ranked[0]} and {ranked[1]}. "
             f"When the evidence is this mixed, the articles' common ground is {top}."
         )
-    if results.clarity is Clarity.CLEAR:
-        return f"A clear result: {top} leads {second} by {gap} points."
-    if results.clarity is Clarity.LEANING:
-        return f"Leaning toward {top}, {gap} points ahead of {second}."
-    return f"A close call between {top} and {second}, {gap} point(s) apart."
-
-
-def _points_apart(results: PulseResults) -> int:
-    shares = [share for _, share in results.shares]
-    first = shares[0] if shares else 0.0
-    second = shares[1] if len(shares) > 1 else 0.0
-    return round(100 * (first - second))
+    gap = points_apart([share for _, share in results.shares])
+    return clarity_sentence(results.clarity, top, second, gap)
 
 
 def _bar_row(share: float, label: str, count: int | None = None) -> dict[str, Any]:

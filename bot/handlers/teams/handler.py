@@ -27,7 +27,7 @@ from bot.handlers.teams.activities import (
 from bot.handlers.teams.admin import TeamsAdmin, admin_word
 from bot.handlers.teams.cards import TeamsMessage, render_all, welcome_message
 from bot.handlers.teams.export_file import FILE_CONSENT_INVOKE
-from bot.handlers.teams.forget import TeamsForget
+from bot.handlers.teams.forget import TeamsForget, delivery_prefix
 from bot.handlers.teams.incoming import plain_text
 from bot.handlers.teams.pulse import TeamsPulse
 from bot.handlers.teams.submit import Submitted, is_pulse, parse_submit
@@ -92,24 +92,25 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
             recipient = activity.recipient.id if activity.recipient else ""
             text = plain_text(activity.text, activity.entities or (), recipient)
             if self._pulse is not None and pulse_args.is_pulse(text):
-                await self._on_pulse(turn_context, text, delivery)
+                await self._on_pulse(self._pulse, turn_context, text, delivery)
                 return
-            word = admin_word(text) if personal and self._admin is not None else None
+            word = admin_word(text) if personal else None
             if word is not None and self._admin is not None:
-                if delivery is None or await self._service.first_delivery(delivery):
+                if await self._service.first_delivery(delivery):
                     await self._admin.on_text(turn_context, word)
                 return
             replies = await self._on_text(key, text, personal, delivery)
         await send(turn_context, render_all(replies))
 
-    async def _on_pulse(self, turn_context: TurnContext, text: str, delivery: str | None) -> None:
+    async def _on_pulse(
+        self, pulse: TeamsPulse, turn_context: TurnContext, text: str, delivery: str | None
+    ) -> None:
         """`pulse ...`: once per delivery in a channel (a redelivered launch would post a second
         survey); that key names a message everyone in the channel sees, not a private chat."""
         channel = conversation_type(turn_context.activity) != PERSONAL
-        if channel and delivery is not None and not await self._service.first_delivery(delivery):
+        if channel and not await self._service.first_delivery(delivery):
             return
-        if self._pulse is not None:
-            await self._pulse.on_text(turn_context, text)
+        await pulse.on_text(turn_context, text)
 
     async def _on_submit(
         self, key: ConversationKey, submitted: Submitted, delivery: str | None
@@ -128,7 +129,7 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
             return await self._service.handle(key, text=text, delivery_key=delivery)
         word = text.lower().strip(" .!?")
         if not text or word == "help" or word in START_WORDS:
-            if delivery is not None and not await self._service.first_delivery(delivery):
+            if not await self._service.first_delivery(delivery):
                 return []
             return [help_reply() if word not in START_WORDS else NoticeReply(OPEN_PERSONAL_CHAT)]
         return await self._service.handle(
@@ -142,8 +143,7 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
         activity = turn_context.activity
         if activity.name != FILE_CONSENT_INVOKE or self._pulse is None:
             return await super().on_invoke_activity(turn_context)
-        delivery = _delivery_key(activity)
-        if delivery is None or await self._service.first_delivery(delivery):
+        if await self._service.first_delivery(_delivery_key(activity)):
             await self._pulse.on_file_consent(turn_context)
         return InvokeResponse(status=200)
 
@@ -183,8 +183,13 @@ def _delivery_key(activity: Activity) -> str | None:
     id, processed once. The service records the key with the turn it starts."""
     if not activity.id:
         return None
-    conversation = activity.conversation.id if activity.conversation else ""
-    return f"teams:{conversation}:{activity.id}"
+    # Without a conversation id there is no prefix (nothing to forget by): such a key keeps
+    # its own form, "teams::<activity id>" (or "teams:None:<activity id>").
+    prefix = delivery_prefix(activity)
+    if prefix is None:
+        conversation = activity.conversation.id if activity.conversation else ""
+        prefix = f"teams:{conversation}:"
+    return f"{prefix}{activity.id}"
 
 
 async def send(turn_context: TurnContext, messages: Sequence[TeamsMessage]) -> None:

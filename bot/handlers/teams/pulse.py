@@ -17,8 +17,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable
 
-from botbuilder.core import MessageFactory, TurnContext
-from botbuilder.schema import Activity, TextFormatTypes
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity
 
 from bot.engine.replies import NoticeLevel, NoticeReply
 from bot.handlers.teams.activities import (
@@ -26,6 +26,7 @@ from bot.handlers.teams.activities import (
     PLATFORM,
     base_conversation,
     conversation_type,
+    fenced_markdown,
     tenant_of,
     to_activity,
     user_ids,
@@ -356,10 +357,7 @@ def export_activity(csv: str, title: str) -> Activity:
     the fence is longer than any backtick run in the text (knowledge labels are admin-edited),
     so nothing can close it early."""
     text = csv if len(csv) <= MAX_EXPORT else csv[:MAX_EXPORT] + "\n…"
-    fence = "`" * max(3, _longest_backticks(text) + 1)
-    activity = MessageFactory.text(f"{title}\n\n{fence}\n{text.rstrip()}\n{fence}")
-    activity.text_format = TextFormatTypes.markdown
-    return activity
+    return fenced_markdown(title, text.rstrip())
 
 
 def export_filename(survey: SurveyRecord) -> str:
@@ -370,14 +368,6 @@ def csv_bytes(csv: str) -> bytes:
     """UTF-8 with a byte order mark: Excel opens a CSV without one in the local code page and
     garbles every accented label."""
     return csv.encode("utf-8-sig")
-
-
-def _longest_backticks(text: str) -> int:
-    longest = run = 0
-    for character in text:
-        run = run + 1 if character == "`" else 0
-        longest = max(longest, run)
-    return longest
 
 
 def _notice_activity(text: str, level: NoticeLevel = NoticeLevel.INFO) -> Activity:

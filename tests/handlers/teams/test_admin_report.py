@@ -34,3 +34,10 @@ def test_admin_words() -> None:
     assert admin_word("knowledge?") == "knowledge"
     assert admin_word("reload the knowledge") is None
     assert admin_word("") is None
+
+
+def test_a_report_without_errors_is_markdown_without_a_code_block() -> None:
+    activity = report_activity(AdminReport(True, "Reloaded.", ("12 models.",), "Problems:", ()))
+
+    assert activity.text_format == "markdown"
+    assert activity.text == "✅ **Reloaded.**\n\n12 models."
