@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import aiohttp
 
 from tests.fakes.fixtures import fake_slack_api
 from tests.server.conftest import SIGNING_SECRET
+from tests.server.processes import free_port
 
 
 def environment(tmp_path: Path, **values: str) -> dict[str, str]:
@@ -67,13 +67,6 @@ async def test_serve_names_the_problems_of_both_platforms_at_once(tmp_path: Path
     assert "SLACK_BOT_TOKEN must be a bot token" in err
     assert "MICROSOFT_APP_PASSWORD is missing" in err
     assert "Traceback" not in err
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 async def test_serve_answers_healthz_and_stops_on_sigterm(tmp_path: Path) -> None:

@@ -253,18 +253,16 @@ def register(
     advisor: SlackAdvisor,
     pulse: SlackPulse,
     in_flight: InFlight,
-    admin: SlackAdmin | None = None,
-    forget: SlackForget | None = None,
+    admin: SlackAdmin,
+    forget: SlackForget,
 ) -> None:
     """Every route of the Slack app, in one list (bolt takes the first that matches)."""
     track = in_flight.track
-    if admin is not None:
-        app.command(SLASH_COMMAND, matchers=[is_admin_command])(track(admin.on_command))
+    app.command(SLASH_COMMAND, matchers=[is_admin_command])(track(admin.on_command))
     app.command(SLASH_COMMAND, matchers=[is_pulse_command])(track(pulse.on_command))
-    if forget is not None:
-        app.command(SLASH_COMMAND, matchers=[is_forget_command])(track(forget.on_command))
-        app.action(CONFIRM_ACTION)(track(forget.on_confirm))
-        app.action(CANCEL_ACTION)(track(forget.on_cancel))
+    app.command(SLASH_COMMAND, matchers=[is_forget_command])(track(forget.on_command))
+    app.action(CONFIRM_ACTION)(track(forget.on_confirm))
+    app.action(CANCEL_ACTION)(track(forget.on_cancel))
     app.command(SLASH_COMMAND)(track(advisor.on_command))
     app.action(ids.ANSWER_ACTION)(track(advisor.on_answer))
     app.action(ids.COMMAND_ACTION)(track(advisor.on_command_button))
