@@ -6,6 +6,8 @@ import ast
 import asyncio
 import io
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -125,30 +127,37 @@ async def test_the_new_tables_get_their_indexes_under_stable_names(database_url:
     }
 
 
+@asynccontextmanager
+async def downgraded_to(url: str, revision: str, tables: set[str]) -> AsyncIterator[SqlRepository]:
+    """The database upgraded, then downgraded to `revision`, which must leave exactly
+    `tables`; a repository on it for the block, which upgrades it again. Once the block is
+    done the database must be at head with no schema differences."""
+    await upgrade(url)
+    await downgrade(url, revision)
+    assert await current(url) == revision
+    assert await on_connection(url, table_names) == tables
+    repository = SqlRepository.from_url(url)
+    try:
+        yield repository
+    finally:
+        await repository.close()
+    assert await current(url) == HEAD
+    assert await on_connection(url, schema_differences) == []
+
+
 async def test_downgrade_to_0001_removes_only_the_new_tables_and_keeps_the_data(
     database_url: str,
 ) -> None:
     key = ConversationKey("slack", "T0001", "U0001")
     now = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
-    await upgrade(database_url)
-
-    await downgrade(database_url, "0001")
-
-    assert await current(database_url) == "0001"
-    assert await on_connection(database_url, table_names) == TABLES_0001
     # A database at 0001 holding conversations is upgraded without losing them.
-    repository = SqlRepository.from_url(database_url)
-    try:
+    async with downgraded_to(database_url, "0001", TABLES_0001) as repository:
         await repository.save_turn(key, {"kept": True}, None, now)
         await upgrade(database_url)
         stored = await repository.load_conversation(key)
         assert await repository.record_delivery("Ev0001", now) is True
-    finally:
-        await repository.close()
     assert stored is not None
     assert stored.state == {"kept": True}
-    assert await current(database_url) == HEAD
-    assert await on_connection(database_url, schema_differences) == []
 
 
 async def test_downgrade_to_0002_removes_only_the_references_and_keeps_the_data(
@@ -156,15 +165,8 @@ async def test_downgrade_to_0002_removes_only_the_references_and_keeps_the_data(
 ) -> None:
     key = ConversationKey("teams", "tenant-1", "29:user-1")
     now = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
-    await upgrade(database_url)
-
-    await downgrade(database_url, "0002")
-
-    assert await current(database_url) == "0002"
-    assert await on_connection(database_url, table_names) == TABLES_0002
     # A database at 0002 holding conversations and deliveries is upgraded without losing them.
-    repository = SqlRepository.from_url(database_url)
-    try:
+    async with downgraded_to(database_url, "0002", TABLES_0002) as repository:
         await repository.save_turn(key, {"kept": True}, None, now)
         await repository.record_delivery("Ev0001", now)
         await upgrade(database_url)
@@ -172,12 +174,8 @@ async def test_downgrade_to_0002_removes_only_the_references_and_keeps_the_data(
         assert await repository.record_delivery("Ev0001", now) is False
         await repository.save_reference(key, {"conversation": {"id": "a:1"}}, now)
         assert await repository.load_reference(key) == {"conversation": {"id": "a:1"}}
-    finally:
-        await repository.close()
     assert stored is not None
     assert stored.state == {"kept": True}
-    assert await current(database_url) == HEAD
-    assert await on_connection(database_url, schema_differences) == []
 
 
 async def test_downgrade_to_0003_removes_only_the_surveys_and_keeps_the_data(
@@ -185,23 +183,12 @@ async def test_downgrade_to_0003_removes_only_the_surveys_and_keeps_the_data(
 ) -> None:
     key = ConversationKey("teams", "tenant-1", "29:user-1")
     now = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
-    await upgrade(database_url)
-
-    await downgrade(database_url, "0003")
-
-    assert await current(database_url) == "0003"
-    assert await on_connection(database_url, table_names) == TABLES_0003
     # A database at 0003 holding references is upgraded without losing them.
-    repository = SqlRepository.from_url(database_url)
-    try:
+    async with downgraded_to(database_url, "0003", TABLES_0003) as repository:
         await repository.save_reference(key, {"conversation": {"id": "a:1"}}, now)
         await upgrade(database_url)
         assert await repository.load_reference(key) == {"conversation": {"id": "a:1"}}
         assert await repository.latest_survey("teams", "tenant-1", "a:1") is None
-    finally:
-        await repository.close()
-    assert await current(database_url) == HEAD
-    assert await on_connection(database_url, schema_differences) == []
 
 
 async def test_downgrade_to_0004_removes_only_the_admin_tables_and_keeps_the_data(
@@ -209,25 +196,14 @@ async def test_downgrade_to_0004_removes_only_the_admin_tables_and_keeps_the_dat
 ) -> None:
     key = ConversationKey("slack", "T0001", "U0001")
     now = datetime(2026, 1, 8, 9, 30, tzinfo=UTC)
-    await upgrade(database_url)
-
-    await downgrade(database_url, "0004")
-
-    assert await current(database_url) == "0004"
-    assert await on_connection(database_url, table_names) == TABLES_0004
-    repository = SqlRepository.from_url(database_url)
-    try:
+    async with downgraded_to(database_url, "0004", TABLES_0004) as repository:
         await repository.save_turn(key, {"kept": True}, None, now)
         await upgrade(database_url)
         stored = await repository.load_conversation(key)
         assert await repository.active_knowledge() is None
         assert await repository.audit_entries() == []
-    finally:
-        await repository.close()
     assert stored is not None
     assert stored.state == {"kept": True}
-    assert await current(database_url) == HEAD
-    assert await on_connection(database_url, schema_differences) == []
 
 
 async def test_a_response_row_holds_no_user_and_no_time(database_url: str) -> None:
