@@ -37,7 +37,7 @@ from bot.handlers.console import run_console, stdin_reader
 from bot.handlers.console_render import source_line
 from bot.handlers.teams.package import PACKAGE_NAME, PackageError, build_package, next_steps
 from bot.knowledge import Knowledge, KnowledgeError, load_knowledge
-from bot.knowledge.answer_tests import answer_test_command, default_answers_file
+from bot.knowledge.answer_tests import Thresholds, answer_test_command, default_answers_file
 from bot.knowledge.quality import load_with_warnings
 from bot.logs import configure_logging
 from bot.server import build_web_app
@@ -78,6 +78,18 @@ def build_parser() -> argparse.ArgumentParser:
     test.add_argument("--knowledge", type=Path, help="knowledge folder to use")
     test.add_argument(
         "--fail-under", type=float, metavar="PERCENT", help="exit 1 when fewer are understood"
+    )
+    test.add_argument(
+        "--fail-under-kind",
+        type=float,
+        metavar="PERCENT",
+        help="exit 1 when fewer of any one kind of answer are understood",
+    )
+    test.add_argument(
+        "--max-wrong",
+        type=float,
+        metavar="PERCENT",
+        help="exit 1 when more answers than this get a wrong option",
     )
 
     match = commands.add_parser("match", help="how a free-text answer would be understood")
@@ -282,8 +294,9 @@ def _test_answers(args: argparse.Namespace, settings: Settings) -> int:
     knowledge = load_knowledge(directory)  # KnowledgeError: reported by main()
     file = args.file or default_answers_file(directory)
     try:
-        output = answer_test_command(file, knowledge, args.fail_under)
-    except ValueError as error:  # --fail-under outside 0-100
+        thresholds = Thresholds(args.fail_under, args.fail_under_kind, args.max_wrong)
+        output = answer_test_command(file, knowledge, thresholds)
+    except ValueError as error:  # a threshold outside 0-100
         raise UsageError(str(error)) from error
     for line in output.stdout:
         print(line)

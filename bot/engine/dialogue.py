@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from bot.engine.commands import is_greeting, is_yes, looks_like_question, parse_command
 from bot.engine.index import KnowledgeIndex, index_for
+from bot.engine.inquiry import asks_about_options
 from bot.engine.replies import (
     AcknowledgementReply,
     AnswerReply,
@@ -220,10 +221,15 @@ def _on_text_answer(context: _Context, text: str) -> Outcome:
         if len(state.pending) == 1 and question.option(state.pending[0]) is not None:
             return _record(context, question, state.pending[0])  # "Did you mean X?" "yes"
         return state, [_clarification(context, question, state.pending, False)]
-    match = context.index.matchers[question.id].match(text)
+    matcher = context.index.matchers[question.id]
+    if asks_about_options(text):
+        # "What does CAIO mean?" is answered from the knowledge; nothing is recorded.
+        info = context.index.option_info(question, matcher.asked_about(text))
+        return state, [info, *context.ask(question)]
+    match = matcher.match(text)
     if match.chosen is not None:
         return _record(context, question, match.chosen)
-    if looks_like_question(text):
+    if not match.candidates and looks_like_question(text):
         new_state, replies = _ask(context, text)
         return new_state, [*replies, *context.ask(question)]
     pending = match.candidates

@@ -7,17 +7,27 @@ import string
 from functools import lru_cache
 
 from bot.engine.matching import OptionMatch, QuestionMatcher
-from bot.engine.replies import ModelView, OptionView, SnippetView, SourceView
+from bot.engine.replies import (
+    ModelView,
+    OptionInfoReply,
+    OptionInfoView,
+    OptionView,
+    SnippetView,
+    SourceView,
+)
 from bot.engine.snippet_search import SnippetHit, SnippetIndex
 from bot.engine.text import analyse
 from bot.engine.thresholds import MAX_MATCH_CHARS
+from bot.engine.vectors import default_embedder
 from bot.knowledge.model import Knowledge, OwnershipModel, Question, Snippet
 
 
 class KnowledgeIndex:
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge
-        self.matchers = {q.id: QuestionMatcher(q) for q in knowledge.questions}
+        snippets = {snippet.id: snippet for snippet in knowledge.snippets}
+        embedder = default_embedder()
+        self.matchers = {q.id: QuestionMatcher(q, snippets, embedder) for q in knowledge.questions}
         self.snippets = SnippetIndex(knowledge)
         self._echo = {
             (question.id, option.id): self._echo_for(question, option.id)
@@ -55,6 +65,28 @@ class KnowledgeIndex:
         query = " ".join((option.label, *option.synonyms))
         hits = self.snippets.search(query, limit=1, within={s.id for s in fitting})
         return hits[0].snippet if hits else fitting[0]
+
+    def option_info(self, question: Question, option_ids: tuple[str, ...]) -> OptionInfoReply:
+        """What the options asked about mean (every option when none in particular), each with
+        the article snippet that argues its main weight."""
+        views = self.option_views(question, option_ids) if option_ids else ()
+        views = views or self.option_views(question)
+        infos = []
+        for view in views:
+            option = question.option(view.id)
+            if option is None:
+                continue
+            leaning = option.leaning()
+            ordered = sorted(option.basis.items(), key=lambda item: item[0] != leaning)
+            snippets = [self.knowledge.snippet(s) for _, ids in ordered for s in ids]
+            infos.append(
+                OptionInfoView(
+                    view,
+                    option.description or option.label,
+                    tuple(self.snippet_view(s) for s in snippets[:1] if s is not None),
+                )
+            )
+        return OptionInfoReply(question.id, tuple(infos))
 
     def snippet_view(self, snippet: Snippet, score: float | None = None) -> SnippetView:
         source = self.knowledge.source(snippet.source)

@@ -1,23 +1,45 @@
 """Understand a free-text answer: which option of a question does it mean, if any?
 
-Each option is described by phrases (its label and synonyms). A phrase scores by how much of it
-the answer covers, word by word with typo tolerance (rapidfuzz), weighted so that words that
-tell options apart count more than words every option shares; a little credit goes to how much
-of the answer the phrase explains. Words under a negation count against the option they name.
-The caller gets every option ranked and a decision: chosen, or unsure with the likeliest ones.
+An answer is read the way a person reads it:
+
+1. a position ("2", "b", "the second one") is taken at its word;
+2. the answer is split into clauses (`clauses.py`): the clause after a "but" is the point, a
+   conceded one counts a little;
+3. each clause is scored against every option twice, by its words (`lexical.py`, typo-tolerant
+   coverage of the option's phrases) and by its meaning (`meaning.py`, vectors of the option's
+   label, synonyms, description, examples and the article snippets behind it), and lengths of
+   time are compared with the ranges options declare (`durations.py`);
+4. a negated clause counts against the options it names and for their `opposite`;
+5. two clauses pointing at two options that one option `combines` ("IT keeps it running and my
+   team leads check it helps") mean that joint option.
+
+The verdict is honest: an option is chosen only when it is good and clearly ahead of the
+runner-up; otherwise the likeliest options are offered back.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.engine import thresholds as t
-from bot.engine.lookup import TokenLookup
+from bot.engine.clauses import Clause, split_clauses
+from bot.engine.durations import lengths_in_days
+from bot.engine.inquiry import is_undecided, positions_named
+from bot.engine.lexical import LexicalScorer
+from bot.engine.meaning import MeaningScorer
 from bot.engine.references import option_reference
-from bot.engine.text import Analysed, analyse, phrase_words
-from bot.knowledge.model import Question
+from bot.engine.text import Analysed, analyse
+from bot.engine.vectors import Embedder
+from bot.knowledge.model import Question, Snippet
+
+# Words that join two sides into one answer ("IT runs it and the business checks it").
+_JOINT_CUE = re.compile(
+    r"\b(?:both|together|jointly|joint|and|plus|while|whilst|alongside|side by side|with|then|"
+    r"shared|split|each|mix|combination|as well as)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -41,47 +63,36 @@ class OptionMatch:
         return self.ranked[0] if self.ranked else None
 
 
-@dataclass(frozen=True)
-class _Phrase:
-    """One label or synonym, with what scoring needs precomputed."""
-
-    option: int
-    weighted: tuple[tuple[str, float], ...]
-    total: float
-    words: frozenset[str]
-
-
 class QuestionMatcher:
     """Matches free text against the options of one question. Built once per knowledge."""
 
-    def __init__(self, question: Question) -> None:
+    def __init__(
+        self,
+        question: Question,
+        snippets: Mapping[str, Snippet] | None = None,
+        embedder: Embedder | None = None,
+    ) -> None:
         self.question = question
         self.option_ids = tuple(option.id for option in question.options)
-        raw = [
-            (index, phrase_words(text))
-            for index, option in enumerate(question.options)
-            for text in (option.label, *option.synonyms)
-        ]
-        weights = _distinctiveness(raw, len(question.options))
-        self._phrases = tuple(
-            _Phrase(
-                option=index,
-                weighted=tuple((word, weights[word]) for word in tokens),
-                total=sum(weights[word] for word in tokens),
-                words=frozenset(tokens),
-            )
-            for index, tokens in raw
-            if tokens
+        self._index = {option_id: i for i, option_id in enumerate(self.option_ids)}
+        self._lexical = LexicalScorer(question)
+        self._meaning = (
+            MeaningScorer(question, dict(snippets or {}), embedder) if embedder else None
         )
-        self._lookup = TokenLookup(weights, t.FUZZY_MIN_LENGTH, t.TOKEN_SIMILARITY)
-        # Only phrases sharing a word with the input can score, so scoring starts from these.
-        self._phrases_with: dict[str, list[_Phrase]] = {}
-        for phrase in self._phrases:
-            for word in phrase.words:
-                self._phrases_with.setdefault(word, []).append(phrase)
+        self._opposite = [
+            self._index.get(option.opposite) if option.opposite else None
+            for option in question.options
+        ]
+        self._joint = [
+            (i, tuple(self._index[o] for o in option.combines if o in self._index))
+            for i, option in enumerate(question.options)
+            if option.combines
+        ]
+        self._days = [option.days for option in question.options]
 
     def match(self, text: str, analysed: Analysed | None = None) -> OptionMatch:
-        """Understand `text`; pass `analysed` when the caller already has `analyse(text)`."""
+        """Understand `text`. `analysed` is accepted for callers that already have
+        `analyse(text)`; clauses are analysed one by one here."""
         text = text[: t.MAX_MATCH_CHARS]
         position = option_reference(text, len(self.option_ids))
         if position is not None:
@@ -91,49 +102,128 @@ class QuestionMatcher:
             )
             ranked = tuple(sorted(scores, key=lambda s: -s.score))
             return OptionMatch(self.option_ids[position], ranked, (), by_position=True)
-        return decide(self.scores(text, analysed))
+        ranked = self.scores(text)
+        if is_undecided(text):
+            return self._undecided(text, ranked)
+        return decide(ranked)
+
+    def _undecided(self, text: str, ranked: tuple[OptionScore, ...]) -> OptionMatch:
+        """ "Torn between b and d": ask back with the options named, or the two likeliest."""
+        named = positions_named(text, len(self.option_ids))
+        if len(named) >= 2:
+            return OptionMatch(None, ranked, tuple(self.option_ids[i] for i in named[:3]))
+        likely = tuple(s.option_id for s in ranked[:2] if s.score > 0.0)
+        return OptionMatch(None, ranked, likely)
+
+    def asked_about(self, text: str) -> tuple[str, ...]:
+        """The options a question about the options is about: those it names by position, else
+        the one its words point at clearly, else the two or three likeliest, else none (the
+        question is about the options in general)."""
+        named = positions_named(text, len(self.option_ids))
+        if named:
+            return tuple(self.option_ids[i] for i in named[:3])
+        ranked = self.scores(text)
+        close = [s.option_id for s in ranked if s.score >= t.ASKED_ABOUT_SCORE]
+        if close and ranked[0].score - ranked[1].score >= t.ACCEPT_MARGIN:
+            return (ranked[0].option_id,)
+        return tuple(close[:3])
 
     def scores(self, text: str, analysed: Analysed | None = None) -> tuple[OptionScore, ...]:
         """Every option's score for `text`, best first (ties keep the options' order)."""
-        if analysed is None:
-            analysed = analyse(text[: t.MAX_MATCH_CHARS])
-        positive = [self._lookup.similar(word) for word in analysed.marked]
-        best_positive = _best_per_word(positive)
-        best_negated = _best_per_word([self._lookup.similar(w) for w in analysed.negated])
-        option_scores = [0.0] * len(self.option_ids)
-        rejected = [0.0] * len(self.option_ids)
-        matched_inputs = [frozenset(similar) for similar in positive]
-        for phrase in self._touched(best_positive):
-            coverage = _coverage(phrase, best_positive)
-            explained = sum(1 for words in matched_inputs if not words.isdisjoint(phrase.words))
-            precision = 100.0 * explained / len(matched_inputs)
-            score = t.COVERAGE_SHARE * coverage + (1 - t.COVERAGE_SHARE) * precision
-            option_scores[phrase.option] = max(option_scores[phrase.option], score)
-        for phrase in self._touched(best_negated):
-            negation = _coverage(phrase, best_negated)
-            rejected[phrase.option] = max(rejected[phrase.option], negation)
-        final = [
-            max(0.0, score - t.NEGATION_PENALTY * rejection)
-            for score, rejection in zip(option_scores, rejected, strict=True)
-        ]
+        clauses = split_clauses(text[: t.MAX_MATCH_CHARS])
+        per_clause = [self._clause_scores(clause) for clause in clauses]
+        final = _aggregate(clauses, per_clause, len(self.option_ids))
+        self._joint_evidence(text, clauses, per_clause, final)
         pairs = zip(self.option_ids, final, strict=True)
         ranked = [OptionScore(option_id, round(score, 1)) for option_id, score in pairs]
         return tuple(sorted(ranked, key=lambda s: -s.score))
 
-    def _touched(self, best: dict[str, float]) -> list[_Phrase]:
-        touched: dict[int, _Phrase] = {}
-        for word in best:
-            for phrase in self._phrases_with.get(word, ()):
-                touched[id(phrase)] = phrase
-        return list(touched.values())
+    def _clause_scores(self, clause: Clause) -> list[float]:
+        analysed = analyse(clause.text)
+        if not analysed.all and not lengths_in_days(clause.text):
+            return [0.0] * len(self.option_ids)
+        lexical = self._lexical.score(analysed)
+        negated = len(analysed.negated) > len(analysed.positive)
+        support = list(lexical.support)
+        against = list(lexical.against)
+        if self._meaning is not None and analysed.all:
+            meaning = self._meaning.score(self._meaning.vector(clause.text), negated)
+            for i in range(len(support)):
+                support[i] = _blend(support[i], meaning.support[i])
+                against[i] = max(against[i], t.MEANING_AGAINST_SHARE * meaning.against[i])
+        lengths = lengths_in_days(clause.text)
+        for i, span in enumerate(self._days):
+            if span is None or not lengths:
+                continue
+            if any(span.min <= days <= (span.max or days) for days in lengths):
+                support[i] = max(support[i], t.DURATION_SCORE)
+            else:
+                # A length was named and it is not this option's: its words count for little.
+                support[i] = min(support[i], t.DURATION_MISMATCH_CAP)
+        final = [
+            max(0.0, s - t.NEGATION_PENALTY * a) for s, a in zip(support, against, strict=True)
+        ]
+        for i, opposite in enumerate(self._opposite):
+            if opposite is not None and against[i] > 0.0:
+                final[opposite] = max(final[opposite], t.OPPOSITE_SHARE * against[i])
+        return final
+
+    def _joint_evidence(
+        self,
+        text: str,
+        clauses: tuple[Clause, ...],
+        per_clause: list[list[float]],
+        final: list[float],
+    ) -> None:
+        """Main clauses that point at different options a joint option combines mean it."""
+        if not self._joint or len(clauses) < 2 or not _JOINT_CUE.search(text):
+            return
+        leaders: dict[int, float] = {}
+        for clause, scores in zip(clauses, per_clause, strict=True):
+            if clause.conceded:
+                continue
+            best = max(range(len(scores)), key=scores.__getitem__)
+            if scores[best] >= t.JOINT_PART_SCORE:
+                leaders[best] = max(leaders.get(best, 0.0), scores[best])
+        for joint, parts in self._joint:
+            named = [leaders[p] for p in parts if p in leaders]
+            # The first part must be among them: "IT and the business" is a joint forum, while
+            # "the business and a CAIO" may not be.
+            if len(named) >= 2 and parts and parts[0] in leaders:
+                # The answer means the joint option, not either of its parts alone.
+                final[joint] = max(final[joint], min(100.0, min(named) + t.JOINT_BONUS))
+                for part in parts:
+                    final[part] = min(final[part], final[joint] - t.JOINT_BONUS)
 
 
-def _coverage(phrase: _Phrase, best: dict[str, float]) -> float:
-    """How much of the phrase the input covers, 0-100, distinctive words counting more."""
-    if phrase.total == 0.0:
-        return 0.0
-    hit = sum(weight * best.get(word, 0.0) for word, weight in phrase.weighted)
-    return hit / phrase.total
+def _aggregate(
+    clauses: tuple[Clause, ...], per_clause: list[list[float]], size: int
+) -> list[float]:
+    """An option's score for the whole answer: its best clause (weighted), mixed with its
+    weighted mean over the clauses that say anything, so that one stray clause of a long
+    answer does not outvote the rest."""
+    best = [0.0] * size
+    total = [0.0] * size
+    weights = 0.0
+    for clause, scores in zip(clauses, per_clause, strict=True):
+        if not any(scores):
+            continue
+        weights += clause.weight
+        for i, score in enumerate(scores):
+            best[i] = max(best[i], clause.weight * score)
+            total[i] += clause.weight * score
+    if weights == 0.0:
+        return best
+    share = t.CLAUSE_MEAN_SHARE
+    return [(1 - share) * b + share * (s / weights) for b, s in zip(best, total, strict=True)]
+
+
+def _blend(lexical: float, meaning: float) -> float:
+    """Words and meaning: the stronger one leads, the other adds a share of itself."""
+    if t.BLEND_MEAN:
+        return t.BLEND_MEAN * meaning + (1 - t.BLEND_MEAN) * lexical
+    high, low = max(lexical, meaning), min(lexical, meaning)
+    return min(100.0, high + t.BLEND_SHARE * low)
 
 
 def decide(ranked: tuple[OptionScore, ...]) -> OptionMatch:
@@ -149,25 +239,3 @@ def decide(ranked: tuple[OptionScore, ...]) -> OptionMatch:
     if len(close) < 2:
         close = [s.option_id for s in ranked[:2] if s.score > 0.0]
     return OptionMatch(None, ranked, tuple(close[:3]))
-
-
-def _best_per_word(inputs: Sequence[dict[str, float]]) -> dict[str, float]:
-    best: dict[str, float] = {}
-    for similar in inputs:
-        for word, score in similar.items():
-            if score > best.get(word, 0.0):
-                best[word] = score
-    return best
-
-
-def _distinctiveness(
-    phrases: Sequence[tuple[int, tuple[str, ...]]], option_count: int
-) -> dict[str, float]:
-    """Inverse option frequency: a word in one option's phrases tells more than a word in all."""
-    options_with: dict[str, set[int]] = {}
-    for option, tokens in phrases:
-        for word in tokens:
-            options_with.setdefault(word, set()).add(option)
-    return {
-        word: 1.0 + math.log(option_count / len(options)) for word, options in options_with.items()
-    }

@@ -138,6 +138,22 @@ class ExplanationReply:
 
 
 @dataclass(frozen=True)
+class OptionInfoView:
+    option: OptionView
+    description: str  # what choosing it means (the label again when the knowledge has none)
+    snippets: tuple[SnippetView, ...]  # the article snippets behind its weights
+
+
+@dataclass(frozen=True)
+class OptionInfoReply:
+    """A question about the options ("what does CAIO mean?") answered from the knowledge;
+    `options` is every option when the question named none in particular."""
+
+    question_id: str
+    options: tuple[OptionInfoView, ...]
+
+
+@dataclass(frozen=True)
 class HelpReply:
     commands: tuple[tuple[str, str], ...]
     in_progress: bool
@@ -162,6 +178,7 @@ Reply = (
     | SummaryReply
     | AnswerReply
     | ExplanationReply
+    | OptionInfoReply
     | HelpReply
     | NoticeReply
 )
@@ -181,6 +198,7 @@ class Renderers(Generic[_T]):
     summary: Callable[[SummaryReply], _T]
     answer: Callable[[AnswerReply], _T]
     explanation: Callable[[ExplanationReply], _T]
+    option_info: Callable[[OptionInfoReply], _T]
     help: Callable[[HelpReply], _T]
     notice: Callable[[NoticeReply], _T]
 
@@ -198,6 +216,8 @@ class Renderers(Generic[_T]):
                 return self.answer(reply)
             case ExplanationReply():
                 return self.explanation(reply)
+            case OptionInfoReply():
+                return self.option_info(reply)
             case HelpReply():
                 return self.help(reply)
             case NoticeReply():

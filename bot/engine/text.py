@@ -35,8 +35,17 @@ _CLAUSE_NEGATORS = frozenset(
     }
 )  # fmt: skip
 # Negations that only cover what follows them ("the business, not IT").
-_FORWARD_NEGATORS = frozenset({"not", "no", "never", "without", "nor", "neither", "except"})
+_FORWARD_NEGATORS = frozenset(
+    {"not", "no", "never", "without", "nor", "neither", "except", "nobody", "none", "nothing",
+     "hardly", "barely", "rarely", "noone"}
+)  # fmt: skip
+# Verbs of ownership: a negation before them rejects the clause's subject ("IT shouldn't own").
+_CONTROL_VERBS = frozenset(
+    {"own", "lead", "run", "decid", "drive", "control", "manag", "call", "set", "choos",
+     "steer", "direct", "be", "have", "get", "hold", "make", "do", "sign", "approv"}
+)  # fmt: skip
 _FORWARD_PAIRS = frozenset({("rather", "than"), ("instead", "of"), ("anything", "but")})
+_LITOTES = frozenset({"bad", "terrible", "awful", "poor", "unreasonable", "too", "so"})
 _NOT_NEGATING = frozenset({"just", "only", "merely", "simply", "solely"})
 _AUXILIARIES = frozenset(
     {"should", "must", "can", "could", "would", "will", "do", "does", "is", "are", "shall", "may"}
@@ -187,14 +196,21 @@ def _negated_positions(tokens: list[str]) -> set[int]:
     negated: set[int] = set()
     for start, end in _clauses(tokens):
         for i in range(start, end):
-            word = tokens[i]
+            word = tokens[i].removesuffix("'s")  # "nothing's live"
             previous = tokens[i - 1] if i > start else ""
-            if word in _CLAUSE_NEGATORS or (word == "not" and previous in _AUXILIARIES):
-                negated.update(range(start, end))
-                break
             following = tokens[i + 1] if i + 1 < end else ""
+            if word in _CLAUSE_NEGATORS or (word == "not" and previous in _AUXILIARIES):
+                # "IT shouldn't lead this" rejects IT; "we can't explain the model" does not
+                # reject "we": the subject is negated only with a verb of ownership, or when
+                # nothing follows ("not the business, they can't").
+                after = [t for t in tokens[i + 1 : end] if t not in _NOT_CONTENT]
+                reach_back = not after or stem(after[0]) in _CONTROL_VERBS
+                negated.update(range(start if reach_back else i + 1, end))
+                break
             if word in _FORWARD_NEGATORS and following in _NOT_NEGATING:
                 continue  # "not just pilots" says more than pilots, not the opposite
+            if word == "not" and following in _LITOTES:
+                continue  # "not bad at classic IT" is praise
             if word in _FORWARD_NEGATORS or (previous, word) in _FORWARD_PAIRS:
                 negated.update(range(i + 1, end))
                 break

@@ -18,11 +18,40 @@ COVERAGE_SHARE = 0.85
 # An option whose phrase is negated ("not IT") loses this much per point of negated coverage.
 NEGATION_PENALTY = 1.0
 # Accept the best option outright only when it scores this much...
-ACCEPT_SCORE = 70.0
+ACCEPT_SCORE = 25.0
 # ...and beats the runner-up by this margin; otherwise ask back.
-ACCEPT_MARGIN = 15.0
+ACCEPT_MARGIN = 10.0
 # A clarification offers the options within this distance of the best one (at least two).
 CLARIFY_SPREAD = 15.0
+# Meaning (cosine similarity of vectors) maps to 0-100 linearly between these two.
+MEANING_FLOOR = 0.2
+MEANING_FULL = 0.6
+# An option's meaning score averages its this many closest texts.
+MEANING_TOP_K = 2
+# Article snippets are long and general: their similarity counts at this share.
+SNIPPET_MEANING_SHARE = 0.9
+# A positive answer near an option's negative text ("nobody uses it") counts at this share.
+NEGATIVE_TEXT_SHARE = 0.85
+# Negated meaning is weaker evidence than negated words.
+MEANING_AGAINST_SHARE = 0.6
+# Words and meaning blend: the stronger one, plus this share of the weaker.
+BLEND_SHARE = 0.3
+# ...or, when BLEND_MEAN is set, the mean of the two with meaning at this share.
+BLEND_MEAN = 0.5
+# Of an answer's score for an option, the share from its mean over clauses (the rest from its
+# best clause).
+CLAUSE_MEAN_SHARE = 0.5
+# A length of time inside an option's declared range ("eighteen months": a year or more).
+DURATION_SCORE = 85.0
+# ...and an option whose range does not hold the length named scores at most this.
+DURATION_MISMATCH_CAP = 30.0
+# A rejected option's opposite gets this share of the rejection.
+OPPOSITE_SHARE = 0.85
+# Two main clauses each pointing at a part (this much at least) of a joint option mean it.
+JOINT_PART_SCORE = 45.0
+JOINT_BONUS = 20.0
+# A question about the options is about those scoring at least this for its words.
+ASKED_ABOUT_SCORE = 40.0
 # Answers longer than this are cut before matching: nobody types an essay as an answer.
 MAX_MATCH_CHARS = 500
 

@@ -17,6 +17,7 @@ from bot.engine.replies import (
     HelpReply,
     NoticeLevel,
     NoticeReply,
+    OptionInfoReply,
     OptionView,
     QuestionReply,
     Renderers,
@@ -110,6 +111,15 @@ def _explanation(reply: ExplanationReply) -> RenderableType:
     return Group(*lines)
 
 
+def _option_info(reply: OptionInfoReply) -> RenderableType:
+    lines: list[RenderableType] = []
+    for info in reply.options:
+        name = Text(f"{info.option.letter}) {info.option.label}: ", style="bold")
+        lines.append(name.append(info.description))
+        lines.extend(_snippet(snippet, prefix="  •") for snippet in info.snippets[:1])
+    return Group(*lines)
+
+
 def _notice(reply: NoticeReply) -> RenderableType:
     return Text(reply.text, style=_NOTICE_STYLE[reply.level])
 
@@ -187,6 +197,7 @@ _RENDERERS: Renderers[RenderableType] = Renderers(
     summary=lambda reply: summary_panel(reply.summary),
     answer=_answer,
     explanation=_explanation,
+    option_info=_option_info,
     help=_help,
     notice=_notice,
 )

@@ -4,9 +4,15 @@ A test file is a YAML list; each item is one answer as a user would type it and 
 bot should choose for it (`expected: null`: the bot should ask back):
 
     - question: mandate
+      kind: paraphrase
       answer: "the business should drive it"
       expected: business_leads
       note: optional, for the reader
+
+`kind` (optional) says what the answer tries: paraphrase, long, negation, hedged, ordinal, typo,
+off_topic or question (a question about the options). The report gives accuracy, wrong choices
+and ask-backs per kind, and the command can fail below an overall or a per-kind accuracy, or
+above a share of wrong choices, so a build can guard each of them.
 
 Admins run it after editing labels or synonyms and before reloading, to see what the edit does
 to answers people actually type. A malformed file, or an id the knowledge does not have, is an
@@ -24,6 +30,7 @@ from typing import Any
 from bot.engine.commands import is_greeting, parse_command
 from bot.engine.dialogue import MAX_TEXT
 from bot.engine.index import index_for
+from bot.engine.inquiry import asks_about_options
 from bot.engine.matching import OptionScore
 from bot.knowledge.loader import TESTS_FOLDER, Problem
 from bot.knowledge.model import Knowledge
@@ -31,7 +38,8 @@ from bot.knowledge.yaml_lines import ParsedYaml, YamlSyntaxError, parse
 
 # Where a knowledge folder keeps its answer tests: its `tests/` folder, which the loader skips.
 BUNDLED_ANSWERS = Path(TESTS_FOLDER) / "answers.yml"
-FIELDS = ("question", "answer", "expected", "note")
+FIELDS = ("question", "kind", "answer", "expected", "note")
+KINDS = ("paraphrase", "long", "negation", "hedged", "ordinal", "typo", "off_topic", "question")
 TOP_SCORES = 3
 
 
@@ -41,6 +49,48 @@ class AnswerCase:
     question: str
     answer: str
     expected: str | None
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class KindFigures:
+    """How one kind of answer fared: counts, and percentages of its cases."""
+
+    kind: str
+    total: int
+    correct: int
+    wrong: int
+
+    @property
+    def accuracy(self) -> float:
+        return 100.0 * self.correct / self.total if self.total else 100.0
+
+    @property
+    def wrong_share(self) -> float:
+        return 100.0 * self.wrong / self.total if self.total else 0.0
+
+    @property
+    def asked_back(self) -> int:
+        return self.total - self.correct - self.wrong
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When `knowledge test` exits 1 (percentages, 0-100; None: not checked)."""
+
+    fail_under: float | None = None
+    fail_under_kind: float | None = None
+    max_wrong: float | None = None
+
+    def check(self) -> None:
+        """ValueError when a threshold is not a percentage."""
+        for flag, value in (
+            ("--fail-under", self.fail_under),
+            ("--fail-under-kind", self.fail_under_kind),
+            ("--max-wrong", self.max_wrong),
+        ):
+            if value is not None and not 0.0 <= value <= 100.0:
+                raise ValueError(f"{flag} must be a percentage from 0 to 100, not {value:g}")
 
 
 @dataclass(frozen=True)
@@ -82,6 +132,21 @@ class AnswerTestReport:
         """Misses where the bot chose an option: worse than asking back, so counted apart."""
         return sum(1 for miss in self.misses if miss.chosen is not None)
 
+    @property
+    def wrong_share(self) -> float:
+        return 100.0 * self.wrong / len(self.results) if self.results else 0.0
+
+    def by_kind(self) -> tuple[KindFigures, ...]:
+        """Figures per kind, in the order of KINDS (cases without a kind are left out)."""
+        figures = []
+        for kind in KINDS:
+            results = [r for r in self.results if r.case.kind == kind]
+            if results:
+                correct = sum(r.passed for r in results)
+                wrong = sum(1 for r in results if not r.passed and r.chosen is not None)
+                figures.append(KindFigures(kind, len(results), correct, wrong))
+        return tuple(figures)
+
 
 @dataclass(frozen=True)
 class CommandOutput:
@@ -97,14 +162,14 @@ def default_answers_file(knowledge_dir: Path) -> Path:
 
 
 def answer_test_command(
-    path: Path, knowledge: Knowledge, fail_under: float | None = None
+    path: Path, knowledge: Knowledge, thresholds: Thresholds | None = None
 ) -> CommandOutput:
-    """Everything `advisor knowledge test` prints. Exit 1 when the file has problems or the
-    accuracy is below `fail_under` (a percentage, 0-100; ValueError outside that range)."""
-    if fail_under is not None and not 0.0 <= fail_under <= 100.0:
-        raise ValueError(f"--fail-under must be a percentage from 0 to 100, not {fail_under:g}")
+    """Everything `advisor knowledge test` prints. Exit 1 when the file has problems or a
+    threshold is not met (ValueError when a threshold is not a percentage)."""
+    thresholds = thresholds or Thresholds()
+    thresholds.check()
     report = run_answer_tests(path, knowledge)
-    return render(report, fail_under)
+    return render(report, thresholds)
 
 
 def run_answer_tests(path: Path, knowledge: Knowledge) -> AnswerTestReport:
@@ -124,7 +189,10 @@ def run_case(knowledge: Knowledge, case: AnswerCase) -> CaseResult:
     if command is not None or is_greeting(text):
         taken_as = f"the `{command.value}` command" if command is not None else "a greeting"
         return CaseResult(case, None, (), (), not_an_answer=taken_as)
-    match = index_for(knowledge).matchers[case.question].match(text)
+    matcher = index_for(knowledge).matchers[case.question]
+    if asks_about_options(text):
+        return CaseResult(case, None, (), (), not_an_answer="a question about the options")
+    match = matcher.match(text)
     return CaseResult(case, match.chosen, match.candidates, match.ranked, match.by_position)
 
 
@@ -182,9 +250,15 @@ def _case(
     expected = raw.get("expected")
     if expected is not None:
         expected = _text(expected, "expected", name, parsed, index, problems)
+    kind = raw.get("kind")
+    if kind is not None:
+        kind = _text(kind, "kind", name, parsed, index, problems)
+        if kind is not None and kind not in KINDS:
+            message = f"unknown kind '{kind}' (the kinds are: {', '.join(KINDS)})"
+            problems.append(Problem(name, parsed.line_of((index, "kind")), message))
     if len(problems) > found or question is None or answer is None:
         return None
-    return AnswerCase(line, question, answer, expected)
+    return AnswerCase(line, question, answer, expected, kind)
 
 
 def _text(
@@ -233,11 +307,13 @@ def check_ids(
 # --- printing ---------------------------------------------------------------------------------
 
 
-def render(report: AnswerTestReport, fail_under: float | None = None) -> CommandOutput:
+def render(report: AnswerTestReport, thresholds: Thresholds | None = None) -> CommandOutput:
+    thresholds = thresholds or Thresholds()
     stdout: list[str] = []
     for miss in report.misses:
         stdout.extend(_miss_lines(report.file, miss))
     total = len(report.results)
+    stdout.extend(_kind_table(report.by_kind()))
     summary = (
         f"{report.file}: {report.correct} of {total} answers understood as expected "
         f"({report.accuracy:.1f}%): {report.wrong} wrong choice(s), "
@@ -246,15 +322,45 @@ def render(report: AnswerTestReport, fail_under: float | None = None) -> Command
     )
     if not report.results:  # every case has a problem, listed below
         summary = f"{report.file}: no answers could be run"
-    below = fail_under is not None and report.accuracy < fail_under
-    if below:
-        summary += f"; below --fail-under {fail_under:g}%"
+    failures = _failures(report, thresholds)
+    if failures:
+        summary += "; " + "; ".join(failures)
     stdout.append(summary)
     stderr: list[str] = []
     if report.problems:
         stderr.append(f"the answer test file has {len(report.problems)} problem(s):")
         stderr.extend(str(problem) for problem in report.problems)
-    return CommandOutput(tuple(stdout), tuple(stderr), 1 if report.problems or below else 0)
+    return CommandOutput(tuple(stdout), tuple(stderr), 1 if report.problems or failures else 0)
+
+
+def _kind_table(figures: Sequence[KindFigures]) -> list[str]:
+    if not figures:
+        return []
+    lines = [f"{'kind':<11} {'answers':>7} {'understood':>10} {'wrong':>6} {'asked back':>10}"]
+    for kind in figures:
+        lines.append(
+            f"{kind.kind:<11} {kind.total:>7} {kind.accuracy:>9.1f}% {kind.wrong:>6} "
+            f"{kind.asked_back:>10}"
+        )
+    return lines
+
+
+def _failures(report: AnswerTestReport, thresholds: Thresholds) -> list[str]:
+    """Why the run fails its thresholds, one phrase each (empty: it passes)."""
+    failures = []
+    if thresholds.fail_under is not None and report.accuracy < thresholds.fail_under:
+        failures.append(f"below --fail-under {thresholds.fail_under:g}%")
+    if thresholds.fail_under_kind is not None:
+        low = [k.kind for k in report.by_kind() if k.accuracy < thresholds.fail_under_kind]
+        if low:
+            failures.append(
+                f"{', '.join(low)} below --fail-under-kind {thresholds.fail_under_kind:g}%"
+            )
+    if thresholds.max_wrong is not None and report.wrong_share > thresholds.max_wrong:
+        failures.append(
+            f"{report.wrong_share:.1f}% wrong choices, above --max-wrong {thresholds.max_wrong:g}%"
+        )
+    return failures
 
 
 def _miss_lines(file: str, result: CaseResult) -> list[str]:

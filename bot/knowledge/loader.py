@@ -279,6 +279,34 @@ def _check_question(item: Located, require: Any, problems: list[Problem]) -> Non
             problems.append(Problem(item.file, item.line_of("options", o, "weights"), message))
         for model in option.weights:
             require(item, "models", model, "options", o, "weights", model)
+        _check_option_links(item, o, require, problems)
+
+
+def _check_option_links(item: Located, o: int, require: Any, problems: list[Problem]) -> None:
+    """`opposite` and `combines` name other options of the question; `basis` names snippets
+    for models the option weighs; `days` is a range."""
+    question: Question = item.entry
+    option = question.options[o]
+    others = {other.id for other in question.options} - {option.id}
+
+    def problem(message: str, *path: str | int) -> None:
+        problems.append(Problem(item.file, item.line_of("options", o, *path), message))
+
+    if option.opposite is not None and option.opposite not in others:
+        problem(f"opposite '{option.opposite}' is not another option of this question", "opposite")
+    for i, joined in enumerate(option.combines):
+        if joined not in others:
+            problem(f"combines '{joined}', not another option of this question", "combines", i)
+    if len(option.combines) == 1:
+        problem("combines needs at least two options (the ones this option joins)", "combines")
+    for model, snippets in option.basis.items():
+        if option.weights.get(model, 0) == 0:
+            problem(f"basis for '{model}', which this option does not weigh", "basis", model)
+        for i, snippet in enumerate(snippets):
+            require(item, "snippets", snippet, "options", o, "basis", model, i)
+    days = option.days
+    if days is not None and days.max is not None and days.max < days.min:
+        problem(f"days: max ({days.max}) is below min ({days.min})", "days")
 
 
 def _unreachable_models(entries: dict[str, list[Located]]) -> list[Problem]:

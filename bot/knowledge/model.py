@@ -21,6 +21,12 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=75)]
 Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 Weight = Annotated[int, Field(ge=0, le=3)]
+# An option's description: one or two sentences on what choosing it means.
+Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
+# An example answer: what someone who means the option might type.
+Example = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Weights of 2 or more argue for a model; these are the strong ones a basis should back.
+STRONG_WEIGHT = 2
 
 
 def _frozen_mapping(value: Mapping[str, int]) -> Mapping[str, int]:
@@ -58,11 +64,33 @@ class Dimension(Entry):
     description: Text
 
 
+class Days(Entry):
+    """The lengths of time an option stands for, in days (`max` absent: open-ended)."""
+
+    min: int = Field(ge=0, le=36500)
+    max: int | None = Field(default=None, ge=0, le=36500)
+
+
+def _frozen_basis(value: Mapping[str, tuple[str, ...]]) -> Mapping[str, tuple[str, ...]]:
+    return MappingProxyType(dict(value))
+
+
 class Option(Entry):
     id: Id
     label: Label
     synonyms: tuple[Phrase, ...] = ()
+    description: Description | None = None
+    examples: tuple[Example, ...] = Field(default=(), max_length=30)
+    # The option an answer means when it rejects this one ("not heavily regulated").
+    opposite: Id | None = None
+    # The options this one joins ("IT runs it, the business checks outcomes" joins the two).
+    combines: tuple[Id, ...] = ()
+    days: Days | None = None
     weights: Annotated[Mapping[Id, Weight], AfterValidator(_frozen_mapping)]
+    # For each model the option weighs, the snippets that argue the weight.
+    basis: Annotated[Mapping[Id, tuple[Id, ...]], AfterValidator(_frozen_basis)] = Field(
+        default_factory=dict, validate_default=True
+    )
 
     def leaning(self) -> str | None:
         """The model this option weighs most, or None when two or more tie at the top."""

@@ -3,7 +3,12 @@
 The loader rejects what is wrong; these are what is merely weak, so they never stop a load or a
 reload. Each names the file and line an admin would edit:
 
-- an option without synonyms (only its label and position can match a typed answer);
+- an option without synonyms (only its label and position can match a typed answer), or
+  without a description (the matcher and "what does this option mean?" have only the label);
+- a weight of 2 or more without a `basis` (the snippets that argue it), so nothing shows why an
+  answer leans where it does;
+- two options of one question so close in meaning (their label, description and examples) that
+  an answer cannot tell them apart;
 - two options of one question sharing a phrase once the matcher has normalised it (case,
   stopwords, plurals and suffixes, negations), so an answer saying it can never be decided;
 - a synonym the matcher reads as a position ("last", "b"), so it never matches by its words;
@@ -19,13 +24,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import combinations
 from pathlib import Path
+
+import numpy as np
 
 from bot.engine.references import option_reference
 from bot.engine.text import phrase_words
+from bot.engine.vectors import default_embedder
 from bot.knowledge.loader import Located
 from bot.knowledge.loader import load_located as load_located  # part of this module's API
-from bot.knowledge.model import Knowledge, Question
+from bot.knowledge.model import STRONG_WEIGHT, Knowledge, Question
+
+# Options whose meaning vectors are this similar (cosine) cannot be told apart by an answer.
+NEAR_DUPLICATE_MEANING = 0.85
 
 Entries = Mapping[str, Sequence[Located]]
 
@@ -73,8 +85,47 @@ def _options(questions: Iterable[Located]) -> Iterable[QualityWarning]:
                     f"question '{question.id}': option '{option.id}' has no synonyms; only "
                     "its label and position match a typed answer",
                 )
+            if option.description is None:
+                yield _at(
+                    item,
+                    ("options", o, "id"),
+                    f"question '{question.id}': option '{option.id}' has no description; "
+                    "answers in other words and questions about it have only the label",
+                )
+            for model, weight in option.weights.items():
+                if weight >= STRONG_WEIGHT and not option.basis.get(model):
+                    yield _at(
+                        item,
+                        ("options", o, "weights", model),
+                        f"question '{question.id}': option '{option.id}' weighs '{model}' "
+                        f"{weight} with no basis (list the snippets that argue it under "
+                        f"`basis: {{{model}: [...]}}`)",
+                    )
         yield from _collisions(item)
         yield from _positional(item)
+        yield from _close_in_meaning(item)
+
+
+def _close_in_meaning(item: Located) -> Iterable[QualityWarning]:
+    """Options whose meaning (label, description, examples) is nearly the same."""
+    question: Question = item.entry
+    embedder = default_embedder()
+    centres = []
+    for option in question.options:
+        texts = [option.label, *([option.description] if option.description else [])]
+        centre = embedder.embed_many([*texts, *option.examples]).mean(axis=0)
+        centres.append(centre / max(float(np.linalg.norm(centre)), 1e-9))
+    for i, j in combinations(range(len(centres)), 2):
+        similarity = float(centres[i] @ centres[j])
+        if similarity >= NEAR_DUPLICATE_MEANING:
+            first, second = question.options[i], question.options[j]
+            yield _at(
+                item,
+                ("options", j, "id"),
+                f"question '{question.id}': options '{first.id}' and '{second.id}' are too "
+                f"close in meaning to tell apart ({similarity:.2f}); reword a label, "
+                "description or examples so each says what only it means",
+            )
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from bot.engine.replies import (
     ExplanationReply,
     NoticeLevel,
     NoticeReply,
+    OptionInfoReply,
     OptionView,
     QuestionReply,
     Renderers,
@@ -430,6 +431,17 @@ def _explanation(reply: ExplanationReply) -> SlackMessage:
     return message(chunks, f"Why we ask: {reply.why}")
 
 
+def _option_info(reply: OptionInfoReply) -> SlackMessage:
+    chunks: list[Chunk] = []
+    for info in reply.options:
+        name = f"{info.option.letter}) {info.option.label}"
+        chunks.append(Chunk((section(f"*{escape(name)}*: {escape(info.description)}"),)))
+        chunks.extend(snippet_chunks(info.snippets[:1], "•"))
+    first = reply.options[0] if reply.options else None
+    fallback = f"{first.option.label}: {first.description}" if first else "The options"
+    return message(chunks, fallback)
+
+
 def _notice(reply: NoticeReply) -> SlackMessage:
     text = _NOTICE_PREFIX[reply.level] + reply.text
     return message([Chunk((section(_NOTICE_PREFIX[reply.level] + escape(reply.text)),))], text)
@@ -569,6 +581,7 @@ _RENDERERS: Renderers[SlackMessage] = Renderers(
     summary=lambda reply: summary_message(reply.summary),
     answer=_answer,
     explanation=_explanation,
+    option_info=_option_info,
     help=lambda reply: help_message(reply.commands),
     notice=_notice,
 )

@@ -29,6 +29,7 @@ from bot.engine.replies import (
     ExplanationReply,
     NoticeLevel,
     NoticeReply,
+    OptionInfoReply,
     OptionView,
     QuestionReply,
     Renderers,
@@ -524,6 +525,17 @@ def _explanation(reply: ExplanationReply) -> TeamsMessage:
     return message(chunks, f"Why we ask: {reply.why}")
 
 
+def _option_info(reply: OptionInfoReply) -> TeamsMessage:
+    chunks: list[Chunk] = []
+    for info in reply.options:
+        name = markup(f"{info.option.letter}) {info.option.label}")
+        chunks.append(Chunk((text_block(f"**{name}**: {markup(info.description)}"),)))
+        chunks.extend(snippet_chunks(info.snippets[:1], "•"))
+    first = reply.options[0] if reply.options else None
+    fallback = f"{first.option.label}: {first.description}" if first else "The options"
+    return message(chunks, fallback)
+
+
 def _notice(reply: NoticeReply) -> TeamsMessage:
     prefix = _NOTICE_PREFIX[reply.level]
     block = text_block(prefix + markup(reply.text), color=_NOTICE_COLOR[reply.level])
@@ -672,6 +684,7 @@ _RENDERERS: Renderers[TeamsMessage] = Renderers(
     summary=lambda reply: summary_card(reply.summary),
     answer=_answer,
     explanation=_explanation,
+    option_info=_option_info,
     help=lambda reply: help_message(reply.commands),
     notice=_notice,
 )

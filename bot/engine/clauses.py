@@ -1,0 +1,84 @@
+"""Split an answer into the clauses that carry its meaning, and say how much each one counts.
+
+People put the point of an answer after a contrast: in "solid at running the ERP, but nobody
+there has touched machine learning" the second clause is the answer and the first is a
+concession. So a clause after "but", "however" or "yet", and the clause that follows a
+concession opened by "although", "though", "while", "whereas" or "even if", is the main one;
+the conceded clause still counts, a little. A sequence ("first ..., then ...", "... for now,
+... later") or a plain list keeps every part at full weight: such answers often name both
+sides of a question that has an option for exactly that combination.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.engine.text import normalise
+
+# How much a conceded clause counts next to the main one.
+CONCEDED_WEIGHT = 0.35
+
+_CONTRAST_AFTER = ("but", "however", "yet")
+_CONCESSIVE_START = ("although", "though", "even though", "while", "whilst", "whereas", "even if")
+_SEQUENCE = ("then", "later", "afterwards", "after that", "eventually", "over time", "next")
+_SPLITTER = re.compile(
+    r"\s*(?:[.;!?:]+(?:\s+|$)|\s[-\u2013\u2014]+\s|,|\(|\)|\band\b|\bbut\b|\bhowever\b|"
+    r"\byet\b|\bwhereas\b|\bwhile\b|\bwhilst\b|\balthough\b|\bthough\b|\bthen\b|\bplus\b)\s*",
+    re.IGNORECASE,
+)
+_MAX_CLAUSES = 12
+
+
+@dataclass(frozen=True)
+class Clause:
+    text: str
+    weight: float
+    conceded: bool = False
+
+
+def split_clauses(text: str) -> tuple[Clause, ...]:
+    """The clauses of `text` with their weights (1.0 for main clauses). Never empty for a
+    text with words in it; connectives are kept out of the clause texts."""
+    plain = normalise(text)
+    pieces: list[tuple[str, str]] = []  # (connective before the piece, piece)
+    position, connective = 0, ""
+    for match in _SPLITTER.finditer(plain):
+        piece = plain[position : match.start()].strip()
+        if piece:
+            pieces.append((connective, piece))
+            connective = ""
+        connective = (connective + " " + match.group(0).strip(" ,").lower()).strip()
+        position = match.end()
+    tail = plain[position:].strip()
+    if tail:
+        pieces.append((connective, tail))
+    pieces = pieces[:_MAX_CLAUSES]
+    return tuple(_weigh(pieces))
+
+
+def _weigh(pieces: list[tuple[str, str]]) -> list[Clause]:
+    weights = [1.0] * len(pieces)
+    for i, (connective, _) in enumerate(pieces):
+        if _has(connective, _CONTRAST_AFTER):
+            # "X, but Y": the last contrast wins, everything before it is conceded.
+            weights[:i] = [CONCEDED_WEIGHT] * i
+        elif _has(connective, _CONCESSIVE_START) and len(pieces) > 1:
+            # "although X, Y" and "Y, although X" both concede X.
+            weights[i] = CONCEDED_WEIGHT
+    return [
+        Clause(piece, weight, conceded=weight < 1.0)
+        for (_, piece), weight in zip(pieces, weights, strict=True)
+    ] or [Clause("", 1.0)]
+
+
+def _has(connective: str, words: tuple[str, ...]) -> bool:
+    return any(re.search(rf"\b{re.escape(word)}\b", connective) for word in words)
+
+
+def is_sequence(text: str) -> bool:
+    """Does the answer describe steps in time ("first ..., then ...", "for now ... later")?"""
+    lowered = normalise(text).lower()
+    return any(re.search(rf"\b{re.escape(word)}\b", lowered) for word in _SEQUENCE) or (
+        "for now" in lowered
+    )

@@ -1,0 +1,81 @@
+"""Text to meaning vectors, offline: the WordLlama "l2_supercat" static token embeddings.
+
+The weights (16 MB, 32,000 tokens x 256 dimensions) and the tokenizer ship inside the
+`wordllama` wheel; they are read from that installed package and nothing is ever downloaded
+(wordllama's own loader would try a model hub first, so it is not used). A text's vector is the
+mean of its tokens' embeddings, normalised: the pooling the model was trained with, so the dot
+product of two vectors is their cosine similarity.
+
+Reading the package's data files is the one read the engine makes: it is part of the installed
+code, the same for every call, and done once per process on first use.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from safetensors.numpy import load_file
+from tokenizers import Tokenizer
+
+Vector = npt.NDArray[np.float32]
+
+_PACKAGE = "wordllama"
+_WEIGHTS = Path("weights") / "l2_supercat_256.safetensors"
+_TOKENIZER = Path("tokenizers") / "l2_supercat_tokenizer_config.json"
+_TENSOR = "embedding.weight"
+# Long inputs are cut: the meaning of an answer is in its first few sentences, and the cost of
+# pooling grows with the token count.
+MAX_TOKENS = 256
+
+
+class VectorModelMissing(RuntimeError):
+    """The installed `wordllama` package lacks the files this module reads."""
+
+
+class Embedder:
+    """Embeds texts with one tokenizer and one embedding table."""
+
+    def __init__(self, tokenizer: Tokenizer, table: npt.NDArray[np.float16]) -> None:
+        self._tokenizer = tokenizer
+        self._table = table
+        self.dimensions = int(table.shape[1])
+
+    def embed(self, text: str) -> Vector:
+        """The unit vector of `text`; the zero vector when it has no tokens."""
+        ids = self._tokenizer.encode(text, add_special_tokens=False).ids[:MAX_TOKENS]
+        if not ids:
+            return np.zeros(self.dimensions, dtype=np.float32)
+        pooled = self._table[ids].astype(np.float32).mean(axis=0)
+        norm = float(np.linalg.norm(pooled))
+        unit: Vector = pooled / norm if norm > 0.0 else pooled
+        return unit
+
+    def embed_many(self, texts: list[str]) -> npt.NDArray[np.float32]:
+        """One row per text, in order (an empty list gives a 0-row matrix)."""
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        return np.vstack([self.embed(text) for text in texts])
+
+
+def _package_folder() -> Path:
+    spec = importlib.util.find_spec(_PACKAGE)
+    locations = spec.submodule_search_locations if spec else None
+    if not locations:
+        raise VectorModelMissing(f"the '{_PACKAGE}' package is not installed")
+    return Path(next(iter(locations)))
+
+
+@lru_cache(maxsize=1)
+def default_embedder() -> Embedder:
+    """The process-wide embedder, loaded on first use (about 0.3 s and 40 MB)."""
+    folder = _package_folder()
+    weights, tokenizer = folder / _WEIGHTS, folder / _TOKENIZER
+    for path in (weights, tokenizer):
+        if not path.is_file():
+            raise VectorModelMissing(f"'{_PACKAGE}' has no {path.relative_to(folder)}")
+    table = load_file(str(weights))[_TENSOR]
+    return Embedder(Tokenizer.from_file(str(tokenizer)), table)
