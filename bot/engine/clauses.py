@@ -14,20 +14,29 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.engine.text import normalise
+from bot.engine.text import NEGATORS, normalise
 
 # How much a conceded clause counts next to the main one.
 CONCEDED_WEIGHT = 0.35
 
 _CONTRAST_AFTER = ("but", "however", "yet")
+# A conclusion ("... so the business should decide") is the point, like a contrast.
+_CONCLUSION = ("so", "therefore", "basically", "in short", "overall", "bottom line")
 _CONCESSIVE_START = ("although", "though", "even though", "while", "whilst", "whereas", "even if")
-_SEQUENCE = ("then", "later", "afterwards", "after that", "eventually", "over time", "next")
+# Words that present an answer as two sides or two steps rather than a concession.
+_BOTH_SIDES = re.compile(
+    r"\b(?:both|bit of each|some of each|each side|jointly|together|first|then|later|for now|"
+    r"one side|other side|one half|mix|balance|as well)\b"
+)
 _SPLITTER = re.compile(
     r"\s*(?:[.;!?:]+(?:\s+|$)|\s[-\u2013\u2014]+\s|,|\(|\)|\band\b|\bbut\b|\bhowever\b|"
-    r"\byet\b|\bwhereas\b|\bwhile\b|\bwhilst\b|\balthough\b|\bthough\b|\bthen\b|\bplus\b)\s*",
+    r"\byet\b|\bor\b|\bso\b(?!\s+(?:far|much|many|long|that|to|on)\b)|\btherefore\b|"
+    r"\bin short\b|\bbottom line\b|\bwhereas\b|\bwhile\b|\bwhilst\b|\balthough\b|\bthough\b|\bthen\b|\bplus\b)\s*",
     re.IGNORECASE,
 )
 _MAX_CLAUSES = 12
+_SHORT_PIECE = 4
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,7 @@ class Clause:
     text: str
     weight: float
     conceded: bool = False
+    alternative: bool = False  # "X or Y": offered as another choice than the clause before
 
 
 def split_clauses(text: str) -> tuple[Clause, ...]:
@@ -53,22 +63,42 @@ def split_clauses(text: str) -> tuple[Clause, ...]:
     tail = plain[position:].strip()
     if tail:
         pieces.append((connective, tail))
-    pieces = pieces[:_MAX_CLAUSES]
+    pieces = _keep_negation_together(pieces)[:_MAX_CLAUSES]
     return tuple(_weigh(pieces))
+
+
+def _keep_negation_together(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """"We don't wait for policies or approvals": a short piece joined by and/or/nor to a
+    negated one is still under that negation, so it stays in the same clause."""
+    merged: list[tuple[str, str]] = []
+    for connective, piece in pieces:
+        words = _WORD.findall(piece.lower())
+        if (
+            merged
+            and connective in ("and", "or", "nor")
+            and len(words) <= _SHORT_PIECE
+            and NEGATORS.isdisjoint(words)
+            and not NEGATORS.isdisjoint(_WORD.findall(merged[-1][1].lower()))
+        ):
+            before_connective, before = merged[-1]
+            merged[-1] = (before_connective, f"{before} {connective} {piece}")
+        else:
+            merged.append((connective, piece))
+    return merged
 
 
 def _weigh(pieces: list[tuple[str, str]]) -> list[Clause]:
     weights = [1.0] * len(pieces)
     for i, (connective, _) in enumerate(pieces):
-        if _has(connective, _CONTRAST_AFTER):
+        if _has(connective, _CONTRAST_AFTER + _CONCLUSION):
             # "X, but Y": the last contrast wins, everything before it is conceded.
             weights[:i] = [CONCEDED_WEIGHT] * i
         elif _has(connective, _CONCESSIVE_START) and len(pieces) > 1:
             # "although X, Y" and "Y, although X" both concede X.
             weights[i] = CONCEDED_WEIGHT
     return [
-        Clause(piece, weight, conceded=weight < 1.0)
-        for (_, piece), weight in zip(pieces, weights, strict=True)
+        Clause(piece, weight, conceded=weight < 1.0, alternative=_has(connective, ("or",)))
+        for (connective, piece), weight in zip(pieces, weights, strict=True)
     ] or [Clause("", 1.0)]
 
 
@@ -76,9 +106,8 @@ def _has(connective: str, words: tuple[str, ...]) -> bool:
     return any(re.search(rf"\b{re.escape(word)}\b", connective) for word in words)
 
 
-def is_sequence(text: str) -> bool:
-    """Does the answer describe steps in time ("first ..., then ...", "for now ... later")?"""
+def names_both_sides(text: str) -> bool:
+    """Does the answer present two sides or two steps ("first ..., then ...", "both", "one
+    side ... the other")? Then a "but" between them joins rather than concedes."""
     lowered = normalise(text).lower()
-    return any(re.search(rf"\b{re.escape(word)}\b", lowered) for word in _SEQUENCE) or (
-        "for now" in lowered
-    )
+    return bool(_BOTH_SIDES.search(lowered))

@@ -28,7 +28,8 @@ class _Phrase:
     weighted: tuple[tuple[str, float], ...]
     total: float
     words: frozenset[str]
-    negative: bool
+    negative: bool  # every word is negated ("nobody uses it")
+    positive: frozenset[str]  # the words not negated; a phrase with both kinds is mixed
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ class LexicalScorer:
                 weighted=tuple((word, weights[word]) for word in tokens),
                 total=sum(weights[word] for word in tokens),
                 words=frozenset(tokens),
-                negative=any(word.startswith(NOT_PREFIX) for word in tokens),
+                negative=all(word.startswith(NOT_PREFIX) for word in tokens),
+                positive=frozenset(w for w in tokens if not w.startswith(NOT_PREFIX)),
             )
             for index, tokens in raw
             if tokens
@@ -75,6 +77,10 @@ class LexicalScorer:
         negative_match = [False] * self.size
         matched_inputs = [frozenset(similar) for similar in positive]
         for phrase in self._touched(best_positive):
+            if phrase.positive and phrase.positive.isdisjoint(best_positive):
+                # "the business owner, not IT" is about the business: an answer rejecting IT
+                # alone has not said that.
+                continue
             coverage = _coverage(phrase, best_positive)
             explained = sum(1 for words in matched_inputs if not words.isdisjoint(phrase.words))
             precision = 100.0 * explained / len(matched_inputs)

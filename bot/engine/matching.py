@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.engine import thresholds as t
-from bot.engine.clauses import Clause, split_clauses
+from bot.engine.clauses import Clause, names_both_sides, split_clauses
 from bot.engine.durations import lengths_in_days
 from bot.engine.inquiry import is_undecided, positions_named
 from bot.engine.lexical import LexicalScorer
@@ -102,9 +102,11 @@ class QuestionMatcher:
             )
             ranked = tuple(sorted(scores, key=lambda s: -s.score))
             return OptionMatch(self.option_ids[position], ranked, (), by_position=True)
-        ranked = self.scores(text)
+        ranked, alternatives = self._read(text)
         if is_undecided(text):
             return self._undecided(text, ranked)
+        if alternatives:
+            return OptionMatch(None, ranked, alternatives)
         return decide(ranked)
 
     def _undecided(self, text: str, ranked: tuple[OptionScore, ...]) -> OptionMatch:
@@ -130,13 +132,35 @@ class QuestionMatcher:
 
     def scores(self, text: str, analysed: Analysed | None = None) -> tuple[OptionScore, ...]:
         """Every option's score for `text`, best first (ties keep the options' order)."""
+        return self._read(text)[0]
+
+    def _read(self, text: str) -> tuple[tuple[OptionScore, ...], tuple[str, ...]]:
+        """The ranked scores, and the options an "X or Y" answer offers as alternatives
+        (empty unless it does)."""
         clauses = split_clauses(text[: t.MAX_MATCH_CHARS])
         per_clause = [self._clause_scores(clause) for clause in clauses]
         final = _aggregate(clauses, per_clause, len(self.option_ids))
         self._joint_evidence(text, clauses, per_clause, final)
         pairs = zip(self.option_ids, final, strict=True)
         ranked = [OptionScore(option_id, round(score, 1)) for option_id, score in pairs]
-        return tuple(sorted(ranked, key=lambda s: -s.score))
+        ranked.sort(key=lambda s: -s.score)
+        return tuple(ranked), self._alternatives(clauses, per_clause)
+
+    def _alternatives(
+        self, clauses: tuple[Clause, ...], per_clause: list[list[float]]
+    ) -> tuple[str, ...]:
+        """"The CIO or a business leader": two clauses joined by "or" that point at two
+        different options leave the choice open between them."""
+        for i in range(1, len(clauses)):
+            if not clauses[i].alternative:
+                continue
+            before, after = per_clause[i - 1], per_clause[i]
+            first = max(range(len(before)), key=before.__getitem__)
+            second = max(range(len(after)), key=after.__getitem__)
+            strong = min(before[first], after[second]) >= t.JOINT_PART_SCORE
+            if first != second and strong:
+                return (self.option_ids[first], self.option_ids[second])
+        return ()
 
     def _clause_scores(self, clause: Clause) -> list[float]:
         analysed = analyse(clause.text)
@@ -179,8 +203,9 @@ class QuestionMatcher:
         if not self._joint or len(clauses) < 2 or not _JOINT_CUE.search(text):
             return
         leaders: dict[int, float] = {}
+        both = names_both_sides(text)
         for clause, scores in zip(clauses, per_clause, strict=True):
-            if clause.conceded:
+            if clause.conceded and not both:
                 continue
             best = max(range(len(scores)), key=scores.__getitem__)
             if scores[best] >= t.JOINT_PART_SCORE:

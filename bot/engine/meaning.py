@@ -63,7 +63,10 @@ class MeaningScorer:
             for text in dict.fromkeys(texts):
                 rows.append(text)
                 owners.append(index)
-                negative.append(bool(analyse(text).negated))
+                # Negative texts say only what is not ("nobody uses it"); a text with a positive
+                # part ("the business owner, not IT") is about that part.
+                words = analyse(text)
+                negative.append(bool(words.negated) and not words.positive)
                 discount.append(t.SNIPPET_MEANING_SHARE if text in snippet_texts else 1.0)
         self._texts = _Texts(
             embedder.embed_many(rows),

@@ -13,6 +13,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from lemminflect import getAllLemmas
+
 IT_TOKEN = "IT"
 NOT_PREFIX = "not_"
 
@@ -80,6 +82,8 @@ STOPWORDS = frozenset(
 )  # fmt: skip
 
 
+NEGATORS = _FORWARD_NEGATORS | _CLAUSE_NEGATORS
+
 # Everything that carries structure rather than meaning, checked in one set lookup.
 _NOT_CONTENT = (
     _BOUNDARY_PUNCTUATION | _BOUNDARY_WORDS | STOPWORDS | _FORWARD_NEGATORS | _CLAUSE_NEGATORS
@@ -138,16 +142,31 @@ def _lowercase_it_is_department(words: list[str], i: int) -> bool:
 
 @lru_cache(maxsize=8192)
 def stem(word: str) -> str:
-    """A light stemmer: plurals and a few suffixes ("owners", "owned", "ownership" -> "own").
-    Both sides of every comparison go through it, so over-stemming costs nothing; typo
-    tolerance absorbs the rest."""
+    """The word's dictionary form (lemminflect: "using" -> "use", "ran" -> "run", "children"
+    -> "child"), then a light cut of derivational suffixes ("ownership" -> "own"). Both sides
+    of every comparison go through it, so over-stemming costs nothing; typo tolerance absorbs
+    the rest."""
     if word == IT_TOKEN or len(word) <= 3:
         return word
-    word = _singular(word)
+    word = _lemma(word)
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM:
             return word[: -len(suffix)]
     return word
+
+
+def _lemma(word: str) -> str:
+    """A verb's or a noun's lemma, verbs first ("leads" -> "lead"); unknown words lose a
+    plural ending. Only the word's spelling is known here, so no part of speech is guessed
+    beyond that order."""
+    if word.startswith(NOT_PREFIX) or "'" in word:
+        return _singular(word)
+    lemmas = getAllLemmas(word)
+    for part in ("VERB", "NOUN", "ADJ"):
+        found = lemmas.get(part)
+        if found:
+            return str(found[0])
+    return _singular(word)
 
 
 _SUFFIXES = ("ership", "ing", "ed", "er")
