@@ -37,6 +37,12 @@ _QUESTION_START = re.compile(
     r"^(how|what|why|who|whom|whose|which|should|shall|can|could|is|are|does|do|where|when)\b",
     re.IGNORECASE,
 )
+_OPEN_QUESTION = re.compile(
+    r"^(?:(?:how|what|who|which|why|when|where)\s+(?:do|does|did|should|would|could|can|is|are|"
+    r"was|were|will|might|must|have|has)\b|why\b|(?:should|would|could|can|do|does|is|are)\s+"
+    r"(?:we|i|you|they|companies|organisations|organizations|firms|other|most|it|ai)\b)",
+    re.IGNORECASE,
+)
 _YES = frozenset({"yes", "yeah", "yep", "yup", "sure", "correct", "right", "y", "that one"})
 
 
@@ -59,6 +65,12 @@ def is_greeting(text: str) -> bool:
 
 def is_yes(text: str) -> bool:
     return _plain(text) in _YES
+
+
+def is_open_question(text: str) -> bool:
+    """A question to the bot in its own right ("how do other companies measure success?"),
+    not an answer phrased as one ("the business, surely?", "how about IT?")."""
+    return bool(_OPEN_QUESTION.match(normalise(text).strip()))
 
 
 def looks_like_question(text: str) -> bool:

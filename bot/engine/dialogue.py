@@ -15,7 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.engine.commands import is_greeting, is_yes, looks_like_question, parse_command
+from bot.engine.commands import (
+    is_greeting,
+    is_open_question,
+    is_yes,
+    looks_like_question,
+    parse_command,
+)
 from bot.engine.index import KnowledgeIndex, index_for
 from bot.engine.inquiry import asks_about_options
 from bot.engine.replies import (
@@ -229,7 +235,7 @@ def _on_text_answer(context: _Context, text: str) -> Outcome:
     match = matcher.match(text)
     if match.chosen is not None:
         return _record(context, question, match.chosen)
-    if not match.candidates and looks_like_question(text):
+    if is_open_question(text) or (not match.candidates and looks_like_question(text)):
         new_state, replies = _ask(context, text)
         return new_state, [*replies, *context.ask(question)]
     pending = match.candidates

@@ -89,7 +89,10 @@ class MeaningScorer:
         agree = self._texts.negative if negated else ~self._texts.negative
         support = self._best(sims, agree)
         if negated:
-            against = self._best(sims, ~self._texts.negative)
+            # Closer to the option's own negative texts than to its positive ones: the negation
+            # is what the option means ("hardly any rules"), not a rejection of it.
+            rejecting = self._best(sims, ~self._texts.negative)
+            against = [a if a > s else 0.0 for s, a in zip(support, rejecting, strict=True)]
         else:
             # A positive answer near a negative text still leans that way, a little less.
             support = [

@@ -100,7 +100,7 @@ def test_decide_refuses_just_below_the_threshold() -> None:
 
 
 def test_decide_never_offers_an_option_without_evidence() -> None:
-    result = decide(scores(50.0, 0.0, 0.0))
+    result = decide(scores(t.ACCEPT_SCORE - 1, 0.0, 0.0))
     assert result.chosen is None
     assert result.candidates == ("o0",)
 

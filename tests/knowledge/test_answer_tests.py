@@ -11,6 +11,7 @@ import pytest
 from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
 from bot.knowledge.answer_tests import (
     BUNDLED_ANSWERS,
+    Thresholds,
     answer_test_command,
     default_answers_file,
     read_cases,
@@ -127,7 +128,7 @@ def test_asked_back_and_by_position_are_described(tmp_path: Path, knowledge: Kno
 
 @pytest.mark.parametrize(("fail_under", "code"), [(None, 0), (0, 0), (60, 0), (60.1, 1), (100, 1)])
 def test_fail_under(tmp_path: Path, knowledge: Knowledge, fail_under: float, code: int) -> None:
-    output = answer_test_command(write(tmp_path, CASES), knowledge, fail_under)
+    output = answer_test_command(write(tmp_path, CASES), knowledge, Thresholds(fail_under))
     assert output.code == code
     assert ("below --fail-under" in output.stdout[-1]) is bool(code)
 
@@ -137,7 +138,7 @@ def test_fail_under_must_be_a_percentage(
     tmp_path: Path, knowledge: Knowledge, fail_under: float
 ) -> None:
     with pytest.raises(ValueError, match="percentage"):
-        answer_test_command(write(tmp_path, CASES), knowledge, fail_under)
+        answer_test_command(write(tmp_path, CASES), knowledge, Thresholds(fail_under))
 
 
 # --- mistakes in the file -------------------------------------------------------------------

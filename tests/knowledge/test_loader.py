@@ -356,7 +356,7 @@ BROKEN: dict[str, Broken] = {
     "label too long": Broken(_label_too_long, ("label", "75 characters")),
     "too few options": Broken(_too_few_options, ("culture", "options", "at least 3")),
     "duplicate question id across files": Broken(
-        _duplicate_question_across_files, ("duplicate question id 'mandate'", "questions.yml:4")
+        _duplicate_question_across_files, ("duplicate question id 'mandate'", "questions.yml:9")
     ),
     "duplicate option id": Broken(_duplicate_option_id, ("duplicate option id 'platform'",)),
     "question references unknown snippet": Broken(_unknown_snippet, ("unknown snippet",)),
