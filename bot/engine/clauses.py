@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.engine.text import NEGATORS, normalise
 
@@ -31,7 +32,8 @@ _BOTH_SIDES = re.compile(
 _SPLITTER = re.compile(
     r"\s*(?:[.;!?:]+(?:\s+|$)|\s[-\u2013\u2014]+\s|,|\(|\)|\band\b|\bbut\b|\bhowever\b|"
     r"\byet\b|\bor\b|\bso\b(?!\s+(?:far|much|many|long|that|to|on)\b)|\btherefore\b|"
-    r"\bin short\b|\bbottom line\b|\bwhereas\b|\bwhile\b|\bwhilst\b|\balthough\b|\bthough\b|\bthen\b|\bplus\b)\s*",
+    r"\bin short\b|\bbottom line\b|\bwhereas\b|\bwhile\b|\bwhilst\b|\balthough\b|"
+    r"\bthough\b|\bthen\b|\bplus\b)\s*",
     re.IGNORECASE,
 )
 _MAX_CLAUSES = 12
@@ -45,65 +47,95 @@ class Clause:
     weight: float
     conceded: bool = False
     alternative: bool = False  # "X or Y": offered as another choice than the clause before
+    start: int = 0  # where the clause is in `normalise(answer)`
+    end: int = 0
+
+
+@dataclass(frozen=True)
+class _Piece:
+    connective: str  # the connective words before it, lower case ("" for none)
+    start: int
+    end: int
 
 
 def split_clauses(text: str) -> tuple[Clause, ...]:
-    """The clauses of `text` with their weights (1.0 for main clauses). Never empty for a
-    text with words in it; connectives are kept out of the clause texts."""
+    """The clauses of `text` with their weights (1.0 for main clauses) and their places in
+    `normalise(text)`. Never empty; connectives are kept out of the clause texts."""
     plain = normalise(text)
-    pieces: list[tuple[str, str]] = []  # (connective before the piece, piece)
+    pieces: list[_Piece] = []
     position, connective = 0, ""
     for match in _SPLITTER.finditer(plain):
-        piece = plain[position : match.start()].strip()
-        if piece:
-            pieces.append((connective, piece))
+        _add_piece(pieces, plain, connective, position, match.start())
+        if pieces and pieces[-1].end > position:
             connective = ""
         connective = (connective + " " + match.group(0).strip(" ,").lower()).strip()
         position = match.end()
-    tail = plain[position:].strip()
-    if tail:
-        pieces.append((connective, tail))
-    pieces = _keep_negation_together(pieces)[:_MAX_CLAUSES]
-    return tuple(_weigh(pieces))
+    _add_piece(pieces, plain, connective, position, len(plain))
+    merged = _keep_negation_together(plain, pieces)[:_MAX_CLAUSES]
+    return tuple(_weigh(plain, merged))
 
 
-def _keep_negation_together(pieces: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """"We don't wait for policies or approvals": a short piece joined by and/or/nor to a
+def _add_piece(pieces: list[_Piece], plain: str, connective: str, start: int, end: int) -> None:
+    """Add plain[start:end] without its surrounding spaces, unless nothing is left of it."""
+    while start < end and plain[start].isspace():
+        start += 1
+    while end > start and plain[end - 1].isspace():
+        end -= 1
+    if end > start:
+        pieces.append(_Piece(connective, start, end))
+
+
+def _keep_negation_together(plain: str, pieces: list[_Piece]) -> list[_Piece]:
+    """ "We don't wait for policies or approvals": a short piece joined by and/or/nor to a
     negated one is still under that negation, so it stays in the same clause."""
-    merged: list[tuple[str, str]] = []
-    for connective, piece in pieces:
-        words = _WORD.findall(piece.lower())
+    merged: list[_Piece] = []
+    for piece in pieces:
+        words = _WORD.findall(plain[piece.start : piece.end].lower())
         if (
             merged
-            and connective in ("and", "or", "nor")
+            and piece.connective in ("and", "or", "nor")
             and len(words) <= _SHORT_PIECE
             and NEGATORS.isdisjoint(words)
-            and not NEGATORS.isdisjoint(_WORD.findall(merged[-1][1].lower()))
+            and not NEGATORS.isdisjoint(
+                _WORD.findall(plain[merged[-1].start : merged[-1].end].lower())
+            )
         ):
-            before_connective, before = merged[-1]
-            merged[-1] = (before_connective, f"{before} {connective} {piece}")
+            merged[-1] = _Piece(merged[-1].connective, merged[-1].start, piece.end)
         else:
-            merged.append((connective, piece))
+            merged.append(piece)
     return merged
 
 
-def _weigh(pieces: list[tuple[str, str]]) -> list[Clause]:
+def _weigh(plain: str, pieces: list[_Piece]) -> list[Clause]:
     weights = [1.0] * len(pieces)
-    for i, (connective, _) in enumerate(pieces):
-        if _has(connective, _CONTRAST_AFTER + _CONCLUSION):
+    for i, piece in enumerate(pieces):
+        if _has(piece.connective, _CONTRAST_AFTER + _CONCLUSION):
             # "X, but Y": the last contrast wins, everything before it is conceded.
             weights[:i] = [CONCEDED_WEIGHT] * i
-        elif _has(connective, _CONCESSIVE_START) and len(pieces) > 1:
+        elif _has(piece.connective, _CONCESSIVE_START) and len(pieces) > 1:
             # "although X, Y" and "Y, although X" both concede X.
             weights[i] = CONCEDED_WEIGHT
-    return [
-        Clause(piece, weight, conceded=weight < 1.0, alternative=_has(connective, ("or",)))
-        for (connective, piece), weight in zip(pieces, weights, strict=True)
-    ] or [Clause("", 1.0)]
+    clauses = [
+        Clause(
+            plain[piece.start : piece.end],
+            weight,
+            conceded=weight < 1.0,
+            alternative=_has(piece.connective, ("or",)),
+            start=piece.start,
+            end=piece.end,
+        )
+        for piece, weight in zip(pieces, weights, strict=True)
+    ]
+    return clauses or [Clause("", 1.0)]
+
+
+@lru_cache(maxsize=64)
+def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(re.escape(word) for word in words) + r")\b")
 
 
 def _has(connective: str, words: tuple[str, ...]) -> bool:
-    return any(re.search(rf"\b{re.escape(word)}\b", connective) for word in words)
+    return bool(connective) and bool(_pattern(words).search(connective))
 
 
 def names_both_sides(text: str) -> bool:

@@ -41,12 +41,15 @@ _LENGTH = re.compile(
     re.IGNORECASE,
 )
 _BARE = re.compile(r"\b(" + "|".join(_BARE_PLURAL) + r")\b", re.IGNORECASE)
+_ANY_UNIT = re.compile(r"(?:day|week|wk|sprint|month|mo|quarter|year|yr)", re.IGNORECASE)
 _HALF_A = re.compile(r"\bhalf\s+an?\s+", re.IGNORECASE)
 _MULTI_RE = re.compile(r"\bmulti[- ]?year\b", re.IGNORECASE)
 
 
 def lengths_in_days(text: str) -> tuple[float, ...]:
     """Every length of time `text` names, in days, in order of appearance."""
+    if not _ANY_UNIT.search(text):
+        return ()  # most answers name no length: skip the long patterns
     plain = _HALF_A.sub("0.5 ", normalise(text).lower())  # "half a year"
     found: list[tuple[int, float]] = []
     taken: list[tuple[int, int]] = []

@@ -63,10 +63,10 @@ class LexicalScorer:
         )
         self._lookup = TokenLookup(weights, t.FUZZY_MIN_LENGTH, t.TOKEN_SIMILARITY)
         # Only phrases sharing a word with the input can score, so scoring starts from these.
-        self._phrases_with: dict[str, list[_Phrase]] = {}
-        for phrase in self._phrases:
+        self._phrases_with: dict[str, list[int]] = {}
+        for index, phrase in enumerate(self._phrases):
             for word in phrase.words:
-                self._phrases_with.setdefault(word, []).append(phrase)
+                self._phrases_with.setdefault(word, []).append(index)
 
     def score(self, analysed: Analysed) -> LexicalScores:
         positive = [self._lookup.similar(word) for word in analysed.marked]
@@ -75,33 +75,36 @@ class LexicalScorer:
         support = [0.0] * self.size
         against = [0.0] * self.size
         negative_match = [False] * self.size
-        matched_inputs = [frozenset(similar) for similar in positive]
-        for phrase in self._touched(best_positive):
+        for index, explained in self._touched(positive).items():
+            phrase = self._phrases[index]
             if phrase.positive and phrase.positive.isdisjoint(best_positive):
                 # "the business owner, not IT" is about the business: an answer rejecting IT
                 # alone has not said that.
                 continue
             coverage = _coverage(phrase, best_positive)
-            explained = sum(1 for words in matched_inputs if not words.isdisjoint(phrase.words))
-            precision = 100.0 * explained / len(matched_inputs)
+            precision = 100.0 * len(explained) / len(positive)
             score = t.COVERAGE_SHARE * coverage + (1 - t.COVERAGE_SHARE) * precision
             if score > support[phrase.option]:
                 support[phrase.option] = score
                 negative_match[phrase.option] = phrase.negative
-        for phrase in self._touched(best_negated):
-            if phrase.negative:
-                continue
-            against[phrase.option] = max(against[phrase.option], _coverage(phrase, best_negated))
+        for index in self._touched([best_negated]):
+            phrase = self._phrases[index]
+            if not phrase.negative:
+                coverage = _coverage(phrase, best_negated)
+                against[phrase.option] = max(against[phrase.option], coverage)
         # An option matched by a negative phrase of its own is what the negation means.
         against = [0.0 if negative_match[i] else value for i, value in enumerate(against)]
         return LexicalScores(tuple(support), tuple(against))
 
-    def _touched(self, best: dict[str, float]) -> list[_Phrase]:
-        touched: dict[int, _Phrase] = {}
-        for word in best:
-            for phrase in self._phrases_with.get(word, ()):
-                touched[id(phrase)] = phrase
-        return list(touched.values())
+    def _touched(self, inputs: Sequence[dict[str, float]]) -> dict[int, set[int]]:
+        """The phrases sharing a word with the input (only they can score), each with the
+        input words that touch it."""
+        touched: dict[int, set[int]] = {}
+        for position, similar in enumerate(inputs):
+            for word in similar:
+                for index in self._phrases_with.get(word, ()):
+                    touched.setdefault(index, set()).add(position)
+        return touched
 
 
 def _coverage(phrase: _Phrase, best: dict[str, float]) -> float:

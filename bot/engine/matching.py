@@ -28,9 +28,9 @@ from bot.engine.clauses import Clause, names_both_sides, split_clauses
 from bot.engine.durations import lengths_in_days
 from bot.engine.inquiry import is_undecided, positions_named
 from bot.engine.lexical import LexicalScorer
-from bot.engine.meaning import MeaningScorer
+from bot.engine.meaning import MeaningScorer, MeaningScores
 from bot.engine.references import option_reference
-from bot.engine.text import Analysed, analyse
+from bot.engine.text import Analysed, analyse, normalise
 from bot.engine.vectors import Embedder
 from bot.knowledge.model import Question, Snippet
 
@@ -89,6 +89,7 @@ class QuestionMatcher:
             if option.combines
         ]
         self._days = [option.days for option in question.options]
+        self._has_days = any(self._days)
 
     def match(self, text: str, analysed: Analysed | None = None) -> OptionMatch:
         """Understand `text`. `analysed` is accepted for callers that already have
@@ -137,8 +138,21 @@ class QuestionMatcher:
     def _read(self, text: str) -> tuple[tuple[OptionScore, ...], tuple[str, ...]]:
         """The ranked scores, and the options an "X or Y" answer offers as alternatives
         (empty unless it does)."""
-        clauses = split_clauses(text[: t.MAX_MATCH_CHARS])
-        per_clause = [self._clause_scores(clause) for clause in clauses]
+        text = text[: t.MAX_MATCH_CHARS]
+        clauses = split_clauses(text)
+        analyses = [analyse(clause.text) for clause in clauses]
+        negated = [len(a.negated) > len(a.positive) for a in analyses]
+        meanings: list[MeaningScores | None] = [None] * len(clauses)
+        if self._meaning is not None:
+            spans = [(clause.start, clause.end) for clause in clauses]
+            vectors = self._meaning.vectors(normalise(text), spans)
+            meanings = list(self._meaning.score(vectors, negated))
+        per_clause = [
+            self._clause_scores(clause, analysed, is_negated, meaning)
+            for clause, analysed, is_negated, meaning in zip(
+                clauses, analyses, negated, meanings, strict=True
+            )
+        ]
         final = _aggregate(clauses, per_clause, len(self.option_ids))
         self._joint_evidence(text, clauses, per_clause, final)
         pairs = zip(self.option_ids, final, strict=True)
@@ -149,7 +163,7 @@ class QuestionMatcher:
     def _alternatives(
         self, clauses: tuple[Clause, ...], per_clause: list[list[float]]
     ) -> tuple[str, ...]:
-        """"The CIO or a business leader": two clauses joined by "or" that point at two
+        """ "The CIO or a business leader": two clauses joined by "or" that point at two
         different options leave the choice open between them."""
         for i in range(1, len(clauses)):
             if not clauses[i].alternative:
@@ -162,20 +176,23 @@ class QuestionMatcher:
                 return (self.option_ids[first], self.option_ids[second])
         return ()
 
-    def _clause_scores(self, clause: Clause) -> list[float]:
-        analysed = analyse(clause.text)
-        if not analysed.all and not lengths_in_days(clause.text):
+    def _clause_scores(
+        self,
+        clause: Clause,
+        analysed: Analysed,
+        negated: bool,
+        meaning: MeaningScores | None,
+    ) -> list[float]:
+        lengths = lengths_in_days(clause.text) if self._has_days else ()
+        if not analysed.all and not lengths:
             return [0.0] * len(self.option_ids)
         lexical = self._lexical.score(analysed)
-        negated = len(analysed.negated) > len(analysed.positive)
         support = list(lexical.support)
         against = list(lexical.against)
-        if self._meaning is not None and analysed.all:
-            meaning = self._meaning.score(self._meaning.vector(clause.text), negated)
+        if meaning is not None and analysed.all:
             for i in range(len(support)):
                 support[i] = _blend(support[i], meaning.support[i])
                 against[i] = max(against[i], t.MEANING_AGAINST_SHARE * meaning.against[i])
-        lengths = lengths_in_days(clause.text)
         for i, span in enumerate(self._days):
             if span is None or not lengths:
                 continue

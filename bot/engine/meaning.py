@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from bot.engine import thresholds as t
 from bot.engine.text import analyse
-from bot.engine.vectors import Embedder, Vector
+from bot.engine.vectors import Embedder
 from bot.knowledge.model import Question, Snippet
 
 
@@ -74,48 +74,71 @@ class MeaningScorer:
             np.array(negative, dtype=np.bool_),
             np.array(discount, dtype=np.float32),
         )
+        self._positive_rows = self._rows_by_option(owners, [not n for n in negative])
+        self._negative_rows = self._rows_by_option(owners, negative)
 
-    def vector(self, text: str) -> Vector:
-        return self._embedder.embed(text)
+    def _rows_by_option(self, owners: list[int], keep: list[bool]) -> npt.NDArray[np.int64]:
+        """An options x texts table of row numbers, padded with the index one past the last
+        row (where `_best` puts -inf), so one gather and one sort score every option."""
+        per_option: list[list[int]] = [[] for _ in range(self.size)]
+        for row, (owner, kept) in enumerate(zip(owners, keep, strict=True)):
+            if kept:
+                per_option[owner].append(row)
+        width = max((len(rows) for rows in per_option), default=0)
+        pad = len(owners)
+        table = [rows + [pad] * (width - len(rows)) for rows in per_option]
+        return np.array(table, dtype=np.int64).reshape(self.size, width)
 
-    def similarities(self, vector: Vector) -> npt.NDArray[np.float32]:
-        """Cosine similarity of `vector` with every option text, snippets discounted."""
-        sims: npt.NDArray[np.float32] = (self._texts.matrix @ vector) * self._texts.discount
+    def vectors(self, text: str, spans: list[tuple[int, int]]) -> npt.NDArray[np.float32]:
+        """The vectors of the clauses at `spans` of `text` (see `Embedder.embed_spans`)."""
+        return self._embedder.embed_spans(text, spans)
+
+    def similarities(self, vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """Cosine similarity of each vector (rows) with every option text (columns), the
+        article snippets discounted."""
+        sims: npt.NDArray[np.float32] = (vectors @ self._texts.matrix.T) * self._texts.discount
         return sims
 
-    def score(self, vector: Vector, negated: bool) -> MeaningScores:
-        """Support and evidence against each option for one clause's vector."""
-        sims = self.similarities(vector)
-        agree = self._texts.negative if negated else ~self._texts.negative
-        support = self._best(sims, agree)
-        if negated:
-            # Closer to the option's own negative texts than to its positive ones: the negation
-            # is what the option means ("hardly any rules"), not a rejection of it.
-            rejecting = self._best(sims, ~self._texts.negative)
-            against = [a if a > s else 0.0 for s, a in zip(support, rejecting, strict=True)]
-        else:
-            # A positive answer near a negative text still leans that way, a little less.
-            support = [
-                max(s, t.NEGATIVE_TEXT_SHARE * o)
-                for s, o in zip(support, self._best(sims, self._texts.negative), strict=True)
-            ]
-            against = [0.0] * self.size
-        return MeaningScores(
-            tuple(_to_score(s) for s in support), tuple(_to_score(a) for a in against)
-        )
+    def score(self, vectors: npt.NDArray[np.float32], negated: list[bool]) -> list[MeaningScores]:
+        """Support and evidence against each option, for each clause vector (rows)."""
+        sims = self.similarities(vectors)
+        positive = self._best(sims, self._positive_rows)
+        negative = self._best(sims, self._negative_rows)
+        scores = []
+        for row, is_negated in enumerate(negated):
+            if is_negated:
+                support = negative[row]
+                # Closer to the option's own negative texts than to its positive ones: the
+                # negation is what the option means ("hardly any rules"), not a rejection.
+                against = np.where(positive[row] > support, positive[row], 0.0)
+            else:
+                # A positive answer near a negative text still leans that way, a little less.
+                support = np.maximum(positive[row], t.NEGATIVE_TEXT_SHARE * negative[row])
+                against = np.zeros(self.size, dtype=np.float32)
+            scores.append(
+                MeaningScores(
+                    tuple(_to_score(float(s)) for s in support),
+                    tuple(_to_score(float(a)) for a in against),
+                )
+            )
+        return scores
 
-    def _best(self, sims: npt.NDArray[np.float32], mask: npt.NDArray[np.bool_]) -> list[float]:
-        """Per option, the mean of its MEANING_TOP_K most similar texts under `mask`: one
-        lucky text counts less than two that agree."""
-        best = []
-        for option in range(self.size):
-            chosen = sims[mask & (self._texts.owner == option)]
-            if chosen.size == 0:
-                best.append(0.0)
-                continue
-            top = np.sort(chosen)[-t.MEANING_TOP_K :]
-            best.append(float(top.mean()))
-        return best
+    def _best(
+        self, sims: npt.NDArray[np.float32], rows: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.float32]:
+        """Clauses x options: the mean of each option's MEANING_TOP_K most similar texts
+        among `rows` (one lucky text counts less than two that agree); 0 with no such text."""
+        clauses = sims.shape[0]
+        if rows.shape[1] == 0:
+            return np.zeros((clauses, self.size), dtype=np.float32)
+        padded = np.concatenate([sims, np.full((clauses, 1), -np.inf, np.float32)], axis=1)
+        top = np.sort(padded[:, rows], axis=2)[:, :, -t.MEANING_TOP_K :]
+        best = top[:, :, -1:]
+        top = np.where(np.isfinite(top), top, best)  # fewer texts than K: the best counts
+        means: npt.NDArray[np.float32] = np.where(
+            np.isfinite(best[:, :, 0]), top.mean(axis=2), 0.0
+        ).astype(np.float32)
+        return means
 
 
 def _to_score(similarity: float) -> float:

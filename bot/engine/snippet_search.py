@@ -8,6 +8,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from bot.engine import thresholds as t
 from bot.engine.lookup import TokenLookup
 from bot.engine.text import Analysed, analyse, content, raw_tokens
@@ -28,18 +31,35 @@ class SnippetIndex:
         documents = [_document_words(snippet, knowledge) for snippet in self._snippets]
         self._lengths = [sum(doc.values()) for doc in documents]
         self._average = sum(self._lengths) / max(len(documents), 1)
-        self._postings: dict[str, list[tuple[int, int]]] = {}
+        postings: dict[str, list[tuple[int, int]]] = {}
         for number, doc in enumerate(documents):
             for word, count in doc.items():
-                self._postings.setdefault(word, []).append((number, count))
-        count = len(documents)
-        self._idf = {
-            word: math.log(1 + (count - len(posts) + 0.5) / (len(posts) + 0.5))
-            for word, posts in self._postings.items()
+                postings.setdefault(word, []).append((number, count))
+        # Each word's BM25 gain in each snippet using it, computed once: a search only adds.
+        self._postings = {
+            word: self._gains(posts, len(documents)) for word, posts in postings.items()
         }
+        self._number = {snippet.id: number for number, snippet in enumerate(self._snippets)}
         self._lookup = TokenLookup(
             self._postings, t.SNIPPET_FUZZY_MIN_LENGTH, t.SNIPPET_FUZZY_SCORE
         )
+
+    def _gains(
+        self, posts: list[tuple[int, int]], count: int
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        idf = math.log(1 + (count - len(posts) + 0.5) / (len(posts) + 0.5))
+        numbers = np.array([number for number, _ in posts], dtype=np.int64)
+        gains = np.array(
+            [
+                idf
+                * tf
+                * (t.BM25_K1 + 1)
+                / (tf + t.BM25_K1 * (1 - t.BM25_B + t.BM25_B * self._lengths[n] / self._average))
+                for n, tf in posts
+            ],
+            dtype=np.float64,
+        )
+        return numbers, gains
 
     def search(
         self,
@@ -71,29 +91,26 @@ class SnippetIndex:
     def _ranked(
         self, analysed: Analysed, within: Iterable[str] | None, limit: int
     ) -> list[SnippetHit]:
-        allowed = None if within is None else frozenset(within)
-        scores: dict[int, float] = {}
-        words = analysed.all
-        for word in dict.fromkeys(words):
+        scores = np.zeros(len(self._snippets), dtype=np.float64)
+        for word in dict.fromkeys(analysed.all):
             for known, similarity in self._lookup.similar(word).items():
-                self._accumulate(known, similarity / 100.0, scores)
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-        hits = []
-        for number, score in ranked:
-            snippet = self._snippets[number]
-            if score < t.SNIPPET_MIN_SCORE or (allowed is not None and snippet.id not in allowed):
-                continue
-            hits.append(SnippetHit(snippet, round(score, 3)))
-            if len(hits) == limit:
-                break
-        return hits
-
-    def _accumulate(self, word: str, weight: float, scores: dict[int, float]) -> None:
-        idf = self._idf[word]
-        for number, count in self._postings[word]:
-            norm = 1 - t.BM25_B + t.BM25_B * self._lengths[number] / self._average
-            gain = idf * count * (t.BM25_K1 + 1) / (count + t.BM25_K1 * norm)
-            scores[number] = scores.get(number, 0.0) + weight * gain
+                numbers, gains = self._postings[known]
+                scores[numbers] += (similarity / 100.0) * gains
+        eligible = scores >= t.SNIPPET_MIN_SCORE
+        if within is not None:
+            allowed = np.zeros(len(self._snippets), dtype=np.bool_)
+            allowed[[self._number[i] for i in within if i in self._number]] = True
+            eligible &= allowed
+        numbers = np.flatnonzero(eligible)
+        if numbers.size > limit:
+            # Only the best `limit` scores (and any tied with the last of them) are sorted.
+            cut = np.partition(scores[numbers], numbers.size - limit)[numbers.size - limit]
+            numbers = numbers[scores[numbers] >= cut]
+        order = np.lexsort((numbers, -scores[numbers]))  # best first, ties in knowledge order
+        return [
+            SnippetHit(self._snippets[int(n)], round(float(scores[n]), 3))
+            for n in numbers[order][:limit]
+        ]
 
 
 def _document_words(snippet: Snippet, knowledge: Knowledge) -> Counter[str]:

@@ -49,10 +49,26 @@ class Embedder:
         ids = self._tokenizer.encode(text, add_special_tokens=False).ids[:MAX_TOKENS]
         if not ids:
             return np.zeros(self.dimensions, dtype=np.float32)
-        pooled = self._table[ids].astype(np.float32).mean(axis=0)
+        pooled = self._table[ids].sum(axis=0, dtype=np.float32)  # the norm makes it a mean
         norm = float(np.linalg.norm(pooled))
         unit: Vector = pooled / norm if norm > 0.0 else pooled
         return unit
+
+    def embed_spans(self, text: str, spans: list[tuple[int, int]]) -> npt.NDArray[np.float32]:
+        """One unit vector per (start, end) character span of `text`, from one tokenisation
+        of the whole text: a token belongs to the span holding its middle."""
+        encoding = self._tokenizer.encode(text, add_special_tokens=False)
+        ids = np.array(encoding.ids, dtype=np.int64)
+        offsets = np.array(encoding.offsets, dtype=np.float32).reshape(-1, 2)
+        middles = offsets.mean(axis=1)
+        rows = np.zeros((len(spans), self.dimensions), dtype=np.float32)
+        for row, (start, end) in enumerate(spans):
+            inside = ids[(middles >= start) & (middles < end)][:MAX_TOKENS]
+            if inside.size:
+                pooled = self._table[inside].sum(axis=0, dtype=np.float32)
+                norm = float(np.linalg.norm(pooled))
+                rows[row] = pooled / norm if norm > 0.0 else pooled
+        return rows
 
     def embed_many(self, texts: list[str]) -> npt.NDArray[np.float32]:
         """One row per text, in order (an empty list gives a 0-row matrix)."""
