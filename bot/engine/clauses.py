@@ -18,7 +18,7 @@ from functools import lru_cache
 from bot.engine.text import NEGATORS, normalise
 
 # How much a conceded clause counts next to the main one.
-CONCEDED_WEIGHT = 0.35
+CONCEDED_WEIGHT = 0.2
 
 _CONTRAST_AFTER = ("but", "however", "yet")
 # A conclusion ("... so the business should decide") is the point, like a contrast.
@@ -30,10 +30,16 @@ _BOTH_SIDES = re.compile(
     r"one side|other side|one half|mix|balance|as well)\b"
 )
 _SPLITTER = re.compile(
-    r"\s*(?:[.;!?:]+(?:\s+|$)|\s[-\u2013\u2014]+\s|,|\(|\)|\band\b|\bbut\b|\bhowever\b|"
+    # "and" splits only before a new subject ("... and my team checks it"), not in a list
+    # ("trial and error", "leaks and holes").
+    r"\s*(?:[.;!?:]+(?:\s+|$)|\s[-\u2013\u2014]+\s|,|\(|\)|"
+    r"\band\b(?=\s+(?:i|we|you|they|he|she|it|my|our|their|his|her|the|a|an|this|that|these|"
+    r"those|then|also|still|everyone|everybody|nobody|someone|people|each|every)\b)|"
+    r"\bbut\b|\bhowever\b|"
     r"\byet\b|\bor\b|\bso\b(?!\s+(?:far|much|many|long|that|to|on)\b)|\btherefore\b|"
     r"\bin short\b|\bbottom line\b|\bwhereas\b|\bwhile\b|\bwhilst\b|\balthough\b|"
-    r"\bthough\b|\bthen\b|\bplus\b)\s*",
+    r"\bthough\b|\bthen\b|\bplus\b|\bside by side with\b|\balongside\b|\btogether with\b|"
+    r"\bpaired (?:up )?with\b|\bteamed (?:up )?with\b|\bwith help from\b)\s*",
     re.IGNORECASE,
 )
 _MAX_CLAUSES = 12

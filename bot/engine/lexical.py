@@ -38,6 +38,9 @@ class LexicalScores:
 
     support: tuple[float, ...]
     against: tuple[float, ...]
+    # Whether the option's best phrase is negative like the answer ("nobody uses it"): then
+    # the answer's negation is the option's own meaning, not a rejection of it.
+    agrees: tuple[bool, ...] = ()
 
 
 class LexicalScorer:
@@ -94,7 +97,7 @@ class LexicalScorer:
                 against[phrase.option] = max(against[phrase.option], coverage)
         # An option matched by a negative phrase of its own is what the negation means.
         against = [0.0 if negative_match[i] else value for i, value in enumerate(against)]
-        return LexicalScores(tuple(support), tuple(against))
+        return LexicalScores(tuple(support), tuple(against), tuple(negative_match))
 
     def _touched(self, inputs: Sequence[dict[str, float]]) -> dict[int, set[int]]:
         """The phrases sharing a word with the input (only they can score), each with the

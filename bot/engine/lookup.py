@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from rapidfuzz import fuzz, process
 
 from bot.engine import thresholds as t
-from bot.engine.text import NOT_PREFIX
+from bot.engine.text import NOT_PREFIX, is_dictionary_word
 
 
 class TokenLookup:
@@ -46,7 +46,8 @@ class _WordTable:
 
     def similar(self, word: str) -> dict[str, float]:
         found: dict[str, float] = {word: 100.0} if word in self._known else {}
-        if len(word) < self._min_length:
+        if len(word) < self._min_length or (not found and is_dictionary_word(word)):
+            # A real word is not a typo of another one: "lunch" is not "launch".
             return found
         bucket = self._by_initial.get(word[0], ())
         for candidate, score, _ in process.extract(

@@ -190,9 +190,12 @@ class QuestionMatcher:
         support = list(lexical.support)
         against = list(lexical.against)
         if meaning is not None and analysed.all:
+            # A word or two says little about meaning: "lunch" is not a whole idea.
+            certainty = min(1.0, (len(analysed.all) + 1) / t.MEANING_FULL_WORDS)
             for i in range(len(support)):
-                support[i] = _blend(support[i], meaning.support[i])
-                against[i] = max(against[i], t.MEANING_AGAINST_SHARE * meaning.against[i])
+                support[i] = _blend(support[i], certainty * meaning.support[i])
+                if not lexical.agrees[i]:
+                    against[i] = max(against[i], t.MEANING_AGAINST_SHARE * meaning.against[i])
         for i, span in enumerate(self._days):
             if span is None or not lengths:
                 continue
@@ -219,21 +222,22 @@ class QuestionMatcher:
         """Main clauses that point at different options a joint option combines mean it."""
         if not self._joint or len(clauses) < 2 or not _JOINT_CUE.search(text):
             return
-        leaders: dict[int, float] = {}
         both = names_both_sides(text)
-        for clause, scores in zip(clauses, per_clause, strict=True):
-            if clause.conceded and not both:
-                continue
-            best = max(range(len(scores)), key=scores.__getitem__)
-            if scores[best] >= t.JOINT_PART_SCORE:
-                leaders[best] = max(leaders.get(best, 0.0), scores[best])
         for joint, parts in self._joint:
-            named = [leaders[p] for p in parts if p in leaders]
+            named: dict[int, float] = {}
+            for clause, scores in zip(clauses, per_clause, strict=True):
+                if clause.conceded and not both:
+                    continue
+                # The part this clause names best; the joint option itself may score higher
+                # ("paired with" is in its label) without hiding which side the clause is.
+                part = max(parts, key=scores.__getitem__)
+                if scores[part] >= t.JOINT_PART_SCORE:
+                    named[part] = max(named.get(part, 0.0), scores[part])
             # The first part must be among them: "IT and the business" is a joint forum, while
             # "the business and a CAIO" may not be.
-            if len(named) >= 2 and parts and parts[0] in leaders:
+            if len(named) >= 2 and parts[0] in named:
                 # The answer means the joint option, not either of its parts alone.
-                final[joint] = max(final[joint], min(100.0, min(named) + t.JOINT_BONUS))
+                final[joint] = max(final[joint], min(100.0, min(named.values()) + t.JOINT_BONUS))
                 for part in parts:
                     final[part] = min(final[part], final[joint] - t.JOINT_BONUS)
 

@@ -155,6 +155,12 @@ def stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=8192)
+def is_dictionary_word(word: str) -> bool:
+    """Whether lemminflect knows `word` (or its lemma) as an English word."""
+    return "'" not in word and bool(getAllLemmas(word))
+
+
 def _lemma(word: str) -> str:
     """A verb's or a noun's lemma, verbs first ("leads" -> "lead"); unknown words lose a
     plural ending. Only the word's spelling is known here, so no part of speech is guessed

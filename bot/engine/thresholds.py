@@ -28,6 +28,8 @@ MEANING_FLOOR = 0.2
 MEANING_FULL = 0.6
 # An option's meaning score averages its this many closest texts.
 MEANING_TOP_K = 2
+# Meaning counts fully from this many content words (plus one); less for shorter clauses.
+MEANING_FULL_WORDS = 4
 # Article snippets are long and general: their similarity counts at this share.
 SNIPPET_MEANING_SHARE = 0.9
 # A positive answer near an option's negative text ("nobody uses it") counts at this share.
