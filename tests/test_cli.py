@@ -173,6 +173,25 @@ def test_knowledge_test_reports_accuracy_and_misses(advisor: Advisor, tmp_path: 
     assert f"{bad}:1" in broken.both
 
 
+def test_knowledge_test_by_kind_with_thresholds(advisor: Advisor) -> None:
+    dev = str(BUNDLED / "tests" / "answers_dev.yml")
+    run = advisor("knowledge", "test", dev, "--knowledge", str(BUNDLED))
+    assert run.code == 0, run.both
+    assert "kind        answers understood  wrong asked back" in run.out
+    assert "paraphrase" in run.out
+    assert "off_topic" in run.out
+    strict = advisor("knowledge", "test", dev, "--knowledge", str(BUNDLED), "--max-wrong", "0")
+    assert strict.code == 1
+    assert "above --max-wrong 0%" in strict.out
+    by_kind = ("--fail-under-kind", "100")
+    low = advisor("knowledge", "test", dev, "--knowledge", str(BUNDLED), *by_kind)
+    assert low.code == 1
+    assert "below --fail-under-kind 100%" in low.out
+    bad = advisor("knowledge", "test", dev, "--knowledge", str(BUNDLED), "--max-wrong", "101")
+    assert bad.code != 0
+    assert "--max-wrong must be a percentage" in bad.err
+
+
 def test_knowledge_reload_says_what_is_missing(advisor: Advisor) -> None:
     run = advisor("knowledge", "reload", env={"ADMIN_TOKEN": ""})
     assert run.code == 2
@@ -230,7 +249,7 @@ def test_match_unknown_question(advisor: Advisor, knowledge: Knowledge) -> None:
 
 
 def test_match_unsure_and_unknown(advisor: Advisor) -> None:
-    ambiguous = as_json(advisor("match", "reporting_line", "both business and it"))
+    ambiguous = as_json(advisor("match", "reporting_line", "the CIO or a business leader"))
     assert ambiguous["option_id"] is None
     assert ambiguous["score"] is None
     assert len(ambiguous["clarify_with"]) >= 2

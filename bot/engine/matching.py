@@ -34,6 +34,7 @@ from bot.engine.text import Analysed, analyse, normalise
 from bot.engine.vectors import Embedder
 from bot.knowledge.model import Question, Snippet
 
+_NON_WORD = re.compile(r"[^\w']+")
 # Words that join two sides into one answer ("IT runs it and the business checks it").
 _JOINT_CUE = re.compile(
     r"\b(?:both|together|jointly|joint|and|plus|while|whilst|alongside|side by side|with|then|"
@@ -88,6 +89,7 @@ class QuestionMatcher:
             for i, option in enumerate(question.options)
             if option.combines
         ]
+        self._exact = _exact_phrases(question)
         self._days = [option.days for option in question.options]
         self._has_days = any(self._days)
 
@@ -103,6 +105,16 @@ class QuestionMatcher:
             )
             ranked = tuple(sorted(scores, key=lambda s: -s.score))
             return OptionMatch(self.option_ids[position], ranked, (), by_position=True)
+        exact = self._exact.get(_plain(text))
+        if exact is not None:
+            # The label (or a phrase of the knowledge) typed as it stands: no reading needed.
+            scores = tuple(
+                OptionScore(option_id, 100.0 if i == exact else 0.0)
+                for i, option_id in enumerate(self.option_ids)
+            )
+            return OptionMatch(
+                self.option_ids[exact], tuple(sorted(scores, key=lambda s: -s.score)), ()
+            )
         ranked, alternatives = self._read(text)
         if is_undecided(text):
             return self._undecided(text, ranked)
@@ -240,6 +252,19 @@ class QuestionMatcher:
                 final[joint] = max(final[joint], min(100.0, min(named.values()) + t.JOINT_BONUS))
                 for part in parts:
                     final[part] = min(final[part], final[joint] - t.JOINT_BONUS)
+
+
+def _plain(text: str) -> str:
+    return " ".join(_NON_WORD.sub(" ", normalise(text).lower()).split())
+
+
+def _exact_phrases(question: Question) -> dict[str, int]:
+    """Each label, synonym and example, as typed, for the one option that has it."""
+    owners: dict[str, set[int]] = {}
+    for index, option in enumerate(question.options):
+        for phrase in (option.label, *option.synonyms, *option.examples):
+            owners.setdefault(_plain(phrase), set()).add(index)
+    return {phrase: next(iter(found)) for phrase, found in owners.items() if len(found) == 1}
 
 
 def _aggregate(

@@ -47,6 +47,7 @@ _CONTROL_VERBS = frozenset(
      "steer", "direct", "be", "have", "get", "hold", "make", "do", "sign", "approv"}
 )  # fmt: skip
 _FORWARD_PAIRS = frozenset({("rather", "than"), ("instead", "of"), ("anything", "but")})
+_DOUBLE = frozenset({"without", "unless", "until"})
 _LITOTES = frozenset({"bad", "terrible", "awful", "poor", "unreasonable", "too", "so"})
 _NOT_NEGATING = frozenset({"just", "only", "merely", "simply", "solely"})
 _AUXILIARIES = frozenset(
@@ -237,7 +238,9 @@ def _negated_positions(tokens: list[str]) -> set[int]:
             if word == "not" and following in _LITOTES:
                 continue  # "not bad at classic IT" is praise
             if word in _FORWARD_NEGATORS or (previous, word) in _FORWARD_PAIRS:
-                negated.update(range(i + 1, end))
+                # "nothing ships without sign-off": two negations cancel from the second on.
+                second = next((j for j in range(i + 1, end) if tokens[j] in _DOUBLE), end)
+                negated.update(range(i + 1, second))
                 break
     return negated
 

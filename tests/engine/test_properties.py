@@ -74,3 +74,41 @@ def test_any_text_as_an_answer_gives_a_reply(knowledge: Knowledge, value: str) -
     chat.send("start")
     chat.send(value)
     assert chat.replies
+
+
+# --- the matcher ---------------------------------------------------------------------------
+
+
+@SETTINGS
+@given(value=text, question=st.integers(min_value=0, max_value=11))
+def test_no_input_crashes_the_matcher(knowledge: Knowledge, value: str, question: int) -> None:
+    from bot.engine.index import index_for
+
+    matcher = index_for(knowledge).matchers[knowledge.questions[question].id]
+    match = matcher.match(value)
+    assert match.chosen is None or match.chosen in matcher.option_ids
+    assert set(match.candidates) <= set(matcher.option_ids)
+    assert len(match.ranked) == len(matcher.option_ids)
+
+
+@SETTINGS
+@given(
+    question=st.integers(min_value=0, max_value=11),
+    position=st.integers(min_value=0, max_value=3),
+    form=st.sampled_from(["number", "letter", "label", "label upper", "option n"]),
+)
+def test_a_number_a_letter_or_an_exact_label_is_always_understood(
+    knowledge: Knowledge, question: int, position: int, form: str
+) -> None:
+    from bot.engine.index import index_for
+
+    asked = knowledge.questions[question]
+    option = asked.options[position]
+    typed = {
+        "number": str(position + 1),
+        "letter": "abcd"[position],
+        "label": option.label,
+        "label upper": option.label.upper(),
+        "option n": f"option {position + 1}",
+    }[form]
+    assert index_for(knowledge).matchers[asked.id].match(typed).chosen == option.id

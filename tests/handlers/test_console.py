@@ -122,7 +122,7 @@ async def test_skip_and_free_text_answers(knowledge: Knowledge) -> None:
 async def test_clarification_when_unsure_and_when_lost(knowledge: Knowledge) -> None:
     reporting = knowledge.question("reporting_line")
     assert reporting is not None
-    ambiguous = "both business and it"
+    ambiguous = "the CIO or a business leader"
     match = index_for(knowledge).matchers[reporting.id].match(ambiguous)
     assert match.chosen is None
     assert len(match.candidates) >= 2, "the example must stay ambiguous"
@@ -192,6 +192,15 @@ async def test_why_and_ask(knowledge: Knowledge) -> None:
         assert words(snippet.text) in flat(output)
     assert "From the articles:" in output
     assert re.search(r"^\s+1\. ", output[output.index("From the articles:") :], re.MULTILINE)
+
+
+async def test_a_question_about_an_option_is_explained(knowledge: Knowledge) -> None:
+    option = knowledge.questions[0].options[0]
+    output = flat(await chat(knowledge, ["what does 'at scale' mean?"]))
+    assert option.description is not None
+    assert f"a) {option.label}: {words(option.description)}" in output
+    # Nothing was recorded: the same first question is shown again after the explanation.
+    assert output.count(knowledge.questions[0].prompt) == 2
 
 
 # --- nothing the user types is read as markup ------------------------------------------------

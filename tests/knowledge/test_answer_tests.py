@@ -11,6 +11,7 @@ import pytest
 from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
 from bot.knowledge.answer_tests import (
     BUNDLED_ANSWERS,
+    KINDS,
     Thresholds,
     answer_test_command,
     default_answers_file,
@@ -218,3 +219,85 @@ def test_not_utf8(tmp_path: Path, knowledge: Knowledge) -> None:
     path.write_bytes(b"- question: mandate\n  answer: \xff\n  expected: null\n")
     (problem,) = run_answer_tests(path, knowledge).problems
     assert (problem.line, problem.message) == (2, "not UTF-8 text (byte 31)")
+
+
+# --- kinds ---------------------------------------------------------------------------------
+
+KINDED = """\
+- question: mandate
+  kind: paraphrase
+  answer: "new revenue and a competitive edge"
+  expected: new_value
+- question: mandate
+  kind: paraphrase
+  answer: "new revenue and a competitive edge"
+  expected: platform
+- question: mandate
+  kind: ordinal
+  answer: "the third one"
+  expected: new_value
+- question: mandate
+  kind: question
+  answer: "what does at scale mean?"
+  expected: null
+"""
+
+
+def test_figures_by_kind(tmp_path: Path, knowledge: Knowledge) -> None:
+    report = run_answer_tests(write(tmp_path, KINDED), knowledge)
+    figures = {kind.kind: kind for kind in report.by_kind()}
+    assert list(figures) == ["paraphrase", "ordinal", "question"]  # in the order of KINDS
+    assert (figures["paraphrase"].total, figures["paraphrase"].correct) == (2, 1)
+    assert figures["paraphrase"].wrong == 1
+    assert figures["question"].accuracy == 100.0
+    table = answer_test_command(write(tmp_path, KINDED), knowledge).stdout
+    assert table[-5].split() == ["kind", "answers", "understood", "wrong", "asked", "back"]
+    assert table[-4].split() == ["paraphrase", "2", "50.0%", "1", "0"]
+
+
+@pytest.mark.parametrize(
+    ("thresholds", "code", "says"),
+    [
+        (Thresholds(fail_under_kind=50), 0, ""),
+        (Thresholds(fail_under_kind=50.1), 1, "paraphrase below --fail-under-kind 50.1%"),
+        (Thresholds(max_wrong=25), 0, ""),
+        (Thresholds(max_wrong=24.9), 1, "25.0% wrong choices, above --max-wrong 24.9%"),
+    ],
+)
+def test_kind_and_wrong_thresholds(
+    tmp_path: Path, knowledge: Knowledge, thresholds: Thresholds, code: int, says: str
+) -> None:
+    output = answer_test_command(write(tmp_path, KINDED), knowledge, thresholds)
+    assert output.code == code
+    assert says in output.stdout[-1]
+
+
+def test_an_unknown_kind_is_a_problem_with_its_line(tmp_path: Path, knowledge: Knowledge) -> None:
+    text = KINDED.replace("kind: ordinal", "kind: ordnial")
+    output = answer_test_command(write(tmp_path, text), knowledge)
+    assert output.code == 1
+    assert any(":10: unknown kind 'ordnial'" in line for line in output.stderr)
+
+
+def test_the_blind_sets_are_split_and_cover_every_kind_and_question(knowledge: Knowledge) -> None:
+    folder = BUNDLED / "tests"
+    seen: set[tuple[str, str]] = set()
+    total = 0
+    for name in ("answers_dev.yml", "answers_test.yml"):
+        cases, problems = read_cases(folder / name)
+        assert problems == []
+        # "2" or "b" may be written twice; any other answer is in one part only.
+        texts = {(case.question, case.answer) for case in cases if case.kind != "ordinal"}
+        assert not texts & seen, "an answer is in both parts"
+        seen |= texts
+        total += len(cases)
+        assert {case.kind for case in cases} == set(KINDS)
+    assert total >= 400
+    for question in knowledge.questions:
+        every = [
+            case
+            for name in ("answers_dev.yml", "answers_test.yml")
+            for case in read_cases(folder / name)[0]
+            if case.question == question.id
+        ]
+        assert len(every) >= 30, question.id

@@ -343,6 +343,44 @@ def _not_utf8(d: Path) -> tuple[Path, int]:
     return path, data.count(b"\n", 0, at) + 1
 
 
+def _opposite_elsewhere(d: Path) -> tuple[Path, int]:
+    path = d / "questions.yml"
+    return path, replace(path, "opposite: light", "opposite: strong")
+
+
+def _combines_unknown(d: Path) -> tuple[Path, int]:
+    path = d / "questions.yml"
+    return path, replace(path, "combines: [it_ops, business_owner]", "combines: [it_ops, nobody]")
+
+
+def _combines_one(d: Path) -> tuple[Path, int]:
+    path = d / "questions.yml"
+    return path, replace(path, "combines: [it_ops, business_owner]", "combines: [it_ops]")
+
+
+def _basis_unweighted_model(d: Path) -> tuple[Path, int]:
+    path = d / "questions.yml"
+    old = "basis: {it_led: [s002-it-nexus, s002-step-up]}"
+    return path, replace(path, old, "basis: {dedicated: [s002-it-nexus]}")
+
+
+def _basis_unknown_snippet(d: Path) -> tuple[Path, int]:
+    path = d / "questions.yml"
+    old = "basis: {it_led: [s002-it-nexus, s002-step-up]}"
+    return path, replace(path, old, "basis: {it_led: [s002-nowhere]}")
+
+
+def _days_backwards(d: Path) -> tuple[Path, int]:
+    path = d / "questions.yml"
+    return path, replace(path, "days: {min: 0, max: 60}", "days: {min: 60, max: 10}")
+
+
+def _description_too_long(d: Path) -> tuple[Path, int]:
+    path = d / "questions.yml"
+    old = 'description: "About three months, steered with milestones and a quarterly'
+    return path, replace(path, old, f'description: "{"x" * 401}"')
+
+
 BROKEN: dict[str, Broken] = {
     "bad indentation": Broken(_bad_indentation, ("YAML syntax",)),
     "over-indented key": Broken(_over_indentation, ("YAML syntax",)),
@@ -371,6 +409,13 @@ BROKEN: dict[str, Broken] = {
     "unreachable model": Broken(_unreachable_model, ("orphan", "unreachable")),
     "duplicate yaml key": Broken(_duplicate_yaml_key, ("duplicate key 'pulse'",)),
     "not utf-8": Broken(_not_utf8, ("UTF-8",)),
+    "opposite outside the question": Broken(_opposite_elsewhere, ("opposite 'strong'",)),
+    "combines an unknown option": Broken(_combines_unknown, ("combines 'nobody'",)),
+    "combines a single option": Broken(_combines_one, ("at least two",)),
+    "basis for a model not weighed": Broken(_basis_unweighted_model, ("basis for 'dedicated'",)),
+    "basis names an unknown snippet": Broken(_basis_unknown_snippet, ("unknown snippet",)),
+    "days max below min": Broken(_days_backwards, ("max (10) is below min (60)",)),
+    "description too long": Broken(_description_too_long, ("description", "400")),
 }
 
 

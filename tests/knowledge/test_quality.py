@@ -137,6 +137,50 @@ def test_model_without_snippets() -> None:
     assert "no supporting points" in warning.message
 
 
+def test_option_without_description(kdir: Path) -> None:
+    questions = kdir / "questions.yml"
+    text = questions.read_text(encoding="utf-8")
+    start = text.index("      - id: platform")
+    line_start = text.index("        description:", start)
+    line_end = text.index("\n", line_start) + 1
+    questions.write_text(text[:line_start] + text[line_end:], encoding="utf-8")
+    line = line_of(questions, "      - id: platform")
+    expected = (
+        f"{questions}:{line}: warning: question 'mandate': option 'platform' has no description"
+    )
+    assert any(message.startswith(expected) for message in messages(kdir))
+
+
+def test_strong_weight_without_basis(kdir: Path) -> None:
+    questions = kdir / "questions.yml"
+    text = questions.read_text(encoding="utf-8")
+    old = "        basis: {it_led: [s002-it-nexus, s002-step-up]}\n"
+    questions.write_text(text.replace(old, "", 1), encoding="utf-8")
+    line = line_of(questions, "weights: {it_led: 3}")
+    found = [m for m in messages(kdir) if m.startswith(f"{questions}:{line}: warning:")]
+    assert len(found) == 1, messages(kdir)
+    assert "option 'platform' weighs 'it_led' 3 with no basis" in found[0]
+
+
+def test_options_too_close_in_meaning(kdir: Path) -> None:
+    questions = kdir / "questions.yml"
+    text = questions.read_text(encoding="utf-8")
+    start = text.index("      - id: pain_points")
+    end = text.index("        weights:", start)
+    copy = text[
+        text.index("        label:", text.index("      - id: platform")) : text.index(
+            "        weights:", text.index("      - id: platform")
+        )
+    ]
+    questions.write_text(
+        text[:start] + "      - id: pain_points\n" + copy + text[end:], encoding="utf-8"
+    )
+    found = [m for m in messages(kdir) if "too close in meaning" in m]
+    assert len(found) == 1, messages(kdir)
+    assert "options 'platform' and 'pain_points'" in found[0]
+    assert found[0].startswith(f"{questions}:{line_of(questions, '      - id: pain_points')}:")
+
+
 def test_knowledge_that_does_not_load_raises_its_errors(kdir: Path) -> None:
     questions = kdir / "questions.yml"
     questions.write_text(

@@ -106,6 +106,21 @@ async def test_unsure_free_text_asks_back_with_buttons(server: RunningServer) ->
     assert stored.state["answers"] == {}
 
 
+async def test_a_question_about_an_option_is_explained_not_recorded(server: RunningServer) -> None:
+    await start(server)
+    before = len(posts(server))
+    await server.slack.event(dm_message("what does 'at scale' mean?", USER_ID))
+    await server.api.wait_for("chat.postMessage", count=before + 2)
+    explanation, question = posts(server)[before], posts(server)[before + 1]
+    assert "Run AI reliably and securely at scale" in all_text(explanation)
+    assert "platform that every team builds on" in all_text(explanation)
+    assert explanation.params["text"]  # the plain-text fallback
+    assert len(buttons(question)) == 4
+    stored = await server.app.repository.load_conversation(KEY)
+    assert stored is not None
+    assert stored.state["answers"] == {}
+
+
 async def test_share_the_summary_to_a_channel(server: RunningServer) -> None:
     await start(server)
     while not is_summary(posts(server)[-1]):

@@ -102,6 +102,18 @@ async def test_unsure_answer_offers_buttons(server: TeamsServer) -> None:
     assert len(submits(clarification, "answer")) == 4
 
 
+async def test_a_question_about_an_option_is_explained_not_recorded(server: TeamsServer) -> None:
+    await say(server, "start", 2)
+    await say(server, "what does 'at scale' mean?", 2)
+    explanation, question = server.connector.sent()[-2:]
+    assert "Run AI reliably and securely at scale" in text_of(explanation)
+    assert "platform that every team builds on" in text_of(explanation)
+    assert len(submits(question, "answer")) == 4
+    stored = await server.app.repository.load_conversation(KEY)
+    assert stored is not None
+    assert stored.state["answers"] == {}
+
+
 async def test_ask_and_commands_as_words(server: TeamsServer) -> None:
     await say(server, "ask how should we measure AI success?", 1)
     assert "Organizational Gap" in text_of(server.connector.sent()[-1]) or "AI vs IT" in text_of(
