@@ -377,8 +377,11 @@ def _days_backwards(d: Path) -> tuple[Path, int]:
 
 def _description_too_long(d: Path) -> tuple[Path, int]:
     path = d / "questions.yml"
-    old = 'description: "About three months, steered with milestones and a quarterly'
-    return path, replace(path, old, f'description: "{"x" * 401}"')
+    text = path.read_text(encoding="utf-8")
+    start = text.index('description: "About three months')
+    end = text.index("\n", start)
+    path.write_text(text[:start] + f'description: "{"x" * 401}"' + text[end:], encoding="utf-8")
+    return path, text.count("\n", 0, start) + 1
 
 
 BROKEN: dict[str, Broken] = {
