@@ -18,7 +18,7 @@ from bot.engine.replies import (
 from bot.engine.snippet_search import SnippetHit, SnippetIndex
 from bot.engine.text import analyse
 from bot.engine.thresholds import MAX_MATCH_CHARS
-from bot.engine.vectors import default_embedder
+from bot.engine.vectors import available_embedder
 from bot.knowledge.model import Knowledge, OwnershipModel, Question, Snippet
 
 
@@ -26,7 +26,7 @@ class KnowledgeIndex:
     def __init__(self, knowledge: Knowledge) -> None:
         self.knowledge = knowledge
         snippets = {snippet.id: snippet for snippet in knowledge.snippets}
-        embedder = default_embedder()
+        embedder = available_embedder()
         self.matchers = {q.id: QuestionMatcher(q, snippets, embedder) for q in knowledge.questions}
         self.snippets = SnippetIndex(knowledge)
         self._echo = {

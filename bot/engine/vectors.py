@@ -85,6 +85,15 @@ def _package_folder() -> Path:
     return Path(next(iter(locations)))
 
 
+def available_embedder() -> Embedder | None:
+    """The default embedder, or None where `wordllama` is not installed: the matcher then reads
+    answers by their words alone."""
+    try:
+        return default_embedder()
+    except VectorModelMissing:
+        return None
+
+
 @lru_cache(maxsize=1)
 def default_embedder() -> Embedder:
     """The process-wide embedder, loaded on first use (about 0.3 s and 40 MB)."""

@@ -31,7 +31,7 @@ import numpy as np
 
 from bot.engine.references import option_reference
 from bot.engine.text import phrase_words
-from bot.engine.vectors import default_embedder
+from bot.engine.vectors import available_embedder
 from bot.knowledge.loader import Located
 from bot.knowledge.loader import load_located as load_located  # part of this module's API
 from bot.knowledge.model import STRONG_WEIGHT, Knowledge, Question
@@ -109,7 +109,9 @@ def _options(questions: Iterable[Located]) -> Iterable[QualityWarning]:
 def _close_in_meaning(item: Located) -> Iterable[QualityWarning]:
     """Options whose meaning (label, description, examples) is nearly the same."""
     question: Question = item.entry
-    embedder = default_embedder()
+    embedder = available_embedder()
+    if embedder is None:
+        return
     centres = []
     for option in question.options:
         texts = [option.label, *([option.description] if option.description else [])]

@@ -12,6 +12,7 @@ from bot.engine.durations import lengths_in_days
 from bot.engine.index import index_for
 from bot.engine.inquiry import asks_about_options, positions_named
 from bot.engine.lookup import TokenLookup
+from bot.engine.matching import QuestionMatcher
 from bot.engine.replies import (
     AcknowledgementReply,
     AnswerReply,
@@ -240,3 +241,10 @@ def test_an_either_or_answer_asks_back_with_both(knowledge: Knowledge) -> None:
     state, replies = handle(state, Turn(now=NOW, text="the CIO or a business leader"), knowledge)
     (clarification,) = [r for r in replies if isinstance(r, ClarificationReply)]
     assert {view.id for view in clarification.candidates} == {"it", "business"}
+
+
+def test_without_the_vectors_the_words_still_understand(knowledge: Knowledge) -> None:
+    question = knowledge.questions[0]
+    words_only = QuestionMatcher(question)
+    assert words_only.match(question.options[1].label).chosen == question.options[1].id
+    assert words_only.match("cut manual work").chosen == "pain_points"
