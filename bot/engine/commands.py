@@ -27,6 +27,21 @@ _PHRASES: dict[str, Command] = {
     **dict.fromkeys(["cancel", "stop", "abort", "quit diagnostic", "end"], Command.CANCEL),
     **dict.fromkeys(["summary", "result", "results", "my result", "show result"], Command.SUMMARY),
     **dict.fromkeys(["ask"], Command.ASK),
+    **dict.fromkeys(
+        [
+            "none of these",
+            "none of them",
+            "none",
+            "show all",
+            "show all options",
+            "all options",
+            "show me all",
+            "show the options",
+            "other",
+            "something else",
+        ],
+        Command.OPTIONS,
+    ),
 }
 _GREETINGS = frozenset(
     {"hi", "hello", "hey", "hi there", "hello there", "hey there", "good morning",
@@ -43,6 +58,7 @@ _OPEN_QUESTION = re.compile(
     r"(?:we|i|you|they|companies|organisations|organizations|firms|other|most|it|ai)\b)",
     re.IGNORECASE,
 )
+_NO = frozenset({"no", "nope", "nah", "no thanks", "not that", "not that one", "wrong"})
 _YES = frozenset({"yes", "yeah", "yep", "yup", "sure", "correct", "right", "y", "that one"})
 
 
@@ -61,6 +77,10 @@ def parse_command(text: str) -> tuple[Command | None, str]:
 
 def is_greeting(text: str) -> bool:
     return _plain(text) in _GREETINGS
+
+
+def is_no(text: str) -> bool:
+    return _plain(text) in _NO
 
 
 def is_yes(text: str) -> bool:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from bot.engine.commands import (
     is_greeting,
+    is_no,
     is_open_question,
     is_yes,
     looks_like_question,
@@ -223,6 +224,8 @@ def _on_text_answer(context: _Context, text: str) -> Outcome:
         return _moving_on(context, question)
     if question is None:
         return _finish(context, state)
+    if state.pending and is_no(text):
+        return _show_options(context, "")  # "Did you mean X?" "no"
     if state.pending and is_yes(text):
         if len(state.pending) == 1 and question.option(state.pending[0]) is not None:
             return _record(context, question, state.pending[0])  # "Did you mean X?" "yes"
@@ -246,11 +249,13 @@ def _on_text_answer(context: _Context, text: str) -> Outcome:
 def _clarification(
     context: _Context, question: Question, candidates: tuple[str, ...], nothing: bool
 ) -> ClarificationReply:
+    views = context.index.option_views(question, candidates)
     return ClarificationReply(
         question_id=question.id,
         prompt=question.prompt,
-        candidates=context.index.option_views(question, candidates),
+        candidates=views,
         understood_nothing=nothing,
+        can_show_all=0 < len(views) < len(question.options),
     )
 
 
@@ -437,6 +442,17 @@ def _ask_command(context: _Context, argument: str) -> Outcome:
     return state, replies
 
 
+def _show_options(context: _Context, _argument: str) -> Outcome:
+    """ "None of these": the open question again, every option on offer."""
+    state = context.state
+    if state.phase is not Phase.ASKING:
+        return state, [NoticeReply("There is no open question. Type `start` to begin.")]
+    return _with_question(context, state.model_copy(update={"pending": ()}), _ALL_OPTIONS)
+
+
+_ALL_OPTIONS = NoticeReply("Here are all the options again:")
+
+
 def _summary(context: _Context, _argument: str) -> Outcome:
     state = context.state
     if state.phase is Phase.DONE:
@@ -460,4 +476,5 @@ _COMMANDS: dict[Command, Callable[[_Context, str], Outcome]] = {
     Command.CANCEL: _cancel,
     Command.ASK: _ask_command,
     Command.SUMMARY: _summary,
+    Command.OPTIONS: _show_options,
 }

@@ -46,14 +46,15 @@ class _WordTable:
 
     def similar(self, word: str) -> dict[str, float]:
         found: dict[str, float] = {word: 100.0} if word in self._known else {}
-        if len(word) < self._min_length or (not found and is_dictionary_word(word)):
-            # A real word is not a typo of another one: "lunch" is not "launch".
+        if len(word) < self._min_length:
             return found
-        bucket = self._by_initial.get(word[0], ())
-        for candidate, score, _ in process.extract(
-            word, bucket, scorer=fuzz.ratio, score_cutoff=self._cutoff, limit=None
-        ):
-            found[candidate] = max(found.get(candidate, 0.0), score)
+        if found or not is_dictionary_word(word):
+            # A real word is not a typo of another one: "lunch" is not "launch".
+            bucket = self._by_initial.get(word[0], ())
+            for candidate, score, _ in process.extract(
+                word, bucket, scorer=fuzz.ratio, score_cutoff=self._cutoff, limit=None
+            ):
+                found[candidate] = max(found.get(candidate, 0.0), score)
         for candidate in self._same_stem(word):
             found[candidate] = max(found.get(candidate, 0.0), t.STEM_SIMILARITY)
         return found

@@ -63,6 +63,8 @@ class ClarificationReply:
     prompt: str
     candidates: tuple[OptionView, ...]
     understood_nothing: bool
+    # Some options are not offered: the user may ask for all of them ("none of these").
+    can_show_all: bool = False
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ class Command(StrEnum):
     CANCEL = "cancel"
     ASK = "ask"
     SUMMARY = "summary"
+    OPTIONS = "options"  # "none of these": the open question again with every option
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from bot.engine.replies import (
     SnippetView,
     Summary,
 )
+from bot.handlers.texts import clarification_lead
 
 BAR_WIDTH = 24
 _NOTICE_STYLE = {NoticeLevel.INFO: "cyan", NoticeLevel.WARNING: "yellow", NoticeLevel.ERROR: "red"}
@@ -58,12 +59,14 @@ def _question(reply: QuestionReply) -> Panel:
 
 
 def _clarification(reply: ClarificationReply) -> RenderableType:
-    lead = (
-        "I couldn't match that to an option. Which comes closest?"
-        if reply.understood_nothing
-        else "I'm not sure which you meant. Is it one of these?"
-    )
-    return Group(Text(lead, style="yellow"), _options(reply.candidates))
+    parts: list[RenderableType] = [
+        Text(reply.prompt, style="dim"),
+        Text(clarification_lead(reply), style="yellow"),
+        _options(reply.candidates),
+    ]
+    if reply.can_show_all:
+        parts.append(Text("(type `none` to see all the options)", style="dim"))
+    return Group(*parts)
 
 
 def _acknowledgement(reply: AcknowledgementReply) -> RenderableType:

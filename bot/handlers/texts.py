@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.engine.replies import ClarificationReply
+
 ELLIPSIS = "…"
 
 
@@ -15,3 +17,16 @@ def cut(text: str, limit: int) -> str:
     if boundary >= len(head) // 2:
         head = head[:boundary]
     return head.rstrip() + ELLIPSIS
+
+
+# The question echoed above an ask-back, cut to a line.
+MAX_PROMPT_ECHO = 150
+
+
+def clarification_lead(reply: ClarificationReply) -> str:
+    """What an ask-back says first, on every front end: the same words everywhere."""
+    if reply.understood_nothing:
+        return "I couldn't match that to an option. Which comes closest?"
+    if len(reply.candidates) == 1:
+        return f"Did you mean “{reply.candidates[0].label}”? (yes / no)"
+    return "I'm not sure which you meant. Is it one of these?"

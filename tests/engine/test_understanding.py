@@ -248,3 +248,27 @@ def test_without_the_vectors_the_words_still_understand(knowledge: Knowledge) ->
     words_only = QuestionMatcher(question)
     assert words_only.match(question.options[1].label).chosen == question.options[1].id
     assert words_only.match("cut manual work").chosen == "pain_points"
+
+
+def test_none_of_these_shows_every_option_again(chat: Conversation) -> None:
+    chat.send("start")
+    while chat.of(QuestionReply)[-1].question_id != "reporting_line":
+        chat.send("skip")
+    chat.send("the CIO or a business leader")
+    (clarification,) = chat.of(ClarificationReply)
+    assert clarification.can_show_all
+    chat.send("none of these")
+    assert len(chat.of(QuestionReply)[-1].options) == 4
+    assert chat.state.pending == ()
+    assert "reporting_line" not in chat.state.answers
+
+
+def test_no_to_a_single_guess_shows_every_option(chat: Conversation) -> None:
+    chat.send("start")
+    while chat.of(QuestionReply)[-1].question_id != "reporting_line":
+        chat.send("skip")
+    chat.state = chat.state.model_copy(update={"pending": ("business",)})
+    chat.send("no")
+    assert len(chat.of(QuestionReply)[-1].options) == 4
+    assert chat.state.pending == ()
+    assert "reporting_line" not in chat.state.answers

@@ -43,7 +43,7 @@ from bot.handlers.slack.ids import (
     AnswerButton,
     command_action_id,
 )
-from bot.handlers.texts import ELLIPSIS
+from bot.handlers.texts import ELLIPSIS, MAX_PROMPT_ECHO, clarification_lead
 from bot.handlers.texts import cut as word_cut
 
 # --- Slack's limits (docs.slack.dev Block Kit reference) -----------------------------------
@@ -374,15 +374,15 @@ def _question(reply: QuestionReply) -> SlackMessage:
 
 
 def _clarification(reply: ClarificationReply) -> SlackMessage:
-    lead = (
-        "I couldn't match that to an option. Which comes closest?"
-        if reply.understood_nothing
-        else "I'm not sure which you meant. Is it one of these?"
-    )
+    lead = clarification_lead(reply)
+    commands = [command_button("Skip", Command.SKIP)]
+    if reply.can_show_all:
+        commands.insert(0, command_button("None of these: show all", Command.OPTIONS))
     blocks = (
-        section(lead),
+        context(escape(cut(reply.prompt, MAX_PROMPT_ECHO))),
+        section(escape(lead)),
         *actions(_answer_buttons(reply.question_id, reply.candidates)),
-        *actions([command_button("Skip", Command.SKIP)]),
+        *actions(commands),
     )
     return message([Chunk(blocks)], f"{lead}\n{_numbered(reply.candidates)}")
 

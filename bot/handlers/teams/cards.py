@@ -39,7 +39,7 @@ from bot.engine.replies import (
 )
 from bot.engine.turn import Command
 from bot.handlers.teams.submit import ASK_INPUT_ID, answer_data, ask_data, command_data
-from bot.handlers.texts import ELLIPSIS, cut
+from bot.handlers.texts import ELLIPSIS, MAX_PROMPT_ECHO, clarification_lead, cut
 
 CARD_VERSION = "1.5"
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -462,15 +462,15 @@ def _question(reply: QuestionReply) -> TeamsMessage:
 
 
 def _clarification(reply: ClarificationReply) -> TeamsMessage:
-    lead = (
-        "I couldn't match that to an option. Which comes closest?"
-        if reply.understood_nothing
-        else "I'm not sure which you meant. Is it one of these?"
-    )
+    lead = clarification_lead(reply)
+    commands = [command_action("Skip", Command.SKIP)]
+    if reply.can_show_all:
+        commands.insert(0, command_action("None of these: show all", Command.OPTIONS))
     elements = (
-        text_block(lead, color="warning"),
+        text_block(one_line(reply.prompt, MAX_PROMPT_ECHO), subtle=True, size="small"),
+        text_block(markup(lead), color="warning"),
         *_option_sets(reply.question_id, reply.candidates),
-        action_set([command_action("Skip", Command.SKIP)], spacing="medium"),
+        action_set(commands, spacing="medium"),
     )
     return message([Chunk(elements)], f"{lead}\n{_numbered(reply.candidates)}")
 

@@ -243,7 +243,8 @@ def test_long_option_labels_are_cut_to_button_size() -> None:
 def test_clarification_offers_the_candidates_and_skip(understood_nothing: bool, lead: str) -> None:
     candidates = (option(2, "The business"), option(3, "Both"))
     message = render(ClarificationReply("mandate", "Who?", candidates, understood_nothing))
-    assert message.blocks[0]["text"]["text"] == lead
+    assert message.blocks[0]["elements"][0]["text"] == "Who?"  # the question, in short
+    assert message.blocks[1]["text"]["text"] == lead
     assert action_ids(message) == [
         AnswerButton("mandate", "opt2").action_id,
         AnswerButton("mandate", "opt3").action_id,
@@ -251,6 +252,15 @@ def test_clarification_offers_the_candidates_and_skip(understood_nothing: bool, 
     ]
     assert message.text == f"{lead}\n2) b. The business\n3) c. Both"
     assert_valid_message(message)
+
+
+def test_a_partial_ask_back_offers_all_and_a_single_one_is_a_yes_or_no() -> None:
+    candidates = (option(2, "The business"), option(3, "Both"))
+    some = render(ClarificationReply("mandate", "Who?", candidates, False, can_show_all=True))
+    assert action_ids(some)[-2:] == [command_action_id("options"), command_action_id("skip")]
+    single = render(ClarificationReply("mandate", "Who?", candidates[:1], False, True))
+    assert single.blocks[1]["text"]["text"] == "Did you mean “The business”? (yes / no)"
+    assert_valid_message(single)
 
 
 # --- acknowledgements, answers, explanations, notices -----------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -218,14 +219,18 @@ def test_option_buttons_round_trip_through_parse_submit(replies: list[Reply]) ->
 def test_clarification_card(replies: list[Reply]) -> None:
     reply, card = next(rendered(replies, ClarificationReply))
     assert reply.understood_nothing
-    assert card["body"][0]["text"] == "I couldn't match that to an option. Which comes closest?"
+    assert card["body"][0]["text"] == reply.prompt
+    assert card["body"][1]["text"] == "I couldn't match that to an option. Which comes closest?"
     assert button_rows(card) == [*([f"{o.letter}. {o.label}"] for o in reply.candidates), ["Skip"]]
     unsure = ClarificationReply(reply.question_id, reply.prompt, reply.candidates[:2], False)
     message = render(unsure)
     assert_valid_message(message)
     assert message.card is not None
-    assert message.card["body"][0]["text"] == "I'm not sure which you meant. Is it one of these?"
+    assert message.card["body"][1]["text"] == "I'm not sure which you meant. Is it one of these?"
     assert len(button_rows(message.card)) == 3
+    partial = render(replace(unsure, can_show_all=True))
+    assert partial.card is not None
+    assert button_rows(partial.card)[-1] == ["None of these: show all", "Skip"]
     assert message.text.startswith("I'm not sure which you meant.")
 
 
