@@ -23,7 +23,8 @@ _NUMBER_WORDS = {
     "a": 1.0, "an": 1.0, "one": 1.0, "single": 1.0, "two": 2.0, "three": 3.0, "four": 4.0,
     "five": 5.0, "six": 6.0, "seven": 7.0, "eight": 8.0, "nine": 9.0, "ten": 10.0,
     "eleven": 11.0, "twelve": 12.0, "fifteen": 15.0, "eighteen": 18.0, "twenty": 20.0,
-    "thirty": 30.0, "couple": 2.0, "few": 3.0, "several": 4.0, "half": 0.5, "dozen": 12.0,
+    "thirty": 30.0, "forty": 40.0, "fifty": 50.0, "sixty": 60.0, "ninety": 90.0,
+    "hundred": 100.0, "couple": 2.0, "few": 3.0, "several": 4.0, "half": 0.5, "dozen": 12.0,
 }  # fmt: skip
 # Plural units without a number: "it takes years", "give it months".
 _BARE_PLURAL = {"days": 3.0, "weeks": 3.0, "months": 4.0, "quarters": 3.0, "years": 2.0}

@@ -166,7 +166,7 @@ class QuestionMatcher:
             )
         ]
         final = _aggregate(clauses, per_clause, len(self.option_ids))
-        self._joint_evidence(text, clauses, per_clause, final)
+        self._joint_evidence(text, clauses, per_clause, negated, final)
         pairs = zip(self.option_ids, final, strict=True)
         ranked = [OptionScore(option_id, round(score, 1)) for option_id, score in pairs]
         ranked.sort(key=lambda s: -s.score)
@@ -212,7 +212,10 @@ class QuestionMatcher:
             if span is None or not lengths:
                 continue
             if any(span.min <= days <= (span.max or days) for days in lengths):
-                support[i] = max(support[i], t.DURATION_SCORE)
+                if negated:  # "not years": the length is ruled out
+                    against[i] = max(against[i], t.DURATION_SCORE)
+                else:
+                    support[i] = max(support[i], t.DURATION_SCORE)
             else:
                 # A length was named and it is not this option's: its words count for little.
                 support[i] = min(support[i], t.DURATION_MISMATCH_CAP)
@@ -229,6 +232,7 @@ class QuestionMatcher:
         text: str,
         clauses: tuple[Clause, ...],
         per_clause: list[list[float]],
+        negated: list[bool],
         final: list[float],
     ) -> None:
         """Main clauses that point at different options a joint option combines mean it."""
@@ -237,9 +241,9 @@ class QuestionMatcher:
         both = names_both_sides(text)
         for joint, parts in self._joint:
             named: dict[int, float] = {}
-            for clause, scores in zip(clauses, per_clause, strict=True):
-                if clause.conceded and not both:
-                    continue
+            for clause, scores, is_negated in zip(clauses, per_clause, negated, strict=True):
+                if is_negated or (clause.conceded and not both):
+                    continue  # a rejected or conceded side is not one the answer joins
                 # The part this clause names best; the joint option itself may score higher
                 # ("paired with" is in its label) without hiding which side the clause is.
                 part = max(parts, key=scores.__getitem__)

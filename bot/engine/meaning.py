@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.engine import thresholds as t
-from bot.engine.text import analyse
+from bot.engine.text import analyse, is_conditional
 from bot.engine.vectors import Embedder
 from bot.knowledge.model import Question, Snippet
 
@@ -66,7 +66,9 @@ class MeaningScorer:
                 # Negative texts say only what is not ("nobody uses it"); a text with a positive
                 # part ("the business owner, not IT") is about that part.
                 words = analyse(text)
-                negative.append(bool(words.negated) and not words.positive)
+                negative.append(
+                    bool(words.negated) and not words.positive and not is_conditional(text)
+                )
                 discount.append(t.SNIPPET_MEANING_SHARE if text in snippet_texts else 1.0)
         self._texts = _Texts(
             embedder.embed_many(rows),

@@ -39,7 +39,7 @@ _CLAUSE_NEGATORS = frozenset(
 # Negations that only cover what follows them ("the business, not IT").
 _FORWARD_NEGATORS = frozenset(
     {"not", "no", "never", "without", "nor", "neither", "except", "nobody", "none", "nothing",
-     "hardly", "barely", "rarely", "noone"}
+     "hardly", "barely", "rarely", "noone", "nowhere"}
 )  # fmt: skip
 # Verbs of ownership: a negation before them rejects the clause's subject ("IT shouldn't own").
 _CONTROL_VERBS = frozenset(
@@ -47,7 +47,9 @@ _CONTROL_VERBS = frozenset(
      "steer", "direct", "be", "have", "get", "hold", "make", "do", "sign", "approv"}
 )  # fmt: skip
 _FORWARD_PAIRS = frozenset({("rather", "than"), ("instead", "of"), ("anything", "but")})
-_DOUBLE = frozenset({"without", "unless", "until"})
+# After a negation these turn it around: "nothing ships without sign-off", "no rules beyond
+# GDPR", "nothing except internal tools".
+_DOUBLE = frozenset({"without", "unless", "until", "beyond", "except", "besides", "apart"})
 _LITOTES = frozenset({"bad", "terrible", "awful", "poor", "unreasonable", "too", "so"})
 _NOT_NEGATING = frozenset({"just", "only", "merely", "simply", "solely"})
 _AUXILIARIES = frozenset(
@@ -193,8 +195,21 @@ def _singular(word: str) -> str:
 
 
 def phrase_words(text: str) -> tuple[str, ...]:
-    """The words of an option's label or synonym, negations marked as in `Analysed.marked`."""
+    """The words of an option's label or synonym, negations marked as in `Analysed.marked`.
+    A condition ("if it doesn't pay back, it failed") states the option positively, so its
+    negations are not marked."""
+    if is_conditional(text):
+        return tuple(content(raw_tokens(text)))
     return analyse(text).marked or tuple(content(raw_tokens(text)))
+
+
+def is_conditional(text: str) -> bool:
+    """Does `text` state a condition ("if ...", "unless ...")? Its negations then describe
+    when the option fails, not what it rejects."""
+    return not _CONDITIONS.isdisjoint(raw_tokens(text))
+
+
+_CONDITIONS = frozenset({"if", "unless", "whether", "otherwise"})
 
 
 def content(tokens: list[str]) -> list[str]:

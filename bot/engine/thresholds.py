@@ -48,7 +48,7 @@ DURATION_SCORE = 85.0
 # ...and an option whose range does not hold the length named scores at most this.
 DURATION_MISMATCH_CAP = 30.0
 # A rejected option's opposite gets this share of the rejection.
-OPPOSITE_SHARE = 0.85
+OPPOSITE_SHARE = 0.5
 # Two main clauses each pointing at a part (this much at least) of a joint option mean it.
 JOINT_PART_SCORE = 45.0
 JOINT_BONUS = 20.0
