@@ -99,28 +99,25 @@ class QuestionMatcher:
         text = text[: t.MAX_MATCH_CHARS]
         position = option_reference(text, len(self.option_ids))
         if position is not None:
-            scores = tuple(
-                OptionScore(option_id, 100.0 if i == position else 0.0)
-                for i, option_id in enumerate(self.option_ids)
-            )
-            ranked = tuple(sorted(scores, key=lambda s: -s.score))
-            return OptionMatch(self.option_ids[position], ranked, (), by_position=True)
+            return self._certain(position, by_position=True)
         exact = self._exact.get(_plain(text))
         if exact is not None:
             # The label (or a phrase of the knowledge) typed as it stands: no reading needed.
-            scores = tuple(
-                OptionScore(option_id, 100.0 if i == exact else 0.0)
-                for i, option_id in enumerate(self.option_ids)
-            )
-            return OptionMatch(
-                self.option_ids[exact], tuple(sorted(scores, key=lambda s: -s.score)), ()
-            )
+            return self._certain(exact)
         ranked, alternatives = self._read(text)
         if is_undecided(text):
             return self._undecided(text, ranked)
         if alternatives:
             return OptionMatch(None, ranked, alternatives)
         return decide(ranked)
+
+    def _certain(self, index: int, by_position: bool = False) -> OptionMatch:
+        scores = [
+            OptionScore(option_id, 100.0 if i == index else 0.0)
+            for i, option_id in enumerate(self.option_ids)
+        ]
+        ranked = tuple(sorted(scores, key=lambda s: -s.score))
+        return OptionMatch(self.option_ids[index], ranked, (), by_position=by_position)
 
     def _undecided(self, text: str, ranked: tuple[OptionScore, ...]) -> OptionMatch:
         """ "Torn between b and d": ask back with the options named, or the two likeliest."""
