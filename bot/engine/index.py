@@ -4,6 +4,7 @@ question, the snippet index, the snippet each answer echoes, and the views repli
 from __future__ import annotations
 
 import string
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 
 from bot.engine.matching import OptionMatch, QuestionMatcher
@@ -18,8 +19,38 @@ from bot.engine.replies import (
 from bot.engine.snippet_search import SnippetHit, SnippetIndex
 from bot.engine.text import analyse
 from bot.engine.thresholds import MAX_MATCH_CHARS
-from bot.engine.vectors import available_embedder
+from bot.engine.vectors import Embedder, available_embedder
 from bot.knowledge.model import Knowledge, OwnershipModel, Question, Snippet
+
+
+class _Matchers(Mapping[str, QuestionMatcher]):
+    """A matcher per question, each built when first asked for: a process (or a test) that
+    never reads an answer to a question does not pay for understanding it."""
+
+    def __init__(
+        self,
+        questions: tuple[Question, ...],
+        snippets: dict[str, Snippet],
+        embedder: Embedder | None,
+    ) -> None:
+        self._questions = {question.id: question for question in questions}
+        self._snippets = snippets
+        self._embedder = embedder
+        self._built: dict[str, QuestionMatcher] = {}
+
+    def __getitem__(self, question_id: str) -> QuestionMatcher:
+        matcher = self._built.get(question_id)
+        if matcher is None:
+            question = self._questions[question_id]  # KeyError for an unknown id
+            matcher = QuestionMatcher(question, self._snippets, self._embedder)
+            self._built[question_id] = matcher
+        return matcher
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._questions)
+
+    def __len__(self) -> int:
+        return len(self._questions)
 
 
 class KnowledgeIndex:
@@ -27,7 +58,7 @@ class KnowledgeIndex:
         self.knowledge = knowledge
         snippets = {snippet.id: snippet for snippet in knowledge.snippets}
         embedder = available_embedder()
-        self.matchers = {q.id: QuestionMatcher(q, snippets, embedder) for q in knowledge.questions}
+        self.matchers = _Matchers(knowledge.questions, snippets, embedder)
         self.snippets = SnippetIndex(knowledge)
         self._echo = {
             (question.id, option.id): self._echo_for(question, option.id)

@@ -220,6 +220,7 @@ def content(tokens: list[str]) -> list[str]:
     return kept or [stem(t) for t in words]
 
 
+@lru_cache(maxsize=16_384)
 def analyse(text: str) -> Analysed:
     """Content tokens, with those under a negation set apart."""
     tokens = raw_tokens(text)

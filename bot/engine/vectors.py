@@ -30,6 +30,8 @@ _TENSOR = "embedding.weight"
 # Long inputs are cut: the meaning of an answer is in its first few sentences, and the cost of
 # pooling grows with the token count.
 MAX_TOKENS = 256
+# Knowledge texts remembered across reloads (1 KB each): the bundled knowledge has about 1,200.
+MAX_REMEMBERED = 16_384
 
 
 class VectorModelMissing(RuntimeError):
@@ -71,10 +73,17 @@ class Embedder:
         return rows
 
     def embed_many(self, texts: list[str]) -> npt.NDArray[np.float32]:
-        """One row per text, in order (an empty list gives a 0-row matrix)."""
+        """One row per text, in order (an empty list gives a 0-row matrix). The knowledge's
+        texts are embedded again at every reload, mostly unchanged: they are remembered."""
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
-        return np.vstack([self.embed(text) for text in texts])
+        return np.vstack([self._remembered(text) for text in texts])
+
+    @lru_cache(maxsize=MAX_REMEMBERED)  # noqa: B019 - one process-wide embedder, never freed
+    def _remembered(self, text: str) -> Vector:
+        vector = self.embed(text)
+        vector.flags.writeable = False  # shared between indexes: nobody may change it
+        return vector
 
 
 def _package_folder() -> Path:
