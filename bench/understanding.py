@@ -299,14 +299,17 @@ def timings(
 # --- 4. start-up ---------------------------------------------------------------------------
 
 _START = """
-import resource, time
+import time
 start = time.perf_counter()
 from bot.engine.index import index_for
 from bot.knowledge import default_knowledge_dir, load_knowledge
 index = index_for(load_knowledge(default_knowledge_dir()))
 index.understand("mandate", "get rid of the boring admin")
 took = time.perf_counter() - start
-print(took, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the forking parent, VmHWM starts anew
+# with the new program.
+peak = next(line for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(took, int(peak.split()[1]) / 1024)
 """
 
 
