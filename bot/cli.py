@@ -20,7 +20,6 @@ from typing import Any
 from aiohttp import web
 from rich.console import Console
 
-from bot.admin_client import knowledge_reload
 from bot.app import build_app
 from bot.config import (
     ConfigError,
@@ -40,7 +39,6 @@ from bot.knowledge import Knowledge, KnowledgeError, load_knowledge
 from bot.knowledge.answer_tests import Thresholds, answer_test_command, default_answers_file
 from bot.knowledge.quality import load_with_warnings
 from bot.logs import configure_logging
-from bot.server import build_web_app
 from storage.migrate import current, upgrade
 from storage.repository import ConversationKey, StorageError
 
@@ -160,6 +158,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "knowledge" and args.action == "test":
         return _test_answers(args, settings)
     if args.command == "knowledge" and args.action == "reload":
+        from bot.admin_client import knowledge_reload  # the web client only where it is used
+
         return knowledge_reload(settings, args.url)
     if args.command == "knowledge":
         return _check(args.directory or settings.knowledge_path)
@@ -230,6 +230,10 @@ def _serve(settings: Settings, host: str, port: int, *, socket_mode: bool, dev: 
             "`advisor serve --dev` for the Bot Framework Emulator. See .env.example"
         )
     survey_key = survey_secret(settings, dev=dev)
+
+    # The web stack (Slack, Teams, aiohttp routes) is imported only to serve: `advisor chat`
+    # and the knowledge commands start a second sooner without it.
+    from bot.server import build_web_app
 
     async def start() -> web.Application:
         app = await build_app(settings, survey_key=survey_key)
