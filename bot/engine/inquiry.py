@@ -48,9 +48,16 @@ _POSITION = re.compile(
 _ORDINAL_INDEX = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4}
 
 
+# A question about an option is a sentence or two; longer text is an answer. The patterns
+# below are only ever run on this much, so no input can make them slow.
+MAX_INQUIRY_CHARS = 300
+
+
 def asks_about_options(text: str) -> bool:
     """Is `text` a question about what the options mean, rather than an answer?"""
     plain = normalise(text).strip()
+    if len(plain) > MAX_INQUIRY_CHARS:
+        return False
     if plain.lower().startswith("what about"):
         return False  # "what about the business?" proposes an answer
     interrogative = plain.endswith("?") or bool(_INTERROGATIVE.match(plain))
@@ -59,7 +66,7 @@ def asks_about_options(text: str) -> bool:
 
 def is_undecided(text: str) -> bool:
     """Does `text` say it cannot choose ("torn between b and c", "can't pick")?"""
-    return bool(_UNDECIDED.search(normalise(text)))
+    return bool(_UNDECIDED.search(normalise(text[: MAX_INQUIRY_CHARS * 2])))
 
 
 def positions_named(text: str, option_count: int) -> tuple[int, ...]:
@@ -70,7 +77,7 @@ def positions_named(text: str, option_count: int) -> tuple[int, ...]:
     if whole is not None:
         return (whole,)
     found: list[int] = []
-    plain = normalise(text).lower()
+    plain = normalise(text[:MAX_INQUIRY_CHARS]).lower()
     matches = list(_POSITION.finditer(plain))
     for match in matches:
         letter, digit, word = match.groups()

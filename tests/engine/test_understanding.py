@@ -272,3 +272,9 @@ def test_no_to_a_single_guess_shows_every_option(chat: Conversation) -> None:
     assert len(chat.of(QuestionReply)[-1].options) == 4
     assert chat.state.pending == ()
     assert "reporting_line" not in chat.state.answers
+
+
+def test_a_long_text_is_an_answer_not_a_question_about_the_options() -> None:
+    # The inquiry patterns only ever read a short text, so a long one cannot make them slow.
+    assert not asks_about_options("what does " + "that word " * 200 + "mean?")
+    assert asks_about_options("what does that word mean?")
