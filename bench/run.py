@@ -38,8 +38,6 @@ if str(REPO_ROOT) not in sys.path:
 from bot.engine.dialogue import handle  # noqa: E402
 from bot.engine.index import KnowledgeIndex, index_for  # noqa: E402
 from bot.engine.state import ConversationState  # noqa: E402
-from bot.engine.text import Analysed, analyse  # noqa: E402
-from bot.engine.thresholds import MAX_MATCH_CHARS  # noqa: E402
 from bot.engine.turn import Choice, Command, Turn  # noqa: E402
 from bot.knowledge import Knowledge, load_knowledge  # noqa: E402
 from bot.knowledge.loader import knowledge_files  # noqa: E402
@@ -300,16 +298,13 @@ def _split_timed(job: Job) -> tuple[int, int]:
 
 
 def _ours(index: KnowledgeIndex, question_id: str, text: str) -> Job:
-    """What `index.understand` (and so `advisor match`) does, split in its two halves: the
-    text is analysed once, in the options half, and the snippets half reuses it."""
-    shared: list[Analysed] = []
+    """What `index.understand` (and so `advisor match`) does, split in its two halves."""
 
     def options() -> object:
-        shared[:] = [analyse(text[:MAX_MATCH_CHARS])]
-        return index.matchers[question_id].match(text, shared[0])
+        return index.matchers[question_id].match(text)
 
     def snippets() -> object:
-        return index.snippets.search(text, limit=SNIPPET_LIMIT, analysed=shared[0])
+        return index.snippets.search(text, limit=SNIPPET_LIMIT)
 
     return options, snippets
 

@@ -17,8 +17,6 @@ from bot.engine.replies import (
     SourceView,
 )
 from bot.engine.snippet_search import SnippetHit, SnippetIndex
-from bot.engine.text import analyse
-from bot.engine.thresholds import MAX_MATCH_CHARS
 from bot.engine.vectors import Embedder, available_embedder
 from bot.knowledge.model import Knowledge, OwnershipModel, Question, Snippet
 
@@ -69,11 +67,10 @@ class KnowledgeIndex:
     def understand(
         self, question_id: str, text: str, limit: int = 3
     ) -> tuple[OptionMatch, list[SnippetHit]]:
-        """What `text` would answer to the question, and the snippets nearest to it, from one
-        analysis of the text (what `advisor match` shows)."""
-        analysed = analyse(text[:MAX_MATCH_CHARS])
-        match = self.matchers[question_id].match(text, analysed)
-        return match, self.snippets.search(text, limit=limit, analysed=analysed)
+        """What `text` would answer to the question, and the snippets nearest to it (what
+        `advisor match` shows)."""
+        match = self.matchers[question_id].match(text)
+        return match, self.snippets.search(text, limit=limit)
 
     def echo(self, question_id: str, option_id: str) -> Snippet | None:
         """The snippet an answer echoes: close to the option's words, for its model."""

@@ -93,9 +93,8 @@ class QuestionMatcher:
         self._days = [option.days for option in question.options]
         self._has_days = any(self._days)
 
-    def match(self, text: str, analysed: Analysed | None = None) -> OptionMatch:
-        """Understand `text`. `analysed` is accepted for callers that already have
-        `analyse(text)`; clauses are analysed one by one here."""
+    def match(self, text: str) -> OptionMatch:
+        """Understand `text` (its clauses are analysed one by one)."""
         text = text[: t.MAX_MATCH_CHARS]
         position = option_reference(text, len(self.option_ids))
         if position is not None:
@@ -140,7 +139,7 @@ class QuestionMatcher:
             return (ranked[0].option_id,)
         return tuple(close[:3])
 
-    def scores(self, text: str, analysed: Analysed | None = None) -> tuple[OptionScore, ...]:
+    def scores(self, text: str) -> tuple[OptionScore, ...]:
         """Every option's score for `text`, best first (ties keep the options' order)."""
         return self._read(text)[0]
 
@@ -291,11 +290,7 @@ def _aggregate(
 
 
 def _blend(lexical: float, meaning: float) -> float:
-    """Words and meaning: the stronger one leads, the other adds a share of itself."""
-    if t.BLEND_MEAN:
-        return t.BLEND_MEAN * meaning + (1 - t.BLEND_MEAN) * lexical
-    high, low = max(lexical, meaning), min(lexical, meaning)
-    return min(100.0, high + t.BLEND_SHARE * low)
+    return t.MEANING_SHARE * meaning + (1 - t.MEANING_SHARE) * lexical
 
 
 def decide(ranked: tuple[OptionScore, ...]) -> OptionMatch:

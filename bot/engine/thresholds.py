@@ -36,10 +36,8 @@ SNIPPET_MEANING_SHARE = 0.9
 NEGATIVE_TEXT_SHARE = 0.85
 # Negated meaning is weaker evidence than negated words.
 MEANING_AGAINST_SHARE = 0.6
-# Words and meaning blend: the stronger one, plus this share of the weaker.
-BLEND_SHARE = 0.3
-# ...or, when BLEND_MEAN is set, the mean of the two with meaning at this share.
-BLEND_MEAN = 0.5
+# A clause's score mixes its word score and its meaning score, meaning at this share.
+MEANING_SHARE = 0.5
 # Of an answer's score for an option, the share from its mean over clauses (the rest from its
 # best clause).
 CLAUSE_MEAN_SHARE = 0.5

@@ -189,10 +189,9 @@ def run_case(knowledge: Knowledge, case: AnswerCase) -> CaseResult:
     if command is not None or is_greeting(text):
         taken_as = f"the `{command.value}` command" if command is not None else "a greeting"
         return CaseResult(case, None, (), (), not_an_answer=taken_as)
-    matcher = index_for(knowledge).matchers[case.question]
     if asks_about_options(text):
         return CaseResult(case, None, (), (), not_an_answer="a question about the options")
-    match = matcher.match(text)
+    match = index_for(knowledge).matchers[case.question].match(text)
     return CaseResult(case, match.chosen, match.candidates, match.ranked, match.by_position)
 
 

@@ -28,7 +28,6 @@ import yaml
 
 from bot.engine.dialogue import handle
 from bot.engine.replies import (
-    AcknowledgementReply,
     Clarity,
     QuestionReply,
     Reply,
@@ -142,10 +141,10 @@ def _summary(replies: Sequence[Reply]) -> Summary | None:
 
 
 def _last_question(replies: Sequence[Reply], state: ConversationState) -> str:
+    """The question on screen: the last one these replies asked, else the one the state shows."""
     asked = [reply.question_id for reply in replies if isinstance(reply, QuestionReply)]
     if asked:
         return asked[-1]
-    acknowledged = [r for r in replies if isinstance(r, AcknowledgementReply)]
     if state.shown is not None:
         return state.shown
-    raise RuntimeError(f"no question on screen after {len(acknowledged)} acknowledgement(s)")
+    raise RuntimeError("no question on screen")
