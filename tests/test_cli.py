@@ -173,8 +173,23 @@ def test_knowledge_test_reports_accuracy_and_misses(advisor: Advisor, tmp_path: 
     assert f"{bad}:1" in broken.both
 
 
-def test_knowledge_test_by_kind_with_thresholds(advisor: Advisor) -> None:
-    dev = str(BUNDLED / "tests" / "answers_dev.yml")
+def test_knowledge_test_by_kind_with_thresholds(advisor: Advisor, tmp_path: Path) -> None:
+    answers = tmp_path / "answers.yml"
+    # Twenty answers, one of them labelled against what its position says: 5% wrong, the
+    # paraphrase kind at 90%.
+    cases = [("mandate", "ordinal", "1", "platform"), ("mandate", "off_topic", "lunch?", None)]
+    cases += [("mandate", "paraphrase", "Run AI reliably and securely at scale", "platform")] * 9
+    cases += [("mandate", "paraphrase", "2", "new_value")]
+    cases += [("ai_maturity", "ordinal", "3", "some_live")] * 8
+    answers.write_text(
+        "".join(
+            f"- question: {q}\n  kind: {kind}\n  answer: {text!r}\n"
+            f"  expected: {expected or 'null'}\n"
+            for q, kind, text, expected in cases
+        ),
+        encoding="utf-8",
+    )
+    dev = str(answers)
     run = advisor("knowledge", "test", dev, "--knowledge", str(BUNDLED))
     assert run.code == 0, run.both
     assert "kind        answers understood  wrong asked back" in run.out

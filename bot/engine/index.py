@@ -21,17 +21,27 @@ from bot.engine.vectors import Embedder, available_embedder
 from bot.knowledge.model import Knowledge, OwnershipModel, Question, Snippet
 
 
+def with_answers(question: Question, answers: Mapping[str, tuple[str, ...]]) -> Question:
+    """The question as the matcher reads it: each option's examples, then the answers the
+    knowledge's `examples` files give for it (validated when loaded, so copied unchecked)."""
+    if not answers:
+        return question
+    options = tuple(
+        option.model_copy(update={"examples": (*option.examples, *answers.get(option.id, ()))})
+        for option in question.options
+    )
+    return question.model_copy(update={"options": options})
+
+
 class _Matchers(Mapping[str, QuestionMatcher]):
     """A matcher per question, each built when first asked for: a process (or a test) that
     never reads an answer to a question does not pay for understanding it."""
 
     def __init__(
-        self,
-        questions: tuple[Question, ...],
-        snippets: dict[str, Snippet],
-        embedder: Embedder | None,
+        self, knowledge: Knowledge, snippets: dict[str, Snippet], embedder: Embedder | None
     ) -> None:
-        self._questions = {question.id: question for question in questions}
+        self._knowledge = knowledge
+        self._questions = {question.id: question for question in knowledge.questions}
         self._snippets = snippets
         self._embedder = embedder
         self._built: dict[str, QuestionMatcher] = {}
@@ -40,7 +50,10 @@ class _Matchers(Mapping[str, QuestionMatcher]):
         matcher = self._built.get(question_id)
         if matcher is None:
             question = self._questions[question_id]  # KeyError for an unknown id
-            matcher = QuestionMatcher(question, self._snippets, self._embedder)
+            answers = self._knowledge.example_answers(question_id)
+            matcher = QuestionMatcher(
+                with_answers(question, answers), self._snippets, self._embedder
+            )
             self._built[question_id] = matcher
         return matcher
 
@@ -56,7 +69,7 @@ class KnowledgeIndex:
         self.knowledge = knowledge
         snippets = {snippet.id: snippet for snippet in knowledge.snippets}
         embedder = available_embedder()
-        self.matchers = _Matchers(knowledge.questions, snippets, embedder)
+        self.matchers = _Matchers(knowledge, snippets, embedder)
         self.snippets = SnippetIndex(knowledge)
         self._echo = {
             (question.id, option.id): self._echo_for(question, option.id)

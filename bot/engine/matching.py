@@ -24,11 +24,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.engine import thresholds as t
+from bot.engine.classifier import OptionClassifier
 from bot.engine.clauses import Clause, names_both_sides, split_clauses
 from bot.engine.durations import lengths_in_days
 from bot.engine.inquiry import is_undecided, positions_named
 from bot.engine.lexical import LexicalScorer
-from bot.engine.meaning import MeaningScorer, MeaningScores
+from bot.engine.meaning import MeaningScorer, MeaningScores, own_texts
 from bot.engine.references import option_reference
 from bot.engine.text import Analysed, analyse, normalise
 from bot.engine.vectors import Embedder
@@ -80,6 +81,7 @@ class QuestionMatcher:
         self._meaning = (
             MeaningScorer(question, dict(snippets or {}), embedder) if embedder else None
         )
+        self._classifier = OptionClassifier(own_texts(question), embedder) if embedder else None
         self._opposite = [
             self._index.get(option.opposite) if option.opposite else None
             for option in question.options
@@ -151,22 +153,58 @@ class QuestionMatcher:
         analyses = [analyse(clause.text) for clause in clauses]
         negated = [len(a.negated) > len(a.positive) for a in analyses]
         meanings: list[MeaningScores | None] = [None] * len(clauses)
+        classified: list[float] | None = None
         if self._meaning is not None:
-            spans = [(clause.start, clause.end) for clause in clauses]
-            vectors = self._meaning.vectors(normalise(text), spans)
-            meanings = list(self._meaning.score(vectors, negated))
-        per_clause = [
+            plain = normalise(text)
+            # The clauses one by one, and the whole answer last (what the classifier reads).
+            spans = [(clause.start, clause.end) for clause in clauses] + [(0, len(plain))]
+            vectors = self._meaning.vectors(plain, spans)
+            meanings = list(self._meaning.score(vectors[:-1], negated))
+            if self._classifier is not None:
+                classified = self._classifier.scores(vectors[-1])
+        readings = [
             self._clause_scores(clause, analysed, is_negated, meaning)
             for clause, analysed, is_negated, meaning in zip(
                 clauses, analyses, negated, meanings, strict=True
             )
         ]
+        per_clause = [scores for scores, _ in readings]
         final = _aggregate(clauses, per_clause, len(self.option_ids))
         self._joint_evidence(text, clauses, per_clause, negated, final)
+        contested: tuple[str, ...] = ()
+        if classified is not None and any(final):
+            contested = self._contested(clauses, final, classified)
+            # Blended after the joint rule, so that an answer which as a whole does not sound
+            # like the joint option tempers a joint reading of two clauses; not at all when
+            # nothing in the answer speaks to the question (the classifier always leans a
+            # little somewhere). An option the answer rejects gets nothing from it: static
+            # vectors hear "IT" in "IT shouldn't own it".
+            share = t.CLASSIFIER_SHARE
+            for i, score in enumerate(classified):
+                if any(against[i] >= t.REJECTED_SCORE for _, against in readings):
+                    score = 0.0
+                final[i] = (1 - share) * final[i] + share * score
         pairs = zip(self.option_ids, final, strict=True)
         ranked = [OptionScore(option_id, round(score, 1)) for option_id, score in pairs]
         ranked.sort(key=lambda s: -s.score)
-        return tuple(ranked), self._alternatives(clauses, per_clause)
+        return tuple(ranked), contested or self._alternatives(clauses, per_clause)
+
+    def _contested(
+        self, clauses: tuple[Clause, ...], read: list[float], classified: list[float]
+    ) -> tuple[str, ...]:
+        """ "IT has the skills, but the business should decide": when an answer concedes
+        something, its clauses (`read`) and the classifier's view of it as a whole may point
+        at different options, each clearly. Neither is right often enough to overrule the
+        other (on the development answers each was wrong more often than asking), so the
+        answer is asked back with both, the clauses' reading first."""
+        if not any(clause.conceded for clause in clauses):
+            return ()
+        order = sorted(range(len(read)), key=lambda i: -read[i])
+        heard = max(range(len(classified)), key=classified.__getitem__)
+        clear = read[order[0]] - read[order[1]] >= t.CONTESTED_MARGIN
+        if order[0] != heard and clear and classified[heard] >= t.CONTESTED_SCORE:
+            return (self.option_ids[order[0]], self.option_ids[heard])
+        return ()
 
     def _alternatives(
         self, clauses: tuple[Clause, ...], per_clause: list[list[float]]
@@ -190,10 +228,11 @@ class QuestionMatcher:
         analysed: Analysed,
         negated: bool,
         meaning: MeaningScores | None,
-    ) -> list[float]:
+    ) -> tuple[list[float], list[float]]:
         lengths = lengths_in_days(clause.text) if self._has_days else ()
         if not analysed.all and not lengths:
-            return [0.0] * len(self.option_ids)
+            nothing = [0.0] * len(self.option_ids)
+            return nothing, nothing
         lexical = self._lexical.score(analysed)
         support = list(lexical.support)
         against = list(lexical.against)
@@ -221,7 +260,7 @@ class QuestionMatcher:
         for i, opposite in enumerate(self._opposite):
             if opposite is not None and against[i] > 0.0:
                 final[opposite] = max(final[opposite], t.OPPOSITE_SHARE * against[i])
-        return final
+        return final, list(lexical.against)
 
     def _joint_evidence(
         self,

@@ -36,15 +36,23 @@ class _Texts:
     discount: npt.NDArray[np.float32]  # 1.0, or less for long article snippets
 
 
-def option_texts(question: Question, snippets: dict[str, Snippet]) -> list[list[str]]:
-    """Every text that says what each option means, snippets of its basis last."""
+def own_texts(question: Question) -> list[list[str]]:
+    """The knowledge's own words for what each option means: label, synonyms, examples and
+    description."""
     texts = []
     for option in question.options:
         own = [option.label, *option.synonyms, *option.examples]
         if option.description:
             own.append(option.description)
-        linked = [snippets[s].text for ids in option.basis.values() for s in ids if s in snippets]
-        texts.append(own + linked)
+        texts.append(own)
+    return texts
+
+
+def option_texts(question: Question, snippets: dict[str, Snippet]) -> list[list[str]]:
+    """Every text that says what each option means, snippets of its basis last."""
+    texts = own_texts(question)
+    for own, option in zip(texts, question.options, strict=True):
+        own.extend(snippets[s].text for ids in option.basis.values() for s in ids if s in snippets)
     return texts
 
 

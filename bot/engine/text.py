@@ -49,7 +49,13 @@ _CONTROL_VERBS = frozenset(
     {"own", "lead", "run", "decid", "drive", "control", "manag", "call", "set", "choos",
      "steer", "direct", "be", "have", "get", "hold", "make", "do", "sign", "approv"}
 )  # fmt: skip
-_FORWARD_PAIRS = frozenset({("rather", "than"), ("instead", "of"), ("anything", "but")})
+_FORWARD_PAIRS = frozenset(
+    {("rather", "than"), ("instead", "of"), ("anything", "but"), ("moved", "on")}
+    # "we're well past pilots", "gone beyond one-off tools": what is left behind is not so now
+    | {(before, word) for word in ("past", "beyond")
+       for before in ("we're", "were", "are", "is", "it's", "its", "well", "way", "long",
+                      "moved", "gone", "got", "get", "getting", "now")}
+)  # fmt: skip
 # After a negation these turn it around: "nothing ships without sign-off", "no rules beyond
 # GDPR", "nothing except internal tools".
 _DOUBLE = frozenset({"without", "unless", "until", "beyond", "except", "besides", "apart"})

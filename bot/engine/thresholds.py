@@ -18,9 +18,9 @@ COVERAGE_SHARE = 0.85
 # An option whose phrase is negated ("not IT") loses this much per point of negated coverage.
 NEGATION_PENALTY = 1.0
 # Accept the best option outright only when it scores this much...
-ACCEPT_SCORE = 25.0
+ACCEPT_SCORE = 30.0
 # ...and beats the runner-up by this margin; otherwise ask back.
-ACCEPT_MARGIN = 10.0
+ACCEPT_MARGIN = 8.0
 # A clarification offers the options within this distance of the best one (at least two).
 CLARIFY_SPREAD = 15.0
 # Meaning (cosine similarity of vectors) maps to 0-100 linearly between these two.
@@ -41,6 +41,17 @@ MEANING_SHARE = 0.5
 # Of an answer's score for an option, the share from its mean over clauses (the rest from its
 # best clause).
 CLAUSE_MEAN_SHARE = 0.5
+# The per-question classifier (`classifier.py`): its ridge penalty, and the share of its view
+# in an answer's final score for each option.
+CLASSIFIER_RIDGE = 1.0
+CLASSIFIER_SHARE = 0.5
+# An option whose words an answer rejects this clearly ("IT shouldn't own it") gets nothing from
+# the classifier, which hears the words but not the "not".
+REJECTED_SCORE = 80.0
+# An answer with a concession is asked back when its clauses favour one option by this margin
+# and the classifier, hearing it whole, favours another this much (`_contested`).
+CONTESTED_MARGIN = 20.0
+CONTESTED_SCORE = 40.0
 # A length of time inside an option's declared range ("eighteen months": a year or more).
 DURATION_SCORE = 85.0
 # ...and an option whose range does not hold the length named scores at most this.

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.knowledge.model import (
     Dimension,
+    ExampleAnswers,
     Knowledge,
     OwnershipModel,
     Question,
@@ -30,7 +31,10 @@ ENTRY_TYPES: dict[str, type[BaseModel]] = {
     "dimensions": Dimension,
     "questions": Question,
     "snippets": Snippet,
+    "examples": ExampleAnswers,
 }
+# Kinds whose entries have no id of their own (an `examples` entry belongs to a question).
+_WITHOUT_IDS = {"examples"}
 
 
 @dataclass(frozen=True, order=True)
@@ -133,6 +137,7 @@ def load_located(directory: Path) -> tuple[Knowledge, dict[str, list[Located]]]:
         dimensions=tuple(item.entry for item in entries["dimensions"]),
         questions=tuple(item.entry for item in entries["questions"]),
         snippets=tuple(item.entry for item in entries["snippets"]),
+        examples=tuple(item.entry for item in entries["examples"]),
     )
     return knowledge, entries
 
@@ -206,6 +211,8 @@ def _validate(
 
 def _entry_label(kind: str, index: int, raw: Any) -> str:
     singular = kind.removesuffix("s")
+    if kind == "examples" and isinstance(raw, dict) and isinstance(raw.get("question"), str):
+        return f"examples of '{raw['question']}'"
     if isinstance(raw, dict) and isinstance(raw.get("id"), str):
         return f"{singular} '{raw['id']}'"
     return f"{singular} #{index + 1}"
@@ -223,6 +230,8 @@ def check_references(
     problems: list[Problem] = []
     ids: dict[str, set[str]] = {}
     for kind, items in entries.items():
+        if kind in _WITHOUT_IDS:
+            continue
         ids[kind] = _unique_ids(kind, items, problems) | (invalid_ids or {}).get(kind, set())
     for kind in ("sources", "models", "dimensions", "questions", "snippets"):
         if not entries[kind] and not problems:
@@ -244,6 +253,7 @@ def check_references(
             require(item, "models", model, "models", i)
     for item in entries["questions"]:
         _check_question(item, require, problems)
+    problems.extend(_check_examples(entries, ids["questions"]))
     problems.extend(_unreachable_models(entries))
     return problems
 
@@ -307,6 +317,27 @@ def _check_option_links(item: Located, o: int, require: Any, problems: list[Prob
     days = option.days
     if days is not None and days.max is not None and days.max < days.min:
         problem(f"days: max ({days.max}) is below min ({days.min})", "days")
+
+
+def _check_examples(entries: dict[str, list[Located]], question_ids: set[str]) -> list[Problem]:
+    """Example answers belong to a question that exists, under options it has. (A question
+    that failed validation is in `question_ids` but not `entries`: already reported.)"""
+    questions = {item.entry.id: item.entry for item in entries["questions"]}
+    problems = []
+    for item in entries["examples"]:
+        examples: ExampleAnswers = item.entry
+        question = questions.get(examples.question)
+        if question is None and examples.question in question_ids:
+            continue
+        if question is None:
+            line = item.line_of("question")
+            problems.append(Problem(item.file, line, f"unknown question '{examples.question}'"))
+            continue
+        for option_id in examples.options:
+            if question.option(option_id) is None:
+                message = f"question '{question.id}' has no option '{option_id}'"
+                problems.append(Problem(item.file, item.line_of("options", option_id), message))
+    return problems
 
 
 def _unreachable_models(entries: dict[str, list[Located]]) -> list[Problem]:

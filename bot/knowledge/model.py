@@ -25,8 +25,13 @@ Weight = Annotated[int, Field(ge=0, le=3)]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
 # An example answer: what someone who means the option might type.
 Example = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# An answer someone gave in their own words (the matcher reads no more than this of one).
+Answer = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 # Weights of 2 or more argue for a model; these are the strong ones a basis should back.
 STRONG_WEIGHT = 2
+# Example answers kept per option in the `examples` files: plenty to learn from, and a bound on
+# the time a reload spends embedding them.
+MAX_EXAMPLE_ANSWERS = 200
 
 
 def _frozen_mapping(value: Mapping[str, int]) -> Mapping[str, int]:
@@ -71,6 +76,15 @@ class Days(Entry):
     max: int | None = Field(default=None, ge=0, le=36500)
 
 
+def _frozen_answers(value: Mapping[str, tuple[str, ...]]) -> Mapping[str, tuple[str, ...]]:
+    for option_id, answers in value.items():
+        if len(answers) > MAX_EXAMPLE_ANSWERS:
+            raise ValueError(
+                f"'{option_id}' has {len(answers)} answers; at most {MAX_EXAMPLE_ANSWERS}"
+            )
+    return MappingProxyType(dict(value))
+
+
 def _frozen_basis(value: Mapping[str, tuple[str, ...]]) -> Mapping[str, tuple[str, ...]]:
     return MappingProxyType(dict(value))
 
@@ -112,6 +126,19 @@ class Question(Entry):
         return next((option for option in self.options if option.id == option_id), None)
 
 
+class ExampleAnswers(Entry):
+    """Answers people gave to one question in their own words, by the option each means.
+
+    Kept apart from `questions.yml` (whose `examples` stay a short, readable list) because they
+    are many: the matcher learns from them what each option sounds like (see docs/knowledge.md).
+    """
+
+    question: Id
+    options: Annotated[Mapping[Id, tuple[Answer, ...]], AfterValidator(_frozen_answers)] = Field(
+        min_length=1
+    )
+
+
 class Snippet(Entry):
     id: Id
     source: Id
@@ -133,6 +160,7 @@ class Knowledge:
     dimensions: tuple[Dimension, ...]
     questions: tuple[Question, ...]
     snippets: tuple[Snippet, ...]
+    examples: tuple[ExampleAnswers, ...] = ()
     _by_id: Mapping[str, Mapping[str, object]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -162,6 +190,15 @@ class Knowledge:
 
     def snippet(self, snippet_id: str) -> Snippet | None:
         return _typed(self._by_id["snippet"].get(snippet_id), Snippet)
+
+    def example_answers(self, question_id: str) -> dict[str, tuple[str, ...]]:
+        """The `examples` files' answers to one question, by option (all files together)."""
+        answers: dict[str, tuple[str, ...]] = {}
+        for entry in self.examples:
+            if entry.question == question_id:
+                for option_id, texts in entry.options.items():
+                    answers[option_id] = (*answers.get(option_id, ()), *texts)
+        return answers
 
     @property
     def pulse_questions(self) -> tuple[Question, ...]:

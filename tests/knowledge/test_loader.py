@@ -539,3 +539,59 @@ def test_unreadable_files_are_reported_without_a_cascade(kdir: Path) -> None:
     for path, line in expected:
         find_problem(problems, path, line)
     assert len(problems) == len(expected), "\n".join(str(p) for p in problems)
+
+
+# --- example answers (knowledge/examples/) ----------------------------------------------------
+
+
+def test_bundled_example_answers_belong_to_their_options(bundled: Knowledge) -> None:
+    for question in bundled.questions:
+        answers = bundled.example_answers(question.id)
+        assert set(answers) == {option.id for option in question.options}, question.id
+        assert all(len(texts) >= 10 for texts in answers.values()), question.id
+
+
+def test_example_answers_from_several_files_add_up(kdir: Path, bundled: Knowledge) -> None:
+    (kdir / "examples" / "more.yml").write_text(
+        'examples:\n  - question: mandate\n    options:\n      platform: ["one backbone"]\n',
+        encoding="utf-8",
+    )
+    knowledge = load_knowledge(kdir)
+    before = bundled.example_answers("mandate")["platform"]
+    assert knowledge.example_answers("mandate")["platform"] == (*before, "one backbone")
+    assert knowledge.version != bundled.version
+
+
+def test_example_answers_name_a_real_question_and_option(kdir: Path) -> None:
+    extra = kdir / "examples" / "wrong.yml"
+    extra.write_text(
+        "examples:\n"
+        "  - question: mandate\n"
+        "    options:\n"
+        "      platform: [fine]\n"
+        "      nowhere: [lost]\n"
+        "  - question: no_such_question\n"
+        "    options:\n"
+        "      platform: [lost]\n"
+        "  - question: mandate\n"
+        "    options:\n"
+        f"      platform: [{'x' * 501}]\n",
+        encoding="utf-8",
+    )
+    problems = problems_of(kdir)
+    find_problem(problems, extra, 5, "no option 'nowhere'")
+    find_problem(problems, extra, 6, "unknown question 'no_such_question'")
+    find_problem(problems, extra, 11, "examples of 'mandate'", "500 characters")
+    assert len(problems) == 3
+
+
+def test_example_answers_per_option_are_bounded(kdir: Path) -> None:
+    extra = kdir / "examples" / "many.yml"
+    many = ", ".join(f'"answer {i}"' for i in range(201))
+    extra.write_text(
+        f"examples:\n  - question: mandate\n    options:\n      platform: [{many}]\n",
+        encoding="utf-8",
+    )
+    (problem,) = problems_of(kdir)
+    assert problem.file == str(extra)
+    assert "at most 200" in problem.message

@@ -1,0 +1,59 @@
+"""The per-question classifier: trained on what the knowledge says each option means."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.classifier import OptionClassifier
+from bot.engine.index import index_for
+from bot.engine.vectors import Embedder, available_embedder
+from bot.knowledge import Knowledge
+
+TEXTS = [
+    ["the servers and the network", "infrastructure and uptime", "keeping the systems running"],
+    ["hiring data scientists", "machine learning specialists", "experts in statistics"],
+    ["our sales people", "the shop floor staff", "customer service agents"],
+]
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    found = available_embedder()
+    assert found is not None, "wordllama is a dependency: its vectors must be installed"
+    return found
+
+
+def test_an_unseen_paraphrase_goes_to_its_option(embedder: Embedder) -> None:
+    classifier = OptionClassifier(TEXTS, embedder)
+    scores = classifier.scores(embedder.embed("we would recruit statisticians"))
+    assert max(range(3), key=scores.__getitem__) == 1
+    assert all(0.0 <= score <= 100.0 for score in scores)
+
+
+def test_nothing_to_go_on_scores_nothing(embedder: Embedder) -> None:
+    classifier = OptionClassifier(TEXTS, embedder)
+    assert classifier.scores(embedder.embed("")) == [0.0, 0.0, 0.0]
+
+
+def test_training_is_deterministic(embedder: Embedder) -> None:
+    vector = embedder.embed("people who answer customers")
+    first = OptionClassifier(TEXTS, embedder).scores(vector)
+    assert OptionClassifier(TEXTS, embedder).scores(vector) == first
+
+
+def test_answers_from_the_examples_files_teach_the_matcher(knowledge: Knowledge) -> None:
+    matcher = index_for(knowledge).matchers["it_capability"]
+    bank = knowledge.example_answers("it_capability")
+    # An answer of the examples files, typed as it stands, is understood outright.
+    text = bank["stretched"][0]
+    assert matcher.match(text).chosen == "stretched"
+    # ...and they shape what the matcher hears in answers it has never seen.
+    assert matcher.match("zero bandwidth, they are firefighting the old estate").chosen == (
+        "stretched"
+    )
+
+
+def test_a_rejected_option_gets_nothing_from_the_classifier(knowledge: Knowledge) -> None:
+    # The classifier hears "IT"; the "shouldn't" is the clauses' business.
+    match = index_for(knowledge).matchers["reporting_line"].match("IT shouldn't own it")
+    assert match.chosen != "it"
