@@ -4,12 +4,13 @@
     python -m bench.understanding --quick      # fewer timing rounds
     python -m bench.understanding --json out.json
 
-1. Accuracy by kind on the answer sets in `knowledge/tests/` (the blind development parts, the
-   blind test part, and the bundled examples), for three matchers on the same answers: this one; the
-   matcher of an earlier revision (`--baseline`, default the last one before the meaning stage),
-   run from `git archive` with its own knowledge in a subprocess; and the Bot Framework's own
-   free-text choice recognizer (botbuilder-dialogs `ChoiceRecognizers.recognize_choices`) given
-   the option labels.
+1. Accuracy by kind on the blind held-out answer sets of `knowledge/tests/` (and the bundled
+   examples), for three matchers on the same answers: this one; the matcher of an earlier
+   revision (`--baseline`, default the last one before the meaning stage), run from
+   `git archive` with its own knowledge in a subprocess; and the Bot Framework's own free-text
+   choice recognizer (botbuilder-dialogs `ChoiceRecognizers.recognize_choices`) given the option
+   labels. Then the blind development sets, whose answers are the knowledge's example answers,
+   each scored cross-validated: with example answers from the other development sets only.
 2. The personas of `knowledge/tests/personas.yml`: recommendations as argued, extra turns.
 3. The cost of a match call (the matcher plus the top-3 snippet search, what `advisor match`
    does) at the bundled knowledge and with 100, 1,000 and 10,000 more snippets, each linked to
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -43,7 +45,13 @@ from bot.knowledge.personas import BUNDLED_PERSONAS, play, read_personas
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = "c481ec5"  # the matcher before clauses, negation scopes and meaning
-SETS = ("answers_dev.yml", "answers_dev_extra.yml", "answers_test.yml", "answers.yml")
+# The blind held-out parts: never read, never learnt from, only scored.
+HELD_OUT = ("answers_test.yml", "answers_holdout.yml")
+# The blind development parts: their answers are the knowledge's example answers
+# (knowledge/examples/), so each is scored cross-validated, with examples from the others only.
+DEVELOPMENT = ("answers_dev.yml", "answers_dev_extra.yml", "answers_dev3.yml", "answers_dev4.yml")
+# Kinds of development answers kept as example answers (typos and positions teach nothing).
+EXAMPLE_KINDS = ("paraphrase", "long", "negation", "hedged")
 KINDS = ("paraphrase", "long", "negation", "hedged", "ordinal", "typo", "off_topic", "question")
 GROWTH = (0, 100, 1_000, 10_000)
 
@@ -85,6 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     knowledge = load_knowledge(default_knowledge_dir())
     figures: dict[str, Any] = {"knowledge": knowledge.version, "baseline": args.baseline}
     figures["accuracy"] = accuracy(knowledge, args.baseline)
+    figures["cross_validated"] = cross_validated()
     figures["personas"] = personas(knowledge)
     figures["speed"] = speed(knowledge, rounds=2 if args.quick else 5)
     figures["start_up"] = start_up()
@@ -99,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def accuracy(knowledge: Knowledge, baseline: str) -> dict[str, Any]:
     results: dict[str, Any] = {}
     tests = default_knowledge_dir() / "tests"
-    for name in SETS:
+    for name in (*HELD_OUT, "answers.yml"):
         cases, problems = read_cases(tests / name)
         if problems:
             print(f"{name}: {len(problems)} problem(s), skipped")
@@ -111,6 +120,45 @@ def accuracy(knowledge: Knowledge, baseline: str) -> dict[str, Any]:
         }
         results[name] = print_accuracy(name, cases, sides)
     return results
+
+
+def cross_validated() -> dict[str, Any]:
+    """Each development part scored by this matcher with the example answers rebuilt from the
+    other parts only: how well answers it has not learnt from are understood."""
+    tests = default_knowledge_dir() / "tests"
+    parts = {name: read_cases(tests / name)[0] for name in DEVELOPMENT}
+    results: dict[str, Any] = {}
+    every: list[AnswerCase] = []
+    chosen: list[str | None] = []
+    for name, cases in parts.items():
+        others = [case for other, more in parts.items() if other != name for case in more]
+        with tempfile.TemporaryDirectory() as folder:
+            knowledge = knowledge_learning_from(Path(folder), others)
+            picks = [run_case(knowledge, case).chosen for case in cases]
+        results[name] = print_accuracy(f"{name}, cross-validated", cases, {"this": picks})
+        every += cases
+        chosen += picks
+    title = "all development parts, cross-validated"
+    results["all"] = print_accuracy(title, every, {"this": chosen})
+    return results
+
+
+def knowledge_learning_from(folder: Path, cases: Sequence[AnswerCase]) -> Knowledge:
+    """The bundled knowledge with its example answers replaced by `cases` (their kinds that
+    teach), in a copy under `folder`."""
+    target = folder / "knowledge"
+    shutil.copytree(default_knowledge_dir(), target, ignore=shutil.ignore_patterns("tests"))
+    shutil.rmtree(target / "examples")
+    by_question: dict[str, dict[str, list[str]]] = {}
+    for case in cases:
+        if case.expected is not None and case.kind in EXAMPLE_KINDS:
+            answers = by_question.setdefault(case.question, {}).setdefault(case.expected, [])
+            if case.answer not in answers:
+                answers.append(case.answer)
+    entries = [{"question": q, "options": options} for q, options in by_question.items()]
+    (target / "examples").mkdir()
+    (target / "examples" / "learnt.yml").write_text(json.dumps({"examples": entries}))
+    return load_knowledge(target)
 
 
 def old_choices(revision: str, cases: Sequence[AnswerCase]) -> list[str | None]:
@@ -199,7 +247,9 @@ def personas(knowledge: Knowledge) -> dict[str, Any]:
 
 
 def speed(knowledge: Knowledge, rounds: int) -> dict[str, Any]:
-    cases, _ = read_cases(default_knowledge_dir() / "tests" / SETS[0])
+    # Held-out answers (timed, not scored): the development ones are example answers now, and
+    # an example typed as it stands is understood without being read.
+    cases, _ = read_cases(default_knowledge_dir() / "tests" / HELD_OUT[0])
     inputs = [(case.question, case.answer) for case in cases]
     print(f"\n3. match call (matcher + top-3 snippets), {len(inputs)} answers x {rounds} rounds")
     print(f"   {'snippets':>9} {'p50 ms':>9} {'p99 ms':>9}   difflib p50 / p99 ms   speed-up")
@@ -255,6 +305,7 @@ def with_snippets(knowledge: Knowledge, count: int) -> Knowledge:
         dimensions=knowledge.dimensions,
         questions=tuple(questions),
         snippets=(*knowledge.snippets, *extra),
+        examples=knowledge.examples,
     )
 
 

@@ -34,6 +34,7 @@ FIELDS: dict[str, dict[str, int]] = {
     "dimensions": {"name": LABEL, "description": TEXT},
     "questions": {"prompt": TEXT, "why": TEXT},
     "snippets": {"text": SNIPPET},
+    "examples": {},  # example answers teach the matcher; no user ever sees one
 }
 LISTS = {"models": ("fits_when", "risks", "next_steps")}
 MAX_OPTIONS = 5
