@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterator, Mapping
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
-from bot.engine.matching import OptionMatch, QuestionMatcher
+from bot.engine.classifier import OptionClassifier
+from bot.engine.matching import OptionMatch, QuestionMatcher, topic_classifier
 from bot.engine.replies import (
     ModelView,
     OptionInfoReply,
@@ -49,13 +50,26 @@ class _Matchers(Mapping[str, QuestionMatcher]):
     def __getitem__(self, question_id: str) -> QuestionMatcher:
         matcher = self._built.get(question_id)
         if matcher is None:
-            question = self._questions[question_id]  # KeyError for an unknown id
-            answers = self._knowledge.example_answers(question_id)
+            if question_id not in self._questions:
+                raise KeyError(question_id)
+            (question,) = self._read_as_matched(question_id)
+            chatter = self._knowledge.chatter
             matcher = QuestionMatcher(
-                with_answers(question, answers), self._snippets, self._embedder
+                question, self._snippets, self._embedder, chatter, self._topic
             )
             self._built[question_id] = matcher
         return matcher
+
+    @cached_property
+    def _topic(self) -> OptionClassifier | None:
+        """Built with the first matcher: it reads every question's texts."""
+        return topic_classifier(self._read_as_matched(), self._knowledge.chatter, self._embedder)
+
+    def _read_as_matched(self, *question_ids: str) -> list[Question]:
+        """The questions (all, or those named) with their example answers among the
+        examples, as the matchers read them."""
+        ids = question_ids or tuple(self._questions)
+        return [with_answers(self._questions[i], self._knowledge.example_answers(i)) for i in ids]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._questions)

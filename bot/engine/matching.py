@@ -65,6 +65,30 @@ class OptionMatch:
         return self.ranked[0] if self.ranked else None
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """What reading an answer found: every option's score, best first; the options an "X or
+    Y" answer (or a contested one) leaves open, if any; and whether it is chatter, not an
+    answer (the classifiers place it with the knowledge's `not_answers`)."""
+
+    ranked: tuple[OptionScore, ...]
+    alternatives: tuple[str, ...]
+    chatter: bool
+
+
+def topic_classifier(
+    questions: list[Question], chatter: tuple[str, ...], embedder: Embedder | None
+) -> OptionClassifier | None:
+    """One classifier for the whole diagnostic: everything its options mean (examples and
+    example answers included) against the chatter. A question's own classifier tells its
+    options from chatter; this one also knows that an answer to any question is not chatter,
+    from many more texts. None without chatter or vectors."""
+    if not chatter or embedder is None:
+        return None
+    about = [text for question in questions for texts in own_texts(question) for text in texts]
+    return OptionClassifier([about], embedder, chatter)
+
+
 class QuestionMatcher:
     """Matches free text against the options of one question. Built once per knowledge."""
 
@@ -73,7 +97,12 @@ class QuestionMatcher:
         question: Question,
         snippets: Mapping[str, Snippet] | None = None,
         embedder: Embedder | None = None,
+        chatter: tuple[str, ...] = (),
+        topic: OptionClassifier | None = None,
     ) -> None:
+        """`chatter`: texts that answer no question (the knowledge's `not_answers`); `topic`:
+        a classifier of everything the diagnostic's options mean against that chatter, shared
+        by the questions (see `topic_classifier`)."""
         self.question = question
         self.option_ids = tuple(option.id for option in question.options)
         self._index = {option_id: i for i, option_id in enumerate(self.option_ids)}
@@ -81,7 +110,12 @@ class QuestionMatcher:
         self._meaning = (
             MeaningScorer(question, dict(snippets or {}), embedder) if embedder else None
         )
-        self._classifier = OptionClassifier(own_texts(question), embedder) if embedder else None
+        own = own_texts(question)
+        self._classifier = OptionClassifier(own, embedder) if embedder else None
+        # A second classifier, with the chatter as one more class, only to tell answers from
+        # chatter: as a class of the first it would take a share of every answer's scores.
+        self._chatter = OptionClassifier(own, embedder, chatter) if embedder and chatter else None
+        self._topic = topic if embedder else None
         self._opposite = [
             self._index.get(option.opposite) if option.opposite else None
             for option in question.options
@@ -105,11 +139,15 @@ class QuestionMatcher:
         if exact is not None:
             # The label (or a phrase of the knowledge) typed as it stands: no reading needed.
             return self._certain(exact)
-        ranked, alternatives = self._read(text)
+        reading = self._read(text)
+        ranked = reading.ranked
         if is_undecided(text):
             return self._undecided(text, ranked)
-        if alternatives:
-            return OptionMatch(None, ranked, alternatives)
+        if reading.alternatives:
+            return OptionMatch(None, ranked, reading.alternatives)
+        if reading.chatter:
+            # Not an answer at all, whatever word of it an option shares: nothing is offered.
+            return OptionMatch(None, ranked, ())
         return decide(ranked)
 
     def _certain(self, index: int, by_position: bool = False) -> OptionMatch:
@@ -143,17 +181,16 @@ class QuestionMatcher:
 
     def scores(self, text: str) -> tuple[OptionScore, ...]:
         """Every option's score for `text`, best first (ties keep the options' order)."""
-        return self._read(text)[0]
+        return self._read(text).ranked
 
-    def _read(self, text: str) -> tuple[tuple[OptionScore, ...], tuple[str, ...]]:
-        """The ranked scores, and the options an "X or Y" answer offers as alternatives
-        (empty unless it does)."""
+    def _read(self, text: str) -> _Reading:
         text = text[: t.MAX_MATCH_CHARS]
         clauses = split_clauses(text)
         analyses = [analyse(clause.text) for clause in clauses]
         negated = [len(a.negated) > len(a.positive) for a in analyses]
         meanings: list[MeaningScores | None] = [None] * len(clauses)
         classified: list[float] | None = None
+        chatter = False
         if self._meaning is not None:
             plain = normalise(text)
             # The clauses one by one, and the whole answer last (what the classifier reads).
@@ -162,6 +199,9 @@ class QuestionMatcher:
             meanings = list(self._meaning.score(vectors[:-1], negated))
             if self._classifier is not None:
                 classified = self._classifier.scores(vectors[-1])
+                chatter = any(
+                    check.is_chatter(vectors[-1]) for check in (self._chatter, self._topic) if check
+                )
         readings = [
             self._clause_scores(clause, analysed, is_negated, meaning)
             for clause, analysed, is_negated, meaning in zip(
@@ -172,6 +212,8 @@ class QuestionMatcher:
         final = _aggregate(clauses, per_clause, len(self.option_ids))
         self._joint_evidence(text, clauses, per_clause, negated, final)
         contested: tuple[str, ...] = ()
+        if max(final, default=0.0) >= t.CHATTER_MAX_SCORE:
+            chatter = False  # its words or meaning say an option plainly: an answer after all
         if classified is not None and any(final):
             contested = self._contested(clauses, final, classified)
             # Blended after the joint rule, so that an answer which as a whole does not sound
@@ -187,7 +229,8 @@ class QuestionMatcher:
         pairs = zip(self.option_ids, final, strict=True)
         ranked = [OptionScore(option_id, round(score, 1)) for option_id, score in pairs]
         ranked.sort(key=lambda s: -s.score)
-        return tuple(ranked), contested or self._alternatives(clauses, per_clause)
+        alternatives = contested or self._alternatives(clauses, per_clause)
+        return _Reading(tuple(ranked), alternatives, chatter)
 
     def _contested(
         self, clauses: tuple[Clause, ...], read: list[float], classified: list[float]

@@ -18,7 +18,7 @@ COVERAGE_SHARE = 0.85
 # An option whose phrase is negated ("not IT") loses this much per point of negated coverage.
 NEGATION_PENALTY = 1.0
 # Accept the best option outright only when it scores this much...
-ACCEPT_SCORE = 30.0
+ACCEPT_SCORE = 25.0
 # ...and beats the runner-up by this margin; otherwise ask back.
 ACCEPT_MARGIN = 8.0
 # A clarification offers the options within this distance of the best one (at least two).
@@ -44,7 +44,14 @@ CLAUSE_MEAN_SHARE = 0.5
 # The per-question classifier (`classifier.py`): its ridge penalty, and the share of its view
 # in an answer's final score for each option.
 CLASSIFIER_RIDGE = 1.0
-CLASSIFIER_SHARE = 0.5
+CLASSIFIER_SHARE = 0.6
+# Chatter ("the CRM is slow today") is told from answers by classifiers trained on the
+# knowledge's `not_answers` as one more class: an answer is taken for chatter when that class
+# beats every option by this margin, unless the clause reading gives an option at least
+# CHATTER_MAX_SCORE (the answer then names an option plainly).
+CHATTER_MARGIN = 20.0
+CHATTER_WEIGHT = 1.5
+CHATTER_MAX_SCORE = 60.0
 # An option whose words an answer rejects this clearly ("IT shouldn't own it") gets nothing from
 # the classifier, which hears the words but not the "not".
 REJECTED_SCORE = 80.0

@@ -18,6 +18,7 @@ from bot.knowledge.model import (
     Dimension,
     ExampleAnswers,
     Knowledge,
+    NotAnswers,
     OwnershipModel,
     Question,
     Snippet,
@@ -32,9 +33,10 @@ ENTRY_TYPES: dict[str, type[BaseModel]] = {
     "questions": Question,
     "snippets": Snippet,
     "examples": ExampleAnswers,
+    "not_answers": NotAnswers,
 }
 # Kinds whose entries have no id of their own (an `examples` entry belongs to a question).
-_WITHOUT_IDS = {"examples"}
+_WITHOUT_IDS = {"examples", "not_answers"}
 
 
 @dataclass(frozen=True, order=True)
@@ -138,6 +140,7 @@ def load_located(directory: Path) -> tuple[Knowledge, dict[str, list[Located]]]:
         questions=tuple(item.entry for item in entries["questions"]),
         snippets=tuple(item.entry for item in entries["snippets"]),
         examples=tuple(item.entry for item in entries["examples"]),
+        not_answers=tuple(item.entry for item in entries["not_answers"]),
     )
     return knowledge, entries
 

@@ -32,6 +32,7 @@ STRONG_WEIGHT = 2
 # Example answers kept per option in the `examples` files: plenty to learn from, and a bound on
 # the time a reload spends embedding them.
 MAX_EXAMPLE_ANSWERS = 200
+MAX_NOT_ANSWERS = 5000
 
 
 def _frozen_mapping(value: Mapping[str, int]) -> Mapping[str, int]:
@@ -139,6 +140,14 @@ class ExampleAnswers(Entry):
     )
 
 
+class NotAnswers(Entry):
+    """Texts that answer no question: small talk, office logistics, messages meant for someone
+    else. The matcher learns from them what is not an answer, so that "the CRM is slow today"
+    is not recorded as an answer about data."""
+
+    texts: tuple[Answer, ...] = Field(min_length=1, max_length=MAX_NOT_ANSWERS)
+
+
 class Snippet(Entry):
     id: Id
     source: Id
@@ -161,6 +170,7 @@ class Knowledge:
     questions: tuple[Question, ...]
     snippets: tuple[Snippet, ...]
     examples: tuple[ExampleAnswers, ...] = ()
+    not_answers: tuple[NotAnswers, ...] = ()
     _by_id: Mapping[str, Mapping[str, object]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -199,6 +209,11 @@ class Knowledge:
                 for option_id, texts in entry.options.items():
                     answers[option_id] = (*answers.get(option_id, ()), *texts)
         return answers
+
+    @property
+    def chatter(self) -> tuple[str, ...]:
+        """Every text of the `not_answers` entries, in order, without repeats."""
+        return tuple(dict.fromkeys(text for entry in self.not_answers for text in entry.texts))
 
     @property
     def pulse_questions(self) -> tuple[Question, ...]:

@@ -57,3 +57,40 @@ def test_a_rejected_option_gets_nothing_from_the_classifier(knowledge: Knowledge
     # The classifier hears "IT"; the "shouldn't" is the clauses' business.
     match = index_for(knowledge).matchers["reporting_line"].match("IT shouldn't own it")
     assert match.chosen != "it"
+
+
+CHATTER = ("lunch at 1?", "happy friday everyone", "the car park is full again", "brb")
+
+
+def test_chatter_is_told_from_the_options(embedder: Embedder) -> None:
+    classifier = OptionClassifier(TEXTS, embedder, CHATTER)
+    assert classifier.is_chatter(embedder.embed("is anyone going for lunch?"))
+    assert not classifier.is_chatter(embedder.embed("we would recruit statisticians"))
+    # Its scores are still the options' only.
+    assert len(classifier.scores(embedder.embed("brb"))) == 3
+
+
+def test_without_chatter_nothing_is_chatter(embedder: Embedder) -> None:
+    classifier = OptionClassifier(TEXTS, embedder)
+    assert not classifier.is_chatter(embedder.embed("lunch at 1?"))
+
+
+@pytest.mark.parametrize(
+    ("question", "text"),
+    [
+        # each was recorded as an answer before the matcher learnt the chatter
+        ("regulation", "I need to book a meeting room for tomorrow"),
+        ("success_metrics", "did you see the email from HR about the holiday rota"),
+        ("it_capability", "great weather today"),
+        ("mandate", "what time is the all-hands"),
+    ],
+)
+def test_chatter_is_not_recorded(knowledge: Knowledge, question: str, text: str) -> None:
+    match = index_for(knowledge).matchers[question].match(text)
+    assert match.chosen is None
+    assert match.candidates == ()  # not even offered back: it was not an answer
+
+
+def test_an_answer_that_names_an_option_plainly_is_never_chatter(knowledge: Knowledge) -> None:
+    matcher = index_for(knowledge).matchers["it_capability"]
+    assert matcher.match("I'd say strong.").chosen == "strong"

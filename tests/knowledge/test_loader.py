@@ -595,3 +595,19 @@ def test_example_answers_per_option_are_bounded(kdir: Path) -> None:
     (problem,) = problems_of(kdir)
     assert problem.file == str(extra)
     assert "at most 200" in problem.message
+
+
+def test_not_answers_are_loaded_and_checked(kdir: Path, bundled: Knowledge) -> None:
+    assert len(bundled.chatter) >= 500
+    extra = kdir / "more_chatter.yml"
+    extra.write_text(
+        'not_answers:\n  - texts: ["qqq lunch?", "QQQ LUNCH?", "qqq lunch?"]\n', encoding="utf-8"
+    )
+    knowledge = load_knowledge(kdir)
+    assert knowledge.chatter.count("qqq lunch?") == 1  # a repeat counts once
+    assert "QQQ LUNCH?" in knowledge.chatter
+    extra.write_text("not_answers:\n  - texts: []\n", encoding="utf-8")
+    (problem,) = problems_of(kdir)
+    assert problem.file == str(extra)
+    assert problem.line == 2
+    assert "not_answer #1" in problem.message

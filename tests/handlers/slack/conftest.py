@@ -35,6 +35,7 @@ FIELDS: dict[str, dict[str, int]] = {
     "questions": {"prompt": TEXT, "why": TEXT},
     "snippets": {"text": SNIPPET},
     "examples": {},  # example answers teach the matcher; no user ever sees one
+    "not_answers": {},
 }
 LISTS = {"models": ("fits_when", "risks", "next_steps")}
 MAX_OPTIONS = 5
