@@ -94,6 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     figures: dict[str, Any] = {"knowledge": knowledge.version, "baseline": args.baseline}
     figures["accuracy"] = accuracy(knowledge, args.baseline)
     figures["cross_validated"] = cross_validated()
+    figures["chatter"] = chatter(knowledge)
     figures["personas"] = personas(knowledge)
     figures["speed"] = speed(knowledge, rounds=2 if args.quick else 5)
     figures["start_up"] = start_up()
@@ -159,6 +160,24 @@ def knowledge_learning_from(folder: Path, cases: Sequence[AnswerCase]) -> Knowle
     (target / "examples").mkdir()
     (target / "examples" / "learnt.yml").write_text(json.dumps({"examples": entries}))
     return load_knowledge(target)
+
+
+def chatter(knowledge: Knowledge) -> dict[str, Any]:
+    """The held-out chatter (`tests/not_answers_eval.txt`, written apart from the knowledge's
+    `not_answers`) typed while each question is open: how much of it is recorded as an answer."""
+    path = default_knowledge_dir() / "tests" / "not_answers_eval.txt"
+    texts = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    cases = [
+        AnswerCase(0, question.id, text, None, kind="off_topic")
+        for question in knowledge.questions
+        for text in texts
+        if text
+    ]
+    recorded = sum(run_case(knowledge, case).chosen is not None for case in cases)
+    share = 100 * recorded / len(cases)
+    print(f"\n1. chatter ({len(texts)} texts x {len(knowledge.questions)} questions): ", end="")
+    print(f"{recorded} of {len(cases)} recorded as an answer ({share:.1f}%)")
+    return {"recorded": recorded, "total": len(cases)}
 
 
 def old_choices(revision: str, cases: Sequence[AnswerCase]) -> list[str | None]:

@@ -22,18 +22,6 @@ from bot.engine.vectors import Embedder, available_embedder
 from bot.knowledge.model import Knowledge, OwnershipModel, Question, Snippet
 
 
-def with_answers(question: Question, answers: Mapping[str, tuple[str, ...]]) -> Question:
-    """The question as the matcher reads it: each option's examples, then the answers the
-    knowledge's `examples` files give for it (validated when loaded, so copied unchecked)."""
-    if not answers:
-        return question
-    options = tuple(
-        option.model_copy(update={"examples": (*option.examples, *answers.get(option.id, ()))})
-        for option in question.options
-    )
-    return question.model_copy(update={"options": options})
-
-
 class _Matchers(Mapping[str, QuestionMatcher]):
     """A matcher per question, each built when first asked for: a process (or a test) that
     never reads an answer to a question does not pay for understanding it."""
@@ -50,12 +38,13 @@ class _Matchers(Mapping[str, QuestionMatcher]):
     def __getitem__(self, question_id: str) -> QuestionMatcher:
         matcher = self._built.get(question_id)
         if matcher is None:
-            if question_id not in self._questions:
-                raise KeyError(question_id)
-            (question,) = self._read_as_matched(question_id)
-            chatter = self._knowledge.chatter
             matcher = QuestionMatcher(
-                question, self._snippets, self._embedder, chatter, self._topic
+                self._questions[question_id],  # KeyError for an unknown id
+                self._snippets,
+                self._embedder,
+                self._knowledge.example_answers(question_id),
+                self._knowledge.chatter,
+                self._topic,
             )
             self._built[question_id] = matcher
         return matcher
@@ -63,13 +52,11 @@ class _Matchers(Mapping[str, QuestionMatcher]):
     @cached_property
     def _topic(self) -> OptionClassifier | None:
         """Built with the first matcher: it reads every question's texts."""
-        return topic_classifier(self._read_as_matched(), self._knowledge.chatter, self._embedder)
-
-    def _read_as_matched(self, *question_ids: str) -> list[Question]:
-        """The questions (all, or those named) with their example answers among the
-        examples, as the matchers read them."""
-        ids = question_ids or tuple(self._questions)
-        return [with_answers(self._questions[i], self._knowledge.example_answers(i)) for i in ids]
+        questions = [
+            (question, self._knowledge.example_answers(question.id))
+            for question in self._questions.values()
+        ]
+        return topic_classifier(questions, self._knowledge.chatter, self._embedder)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._questions)

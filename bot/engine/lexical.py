@@ -11,7 +11,7 @@ that option ("not heavily regulated"), and for its opposite where the knowledge 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.engine import thresholds as t
@@ -44,12 +44,20 @@ class LexicalScores:
 
 
 class LexicalScorer:
-    def __init__(self, question: Question) -> None:
+    def __init__(
+        self, question: Question, answers: Mapping[str, tuple[str, ...]] | None = None
+    ) -> None:
+        """`answers`: more phrases by option id (short example answers)."""
         self.size = len(question.options)
         raw = [
             (index, phrase_words(text))
             for index, option in enumerate(question.options)
-            for text in (option.label, *option.synonyms, *option.examples)
+            for text in (
+                option.label,
+                *option.synonyms,
+                *option.examples,
+                *(answers or {}).get(option.id, ()),
+            )
         ]
         weights = _distinctiveness(raw, self.size)
         self._phrases = tuple(

@@ -20,7 +20,7 @@ runner-up; otherwise the likeliest options are offered back.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.engine import thresholds as t
@@ -29,7 +29,7 @@ from bot.engine.clauses import Clause, names_both_sides, split_clauses
 from bot.engine.durations import lengths_in_days
 from bot.engine.inquiry import is_undecided, positions_named
 from bot.engine.lexical import LexicalScorer
-from bot.engine.meaning import MeaningScorer, MeaningScores, own_texts
+from bot.engine.meaning import Answers, MeaningScorer, MeaningScores, own_texts
 from bot.engine.references import option_reference
 from bot.engine.text import Analysed, analyse, normalise
 from bot.engine.vectors import Embedder
@@ -77,7 +77,9 @@ class _Reading:
 
 
 def topic_classifier(
-    questions: list[Question], chatter: tuple[str, ...], embedder: Embedder | None
+    questions: Sequence[tuple[Question, Answers]],
+    chatter: tuple[str, ...],
+    embedder: Embedder | None,
 ) -> OptionClassifier | None:
     """One classifier for the whole diagnostic: everything its options mean (examples and
     example answers included) against the chatter. A question's own classifier tells its
@@ -85,7 +87,12 @@ def topic_classifier(
     from many more texts. None without chatter or vectors."""
     if not chatter or embedder is None:
         return None
-    about = [text for question in questions for texts in own_texts(question) for text in texts]
+    about = [
+        text
+        for question, answers in questions
+        for texts in own_texts(question, answers)
+        for text in texts
+    ]
     return OptionClassifier([about], embedder, chatter)
 
 
@@ -97,20 +104,28 @@ class QuestionMatcher:
         question: Question,
         snippets: Mapping[str, Snippet] | None = None,
         embedder: Embedder | None = None,
+        answers: Answers | None = None,
         chatter: tuple[str, ...] = (),
         topic: OptionClassifier | None = None,
     ) -> None:
-        """`chatter`: texts that answer no question (the knowledge's `not_answers`); `topic`:
-        a classifier of everything the diagnostic's options mean against that chatter, shared
-        by the questions (see `topic_classifier`)."""
+        """`answers`: the example answers by option (the knowledge's `examples` files: their
+        meaning and the classifiers learn from them, one typed as it stands is understood,
+        and word matching takes the short ones). `chatter`: texts that answer no question
+        (the knowledge's `not_answers`). `topic`: a classifier of everything the diagnostic's
+        options mean against that chatter, shared by the questions (`topic_classifier`)."""
         self.question = question
         self.option_ids = tuple(option.id for option in question.options)
         self._index = {option_id: i for i, option_id in enumerate(self.option_ids)}
-        self._lexical = LexicalScorer(question)
+        # Short example answers read like synonyms; long stories would only slow word matching.
+        short = {
+            option_id: tuple(a for a in texts if len(a) <= t.SHORT_ANSWER_CHARS)
+            for option_id, texts in (answers or {}).items()
+        }
+        self._lexical = LexicalScorer(question, short)
         self._meaning = (
-            MeaningScorer(question, dict(snippets or {}), embedder) if embedder else None
+            MeaningScorer(question, dict(snippets or {}), embedder, answers) if embedder else None
         )
-        own = own_texts(question)
+        own = own_texts(question, answers)
         self._classifier = OptionClassifier(own, embedder) if embedder else None
         # A second classifier, with the chatter as one more class, only to tell answers from
         # chatter: as a class of the first it would take a share of every answer's scores.
@@ -125,7 +140,7 @@ class QuestionMatcher:
             for i, option in enumerate(question.options)
             if option.combines
         ]
-        self._exact = _exact_phrases(question)
+        self._exact = _exact_phrases(question, answers or {})
         self._days = [option.days for option in question.options]
         self._has_days = any(self._days)
 
@@ -340,11 +355,13 @@ def _plain(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", normalise(text).lower()).split())
 
 
-def _exact_phrases(question: Question) -> dict[str, int]:
-    """Each label, synonym and example, as typed, for the one option that has it."""
+def _exact_phrases(question: Question, answers: Answers) -> dict[str, int]:
+    """Each label, synonym, example and example answer, as typed, for the one option that has
+    it."""
     owners: dict[str, set[int]] = {}
     for index, option in enumerate(question.options):
-        for phrase in (option.label, *option.synonyms, *option.examples):
+        given = answers.get(option.id, ())
+        for phrase in (option.label, *option.synonyms, *option.examples, *given):
             owners.setdefault(_plain(phrase), set()).add(index)
     return {phrase: next(iter(found)) for phrase, found in owners.items() if len(found) == 1}
 

@@ -9,6 +9,7 @@ texts ("nobody uses it") and, against its positive ones, is evidence against the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,21 +37,28 @@ class _Texts:
     discount: npt.NDArray[np.float32]  # 1.0, or less for long article snippets
 
 
-def own_texts(question: Question) -> list[list[str]]:
-    """The knowledge's own words for what each option means: label, synonyms, examples and
-    description."""
+# The example answers of a question (the knowledge's `examples` files), by option id.
+Answers = Mapping[str, tuple[str, ...]]
+
+
+def own_texts(question: Question, answers: Answers | None = None) -> list[list[str]]:
+    """The knowledge's own words for what each option means: label, synonyms, examples, the
+    example answers and description."""
     texts = []
     for option in question.options:
-        own = [option.label, *option.synonyms, *option.examples]
+        given = (answers or {}).get(option.id, ())
+        own = [option.label, *option.synonyms, *option.examples, *given]
         if option.description:
             own.append(option.description)
         texts.append(own)
     return texts
 
 
-def option_texts(question: Question, snippets: dict[str, Snippet]) -> list[list[str]]:
+def option_texts(
+    question: Question, snippets: dict[str, Snippet], answers: Answers | None = None
+) -> list[list[str]]:
     """Every text that says what each option means, snippets of its basis last."""
-    texts = own_texts(question)
+    texts = own_texts(question, answers)
     for own, option in zip(texts, question.options, strict=True):
         own.extend(snippets[s].text for ids in option.basis.values() for s in ids if s in snippets)
     return texts
@@ -58,7 +66,11 @@ def option_texts(question: Question, snippets: dict[str, Snippet]) -> list[list[
 
 class MeaningScorer:
     def __init__(
-        self, question: Question, snippets: dict[str, Snippet], embedder: Embedder
+        self,
+        question: Question,
+        snippets: dict[str, Snippet],
+        embedder: Embedder,
+        answers: Answers | None = None,
     ) -> None:
         self.size = len(question.options)
         self._embedder = embedder
@@ -67,7 +79,7 @@ class MeaningScorer:
         negative: list[bool] = []
         discount: list[float] = []
         snippet_texts = {snippet.text for snippet in snippets.values()}
-        for index, texts in enumerate(option_texts(question, snippets)):
+        for index, texts in enumerate(option_texts(question, snippets, answers)):
             for text in dict.fromkeys(texts):
                 rows.append(text)
                 owners.append(index)

@@ -52,6 +52,8 @@ CLASSIFIER_SHARE = 0.6
 CHATTER_MARGIN = 20.0
 CHATTER_WEIGHT = 1.5
 CHATTER_MAX_SCORE = 60.0
+# Example answers up to this long also count as phrases for word matching (as synonyms do).
+SHORT_ANSWER_CHARS = 90
 # An option whose words an answer rejects this clearly ("IT shouldn't own it") gets nothing from
 # the classifier, which hears the words but not the "not".
 REJECTED_SCORE = 80.0
