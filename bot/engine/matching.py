@@ -205,7 +205,7 @@ class QuestionMatcher:
         negated = [len(a.negated) > len(a.positive) for a in analyses]
         meanings: list[MeaningScores | None] = [None] * len(clauses)
         classified: list[float] | None = None
-        chatter = False
+        own_view = wide_view = False
         if self._meaning is not None:
             plain = normalise(text)
             # The clauses one by one, and the whole answer last (what the classifier reads).
@@ -214,9 +214,10 @@ class QuestionMatcher:
             meanings = list(self._meaning.score(vectors[:-1], negated))
             if self._classifier is not None:
                 classified = self._classifier.scores(vectors[-1])
-                chatter = any(
-                    check.is_chatter(vectors[-1]) for check in (self._chatter, self._topic) if check
-                )
+                # The question's own view (its options against the chatter) is trusted over a
+                # plain word match; the diagnostic-wide one only when no option is named plainly.
+                own_view = bool(self._chatter and self._chatter.is_chatter(vectors[-1]))
+                wide_view = bool(self._topic and self._topic.is_chatter(vectors[-1]))
         readings = [
             self._clause_scores(clause, analysed, is_negated, meaning)
             for clause, analysed, is_negated, meaning in zip(
@@ -227,8 +228,9 @@ class QuestionMatcher:
         final = _aggregate(clauses, per_clause, len(self.option_ids))
         self._joint_evidence(text, clauses, per_clause, negated, final)
         contested: tuple[str, ...] = ()
-        if max(final, default=0.0) >= t.CHATTER_MAX_SCORE:
-            chatter = False  # its words or meaning say an option plainly: an answer after all
+        # An answer that names an option plainly ("I'd say strong.") is an answer, unless the
+        # question's own classifier hears chatter ("the train was late" is not about training).
+        chatter = own_view or (wide_view and max(final, default=0.0) < t.CHATTER_MAX_SCORE)
         if classified is not None and any(final):
             contested = self._contested(clauses, final, classified)
             # Blended after the joint rule, so that an answer which as a whole does not sound

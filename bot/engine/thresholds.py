@@ -47,8 +47,8 @@ CLASSIFIER_RIDGE = 1.0
 CLASSIFIER_SHARE = 0.6
 # Chatter ("the CRM is slow today") is told from answers by classifiers trained on the
 # knowledge's `not_answers` as one more class: an answer is taken for chatter when that class
-# beats every option by this margin, unless the clause reading gives an option at least
-# CHATTER_MAX_SCORE (the answer then names an option plainly).
+# beats every option by this margin (the diagnostic-wide classifier's verdict only while the
+# clause reading gives no option CHATTER_MAX_SCORE: the answer then names an option plainly).
 CHATTER_MARGIN = 20.0
 CHATTER_WEIGHT = 1.5
 CHATTER_MAX_SCORE = 60.0
