@@ -231,13 +231,14 @@ class QuestionMatcher:
         # An answer that names an option plainly ("I'd say strong.") is an answer, unless the
         # question's own classifier hears chatter ("the train was late" is not about training).
         chatter = own_view or (wide_view and max(final, default=0.0) < t.CHATTER_MAX_SCORE)
-        if classified is not None and any(final):
+        if classified is not None:
             contested = self._contested(clauses, final, classified)
             # Blended after the joint rule, so that an answer which as a whole does not sound
-            # like the joint option tempers a joint reading of two clauses; not at all when
-            # nothing in the answer speaks to the question (the classifier always leans a
-            # little somewhere). An option the answer rejects gets nothing from it: static
-            # vectors hear "IT" in "IT shouldn't own it".
+            # like the joint option tempers a joint reading of two clauses. It also speaks for
+            # answers whose clauses are all negations the options' texts do not share ("if it
+            # doesn't pay back in saved hours, it isn't working"): it learnt from answers like
+            # them. An option the answer rejects gets nothing from it: static vectors hear "IT"
+            # in "IT shouldn't own it".
             share = t.CLASSIFIER_SHARE
             for i, score in enumerate(classified):
                 if any(against[i] >= t.REJECTED_SCORE for _, against in readings):
