@@ -247,6 +247,8 @@ class QuestionMatcher:
         pairs = zip(self.option_ids, final, strict=True)
         ranked = [OptionScore(option_id, round(score, 1)) for option_id, score in pairs]
         ranked.sort(key=lambda s: -s.score)
+        if contested and ranked[0].score - ranked[1].score >= t.CONTESTED_SETTLED:
+            contested = ()  # blended, one reading still wins clearly: it is settled
         alternatives = contested or self._alternatives(clauses, per_clause)
         return _Reading(tuple(ranked), alternatives, chatter)
 

@@ -61,6 +61,8 @@ REJECTED_SCORE = 80.0
 # and the classifier, hearing it whole, favours another this much (`_contested`).
 CONTESTED_MARGIN = 20.0
 CONTESTED_SCORE = 40.0
+# ...unless, blended, the best option still leads by this much.
+CONTESTED_SETTLED = 30.0
 # A length of time inside an option's declared range ("eighteen months": a year or more).
 DURATION_SCORE = 85.0
 # ...and an option whose range does not hold the length named scores at most this.
