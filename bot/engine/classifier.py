@@ -74,3 +74,18 @@ class OptionClassifier:
         return [
             100.0 * min(1.0, max(0.0, (float(value) - chance) / (1.0 - chance))) for value in fitted
         ]
+
+
+class NearestChatter:
+    """The knowledge's chatter as vectors, to find the one nearest an answer. A linear model
+    misses chatter unlike most of its kind ("brb, grabbing a coffee" among texts about
+    meetings); a near copy of one chatter text is still chatter."""
+
+    def __init__(self, chatter: tuple[str, ...], embedder: Embedder) -> None:
+        self._matrix = embedder.embed_many(list(chatter))
+
+    def similarity(self, vector: npt.NDArray[np.float32]) -> float:
+        """Cosine similarity of `vector` with the nearest chatter text (0 without any)."""
+        if not len(self._matrix) or not vector.any():
+            return 0.0
+        return float((self._matrix @ vector).max())

@@ -7,7 +7,7 @@ import string
 from collections.abc import Iterator, Mapping
 from functools import cached_property, lru_cache
 
-from bot.engine.classifier import OptionClassifier
+from bot.engine.classifier import NearestChatter, OptionClassifier
 from bot.engine.matching import OptionMatch, QuestionMatcher, topic_classifier
 from bot.engine.replies import (
     ModelView,
@@ -45,6 +45,7 @@ class _Matchers(Mapping[str, QuestionMatcher]):
                 self._knowledge.example_answers(question_id),
                 self._knowledge.chatter,
                 self._topic,
+                self._nearest_chatter,
             )
             self._built[question_id] = matcher
         return matcher
@@ -57,6 +58,11 @@ class _Matchers(Mapping[str, QuestionMatcher]):
             for question in self._questions.values()
         ]
         return topic_classifier(questions, self._knowledge.chatter, self._embedder)
+
+    @cached_property
+    def _nearest_chatter(self) -> NearestChatter | None:
+        chatter = self._knowledge.chatter
+        return NearestChatter(chatter, self._embedder) if chatter and self._embedder else None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._questions)

@@ -23,8 +23,11 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from bot.engine import thresholds as t
-from bot.engine.classifier import OptionClassifier
+from bot.engine.classifier import NearestChatter, OptionClassifier
 from bot.engine.clauses import Clause, names_both_sides, split_clauses
 from bot.engine.durations import lengths_in_days
 from bot.engine.inquiry import is_undecided, positions_named
@@ -107,12 +110,14 @@ class QuestionMatcher:
         answers: Answers | None = None,
         chatter: tuple[str, ...] = (),
         topic: OptionClassifier | None = None,
+        nearest_chatter: NearestChatter | None = None,
     ) -> None:
         """`answers`: the example answers by option (the knowledge's `examples` files: their
         meaning and the classifiers learn from them, one typed as it stands is understood,
         and word matching takes the short ones). `chatter`: texts that answer no question
         (the knowledge's `not_answers`). `topic`: a classifier of everything the diagnostic's
-        options mean against that chatter, shared by the questions (`topic_classifier`)."""
+        options mean against that chatter, shared by the questions (`topic_classifier`);
+        `nearest_chatter`: the chatter's vectors, shared too."""
         self.question = question
         self.option_ids = tuple(option.id for option in question.options)
         self._index = {option_id: i for i, option_id in enumerate(self.option_ids)}
@@ -131,6 +136,7 @@ class QuestionMatcher:
         # chatter: as a class of the first it would take a share of every answer's scores.
         self._chatter = OptionClassifier(own, embedder, chatter) if embedder and chatter else None
         self._topic = topic if embedder else None
+        self._nearest_chatter = nearest_chatter if embedder else None
         self._opposite = [
             self._index.get(option.opposite) if option.opposite else None
             for option in question.options
@@ -216,7 +222,9 @@ class QuestionMatcher:
                 classified = self._classifier.scores(vectors[-1])
                 # The question's own view (its options against the chatter) is trusted over a
                 # plain word match; the diagnostic-wide one only when no option is named plainly.
-                own_view = bool(self._chatter and self._chatter.is_chatter(vectors[-1]))
+                own_view = bool(
+                    self._chatter and self._chatter.is_chatter(vectors[-1])
+                ) or self._near_chatter(vectors[-1])
                 wide_view = bool(self._topic and self._topic.is_chatter(vectors[-1]))
         readings = [
             self._clause_scores(clause, analysed, is_negated, meaning)
@@ -251,6 +259,16 @@ class QuestionMatcher:
             contested = ()  # blended, one reading still wins clearly: it is settled
         alternatives = contested or self._alternatives(clauses, per_clause)
         return _Reading(tuple(ranked), alternatives, chatter)
+
+    def _near_chatter(self, vector: npt.NDArray[np.float32]) -> bool:
+        """Whether the text nearest the answer is a chatter text, and a close one: nearer than
+        every text of this question's options (their examples and example answers included)."""
+        if self._nearest_chatter is None or self._meaning is None:
+            return False
+        chatter = self._nearest_chatter.similarity(vector)
+        if chatter < t.CHATTER_NEAR:
+            return False
+        return chatter > float(self._meaning.similarities(vector[None, :]).max(initial=0.0))
 
     def _contested(
         self, clauses: tuple[Clause, ...], read: list[float], classified: list[float]

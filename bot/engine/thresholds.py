@@ -51,6 +51,9 @@ CLASSIFIER_SHARE = 0.6
 # clause reading gives no option CHATTER_MAX_SCORE: the answer then names an option plainly).
 CHATTER_MARGIN = 20.0
 CHATTER_WEIGHT = 1.5
+# An answer whose nearest text is a chatter text this similar (cosine), nearer than any text of
+# the options, is chatter too.
+CHATTER_NEAR = 0.6
 CHATTER_MAX_SCORE = 60.0
 # Example answers up to this long also count as phrases for word matching (as synonyms do).
 SHORT_ANSWER_CHARS = 90

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.classifier import OptionClassifier
+from bot.engine.classifier import NearestChatter, OptionClassifier
 from bot.engine.index import index_for
 from bot.engine.vectors import Embedder, available_embedder
 from bot.knowledge import Knowledge
@@ -70,6 +70,13 @@ def test_chatter_is_told_from_the_options(embedder: Embedder) -> None:
     assert len(classifier.scores(embedder.embed("brb"))) == 3
 
 
+def test_the_nearest_chatter_text_is_found(embedder: Embedder) -> None:
+    nearest = NearestChatter(CHATTER, embedder)
+    assert nearest.similarity(embedder.embed("happy friday everyone")) > 0.99
+    assert nearest.similarity(embedder.embed("")) == 0.0
+    assert NearestChatter((), embedder).similarity(embedder.embed("brb")) == 0.0
+
+
 def test_without_chatter_nothing_is_chatter(embedder: Embedder) -> None:
     classifier = OptionClassifier(TEXTS, embedder)
     assert not classifier.is_chatter(embedder.embed("lunch at 1?"))
@@ -85,6 +92,8 @@ def test_without_chatter_nothing_is_chatter(embedder: Embedder) -> None:
         ("mandate", "what time is the all-hands"),
         # "train" is a word of "upskilled" answers; the question's own classifier hears chatter
         ("talent_model", "the train was late again this morning"),
+        # near a text of the knowledge's chatter, nearer than any option's
+        ("ai_maturity", "brb, grabbing a coffee"),
     ],
 )
 def test_chatter_is_not_recorded(knowledge: Knowledge, question: str, text: str) -> None:
