@@ -106,8 +106,11 @@ def _load(directory: Path) -> _Built:
 
 
 def _warm(knowledge: Knowledge) -> Knowledge:
-    """Build the engine's index now, off the event loop, rather than in the first turn."""
-    index_for(knowledge)
+    """Build the engine's index and every question's matcher now (its classifiers take a few
+    tenths of a second), off the event loop, rather than in the first turns."""
+    matchers = index_for(knowledge).matchers
+    for question_id in matchers:
+        matchers[question_id]
     return knowledge
 
 
