@@ -301,3 +301,25 @@ def test_the_blind_sets_are_split_and_cover_every_kind_and_question(knowledge: K
             if case.question == question.id
         ]
         assert len(every) >= 30, question.id
+
+
+def test_no_held_out_answer_is_learnt(knowledge: Knowledge) -> None:
+    """The held-out sets say how unseen answers fare only while the matcher never learns from
+    them: none of their answers may be an example answer, an example, or chatter."""
+    folder = BUNDLED / "tests"
+    learnt = {text.casefold() for text in knowledge.chatter}
+    for question in knowledge.questions:
+        for option in question.options:
+            learnt.update(text.casefold() for text in option.examples)
+        for texts in knowledge.example_answers(question.id).values():
+            learnt.update(text.casefold() for text in texts)
+    eval_chatter = (folder / "not_answers_eval.txt").read_text(encoding="utf-8").splitlines()
+    held_out = [
+        case.answer
+        for name in ("answers_test.yml", "answers_holdout.yml")
+        for case in read_cases(folder / name)[0]
+        if case.kind != "ordinal"
+    ]
+    assert len(held_out) > 500
+    leaked = [text for text in [*held_out, *eval_chatter] if text.strip().casefold() in learnt]
+    assert leaked == []
