@@ -92,8 +92,8 @@ def test_without_chatter_nothing_is_chatter(embedder: Embedder) -> None:
         ("mandate", "what time is the all-hands"),
         # "train" is a word of "upskilled" answers; the question's own classifier hears chatter
         ("talent_model", "the train was late again this morning"),
-        # near a text of the knowledge's chatter, nearer than any option's
-        ("ai_maturity", "brb, grabbing a coffee"),
+        ("ai_maturity", "hold on, someone's at the door"),
+        ("time_horizon", "this is taking ages"),
     ],
 )
 def test_chatter_is_not_recorded(knowledge: Knowledge, question: str, text: str) -> None:
