@@ -105,3 +105,15 @@ def test_chatter_is_not_recorded(knowledge: Knowledge, question: str, text: str)
 def test_an_answer_that_names_an_option_plainly_is_never_chatter(knowledge: Knowledge) -> None:
     matcher = index_for(knowledge).matchers["it_capability"]
     assert matcher.match("I'd say strong.").chosen == "strong"
+
+
+def test_a_text_the_knowledge_calls_chatter_is_never_recorded(knowledge: Knowledge) -> None:
+    from bot.knowledge.answer_tests import AnswerCase, run_case
+
+    recorded = [
+        (question.id, text)
+        for question in knowledge.questions
+        for text in knowledge.chatter
+        if run_case(knowledge, AnswerCase(0, question.id, text, None)).chosen is not None
+    ]
+    assert recorded == []
