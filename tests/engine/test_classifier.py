@@ -8,6 +8,7 @@ from bot.engine.classifier import NearestChatter, OptionClassifier
 from bot.engine.index import index_for
 from bot.engine.vectors import Embedder, available_embedder
 from bot.knowledge import Knowledge
+from bot.knowledge.answer_tests import AnswerCase, run_case
 
 TEXTS = [
     ["the servers and the network", "infrastructure and uptime", "keeping the systems running"],
@@ -108,8 +109,6 @@ def test_an_answer_that_names_an_option_plainly_is_never_chatter(knowledge: Know
 
 
 def test_a_text_the_knowledge_calls_chatter_is_never_recorded(knowledge: Knowledge) -> None:
-    from bot.knowledge.answer_tests import AnswerCase, run_case
-
     recorded = [
         (question.id, text)
         for question in knowledge.questions
