@@ -36,6 +36,7 @@ from bot.handlers.slack.fast_ack import FastAck
 from bot.handlers.slack.fast_answer import FastAnswers
 from bot.handlers.slack.identity import workspace_of
 from bot.handlers.slack.observe import observe as observe_slack
+from bot.handlers.slack.signed import SignedRequests
 from bot.handlers.teams.adapter import MESSAGES_PATH, build_endpoint
 from bot.handlers.teams.observe import observe as observe_teams
 from bot.knowledge.live import FILE_WATCH_ACTOR, KnowledgePoller
@@ -59,9 +60,13 @@ class SlackRoutes:
     app: AsyncApp
     fast: FastAck
     answers: FastAnswers
+    signed: SignedRequests
 
     async def events(self, request: web.Request) -> web.Response:
-        bolt_request = await to_bolt_request(request)
+        read = await self.signed.read(request)
+        if isinstance(read, web.Response):
+            return read
+        bolt_request = read
         if self.answers.takes(bolt_request, request.headers):
             context.note(workspace=workspace_of(bolt_request.context))  # the signature is good
             return await self.answers.answer(bolt_request)
@@ -131,7 +136,8 @@ def build_web_app(
             fast = FastAck(slack_app.bolt, slack.signing_secret)
             web_app.on_shutdown.append(_drain(fast, slack_app.in_flight, grace))
             answers = FastAnswers(slack_app.pulse, slack.signing_secret)
-            slack_routes = SlackRoutes(slack_app.bolt, fast, answers)
+            signed = SignedRequests(slack.signing_secret)
+            slack_routes = SlackRoutes(slack_app.bolt, fast, answers, signed)
             routes.append(web.post(EVENTS_PATH, _on_platform("slack", slack_routes.events)))
             if slack.oauth:
                 routes.append(web.get(INSTALL_PATH, slack_routes.install))

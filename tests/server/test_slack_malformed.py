@@ -1,0 +1,83 @@
+"""Malformed Slack requests against the real server: refused before parsing when unsigned, 400
+when signed but unparseable, never a 500 (and the server keeps answering)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+
+import aiohttp
+import pytest
+
+from tests.server.conftest import SIGNING_SECRET, RunningServer
+
+DEEP = ('{"type":"event_callback","a":' + "[" * 5000 + "]" * 5000 + "}").encode()
+BODIES = {
+    "garbage": (b"{garbage", "application/json"),
+    "not utf-8": (b"\xff\xfe{\x80\x81", "application/json"),
+    "bad form payload": (b"payload=%7Bbad", "application/x-www-form-urlencoded"),
+    "deep json": (DEEP, "application/json"),
+    "empty": (b"", "application/json"),
+}
+
+
+def signature(body: bytes, timestamp: str) -> str:
+    base = b"v0:" + timestamp.encode() + b":" + body
+    return "v0=" + hmac.new(SIGNING_SECRET.encode(), base, hashlib.sha256).hexdigest()
+
+
+async def post(
+    server: RunningServer, body: bytes, content_type: str, headers: dict[str, str]
+) -> int:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            server.base + "/slack/events",
+            data=body,
+            headers={"Content-Type": content_type, **headers},
+        ) as reply,
+    ):
+        return reply.status
+
+
+@pytest.mark.parametrize("name", sorted(BODIES))
+async def test_unsigned_malformed_bodies_are_refused_unread(
+    server: RunningServer, name: str
+) -> None:
+    body, content_type = BODIES[name]
+    now = str(int(time.time()))
+    forged = {"X-Slack-Request-Timestamp": now, "X-Slack-Signature": "v0=" + "0" * 64}
+    assert await post(server, body, content_type, forged) == 401
+    assert await post(server, body, content_type, {}) == 401
+
+
+@pytest.mark.parametrize("name", sorted(BODIES))
+async def test_signed_malformed_bodies_get_400(server: RunningServer, name: str) -> None:
+    body, content_type = BODIES[name]
+    now = str(int(time.time()))
+    headers = {"X-Slack-Request-Timestamp": now, "X-Slack-Signature": signature(body, now)}
+    status = await post(server, body, content_type, headers)
+    assert 400 <= status < 500
+    assert server.api.calls("chat.postMessage") == []
+
+
+@pytest.mark.parametrize(
+    "timestamp", ["soon", "", "1e9", "١٢٣٤", "9" * 40, str(int(time.time()) - 3600)]
+)
+async def test_bad_timestamps_are_refused(server: RunningServer, timestamp: str) -> None:
+    body = b'{"type":"event_callback"}'
+    headers = {
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": signature(body, timestamp),
+    }
+    assert await post(server, body, "application/json", headers) == 401
+
+
+async def test_the_server_still_answers_after_them(server: RunningServer) -> None:
+    for body, content_type in BODIES.values():
+        await post(server, body, content_type, {})
+    async with aiohttp.ClientSession() as session, session.get(server.base + "/healthz") as reply:
+        assert reply.status == 200
+    reply = await server.slack.slash_command("start")
+    assert reply.status == 200
