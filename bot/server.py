@@ -41,7 +41,7 @@ from bot.handlers.teams.adapter import MESSAGES_PATH, build_endpoint
 from bot.handlers.teams.observe import observe as observe_teams
 from bot.knowledge.live import FILE_WATCH_ACTOR, KnowledgePoller
 from bot.knowledge.watch import KnowledgeWatch
-from bot.observability import context
+from bot.observability import context, record
 from bot.observability.http import Readiness, bind_for_background, metrics_routes, observe
 from bot.observability.metrics import Metrics
 from bot.pulse.runner import PulseRunner
@@ -74,7 +74,15 @@ class SlackRoutes:
             context.note(workspace=workspace_of(bolt_request.context))  # the signature is good
             await self.fast.dispatch_later(bolt_request)
             return web.Response(status=200)
-        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+        try:
+            response = await self.app.async_dispatch(bolt_request)
+        except Exception:
+            # Bolt itself indexes payloads it matches (a view without its "type"); a signed
+            # body of a shape Slack never sends is the sender's mistake, not a server error.
+            record.error("slack_dispatch")
+            log.exception("slack payload of an unexpected shape")
+            return web.Response(status=400, text="not a Slack payload")
+        return await to_aiohttp_response(response)
 
     async def install(self, request: web.Request) -> web.Response:
         flow = self.app.oauth_flow

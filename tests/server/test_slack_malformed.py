@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import time
+from urllib.parse import urlencode
 
 import aiohttp
 import pytest
@@ -81,3 +83,75 @@ async def test_the_server_still_answers_after_them(server: RunningServer) -> Non
         assert reply.status == 200
     reply = await server.slack.slash_command("start")
     assert reply.status == 200
+
+
+def form(payload: object) -> tuple[str, str]:
+    return "application/x-www-form-urlencoded", urlencode({"payload": json.dumps(payload)})
+
+
+USER = {"id": "U1", "team_id": "T1"}
+# Signed bodies of shapes Slack never sends: each reached a listener or bolt's own matching.
+SHAPES = {
+    "type is a list": ("application/json", json.dumps({"type": []})),
+    "type is an object": ("application/json", json.dumps({"type": {}})),
+    "type is a number": ("application/json", json.dumps({"type": 5})),
+    "a JSON array": ("application/json", json.dumps([1, 2])),
+    "a JSON number": ("application/json", "123"),
+    "event is a string": ("application/json", json.dumps({"type": "event_callback", "event": "x"})),
+    "event type is a list": (
+        "application/json",
+        json.dumps({"type": "event_callback", "event": {"type": ["m"]}}),
+    ),
+    "message fields of wrong types": (
+        "application/json",
+        json.dumps(
+            {
+                "type": "event_callback",
+                "event": {"type": "message", "text": 5, "user": [], "channel": {}},
+            }
+        ),
+    ),
+    "url verification without a challenge": (
+        "application/json",
+        json.dumps({"type": "url_verification"}),
+    ),
+    "block actions without actions": form({"type": "block_actions"}),
+    "actions is a string": form({"type": "block_actions", "actions": "x", "user": USER}),
+    "action fields of wrong types": form(
+        {"type": "block_actions", "actions": [{"action_id": 5, "value": []}], "user": "u"}
+    ),
+    "a survey answer whose value is an object": form(
+        {
+            "type": "block_actions",
+            "actions": [{"action_id": "pulse_answer", "value": {"x": 1}}],
+            "user": USER,
+            "team": {"id": "T1"},
+        }
+    ),
+    "view is a string": form({"type": "view_submission", "view": "x", "user": USER}),
+    "a launch form of odd values": form(
+        {
+            "type": "view_submission",
+            "view": {"callback_id": "pulse_launch", "state": {"values": {"a": {"b": {"type": 5}}}}},
+            "user": USER,
+            "team": {"id": "T1"},
+        }
+    ),
+    "command text is a list": (
+        "application/x-www-form-urlencoded",
+        urlencode({"command": "/ai-owner", "text": ["x"]}, doseq=True),
+    ),
+    "payload is a list": ("application/x-www-form-urlencoded", "payload=%5B%5D"),
+    "payload is null": ("application/x-www-form-urlencoded", "payload=null"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+async def test_signed_payloads_of_odd_shapes_never_get_500(
+    server: RunningServer, name: str
+) -> None:
+    content_type, text = SHAPES[name]
+    body = text.encode()
+    now = str(int(time.time()))
+    headers = {"X-Slack-Request-Timestamp": now, "X-Slack-Signature": signature(body, now)}
+    assert await post(server, body, content_type, headers) < 500

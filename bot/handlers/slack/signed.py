@@ -47,10 +47,60 @@ class SignedRequests:
             return web.Response(status=401, text="invalid signature")
         try:
             text = body.decode("utf-8")
-            return AsyncBoltRequest(
+            read = AsyncBoltRequest(
                 body=text,
                 query=request.query_string,
                 headers=request.headers,  # type: ignore[arg-type]
             )
-        except (UnicodeDecodeError, ValueError, TypeError, KeyError, RecursionError):
+        except (
+            UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError, IndexError,
+            RecursionError,
+        ):  # fmt: skip
             return web.Response(status=400, text="not a Slack payload")
+        problem = shape_problem(read.body)
+        if problem is not None:
+            return web.Response(status=400, text=f"not a Slack payload: {problem}")
+        return read
+
+
+# The fields each kind of payload must have, and their types: what the listeners rely on.
+_REQUIRED: dict[str, tuple[tuple[str, type], ...]] = {
+    "block_actions": (("actions", list), ("user", dict)),
+    "view_submission": (("view", dict), ("user", dict)),
+    "view_closed": (("view", dict), ("user", dict)),
+    "block_suggestion": (("user", dict),),
+    "event_callback": (("event", dict),),
+    "url_verification": (("challenge", str),),
+}
+
+
+def shape_problem(body: object) -> str | None:
+    """What makes a parsed body something no Slack payload looks like, or None. Slack's own
+    payloads always pass; this only keeps odd shapes from reaching listeners that index them."""
+    if not isinstance(body, dict):
+        return "the body is not an object"
+    kind = body.get("type")
+    if kind is not None and not isinstance(kind, str):
+        return "'type' is not a string"
+    if "command" in body and not isinstance(body["command"], str):
+        return "'command' is not a string"
+    for field, expected in _REQUIRED.get(kind or "", ()):
+        if not isinstance(body.get(field), expected):
+            return f"'{field}' is missing or not a {expected.__name__}"
+    if kind == "block_actions" and not all(
+        isinstance(action, dict) and isinstance(action.get("action_id"), str)
+        for action in body["actions"]
+    ):
+        return "an action without an action_id"
+    if kind in ("view_submission", "view_closed"):
+        view = body["view"]
+        if not isinstance(view.get("callback_id", ""), str) or not isinstance(
+            view.get("type"), str
+        ):
+            return "'view.type' or 'view.callback_id' is not a string"
+        state = view.get("state", {})
+        if not isinstance(state, dict) or not isinstance(state.get("values", {}), dict):
+            return "'view.state.values' is not an object"
+    if kind == "event_callback" and not isinstance(body["event"].get("type"), str):
+        return "'event.type' is not a string"
+    return None

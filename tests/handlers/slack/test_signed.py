@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from bot.handlers.slack.signed import MAX_AGE_SECONDS, SignedRequests
+from bot.handlers.slack.signed import MAX_AGE_SECONDS, SignedRequests, shape_problem
 
 SECRET = "shh-0123456789"
 NOW = 1_800_000_000.0
@@ -34,3 +34,12 @@ def test_wrong_secret_stale_or_future_or_altered_is_refused() -> None:
     bad = headers(body, str(int(NOW)))
     bad["X-Slack-Signature"] = "v0=é"
     assert not signed.is_signed(body, bad)
+
+
+def test_slack_shapes_pass_and_odd_ones_are_named() -> None:
+    press = {"type": "block_actions", "actions": [{"action_id": "a"}], "user": {}}
+    assert shape_problem(press) is None
+    assert shape_problem({"command": "/ai-owner", "text": "start"}) is None
+    assert shape_problem([]) == "the body is not an object"
+    assert shape_problem({"type": 5}) == "'type' is not a string"
+    assert "actions" in (shape_problem({"type": "block_actions", "user": {}}) or "")
