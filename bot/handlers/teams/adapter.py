@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import aiohttp
 import jwt
 from aiohttp import web
 from botbuilder.core import TurnContext
@@ -18,11 +19,13 @@ from botbuilder.integration.aiohttp import (
     ConfigurationBotFrameworkAuthentication,
 )
 from botbuilder.schema import Activity, ActivityTypes
+from msrest.exceptions import ClientRequestError
 
 from bot.app import App
 from bot.config import TeamsConfig
 from bot.forget import forget_service
 from bot.handlers.teams.activities import PLATFORM
+from bot.handlers.teams.activity_shape import activity_problem, service_url_of
 from bot.handlers.teams.admin import TeamsAdmin
 from bot.handlers.teams.clients import ReusingAuthentication
 from bot.handlers.teams.forget import TeamsForget
@@ -64,9 +67,34 @@ def build_adapter(config: TeamsConfig) -> CloudAdapter:
     return adapter
 
 
+# Service URLs already logged as unreachable (bounded: a flood of invented ones cannot grow it).
+_UNREACHABLE: set[str] = set()
+_MAX_UNREACHABLE = 1000
+
+
+def _is_unreachable(error: BaseException) -> bool:
+    """The connector at the activity's serviceUrl could not be reached (not a bug of ours)."""
+    return isinstance(error, (ClientRequestError, aiohttp.ClientConnectionError, TimeoutError))
+
+
+def _note_unreachable(service_url: str | None) -> None:
+    """Log an unreachable service URL once (a URL the activity named, not a secret)."""
+    url = (service_url or "")[:200]
+    if url in _UNREACHABLE:
+        return
+    if len(_UNREACHABLE) < _MAX_UNREACHABLE:
+        _UNREACHABLE.add(url)
+    record.error("teams_unreachable")
+    log.warning("teams service url unreachable url=%s: the turn's replies were not delivered", url)
+
+
 async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
-    """A bug: logged with ids (never the text), and the user gets an apology, not a trace."""
+    """A bug: logged with ids (never the text), and the user gets an apology, not a trace. An
+    unreachable connector is no bug, and an apology could not reach it either."""
     activity = turn_context.activity
+    if _is_unreachable(error):
+        _note_unreachable(activity.service_url)
+        return
     record.error("teams_turn")
     log.error(
         "teams turn failed conversation=%s activity=%s error=%s",
@@ -85,6 +113,11 @@ class TeamsEndpoint:
     bot: AdvisorTeamsBot
 
     async def messages(self, request: web.Request) -> web.StreamResponse:
+        body = await request.read()  # aiohttp keeps it for the SDK to read again
+        problem = activity_problem(body)
+        if problem is not None:
+            log.info("teams request refused: %s", problem)
+            return web.Response(status=400, text=f"not an activity: {problem}")
         try:
             response = await self.adapter.process(request, self.bot)
         except jwt.PyJWTError:
@@ -92,6 +125,12 @@ class TeamsEndpoint:
             # or badly signed one escape as an exception (a 500): it is the same refusal.
             log.info("teams request refused: invalid token")
             return web.Response(status=401)
+        except Exception as error:
+            if not _is_unreachable(error):
+                raise
+            # The activity was received and handled; only its replies could not be sent.
+            _note_unreachable(service_url_of(body))
+            return web.Response(status=200)
         return response if response is not None else web.Response(status=200)
 
     async def close(self) -> None:

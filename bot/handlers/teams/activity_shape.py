@@ -1,0 +1,70 @@
+"""Is a request body a Bot Framework activity at all? Checked before the SDK reads it.
+
+botbuilder deserialises the body with msrest and reads fields it assumes are there and of the
+right type: `{garbage`, a JSON array, `"from": "x"` or a timestamp that is not a date ended in
+a 500. A body that is not an activity gets 400 here instead, with what is wrong; one that is
+goes on to the SDK (and its authentication) unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botbuilder.schema import Activity
+
+# Fields that, when present, must be objects with a string `id` (whom and where).
+_ACCOUNTS = ("from", "recipient", "conversation")
+_OBJECTS = ("channelData",)
+_LISTS = ("entities", "attachments", "membersAdded", "membersRemoved")
+
+
+def activity_problem(body: bytes) -> str | None:
+    """What keeps `body` from being an activity, or None."""
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return "the body is not JSON"
+    if not isinstance(data, dict):
+        return "the body is not an object"
+    problem = _field_problem(data)
+    if problem is not None:
+        return problem
+    try:
+        Activity().deserialize(data)
+    except (ValueError, TypeError, AttributeError, KeyError):  # msrest's errors are ValueErrors
+        return "the body is not an activity"
+    return None
+
+
+def _field_problem(data: dict[str, Any]) -> str | None:
+    if not isinstance(data.get("type"), str):
+        return "'type' is missing or not a string"
+    for name in ("serviceUrl", "id", "text", "channelId", "replyToId", "locale"):
+        if name in data and data[name] is not None and not isinstance(data[name], str):
+            return f"'{name}' is not a string"
+    for name in _ACCOUNTS:
+        value = data.get(name)
+        if value is not None and not (isinstance(value, dict) and _has_string_id(value)):
+            return f"'{name}' is not an object with a string id"
+    for name in _OBJECTS:
+        if data.get(name) is not None and not isinstance(data[name], dict):
+            return f"'{name}' is not an object"
+    for name in _LISTS:
+        value = data.get(name)
+        if value is not None and not (
+            isinstance(value, list) and all(isinstance(item, dict) for item in value)
+        ):
+            return f"'{name}' is not a list of objects"
+    return None
+
+
+def _has_string_id(value: dict[str, Any]) -> bool:
+    return isinstance(value.get("id", ""), str)
+
+
+def service_url_of(body: bytes) -> str | None:
+    """The serviceUrl of a body `activity_problem` accepted."""
+    data = json.loads(body.decode("utf-8"))
+    url = data.get("serviceUrl") if isinstance(data, dict) else None
+    return url if isinstance(url, str) else None
