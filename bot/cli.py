@@ -32,7 +32,7 @@ from bot.config import (
     teams_config,
 )
 from bot.engine.index import index_for
-from bot.handlers.console import run_console, stdin_reader
+from bot.handlers.console import GOODBYE, run_console, stdin_reader
 from bot.handlers.console_render import source_line
 from bot.handlers.teams.package import PACKAGE_NAME, PackageError, build_package, next_steps
 from bot.knowledge import Knowledge, KnowledgeError, load_knowledge
@@ -154,7 +154,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "chat":
-        return asyncio.run(_chat(settings, args.user or _login_name()))
+        try:
+            return asyncio.run(_chat(settings, args.user or _login_name()))
+        except KeyboardInterrupt:
+            # Ctrl-C is a way to leave, like `quit`: every answer given is already stored.
+            print(f"\n{GOODBYE}")
+            return 0
     if args.command == "knowledge" and args.action == "test":
         return _test_answers(args, settings)
     if args.command == "knowledge" and args.action == "reload":

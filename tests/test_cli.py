@@ -7,8 +7,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -399,5 +401,35 @@ def test_chat_commands(advisor: Advisor, knowledge: Knowledge) -> None:
     assert "Your result appears once the diagnostic is done" in flat  # summary too early
     assert "Cancelled" in flat  # cancel
     assert "there is none open" in flat  # why after cancel
-    assert flat.rstrip().endswith("run `advisor chat` to pick it up.")
+    assert flat.rstrip().endswith("to pick it up.")
+    assert "make chat" in flat
     assert "this line is never read" not in flat
+
+
+def test_ctrl_c_in_chat_quits_at_once_with_progress_saved(advisor: Advisor) -> None:
+    environment = {k: v for k, v in os.environ.items() if k not in IGNORED_ENVIRONMENT}
+    environment.update({"DATABASE_URL": advisor.database_url, "PYTHONIOENCODING": "utf-8"})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "chat", "--user", "erin"],
+        cwd=advisor.cwd,
+        env=environment,
+        stdin=subprocess.PIPE,  # kept open: the chat waits for a line that never comes
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        while "Question 1 of" not in first:
+            first = process.stdout.readline()
+            assert first, "the chat ended before its first question"
+        time.sleep(0.3)  # the first question is drawn; the chat now waits for input
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=5)  # at once, not at the next Enter
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert "progress is saved" in out
+    assert "Traceback" not in out + err

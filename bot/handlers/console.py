@@ -4,6 +4,7 @@ replies drawn with rich. Works interactively and with answers piped on standard 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 
 from rich.console import Console
@@ -14,6 +15,10 @@ from bot.service import AdvisorService
 from storage.repository import ConversationKey
 
 QUIT = frozenset({"quit", "exit", ":q", "bye"})
+# `make chat` is what people ran; `advisor` is only on their PATH inside the virtualenv.
+GOODBYE = (
+    "Bye. Your progress is saved: run `make chat` (or `.venv/bin/advisor chat`) to pick it up."
+)
 ReadLine = Callable[[], str | None]
 
 
@@ -39,8 +44,37 @@ async def run_console(
     """Resume (or start) this user's conversation and loop until quit or end of input."""
     render(console, await service.handle(key, command=Command.RESUME))
     while True:
-        line = await asyncio.to_thread(read)
+        line = await read_in_background(read)
         if line is None or line.strip().lower() in QUIT:
-            console.print("Bye. Your progress is saved: run `advisor chat` to pick it up.")
+            console.print(GOODBYE)
             return
         render(console, await service.handle(key, text=line))
+
+
+async def read_in_background(read: ReadLine) -> str | None:
+    """`read()` in a daemon thread. Not the loop's default executor: on Ctrl-C, asyncio.run
+    waits for that executor's threads, and a thread blocked in input() would hold the process
+    until Enter; a daemon thread is simply left behind."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[str | None] = loop.create_future()
+
+    def run() -> None:
+        try:
+            line = read()
+        except BaseException as error:
+            loop.call_soon_threadsafe(_settle_error, done, error)
+        else:
+            loop.call_soon_threadsafe(_settle, done, line)
+
+    threading.Thread(target=run, name="console-input", daemon=True).start()
+    return await done
+
+
+def _settle(future: asyncio.Future[str | None], line: str | None) -> None:
+    if not future.done():
+        future.set_result(line)
+
+
+def _settle_error(future: asyncio.Future[str | None], error: BaseException) -> None:
+    if not future.done():
+        future.set_exception(error)
