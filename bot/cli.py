@@ -12,6 +12,7 @@ import gc
 import getpass
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -141,6 +142,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         configure_logging(settings.log_level, settings.log_format)
         return _dispatch(args, settings)
+    except BrokenPipeError:
+        # `advisor ask ... | head`: the reader has all it wanted. Point stdout at /dev/null so
+        # that the interpreter's last flush does not fail again on the closed pipe.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except (ConfigError, StorageError, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

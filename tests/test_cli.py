@@ -3,6 +3,7 @@ bundled knowledge (or a broken copy of it) from disk."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -433,3 +434,40 @@ def test_ctrl_c_in_chat_quits_at_once_with_progress_saved(advisor: Advisor) -> N
     assert process.returncode == 0, err
     assert "progress is saved" in out
     assert "Traceback" not in out + err
+
+
+def test_output_piped_into_a_reader_that_stops_early_is_no_error(
+    advisor: Advisor, tmp_path: Path
+) -> None:
+    # Two thousand misses: far more output than the pipe holds, written line by line.
+    answers = tmp_path / "many.yml"
+    case = '- question: mandate\n  answer: "1"\n  expected: pain_points\n'
+    answers.write_text(case * 2000, encoding="utf-8")
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, 1031, 4096)  # F_SETPIPE_SZ: a small pipe, so the writer must wait
+    environment = {k: v for k, v in os.environ.items() if k not in IGNORED_ENVIRONMENT}
+    environment.update({"DATABASE_URL": advisor.database_url, "PYTHONIOENCODING": "utf-8"})
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "knowledge",
+            "test",
+            str(answers),
+            "--knowledge",
+            str(BUNDLED),
+        ],
+        cwd=advisor.cwd,
+        env=environment,
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as reader:
+        assert reader.read(100)  # like `| head -c 100`, then the reader goes away
+    _, err = process.communicate(timeout=TIMEOUT)
+    assert "Traceback" not in err
+    assert "BrokenPipeError" not in err
+    assert process.returncode in (0, 1), err  # 1: the misses, as without a pipe
