@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import gc
 import getpass
 import json
@@ -20,6 +21,8 @@ from typing import Any
 
 from aiohttp import web
 from rich.console import Console
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from bot.app import build_app
 from bot.config import (
@@ -151,12 +154,48 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, StorageError, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except Exception as error:
+        trouble = _environment_problem(error, args)
+        if trouble is None:
+            raise
+        print(f"error: {trouble}", file=sys.stderr)
+        return 2
     except KnowledgeError as error:
         # Plain prints: one problem per line, never wrapped, so editors can jump to file:line.
         print(f"knowledge has {len(error.problems)} problem(s):", file=sys.stderr)
         for problem in error.problems:
             print(problem, file=sys.stderr)
         return 1
+
+
+def _environment_problem(error: Exception, args: argparse.Namespace) -> str | None:
+    """One line on what to fix when the machine, not the advisor, is the problem: a port in
+    use, a database that cannot be reached or refuses us. None for anything else (a bug: its
+    traceback is worth having)."""
+    if isinstance(error, OSError) and error.errno == errno.EADDRINUSE:
+        return (
+            f"cannot listen on port {getattr(args, 'port', None) or os.environ.get('PORT', '')}: "
+            "the address is in use (another `advisor serve`?). Choose another with --port"
+        )
+    from_database = isinstance(error, (OSError, SQLAlchemyError)) or type(
+        error
+    ).__module__.startswith("asyncpg")
+    if not from_database or args.command not in ("chat", "db", "serve"):
+        return None
+    reason = getattr(error, "strerror", None) or str(error).splitlines()[0][:200]
+    return (
+        f"cannot use the database at {_safe_url()}: {reason}. Check DATABASE_URL and that the "
+        "database is running (`make chat` needs none: it uses a SQLite file)"
+    )
+
+
+def _safe_url() -> str:
+    """DATABASE_URL without its password."""
+    url = os.environ.get("DATABASE_URL", "") or "the default SQLite file"
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "DATABASE_URL"
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
@@ -263,13 +302,14 @@ def _serve(settings: Settings, host: str, port: int, *, socket_mode: bool, dev: 
         served.append(f"Slack ({mode})")
     if teams is not None:
         served.append("Teams (DEVELOPMENT MODE, unauthenticated)" if teams.dev else "Teams")
-    print(f"AI Ownership Advisor on http://{host}:{port}: {', '.join(served)}", file=sys.stderr)
-    # On SIGTERM aiohttp stops accepting, then waits for requests under way (bounded).
+    line = f"AI Ownership Advisor on http://{host}:{port}: {', '.join(served)}"
+    # On SIGTERM aiohttp stops accepting, then waits for requests under way (bounded). The
+    # line is printed once the port is bound: not before a failure to bind it.
     web.run_app(
         start(),
         host=host,
         port=port,
-        print=None,
+        print=lambda _started: print(line, file=sys.stderr, flush=True),
         access_log=None,
         shutdown_timeout=settings.shutdown_grace_seconds,
     )

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -471,3 +472,30 @@ def test_output_piped_into_a_reader_that_stops_early_is_no_error(
     assert "Traceback" not in err
     assert "BrokenPipeError" not in err
     assert process.returncode in (0, 1), err  # 1: the misses, as without a pipe
+
+
+@pytest.mark.parametrize("command", [("db", "current"), ("db", "upgrade"), ("chat",)])
+def test_an_unreachable_database_is_one_line_and_exit_2(
+    advisor: Advisor, command: tuple[str, ...]
+) -> None:
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    url = f"postgresql+asyncpg://someone:hunter2@127.0.0.1:{port}/nowhere"
+    run = advisor(*command, stdin="quit\n", env={"DATABASE_URL": url})
+    assert run.code == 2
+    assert run.err.startswith("error: cannot use the database at")
+    assert "DATABASE_URL" in run.err
+    assert "hunter2" not in run.both
+    assert len(run.err.strip().splitlines()) == 1
+
+
+def test_serve_on_a_port_in_use_is_one_line_and_exit_2(advisor: Advisor) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        run = advisor("serve", "--dev", "--host", "127.0.0.1", "--port", port)
+    assert run.code == 2
+    assert f"cannot listen on port {port}" in run.err
+    assert "AI Ownership Advisor on" not in run.err  # not announced before it failed
