@@ -154,18 +154,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, StorageError, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except Exception as error:
-        trouble = _environment_problem(error, args)
-        if trouble is None:
-            raise
-        print(f"error: {trouble}", file=sys.stderr)
-        return 2
     except KnowledgeError as error:
         # Plain prints: one problem per line, never wrapped, so editors can jump to file:line.
         print(f"knowledge has {len(error.problems)} problem(s):", file=sys.stderr)
         for problem in error.problems:
             print(problem, file=sys.stderr)
         return 1
+    except Exception as error:
+        trouble = _environment_problem(error, args)
+        if trouble is None:
+            raise
+        print(f"error: {trouble}", file=sys.stderr)
+        return 2
 
 
 def _environment_problem(error: Exception, args: argparse.Namespace) -> str | None:
