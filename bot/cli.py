@@ -105,7 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--limit", type=int, default=3, help="how many snippets (default 3)")
     ask.add_argument("--knowledge", type=Path, help="knowledge folder to use")
 
-    serve = commands.add_parser("serve", help="run the web server (Slack at /slack/events)")
+    serve = commands.add_parser(
+        "serve", help="run the web server (Slack at /slack/events, Teams at /api/messages)"
+    )
     serve.add_argument("--host", help="interface to listen on (default HOST or 0.0.0.0)")
     serve.add_argument("--port", type=int, help="port (default PORT or 3000)")
     serve.add_argument(
@@ -324,7 +326,7 @@ def _teams_package(args: argparse.Namespace, settings: Settings) -> int:
         path = build_package(app_id, args.out, website=args.website, domain=args.domain)
     except PackageError as error:
         raise UsageError(str(error)) from error
-    print(next_steps(path))
+    print(next_steps(path, args.domain))
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -221,6 +222,20 @@ class TeamsConfig:
     dev: bool
 
 
+# Azure's app ids are GUIDs; Teams rejects a package whose bot id is anything else.
+APP_ID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
+def app_id_problem(app_id: str) -> str | None:
+    """Why `app_id` is not a Microsoft App ID, or None."""
+    if APP_ID_PATTERN.match(app_id):
+        return None
+    return (
+        "the Microsoft App ID must be a GUID such as 00000000-0000-0000-0000-000000000000 "
+        f"(Azure portal → your Azure Bot → Configuration), not {app_id!r}"
+    )
+
+
 def teams_config(settings: Settings, *, dev: bool = False) -> TeamsConfig | None:
     """The Teams configuration; None when Teams is not configured (and not in --dev); a
     ConfigError naming what is missing when the settings are incomplete."""
@@ -235,6 +250,9 @@ def teams_config(settings: Settings, *, dev: bool = False) -> TeamsConfig | None
             return None
         return TeamsConfig("", "", app_type, "", dev=True)
     problems = []
+    bad_id = app_id_problem(app_id)
+    if bad_id is not None:
+        problems.append(bad_id.replace("the Microsoft App ID", "MICROSOFT_APP_ID", 1))
     if not password and app_type != "UserAssignedMSI":
         problems.append("MICROSOFT_APP_PASSWORD is missing")
     if app_type == "SingleTenant" and not tenant:

@@ -499,3 +499,18 @@ def test_serve_on_a_port_in_use_is_one_line_and_exit_2(advisor: Advisor) -> None
     assert run.code == 2
     assert f"cannot listen on port {port}" in run.err
     assert "AI Ownership Advisor on" not in run.err  # not announced before it failed
+
+
+def test_serve_checks_the_app_id_as_the_teams_package_does(advisor: Advisor) -> None:
+    env = {"MICROSOFT_APP_ID": "my-bot", "MICROSOFT_APP_PASSWORD": "p" * 20}
+    run = advisor("serve", "--host", "127.0.0.1", "--port", "9", env=env)
+    assert run.code == 2
+    assert "MICROSOFT_APP_ID must be a GUID" in run.err
+    package = advisor("teams", "package", "--out", str(advisor.cwd), env=env)
+    assert package.code == 2
+    assert "must be a GUID" in package.err
+
+
+def test_help_names_both_platforms_for_serve(advisor: Advisor) -> None:
+    run = advisor("--help")
+    assert "Teams at /api/messages" in run.flat

@@ -37,6 +37,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.config import APP_ID_PATTERN, app_id_problem
+
 PACKAGE_NAME = "ai-ownership-advisor-teams.zip"
 DEFAULT_WEBSITE = "https://github.com/ai-ownership-advisor/ai-ownership-advisor"
 COLOR_SIZE = 192
@@ -49,7 +51,7 @@ TEMPLATE_PATHS = (
     Path(__file__).with_name("manifest.json"),
 )
 
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_GUID = APP_ID_PATTERN
 # Teams' own "semver" definition: MAJOR.MINOR.PATCH, digits only.
 _SEMVER = re.compile(r"^(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)$")
 _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -111,11 +113,9 @@ def build_manifest(
 ) -> dict[str, Any]:
     """The template filled in and checked against the limits Teams enforces."""
     app_id = app_id.strip()
-    if not _GUID.match(app_id):
-        raise PackageError(
-            f"the Microsoft App ID must be a GUID such as 00000000-0000-0000-0000-000000000000 "
-            f"(Azure portal → your Azure Bot → Configuration), not {app_id!r}"
-        )
+    bad_id = app_id_problem(app_id)
+    if bad_id is not None:
+        raise PackageError(bad_id)
     site = _website(website)
     values = {
         "MICROSOFT_APP_ID": app_id,
@@ -289,11 +289,13 @@ def _placeholders(node: Any, path: str) -> Iterator[str]:
         yield path
 
 
-def next_steps(path: Path) -> str:
+def next_steps(path: Path, domain: str | None = None) -> str:
+    """What to do with the package; with the bot's `domain`, its endpoint spelt out."""
+    host = domain.strip().strip("/") if domain else "<your server>"
     return (
         f"Teams app package written to {path}\n"
         "Next: upload it in Teams: Apps → Manage your apps → Upload an app → Upload a custom "
-        "app.\nThe Azure Bot's messaging endpoint must be https://<your server>/api/messages, "
+        f"app.\nThe Azure Bot's messaging endpoint must be https://{host}/api/messages, "
         "with the Microsoft Teams channel added."
     )
 

@@ -382,3 +382,11 @@ def test_more_than_three_command_lists_are_refused() -> None:
 def test_the_app_id_error_says_where_to_find_it() -> None:
     with pytest.raises(PackageError, match=r"Microsoft App ID must be a GUID.*Azure Bot"):
         build_manifest("not a guid")
+
+
+def test_with_a_domain_the_endpoint_to_set_is_spelt_out(tmp_path: Path) -> None:
+    args = ["--app-id", APP_ID, "--out", str(tmp_path), "--domain", "bot.example.com"]
+    run = advisor(tmp_path, "teams", "package", *args)
+    assert run.code == 0, run.err
+    assert "https://bot.example.com/api/messages" in run.out
+    assert "<your server>" not in run.out
