@@ -98,13 +98,24 @@ def content_version(directory: Path, files: Iterable[Path]) -> str:
     return digest.hexdigest()[:12]
 
 
+# Limits on what a knowledge folder may hold (the bundled one is about 0.5 MB): a 20 MB file
+# would be parsed, kept in memory and copied into the database on every reload.
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_TOTAL_BYTES = 10 * 1024 * 1024
+
+
 def checked_knowledge_files(directory: Path) -> list[Path]:
-    """`knowledge_files(directory)`; KnowledgeError when the folder or its files are missing."""
+    """`knowledge_files(directory)`; KnowledgeError when the folder or its files are missing,
+    or when they hold more than MAX_TOTAL_BYTES in all."""
     if not directory.is_dir():
         raise KnowledgeError([Problem(str(directory), 1, "knowledge folder not found")])
     files = knowledge_files(directory)
     if not files:
         raise KnowledgeError([Problem(str(directory), 1, "no .yml files in the folder")])
+    total = sum(path.stat().st_size for path in files)
+    if total > MAX_TOTAL_BYTES:
+        message = f"its files hold {total:,} bytes; at most {MAX_TOTAL_BYTES:,} in all"
+        raise KnowledgeError([Problem(str(directory), 1, message)])
     return files
 
 
@@ -159,6 +170,11 @@ def _read_file(
 ) -> bool:
     """Validate every entry of one file; False when the file cannot be read as YAML at all."""
     name = str(path)
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        message = f"{size:,} bytes; a knowledge file may hold at most {MAX_FILE_BYTES:,}"
+        problems.append(Problem(name, 1, message))
+        return False
     data = path.read_bytes()
     try:
         text = data.decode("utf-8")

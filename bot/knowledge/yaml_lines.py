@@ -37,11 +37,17 @@ class YamlSyntaxError(Exception):
         self.message = message
 
 
+# Knowledge files are lists of entries a few levels deep; 5,000-deep nesting is an attack on
+# the recursion of whatever walks it.
+MAX_DEPTH = 32
+
+
 def parse(text: str) -> ParsedYaml:
     """Parse one YAML document. Raises YamlSyntaxError with the line of the mistake.
 
     libyaml (PyYAML's C parser) reads the files about ten times faster; a file it refuses is
     read again by the pure-Python parser, whose messages say more about the mistake."""
+    _check_shape(text)
     if _FAST is not None:
         try:
             return _parse(text, _FAST)
@@ -51,6 +57,32 @@ def parse(text: str) -> ParsedYaml:
 
 
 _FAST: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
+
+
+def _check_shape(text: str) -> None:
+    """Refuse, before anything is built, what no knowledge file needs and what could make
+    building it explode: a NUL byte, anchors and aliases (six lines of nested aliases expand
+    to hundreds of megabytes; a cyclic one never ends), nesting deeper than MAX_DEPTH. The
+    event stream is linear in the text, aliases unexpanded."""
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise YamlSyntaxError(text.count("\n", 0, nul) + 1, "a NUL byte (not text)")
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_FAST or yaml.SafeLoader):
+            line = event.start_mark.line + 1 if event.start_mark is not None else 1
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise YamlSyntaxError(
+                    line, "anchors and aliases (& and *) are not allowed in knowledge files"
+                )
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise YamlSyntaxError(line, f"nested deeper than {MAX_DEPTH} levels")
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # a syntax error: the parse that follows reports it with its line
 
 
 def _parse(text: str, loader_class: type[yaml.SafeLoader]) -> ParsedYaml:
@@ -64,6 +96,9 @@ def _parse(text: str, loader_class: type[yaml.SafeLoader]) -> ParsedYaml:
         raise YamlSyntaxError(line, f"YAML syntax: {error.problem or error}") from error
     except yaml.YAMLError as error:
         raise YamlSyntaxError(1, f"YAML syntax: {error}") from error
+    except RecursionError as error:
+        # libyaml refuses such nesting before the first event; the pure-Python parser recurses.
+        raise YamlSyntaxError(1, f"nested deeper than {MAX_DEPTH} levels") from error
     finally:
         loader.dispose()
     lines: dict[Path, int] = {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -611,3 +612,51 @@ def test_not_answers_are_loaded_and_checked(kdir: Path, bundled: Knowledge) -> N
     assert problem.file == str(extra)
     assert problem.line == 2
     assert "not_answer #1" in problem.message
+
+
+# --- hostile files: refused with their line, quickly --------------------------------------------
+
+ALIAS_BOMB = (
+    'a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]\n'
+    "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+    "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+    "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+    "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+    "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("sources: []\n# a NUL \x00 here\n", 2, ("nul",)),
+        (ALIAS_BOMB, 1, ("aliases",)),
+        ("a: &loop\n  b: *loop\n", 1, ("aliases",)),
+        ("deep: " + "[" * 5000 + "]" * 5000 + "\n", 1, ("nested deeper",)),
+    ],
+)
+def test_hostile_yaml_is_refused_at_its_line(
+    kdir: Path, text: str, line: int, words: tuple[str, ...]
+) -> None:
+    hostile = kdir / "hostile.yml"
+    hostile.write_text(text, encoding="utf-8")
+    started = time.perf_counter()
+    problems = problems_of(kdir)
+    assert time.perf_counter() - started < 5  # the bomb is never expanded
+    find_problem(problems, hostile, line, *words)
+
+
+def test_a_file_too_big_is_refused_unread(kdir: Path) -> None:
+    big = kdir / "big.yml"
+    big.write_text("# " + "x" * (3 * 1024 * 1024) + "\n", encoding="utf-8")
+    problem = find_problem(problems_of(kdir), big, 1, "at most")
+    assert "bytes" in problem.message
+
+
+def test_a_folder_too_big_in_all_is_refused(kdir: Path) -> None:
+    for n in range(6):
+        (kdir / f"padding{n}.yml").write_text("# " + "x" * (2 * 1024 * 1024 - 10) + "\n")
+    (problem,) = problems_of(kdir)
+    assert "in all" in problem.message
+    assert Path(problem.file) == kdir
