@@ -323,3 +323,11 @@ def test_no_held_out_answer_is_learnt(knowledge: Knowledge) -> None:
     assert len(held_out) > 500
     leaked = [text for text in [*held_out, *eval_chatter] if text.strip().casefold() in learnt]
     assert leaked == []
+
+
+def test_the_bundled_answer_files_name_themselves_rightly() -> None:
+    for path in (BUNDLED / "tests").glob("answers*.yml"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if "advisor knowledge test " in line:
+                named = line.split("advisor knowledge test ", 1)[1].split()[0]
+                assert (BUNDLED.parent / named).is_file(), f"{path.name} names {named}"
