@@ -99,6 +99,11 @@ def _maximise(kind: str, entry: dict[str, Any], pattern: str) -> None:
             option["label"] = fill(f"label-{entry['id']}-{option['id']}", LABEL, pattern)
 
 
+class _NoAliases(yaml.SafeDumper):
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
 def write_maximal(directory: Path, pattern: str, copies: int) -> Knowledge:
     """The bundled knowledge with every text at its schema maximum, every question at five
     options, and the questions repeated `copies` times (more leanings than a card can hold)."""
@@ -113,7 +118,9 @@ def write_maximal(directory: Path, pattern: str, copies: int) -> Knowledge:
             data["questions"] = [
                 {**q, "id": f"{q['id']}-{n}"} if n else q for n in range(copies) for q in originals
             ]
-        text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000)
+        # Written out in full: copied options share their nested dicts, which PyYAML would
+        # write as anchors and aliases, and the loader refuses those.
+        text = yaml.dump(data, Dumper=_NoAliases, allow_unicode=True, sort_keys=False, width=10_000)
         path.write_text(text, encoding="utf-8")
     return load_knowledge(directory)
 
