@@ -84,7 +84,7 @@ async def test_first_question_panel(knowledge: Knowledge) -> None:
         assert option_line(number, option.label) in output
     assert "number, letter or your own words · skip · why · help" in output
     assert "back ·" not in output, "nothing to go back to on the first question"
-    assert output.rstrip().endswith("run `advisor chat` to pick it up.")
+    assert output.rstrip().endswith("run `make chat` (or `.venv/bin/advisor chat`) to pick it up.")
     assert max(len(line) for line in output.splitlines()) <= WIDTH
 
 
