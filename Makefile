@@ -2,26 +2,32 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# What running needs (`make chat`), then the development tools on top (`make test`).
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 
 .PHONY: chat test lint bench bench-slack bench-teams bench-pulse install clean serve
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e .
 	touch $(STAMP)
 
-install: $(STAMP)
+$(DEV_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(DEV_STAMP)
+
+install: $(DEV_STAMP)
 
 chat: $(STAMP)
 	$(BIN)/advisor chat
 
 # The Procfile's web process, with .env read the way hosting platforms read their settings.
-serve: $(STAMP)
+serve: $(DEV_STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start web
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy --strict bot storage
@@ -29,16 +35,16 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/python bench/run.py
 
-bench-slack: $(STAMP)
+bench-slack: $(DEV_STAMP)
 	$(BIN)/python bench/slack_acks.py
 
-bench-teams: $(STAMP)
+bench-teams: $(DEV_STAMP)
 	$(BIN)/python bench/teams_throughput.py
 
-bench-pulse: $(STAMP)
+bench-pulse: $(DEV_STAMP)
 	$(BIN)/python bench/pulse_burst.py
 	$(BIN)/python bench/pulse_burst_teams.py
 
