@@ -92,9 +92,12 @@ class KnowledgeAdmin:
             knowledge.version, counts(knowledge), loads.active, loads.failed_since
         )
 
-    async def refused(self, who: Actor, action: str) -> None:
-        log.info("admin action refused action=%s platform=%s", action, who.platform)
-        await self.audit(who, action, REFUSED, {})
+    async def refused(self, who: Actor, action: str, repeats: int = 0) -> None:
+        """Audit a refused action; `repeats`: that many more refusals collapsed into one entry."""
+        log.info(
+            "admin action refused action=%s platform=%s repeats=%d", action, who.platform, repeats
+        )
+        await self.audit(who, action, REFUSED, {"repeats": repeats} if repeats else {})
 
     async def audit(self, who: Actor, action: str, outcome: str, detail: dict[str, Any]) -> None:
         """One audit entry. A failure to write it is logged, not raised: the action it

@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.admin import RELOAD, SORRY, TOKEN_ACTOR, VIEW, KnowledgeAdmin, KnowledgeStatus
+from bot.admin_refusals import RefusalWindows
 from bot.knowledge.live import Actor
 from storage.admin import KnowledgeLoadRecord
 
@@ -35,13 +36,14 @@ class AdminEndpoint:
     def __init__(self, admin: KnowledgeAdmin, token: str) -> None:
         self._admin = admin
         self._digest = _digest(token)
+        self._refusals = RefusalWindows(self._audit_refusals)
 
     def routes(self) -> list[web.RouteDef]:
         return [web.post(RELOAD_PATH, self.reload), web.get(STATUS_PATH, self.status)]
 
     async def reload(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
-            return await self._refuse(RELOAD)
+            return await self._refuse(request, RELOAD)
         try:
             result = await self._admin.reload(TOKEN_ACTOR)
         except Exception:
@@ -59,7 +61,7 @@ class AdminEndpoint:
 
     async def status(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
-            return await self._refuse(VIEW)
+            return await self._refuse(request, VIEW)
         try:
             status = await self._admin.status(TOKEN_ACTOR)
         except Exception:
@@ -73,11 +75,26 @@ class AdminEndpoint:
             return False
         return hmac.compare_digest(_digest(token.strip()), self._digest)
 
-    async def _refuse(self, action: str) -> web.Response:
-        await self._admin.refused(REFUSED_ACTOR, action)
+    async def close(self) -> None:
+        await self._refusals.close()
+
+    async def _refuse(self, request: web.Request, action: str) -> web.Response:
+        wait = await self._refusals.refuse(request.remote or "unknown", action)
+        if wait is not None:
+            return web.json_response(
+                {"ok": False, "error": "too many refused calls: wait and try again"},
+                status=429,
+                headers={"Retry-After": str(int(wait))},
+            )
         return web.json_response(
             {"ok": False, "error": "missing or wrong admin token"}, status=401, headers=_CHALLENGE
         )
+
+    async def _audit_refusals(self, action: str, count: int) -> None:
+        if count == 1:
+            await self._admin.refused(REFUSED_ACTOR, action)
+        else:
+            await self._admin.refused(REFUSED_ACTOR, action, repeats=count)
 
 
 def status_json(status: KnowledgeStatus) -> dict[str, Any]:

@@ -153,7 +153,9 @@ def build_web_app(
         web_app.on_cleanup.append(_calling(slack_app.close))
     token = app.settings.admin_token_value
     if token is not None:
-        routes.extend(AdminEndpoint(app.admin, token).routes())
+        admin = AdminEndpoint(app.admin, token)
+        routes.extend(admin.routes())
+        web_app.on_shutdown.append(_calling(admin.close))  # the repeats counted so far
     web_app.add_routes(routes)
     _in_background(web_app, runner.start, runner.stop)
     retention = RetentionJob.for_app(app)  # RETENTION_DAYS; every process, safely

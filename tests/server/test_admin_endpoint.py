@@ -190,3 +190,16 @@ async def test_the_reload_command_exits_2_when_it_cannot_ask(
     for _, out, err in (wrong, unset, not_served, nobody):
         assert out == ""
         assert TOKEN not in err
+
+
+async def test_a_flood_of_wrong_tokens_writes_one_entry_and_is_told_to_wait(
+    admin_server: RunningServer,
+) -> None:
+    statuses = [
+        (await call(admin_server, "POST", RELOAD_PATH, "Bearer wrong-0123456789abcdef"))[0]
+        for _ in range(40)
+    ]
+    assert statuses[:30] == [401] * 30
+    assert set(statuses[30:]) == {429}
+    entries = await admin_server.app.repository.audit_entries()
+    assert [(e.action, e.outcome) for e in entries] == [("knowledge.reload", "refused")]
