@@ -286,6 +286,7 @@ def _serve(settings: Settings, host: str, port: int, *, socket_mode: bool, dev: 
 
     # The web stack (Slack, Teams, aiohttp routes) is imported only to serve: `advisor chat`
     # and the knowledge commands start a second sooner without it.
+    from bot.observability.slow_clients import KEEPALIVE_SECONDS
     from bot.server import build_web_app
 
     async def start() -> web.Application:
@@ -314,6 +315,7 @@ def _serve(settings: Settings, host: str, port: int, *, socket_mode: bool, dev: 
         print=lambda _started: print(line, file=sys.stderr, flush=True),
         access_log=None,
         shutdown_timeout=settings.shutdown_grace_seconds,
+        keepalive_timeout=KEEPALIVE_SECONDS,  # idle keep-alive connections are closed
     )
     return 0
 

@@ -44,6 +44,7 @@ from bot.knowledge.watch import KnowledgeWatch
 from bot.observability import context, record
 from bot.observability.http import Readiness, bind_for_background, metrics_routes, observe
 from bot.observability.metrics import Metrics
+from bot.observability.slow_clients import body_deadline
 from bot.pulse.runner import PulseRunner
 from bot.retention import RetentionJob
 
@@ -112,7 +113,9 @@ def build_web_app(
     socket_mode: bool = False,
 ) -> web.Application:
     metrics = Metrics() if app.settings.metrics_enabled else None
-    web_app = web.Application(client_max_size=1024**2, middlewares=[observe(metrics)])
+    web_app = web.Application(
+        client_max_size=1024**2, middlewares=[observe(metrics), body_deadline()]
+    )
     web_app[APP_KEY] = app
     bind_for_background(web_app, metrics)  # before the hooks that start background work
     routes = [
