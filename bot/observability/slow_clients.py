@@ -3,8 +3,9 @@
 aiohttp reads a body only when a handler asks for it, and waits as long as the client takes;
 a client trickling a byte a second could hold a request (and whatever the handler holds while
 reading) for as long as it liked. This middleware reads the body first, within the limit, and
-answers 408 when it does not arrive. Idle keep-alive connections are closed after
-KEEPALIVE_SECONDS (see `advisor serve`).
+answers 408 when it does not arrive. Headers are bounded by aiohttp's keep-alive timer, which
+runs from a connection's start until a request's head is in: `advisor serve` sets it to
+KEEPALIVE_SECONDS, so a client trickling headers, or idling between requests, is closed then.
 """
 
 from __future__ import annotations

@@ -44,3 +44,42 @@ async def test_a_trickled_body_gets_408_at_the_deadline() -> None:
         assert b" 200 " in await asyncio.wait_for(reader.readline(), timeout=5)
         writer.close()
         assert handled == [b"{}"]
+
+
+async def test_headers_trickled_in_are_cut_off_at_the_keepalive_timeout() -> None:
+    # aiohttp's keep-alive timer runs from the connection's start until a request's head is
+    # in: a client that never finishes its headers is closed when it fires (`advisor serve`
+    # sets it to KEEPALIVE_SECONDS).
+    async def hello(_request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_get("/", hello)
+    runner = web.AppRunner(app, keepalive_timeout=1.0)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        port = runner.addresses[0][1]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        started = time.perf_counter()
+        writer.write(b"GET / HTTP/1.1\r\n")
+        closed = False
+        for _ in range(10):  # a header line every half second, never the blank line
+            await asyncio.sleep(0.5)
+            if reader.at_eof():
+                closed = True
+                break
+            writer.write(b"X-Slow: 1\r\n")
+            try:
+                await writer.drain()
+            except ConnectionError:
+                closed = True
+                break
+        if not closed:
+            closed = await asyncio.wait_for(reader.read(), timeout=2) == b""
+        assert closed
+        assert time.perf_counter() - started < 4
+        writer.close()
+    finally:
+        await runner.cleanup()
