@@ -134,12 +134,19 @@ def load_located(directory: Path) -> tuple[Knowledge, dict[str, list[Located]]]:
     for path in files:
         unreadable += not _read_file(path, entries, invalid_ids, problems)
     references = check_references(entries, invalid_ids)
-    if unreadable:
-        # A file that cannot be read hides its entries. When a whole kind went missing with
-        # it, every reference to that kind would be reported: keep the one real mistake
-        # visible instead of burying it under that cascade.
-        missing = {kind.removesuffix("s") for kind, items in entries.items() if not items}
-        references = [p for p in references if not _refers_to(p, missing)]
+    missing = {kind for kind in REQUIRED_KINDS if not entries[kind] and not invalid_ids[kind]}
+    if unreadable or missing:
+        # A file that cannot be read hides its entries, and an empty or missing file has
+        # none. When a whole kind went missing, every reference to that kind would be
+        # reported: keep the one real mistake visible instead of burying it under that cascade.
+        gone = {kind.removesuffix("s") for kind, items in entries.items() if not items}
+        # With a file unreadable, its own error says it all; else "no X defined" stays.
+        references = [
+            p
+            for p in references
+            if not _refers_to(p, gone) or (p.file == _NOWHERE and not unreadable)
+        ]
+        references = [_where_kind_belongs(p, directory) for p in references]
     problems.extend(references)
     if problems:
         raise KnowledgeError(problems)
@@ -154,6 +161,23 @@ def load_located(directory: Path) -> tuple[Knowledge, dict[str, list[Located]]]:
         not_answers=tuple(item.entry for item in entries["not_answers"]),
     )
     return knowledge, entries
+
+
+# The kinds a knowledge folder cannot do without, and where their problems are reported when
+# no file holds any of them.
+REQUIRED_KINDS = ("sources", "models", "dimensions", "questions", "snippets")
+_NOWHERE = "(knowledge)"
+
+
+def _where_kind_belongs(problem: Problem, directory: Path) -> Problem:
+    """ "no models defined" at the file where models belong: `models.yml`, empty or missing."""
+    if problem.file != _NOWHERE or not problem.message.startswith("no "):
+        return problem
+    kind = problem.message.split()[1]
+    file = directory / f"{kind}.yml"
+    if file.is_file():
+        return Problem(str(file), 1, f"no {kind} defined: the file holds none")
+    return Problem(str(file), 1, f"no {kind} defined: {file.name} is missing")
 
 
 def _refers_to(problem: Problem, kinds: set[str]) -> bool:
@@ -252,9 +276,9 @@ def check_references(
         if kind in _WITHOUT_IDS:
             continue
         ids[kind] = _unique_ids(kind, items, problems) | (invalid_ids or {}).get(kind, set())
-    for kind in ("sources", "models", "dimensions", "questions", "snippets"):
+    for kind in REQUIRED_KINDS:
         if not entries[kind] and not problems:
-            problems.append(Problem("(knowledge)", 1, f"no {kind} defined"))
+            problems.append(Problem(_NOWHERE, 1, f"no {kind} defined"))
 
     def require(item: Located, kind: str, ref: str, *path: str | int) -> None:
         if ref not in ids[kind]:

@@ -660,3 +660,18 @@ def test_a_folder_too_big_in_all_is_refused(kdir: Path) -> None:
     (problem,) = problems_of(kdir)
     assert "in all" in problem.message
     assert Path(problem.file) == kdir
+
+
+def test_an_empty_models_file_is_one_problem_at_that_file(kdir: Path) -> None:
+    models = kdir / "models.yml"
+    models.write_text("", encoding="utf-8")
+    (problem,) = problems_of(kdir)
+    assert (Path(problem.file), problem.line) == (models, 1)
+    assert problem.message == "no models defined: the file holds none"
+
+
+def test_a_missing_dimensions_file_is_one_problem_naming_it(kdir: Path) -> None:
+    (kdir / "dimensions.yml").unlink()
+    (problem,) = problems_of(kdir)
+    assert Path(problem.file) == kdir / "dimensions.yml"
+    assert problem.message == "no dimensions defined: dimensions.yml is missing"
