@@ -21,8 +21,7 @@ from typing import Any
 
 from aiohttp import web
 from rich.console import Console
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import build_app
 from bot.config import (
@@ -45,6 +44,7 @@ from bot.knowledge.quality import load_with_warnings
 from bot.logs import configure_logging
 from storage.migrate import current, upgrade
 from storage.repository import ConversationKey, StorageError
+from storage.url import redacted
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    settings: Settings | None = None
     try:
         settings = load_settings()
         configure_logging(settings.log_level, settings.log_format)
@@ -163,20 +164,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(problem, file=sys.stderr)
         return 1
     except Exception as error:
-        trouble = _environment_problem(error, args)
+        trouble = None if settings is None else _environment_problem(error, args, settings)
         if trouble is None:
             raise
         print(f"error: {trouble}", file=sys.stderr)
         return 2
 
 
-def _environment_problem(error: Exception, args: argparse.Namespace) -> str | None:
+def _environment_problem(
+    error: Exception, args: argparse.Namespace, settings: Settings
+) -> str | None:
     """One line on what to fix when the machine, not the advisor, is the problem: a port in
     use, a database that cannot be reached or refuses us. None for anything else (a bug: its
     traceback is worth having)."""
     if isinstance(error, OSError) and error.errno == errno.EADDRINUSE:
         return (
-            f"cannot listen on port {getattr(args, 'port', None) or os.environ.get('PORT', '')}: "
+            f"cannot listen on port {getattr(args, 'port', None) or settings.port}: "
             "the address is in use (another `advisor serve`?). Choose another with --port"
         )
     from_database = isinstance(error, (OSError, SQLAlchemyError)) or type(
@@ -186,18 +189,10 @@ def _environment_problem(error: Exception, args: argparse.Namespace) -> str | No
         return None
     reason = getattr(error, "strerror", None) or str(error).splitlines()[0][:200]
     return (
-        f"cannot use the database at {_safe_url()}: {reason}. Check DATABASE_URL and that the "
+        f"cannot use the database at {redacted(settings.database_url)}: {reason}. "
+        "Check DATABASE_URL and that the "
         "database is running (`make chat` needs none: it uses a SQLite file)"
     )
-
-
-def _safe_url() -> str:
-    """DATABASE_URL without its password."""
-    url = os.environ.get("DATABASE_URL", "") or "the default SQLite file"
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "DATABASE_URL"
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:

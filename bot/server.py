@@ -68,10 +68,10 @@ class SlackRoutes:
         if isinstance(read, web.Response):
             return read
         bolt_request = read
-        if self.answers.takes(bolt_request, request.headers):
+        if self.answers.takes(bolt_request):
             context.note(workspace=workspace_of(bolt_request.context))  # the signature is good
             return await self.answers.answer(bolt_request)
-        if self.fast.takes(bolt_request, request.headers):
+        if self.fast.takes(bolt_request):
             context.note(workspace=workspace_of(bolt_request.context))  # the signature is good
             await self.fast.dispatch_later(bolt_request)
             return web.Response(status=200)
@@ -144,9 +144,9 @@ def build_web_app(
             web_app.on_shutdown.append(_drain(None, slack_app.in_flight, grace))
             _run_socket_mode(web_app, slack_app.bolt, slack.app_token or "")
         else:
-            fast = FastAck(slack_app.bolt, slack.signing_secret)
+            fast = FastAck(slack_app.bolt)
             web_app.on_shutdown.append(_drain(fast, slack_app.in_flight, grace))
-            answers = FastAnswers(slack_app.pulse, slack.signing_secret)
+            answers = FastAnswers(slack_app.pulse)
             signed = SignedRequests(slack.signing_secret)
             slack_routes = SlackRoutes(slack_app.bolt, fast, answers, signed)
             routes.append(web.post(EVENTS_PATH, _on_platform("slack", slack_routes.events)))

@@ -93,6 +93,12 @@ def is_open_question(text: str) -> bool:
     return bool(_OPEN_QUESTION.match(normalise(text).strip()))
 
 
+def asks_the_advisor(text: str) -> bool:
+    """An open question ending in "?" ("how do other companies measure success?"): asked of
+    the bot, never an answer, whatever option its words lean to."""
+    return is_open_question(text) and text.rstrip().endswith("?")
+
+
 def looks_like_question(text: str) -> bool:
     stripped = text.strip()
     return stripped.endswith("?") or bool(_QUESTION_START.match(stripped))

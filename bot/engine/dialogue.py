@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.engine.commands import (
+    asks_the_advisor,
     is_greeting,
     is_no,
     is_open_question,
@@ -235,16 +236,14 @@ def _on_text_answer(context: _Context, text: str) -> Outcome:
         # "What does CAIO mean?" is answered from the knowledge; nothing is recorded.
         info = context.index.option_info(question, matcher.asked_about(text))
         return state, [info, *context.ask(question)]
-    asks_us = is_open_question(text)
-    if asks_us and text.rstrip().endswith("?"):
-        # "How do other companies measure success?" is a question to the bot, whatever option
-        # its words lean to: answered from the articles, and the question is asked again.
+    if asks_the_advisor(text):
+        # Answered from the articles, and the question is asked again.
         new_state, replies = _ask(context, text)
         return new_state, [*replies, *context.ask(question)]
     match = matcher.match(text)
     if match.chosen is not None:
         return _record(context, question, match.chosen)
-    if asks_us or (not match.candidates and looks_like_question(text)):
+    if is_open_question(text) or (not match.candidates and looks_like_question(text)):
         new_state, replies = _ask(context, text)
         return new_state, [*replies, *context.ask(question)]
     pending = match.candidates

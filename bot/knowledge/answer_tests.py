@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.engine.commands import is_greeting, is_open_question, parse_command
+from bot.engine.commands import asks_the_advisor, is_greeting, parse_command
 from bot.engine.dialogue import MAX_TEXT
 from bot.engine.index import index_for
 from bot.engine.inquiry import asks_about_options
@@ -191,7 +191,7 @@ def run_case(knowledge: Knowledge, case: AnswerCase) -> CaseResult:
         return CaseResult(case, None, (), (), not_an_answer=taken_as)
     if asks_about_options(text):
         return CaseResult(case, None, (), (), not_an_answer="a question about the options")
-    if is_open_question(text) and text.endswith("?"):
+    if asks_the_advisor(text):
         return CaseResult(case, None, (), (), not_an_answer="a question to the advisor")
     match = index_for(knowledge).matchers[case.question].match(text)
     return CaseResult(case, match.chosen, match.candidates, match.ranked, match.by_position)

@@ -4,9 +4,9 @@ A submitted answer must be written before it is acknowledged (a person who sees 
 been counted), so its acknowledgement carries the work. Through bolt, every submission also
 pays bolt's dispatch and its ack polling (bolt checks every 10 ms whether the listener has
 acknowledged), and under a burst bolt gives up after three seconds and answers "unhandled
-request" (Slack shows an error) for answers that were saved all the same. Here the signature is
-checked exactly as bolt checks it, the same listener runs (`SlackPulse.on_answer_submitted`),
-and its acknowledgement becomes the HTTP answer directly.
+request" (Slack shows an error) for answers that were saved all the same. Here (the signature
+already checked by `SignedRequests`, as for every request of the route) the same listener runs
+(`SlackPulse.on_answer_submitted`), and its acknowledgement becomes the HTTP answer directly.
 
 Only this one kind of request takes the short path; every other one goes through bolt.
 """
@@ -14,31 +14,27 @@ Only this one kind of request takes the short path; every other one goes through
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
 from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_sdk.signature import SignatureVerifier
 
 from bot.handlers.slack import ids
 from bot.handlers.slack.pulse import SlackPulse
 
 
 class FastAnswers:
-    def __init__(self, pulse: SlackPulse, signing_secret: str) -> None:
+    def __init__(self, pulse: SlackPulse) -> None:
         self._pulse = pulse
-        self._verifier = SignatureVerifier(signing_secret)
 
-    def takes(self, request: AsyncBoltRequest, headers: Mapping[str, str]) -> bool:
-        """A correctly signed submission of a survey's answer modal."""
+    def takes(self, request: AsyncBoltRequest) -> bool:
+        """A submission of a survey's answer modal (a request `SignedRequests` let in)."""
         body = request.body
         view = body.get("view")
         return (
             body.get("type") == "view_submission"
             and isinstance(view, dict)
             and view.get("callback_id") == ids.PULSE_ANSWER_VIEW
-            and self._verifier.is_valid_request(request.raw_body, headers)
         )
 
     async def answer(self, request: AsyncBoltRequest) -> web.Response:

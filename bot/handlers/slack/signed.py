@@ -5,7 +5,9 @@ that are not UTF-8, `payload=%7Bbad`, JSON nested thousands deep or a timestamp 
 number ended in a 500 for anyone on the internet. Here an unsigned (or wrongly signed, or stale)
 request is refused with 401 before a byte of it is parsed, and a signed body that cannot be
 parsed gets 400. Slack's scheme: `v0=` + HMAC-SHA256 of `v0:{timestamp}:{body}` with the
-signing secret, the timestamp within five minutes.
+signing secret, the timestamp within five minutes. It is computed here, a few lines, because
+slack_sdk's `SignatureVerifier` decodes the body as UTF-8 and calls int() on the header, the
+very crashes this module exists to prevent.
 """
 
 from __future__ import annotations
