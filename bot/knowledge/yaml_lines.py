@@ -40,6 +40,7 @@ class YamlSyntaxError(Exception):
 # Knowledge files are lists of entries a few levels deep; 5,000-deep nesting is an attack on
 # the recursion of whatever walks it.
 MAX_DEPTH = 32
+_ALIASES = "anchors and aliases (& and *) are not allowed in knowledge files"
 
 
 def parse(text: str) -> ParsedYaml:
@@ -47,7 +48,9 @@ def parse(text: str) -> ParsedYaml:
 
     libyaml (PyYAML's C parser) reads the files about ten times faster; a file it refuses is
     read again by the pure-Python parser, whose messages say more about the mistake."""
-    _check_shape(text)
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise YamlSyntaxError(text.count("\n", 0, nul) + 1, "a NUL byte (not text)")
     if _FAST is not None:
         try:
             return _parse(text, _FAST)
@@ -57,32 +60,6 @@ def parse(text: str) -> ParsedYaml:
 
 
 _FAST: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
-
-
-def _check_shape(text: str) -> None:
-    """Refuse, before anything is built, what no knowledge file needs and what could make
-    building it explode: a NUL byte, anchors and aliases (six lines of nested aliases expand
-    to hundreds of megabytes; a cyclic one never ends), nesting deeper than MAX_DEPTH. The
-    event stream is linear in the text, aliases unexpanded."""
-    nul = text.find("\x00")
-    if nul >= 0:
-        raise YamlSyntaxError(text.count("\n", 0, nul) + 1, "a NUL byte (not text)")
-    depth = 0
-    try:
-        for event in yaml.parse(text, Loader=_FAST or yaml.SafeLoader):
-            line = event.start_mark.line + 1 if event.start_mark is not None else 1
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                raise YamlSyntaxError(
-                    line, "anchors and aliases (& and *) are not allowed in knowledge files"
-                )
-            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise YamlSyntaxError(line, f"nested deeper than {MAX_DEPTH} levels")
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                depth -= 1
-    except yaml.YAMLError:
-        return  # a syntax error: the parse that follows reports it with its line
 
 
 def _parse(text: str, loader_class: type[yaml.SafeLoader]) -> ParsedYaml:
@@ -104,14 +81,27 @@ def _parse(text: str, loader_class: type[yaml.SafeLoader]) -> ParsedYaml:
     lines: dict[Path, int] = {}
     duplicates: list[tuple[str, int]] = []
     if node is not None:
-        _record(node, (), lines, duplicates)
+        _record(node, (), lines, duplicates, set())
     return ParsedYaml(data, lines, tuple(duplicates))
 
 
 def _record(
-    node: yaml.Node, path: Path, lines: dict[Path, int], duplicates: list[tuple[str, int]]
+    node: yaml.Node,
+    path: Path,
+    lines: dict[Path, int],
+    duplicates: list[tuple[str, int]],
+    walked: set[int],
 ) -> None:
-    lines[path] = node.start_mark.line + 1
+    """Every value's line, by path. The composed tree shares a node wherever an alias points
+    at it: met twice, it is refused here, before six lines of nested aliases can expand into
+    hundreds of megabytes of paths (or a cyclic one into a walk that never ends)."""
+    line = node.start_mark.line + 1
+    if id(node) in walked:
+        raise YamlSyntaxError(line, _ALIASES)
+    if len(path) > MAX_DEPTH:
+        raise YamlSyntaxError(line, f"nested deeper than {MAX_DEPTH} levels")
+    walked.add(id(node))
+    lines[path] = line
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -119,9 +109,9 @@ def _record(
             if key in seen:
                 duplicates.append((key, key_node.start_mark.line + 1))
             seen.add(key)
-            _record(value_node, (*path, key), lines, duplicates)
+            _record(value_node, (*path, key), lines, duplicates, walked)
             # A key's own line is where an admin looks for a missing or wrong field.
             lines[(*path, key)] = key_node.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _record(item, (*path, index), lines, duplicates)
+            _record(item, (*path, index), lines, duplicates, walked)
