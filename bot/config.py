@@ -74,7 +74,11 @@ class Settings(BaseSettings):
     microsoft_app_id: str | None = None
     microsoft_app_password: SecretStr | None = None
     microsoft_app_tenant_id: str | None = None
-    microsoft_app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = "MultiTenant"
+    # Where the Bot Framework channel's token-signing keys are published (its OpenID metadata
+    # document). Unset: login.botframework.com, as the SDK says; set for a mirror or a local
+    # stand-in in tests.
+    microsoft_openid_metadata_url: str | None = None
+    microsoft_app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = "SingleTenant"
 
     # Team pulse surveys. The key that turns a respondent into an anonymous, per-survey key;
     # never stored. Unset: derived from the Slack or Teams secret in use.
@@ -220,6 +224,8 @@ class TeamsConfig:
     app_type: str
     tenant_id: str
     dev: bool
+    # None: the SDK's own (login.botframework.com).
+    openid_metadata_url: str | None = None
 
 
 # Azure's app ids are GUIDs; Teams rejects a package whose bot id is anything else.
@@ -248,7 +254,9 @@ def teams_config(settings: Settings, *, dev: bool = False) -> TeamsConfig | None
             raise ConfigError("Teams configuration: MICROSOFT_APP_ID is missing")
         if not dev:
             return None
-        return TeamsConfig("", "", app_type, "", dev=True)
+        return TeamsConfig(
+            "", "", app_type, "", dev=True, openid_metadata_url=_metadata_url(settings)
+        )
     problems = []
     bad_id = app_id_problem(app_id)
     if bad_id is not None:
@@ -259,7 +267,13 @@ def teams_config(settings: Settings, *, dev: bool = False) -> TeamsConfig | None
         problems.append("MICROSOFT_APP_TENANT_ID is required when MICROSOFT_APP_TYPE=SingleTenant")
     if problems:
         raise ConfigError("Teams configuration: " + "; ".join(problems))
-    return TeamsConfig(app_id, password, app_type, tenant, dev=False)
+    return TeamsConfig(
+        app_id, password, app_type, tenant, dev=False, openid_metadata_url=_metadata_url(settings)
+    )
+
+
+def _metadata_url(settings: Settings) -> str | None:
+    return (settings.microsoft_openid_metadata_url or "").strip() or None
 
 
 # Labels the derivation, so the derived key says nothing about the secret it came from.

@@ -136,6 +136,7 @@ def build_web_app(
         endpoint = build_endpoint(teams, app, runner)
         observe_teams(endpoint.adapter)
         routes.append(web.post(MESSAGES_PATH, _on_platform("teams", endpoint.messages)))
+        web_app.on_startup.append(_calling(endpoint.start))
         web_app.on_cleanup.append(_calling(endpoint.close))
     if slack is not None:
         slack_app = build_slack_app(slack, app, runner)

@@ -1,17 +1,20 @@
 """The Bot Framework adapter for /api/messages, configured from the Teams settings.
 
-With an app id, every request must carry a valid Bot Framework token (the SDK checks it).
+With an app id, every request must carry a valid Bot Framework token (the SDK checks it,
+with signing keys fetched by `signing_keys`, never on the event loop): any refusal is a 401,
+keys that cannot be fetched a 503 with Retry-After.
 Without one the SDK runs in emulator mode, accepting any caller and replying to any serviceUrl:
 that is only ever built for `advisor serve --dev`, and says so loudly.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import aiohttp
-import jwt
 from aiohttp import web
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import (
@@ -19,6 +22,7 @@ from botbuilder.integration.aiohttp import (
     ConfigurationBotFrameworkAuthentication,
 )
 from botbuilder.schema import Activity, ActivityTypes
+from botframework.connector.auth import AuthenticationConstants
 from msrest.exceptions import ClientRequestError
 
 from bot.app import App
@@ -33,6 +37,11 @@ from bot.handlers.teams.handler import AdvisorTeamsBot
 from bot.handlers.teams.proactive import Proactive
 from bot.handlers.teams.pulse import TeamsPulse
 from bot.handlers.teams.pulse_publisher import TeamsPulsePublisher
+from bot.handlers.teams.signing_keys import (
+    SigningKeyRegistry,
+    SigningKeysUnavailable,
+    take_keys_from,
+)
 from bot.observability import record
 from bot.pulse.runner import PulseRunner
 
@@ -107,10 +116,29 @@ async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
         await turn_context.send_activity(Activity(type=ActivityTypes.message, text=APOLOGY))
 
 
+CHANNEL_METADATA_URL = AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL
+
+
+def signing_key_registry(config: TeamsConfig) -> SigningKeyRegistry:
+    redirect = {}
+    if config.openid_metadata_url:
+        redirect[CHANNEL_METADATA_URL] = config.openid_metadata_url
+    return SigningKeyRegistry(redirect)
+
+
 @dataclass
 class TeamsEndpoint:
     adapter: CloudAdapter
     bot: AdvisorTeamsBot
+    keys: SigningKeyRegistry
+    restore_sdk_keys: Callable[[], None]
+    warm_keys: bool
+    _warming: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Fetch the channel's signing keys in the background, before the first request."""
+        if self.warm_keys:
+            self._warming = asyncio.create_task(self.keys.for_url(CHANNEL_METADATA_URL).warm())
 
     async def messages(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()  # aiohttp keeps it for the SDK to read again
@@ -120,11 +148,10 @@ class TeamsEndpoint:
             return web.Response(status=400, text=f"not an activity: {problem}")
         try:
             response = await self.adapter.process(request, self.bot)
-        except jwt.PyJWTError:
-            # The SDK turns a missing or foreign token into 401 but lets a malformed, expired
-            # or badly signed one escape as an exception (a 500): it is the same refusal.
-            log.info("teams request refused: invalid token")
-            return web.Response(status=401)
+        except SigningKeysUnavailable as unavailable:
+            # Not the caller's fault, nor proof of a forgery: the Bot Framework retries.
+            log.warning("teams request deferred: signing keys unavailable")
+            return web.Response(status=503, headers={"Retry-After": str(unavailable.retry_after)})
         except Exception as error:
             if not _is_unreachable(error):
                 raise
@@ -134,8 +161,14 @@ class TeamsEndpoint:
         return response if response is not None else web.Response(status=200)
 
     async def close(self) -> None:
-        """Close the HTTP sessions of the connector clients kept between turns."""
+        """Close the HTTP sessions of the connector clients kept between turns and of the
+        key downloads, and give the SDK its own key downloader back."""
+        if self._warming is not None:
+            self._warming.cancel()
+            await asyncio.gather(self._warming, return_exceptions=True)
         await self.adapter.bot_framework_authentication.close()
+        await self.keys.close()
+        self.restore_sdk_keys()
 
 
 def build_endpoint(config: TeamsConfig, app: App, runner: PulseRunner) -> TeamsEndpoint:
@@ -148,4 +181,5 @@ def build_endpoint(config: TeamsConfig, app: App, runner: PulseRunner) -> TeamsE
     pulse = TeamsPulse(app.pulse, runner, proactive, publisher)
     forget = TeamsForget(forget_service(app))
     bot = AdvisorTeamsBot(app.service, app.repository, pulse, TeamsAdmin(app.admin), forget)
-    return TeamsEndpoint(adapter, bot)
+    keys = signing_key_registry(config)
+    return TeamsEndpoint(adapter, bot, keys, take_keys_from(keys), warm_keys=not config.dev)

@@ -18,7 +18,8 @@ credentials.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
 from botframework.connector.auth import (
@@ -28,6 +29,8 @@ from botframework.connector.auth import (
     ClaimsIdentity,
     ConnectorFactory,
 )
+
+from bot.handlers.teams.signing_keys import SigningKeysUnavailable
 
 T = TypeVar("T")
 
@@ -74,6 +77,22 @@ async def _close(client: object) -> None:
         await exit_(None, None, None)
 
 
+@contextmanager
+def _refusals_as_permission_errors() -> Iterator[None]:
+    """A token the SDK refuses is a 401, however it refuses it.
+
+    It raises PermissionError (which its adapter answers with 401) for most refusals, but a
+    bare `Exception` for an unendorsed channel or a disallowed algorithm, and PyJWT's errors
+    for a token it cannot parse or verify: all are the caller's bad token, not a failure of
+    ours. Keys that cannot be fetched are neither, and pass through (a 503)."""
+    try:
+        yield
+    except (PermissionError, SigningKeysUnavailable):
+        raise
+    except Exception as error:
+        raise PermissionError(f"token refused ({type(error).__name__})") from error
+
+
 def _bot_app_id(claims: ClaimsIdentity) -> str:
     """The bot's app id a request was addressed to (the SDK's own rule: the audience claim
     from a channel, the appid claim from the Emulator, none when unauthenticated)."""
@@ -103,12 +122,16 @@ class ReusingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]  
         self._token_clients: _Reused[Any] = _Reused(capacity)
 
     async def authenticate_request(self, activity: Any, auth_header: str) -> Any:
-        return self._reusing(await self._inner.authenticate_request(activity, auth_header))
+        with _refusals_as_permission_errors():
+            result = await self._inner.authenticate_request(activity, auth_header)
+        return self._reusing(result)
 
     async def authenticate_streaming_request(self, auth_header: str, channel_id_header: str) -> Any:
-        return self._reusing(
-            await self._inner.authenticate_streaming_request(auth_header, channel_id_header)
-        )
+        with _refusals_as_permission_errors():
+            result = await self._inner.authenticate_streaming_request(
+                auth_header, channel_id_header
+            )
+        return self._reusing(result)
 
     def create_connector_factory(self, claims_identity: ClaimsIdentity) -> Any:
         inner = self._inner.create_connector_factory(claims_identity)
@@ -127,7 +150,8 @@ class ReusingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]  
         return str(self._inner.get_originating_audience())
 
     async def authenticate_channel_request(self, auth_header: str) -> Any:
-        return await self._inner.authenticate_channel_request(auth_header)
+        with _refusals_as_permission_errors():
+            return await self._inner.authenticate_channel_request(auth_header)
 
     async def close(self) -> None:
         await self._connectors.close()
