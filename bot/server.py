@@ -29,12 +29,12 @@ from bot.handlers.slack.app import (
     EVENTS_PATH,
     INSTALL_PATH,
     REDIRECT_PATH,
-    InFlight,
     build_slack_app,
 )
 from bot.handlers.slack.fast_ack import FastAck
 from bot.handlers.slack.fast_answer import FastAnswers
 from bot.handlers.slack.identity import workspace_of
+from bot.handlers.slack.in_flight import InFlight
 from bot.handlers.slack.observe import observe as observe_slack
 from bot.handlers.slack.signed import SignedRequests
 from bot.handlers.teams.adapter import MESSAGES_PATH, build_endpoint

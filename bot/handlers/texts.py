@@ -5,6 +5,11 @@ from __future__ import annotations
 from bot.engine.replies import ClarificationReply
 
 ELLIPSIS = "…"
+# Work turned away under overload (see bot.fair_turns).
+BUSY = (
+    "I'm handling a lot of requests right now, so I couldn't do that one. "
+    "Please try again in a minute."
+)
 
 
 def cut(text: str, limit: int) -> str:

@@ -66,6 +66,14 @@ class Metrics:
         )
         for where in ERROR_PLACES:
             self.errors.labels(where=where)
+        self.shed_work = Counter(
+            "advisor_shed",
+            "Requests whose work was turned away with a busy reply, by platform and reason "
+            "(overloaded: the wait would exceed people's patience; conversation_backlog: one "
+            "conversation had too many requests waiting).",
+            ["platform", "reason"],
+            registry=self.registry,
+        )
 
     def request(self, route: str, method: str, status: int, seconds: float) -> None:
         self.http_requests.labels(route=route, method=method, status=str(status)).inc()
@@ -81,6 +89,9 @@ class Metrics:
 
     def error(self, where: str) -> None:
         self.errors.labels(where=where).inc()
+
+    def shed(self, platform: str, reason: str) -> None:
+        self.shed_work.labels(platform=platform, reason=reason).inc()
 
 
 _BOUND: ContextVar[Metrics | None] = ContextVar("advisor_metrics", default=None)

@@ -34,3 +34,11 @@ def error(where: str) -> None:
     sink = metrics.bound()
     if sink is not None:
         sink.error(where)
+
+
+def shed(platform: str, reason: str) -> None:
+    """Work turned away with a busy reply (overload, or one conversation's backlog)."""
+    context.note(outcome=f"shed_{reason}")
+    sink = metrics.bound()
+    if sink is not None:
+        sink.shed(platform, reason)

@@ -151,6 +151,8 @@ class FakeSlackApi:
         self._uploads: dict[str, Upload] = {}
         # users.info says is_admin / is_owner for these user ids (everyone else: neither).
         self.workspace_admins: set[str] = set()
+        # Seconds every Web API call takes before its answer (Slack's own latency, in load tests).
+        self.latency = 0.0
         self.workspace_owners: set[str] = set()
         self._root_url: str | None = None
         self._stack = AsyncExitStack()
@@ -319,6 +321,8 @@ class FakeSlackApi:
 
     async def _on_api(self, request: web.Request) -> web.Response:
         params = await _read_params(request)
+        if self.latency:
+            await asyncio.sleep(self.latency)
         token = _take_token(request, params)
         call = self._record(request.match_info["method"], params, token, request.path)
         canned = self._next_canned(call.method)

@@ -4,12 +4,10 @@ de-duplication middleware, and the listener routes."""
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 import aiohttp
 from slack_bolt.app.async_app import AsyncApp
@@ -29,6 +27,7 @@ from bot.forget import forget_service
 from bot.handlers.slack import ids
 from bot.handlers.slack.admin import SlackAdmin, is_admin_command
 from bot.handlers.slack.forget import CANCEL_ACTION, CONFIRM_ACTION, SlackForget, is_forget_command
+from bot.handlers.slack.in_flight import InFlight, note_conversation
 from bot.handlers.slack.listeners import SlackAdvisor
 from bot.handlers.slack.oauth_state import SignedStateStore
 from bot.handlers.slack.pulse import SlackPulse, is_pulse_command
@@ -99,63 +98,6 @@ def single_workspace_authorize(
         return known[0]
 
     return authorize
-
-
-# Listeners doing their work (database, engine, Web API calls) at the same time. Past this
-# they wait their turn after acknowledging: the work of a burst then cannot crowd out the
-# acknowledgements on the event loop, and SQLite and Slack's rate limits see a steady pace.
-WORKERS = 8
-
-
-class InFlight:
-    """Runs the listeners: acknowledgement first and at once, then the work, at most WORKERS at
-    a time; and knows which are still running, so a shutdown can let them finish instead of
-    cutting a reply (or a database write) in half."""
-
-    def __init__(self, workers: int = WORKERS) -> None:
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._turns = asyncio.Semaphore(workers)
-
-    def track(self, listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
-        # functools.wraps keeps the signature bolt reads to inject arguments by name.
-        @functools.wraps(listener)
-        async def tracked(*args: Any, **kwargs: Any) -> None:
-            task = asyncio.current_task()
-            if task is not None:
-                self._tasks.add(task)
-            holding = False
-
-            real_ack: Callable[..., Awaitable[Any]] | None = kwargs.get("ack")
-
-            async def ack_then_wait_turn(*ack_args: Any, **ack_kwargs: Any) -> None:
-                nonlocal holding
-                assert real_ack is not None
-                await real_ack(*ack_args, **ack_kwargs)
-                await self._turns.acquire()
-                holding = True
-
-            if real_ack is not None:
-                kwargs["ack"] = ack_then_wait_turn
-            else:  # events: bolt has acknowledged already
-                await self._turns.acquire()
-                holding = True
-            try:
-                await listener(*args, **kwargs)
-            finally:
-                if holding:
-                    self._turns.release()
-                if task is not None:
-                    self._tasks.discard(task)
-
-        return tracked
-
-    async def drain(self, seconds: float) -> int:
-        """Wait up to `seconds` for running listeners; the number still running."""
-        pending = {task for task in self._tasks if task is not asyncio.current_task()}
-        if not pending:
-            return 0
-        _, still_running = await asyncio.wait(pending, timeout=seconds)
-        return len(still_running)
 
 
 @dataclass
@@ -257,6 +199,7 @@ def register(
     forget: SlackForget,
 ) -> None:
     """Every route of the Slack app, in one list (bolt takes the first that matches)."""
+    app.use(note_conversation)  # which conversation each listener's work is for
     track = in_flight.track
     app.command(SLASH_COMMAND, matchers=[is_admin_command])(track(admin.on_command))
     app.command(SLASH_COMMAND, matchers=[is_pulse_command])(track(pulse.on_command))

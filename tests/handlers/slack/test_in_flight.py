@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.handlers.slack.app import InFlight
+from bot.handlers.slack.in_flight import InFlight
 
 
 async def test_acks_happen_at_once_and_work_takes_turns() -> None:
