@@ -74,8 +74,10 @@ def _safe(name: str) -> PurePosixPath:
 
 
 def _relative(problem: Problem, root: Path) -> Problem:
+    """The problem with the temporary copy's paths made relative, in its message too (a
+    duplicate names where the first definition is): the admin edits the folder, not the copy."""
     prefix = str(root) + os.sep
-    if problem.file.startswith(prefix):
-        name = PurePosixPath(Path(problem.file).relative_to(root).as_posix())
-        return Problem(str(name), problem.line, problem.message)
-    return problem
+    file = problem.file
+    if file.startswith(prefix):
+        file = PurePosixPath(Path(file).relative_to(root).as_posix()).as_posix()
+    return Problem(file, problem.line, problem.message.replace(prefix, ""))

@@ -129,6 +129,68 @@ async def test_a_broken_folder_answers_every_error_and_keeps_the_version(
     assert view["failed_since"]["errors"] == list(BROKEN_ERRORS)
 
 
+def _nul_byte(folder: Path) -> str:
+    path = folder / "models.yml"
+    path.write_bytes(path.read_bytes().replace(b"models:", b"models:\x00", 1))
+    return "models.yml:"
+
+
+def _alias_bomb(folder: Path) -> str:
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for n in range(1, 8):
+        previous = chr(ord("a") + n - 1)
+        name = chr(ord("a") + n)
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
+    (folder / "zz_bomb.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return "zz_bomb.yml:1:"  # refused at the first anchor, before any expansion
+
+
+def _deep_nesting(folder: Path) -> str:
+    (folder / "zz_deep.yml").write_text("a: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    return "zz_deep.yml:1:"
+
+
+def _oversized(folder: Path) -> str:
+    padding = "# " + "x" * 98 + "\n"
+    (folder / "zz_big.yml").write_text(padding * 25_000, encoding="utf-8")  # 2.5 MB
+    return "zz_big.yml:"
+
+
+def _duplicate_across_files(folder: Path) -> str:
+    (folder / "zz_copy.yml").write_text(
+        (folder / "questions.yml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    return "zz_copy.yml:"
+
+
+HOSTILE = {
+    "a NUL byte": _nul_byte,
+    "an alias bomb": _alias_bomb,
+    "5,000-deep nesting": _deep_nesting,
+    "a file over the size limit": _oversized,
+    "a question copied into another file": _duplicate_across_files,
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+async def test_a_hostile_folder_is_refused_with_file_and_line_and_recorded(
+    admin_server: RunningServer, folder: Path, name: str
+) -> None:
+    before = admin_server.app.knowledge.version
+    where = HOSTILE[name](folder)
+
+    status, body, _ = await call(admin_server, "POST", RELOAD_PATH, f"Bearer {TOKEN}")
+
+    assert status == 422, body
+    assert body["version"] == before
+    assert body["errors"]
+    assert body["errors"][0].startswith(where), body["errors"][:3]
+    assert not any("advisor-knowledge-" in error for error in body["errors"])  # no temp copy
+    _, view, _ = await call(admin_server, "GET", STATUS_PATH, f"Bearer {TOKEN}")
+    assert view["failed_since"]["errors"] == body["errors"]  # the attempt is recorded
+    assert view["version"] == before
+
+
 # --- `advisor knowledge reload` -----------------------------------------------------------------
 
 
