@@ -133,7 +133,11 @@ def build_slack_app(config: SlackConfig, app: App, runner: PulseRunner) -> Slack
 def _bolt_app(
     config: SlackConfig, client: AsyncWebClient, repository: SqlRepository
 ) -> tuple[AsyncApp, AsyncSQLAlchemyInstallationStore | None]:
-    """Single-workspace (one bot token) or OAuth (an installation per workspace) mode."""
+    """Single-workspace (one bot token) or OAuth (an installation per workspace) mode.
+
+    Bolt's own signature check is off: every HTTP request reaches bolt through
+    `SignedRequests`, which checks the signature once, on the raw bytes, before anything is
+    parsed; Socket Mode requests carry none (the socket is the authentication)."""
     store = None
     with _quiet_token_warnings():
         if config.oauth:
@@ -142,10 +146,20 @@ def _bolt_app(
             )
             settings = _oauth_settings(config, store, repository)
             flow = AsyncOAuthFlow(client=client, settings=settings)
-            app = AsyncApp(signing_secret=config.signing_secret, client=client, oauth_flow=flow)
+            app = AsyncApp(
+                signing_secret=config.signing_secret,
+                client=client,
+                oauth_flow=flow,
+                request_verification_enabled=False,  # SignedRequests checked it already
+            )
         else:
             authorize = single_workspace_authorize(client, config.bot_token or "")
-            app = AsyncApp(signing_secret=config.signing_secret, client=client, authorize=authorize)
+            app = AsyncApp(
+                signing_secret=config.signing_secret,
+                client=client,
+                authorize=authorize,
+                request_verification_enabled=False,  # SignedRequests checked it already
+            )
     return app, store
 
 
