@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     # document). Unset: login.botframework.com, as the SDK says; set for a mirror or a local
     # stand-in in tests.
     microsoft_openid_metadata_url: str | None = None
+    # Azure creates no multi-tenant bots after 31 July 2025: SingleTenant (with
+    # MICROSOFT_APP_TENANT_ID) by default; MultiTenant for older (legacy) registrations;
+    # UserAssignedMSI for a managed identity (with the tenant too, and no password).
     microsoft_app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = "SingleTenant"
 
     # Team pulse surveys. The key that turns a respondent into an anonymous, per-survey key;
@@ -254,8 +257,10 @@ def teams_config(settings: Settings, *, dev: bool = False) -> TeamsConfig | None
             raise ConfigError("Teams configuration: MICROSOFT_APP_ID is missing")
         if not dev:
             return None
+        # The emulator mode has no registration, so no tenant: botbuilder runs without
+        # credentials only as "MultiTenant" (it demands an app id, secret and tenant otherwise).
         return TeamsConfig(
-            "", "", app_type, "", dev=True, openid_metadata_url=_metadata_url(settings)
+            "", "", "MultiTenant", "", dev=True, openid_metadata_url=_metadata_url(settings)
         )
     problems = []
     bad_id = app_id_problem(app_id)
@@ -263,8 +268,9 @@ def teams_config(settings: Settings, *, dev: bool = False) -> TeamsConfig | None
         problems.append(bad_id.replace("the Microsoft App ID", "MICROSOFT_APP_ID", 1))
     if not password and app_type != "UserAssignedMSI":
         problems.append("MICROSOFT_APP_PASSWORD is missing")
-    if app_type == "SingleTenant" and not tenant:
-        problems.append("MICROSOFT_APP_TENANT_ID is required when MICROSOFT_APP_TYPE=SingleTenant")
+    if app_type in ("SingleTenant", "UserAssignedMSI") and not tenant:
+        # botbuilder refuses both without it, with an exception rather than a setting's name.
+        problems.append(f"MICROSOFT_APP_TENANT_ID is required when MICROSOFT_APP_TYPE={app_type}")
     if problems:
         raise ConfigError("Teams configuration: " + "; ".join(problems))
     return TeamsConfig(

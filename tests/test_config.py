@@ -10,6 +10,7 @@ from bot.config import (
     Settings,
     slack_config,
     survey_secret,
+    teams_config,
 )
 
 BASE = {"database_url": "sqlite:///x.db"}
@@ -103,6 +104,56 @@ def test_no_secret_at_all_is_refused_outside_development() -> None:
     with pytest.raises(ConfigError, match="SURVEY_SECRET"):
         survey_secret(settings())
     assert survey_secret(settings(), dev=True) == DEVELOPMENT_SURVEY_SECRET
+
+
+APP_ID = "00000000-0000-0000-0000-0000000000b1"
+TENANT = "00000000-0000-0000-0000-0000000000c1"
+
+
+def test_teams_is_single_tenant_unless_told_otherwise() -> None:
+    # Azure creates no multi-tenant bots since July 2025: the default needs the tenant.
+    with pytest.raises(ConfigError, match="MICROSOFT_APP_TENANT_ID is required"):
+        teams_config(settings(microsoft_app_id=APP_ID, microsoft_app_password="p"))
+    single = teams_config(
+        settings(
+            microsoft_app_id=APP_ID, microsoft_app_password="p", microsoft_app_tenant_id=TENANT
+        )
+    )
+    assert single is not None
+    assert (single.app_type, single.tenant_id) == ("SingleTenant", TENANT)
+
+
+def test_a_managed_identity_needs_its_tenant_but_no_secret() -> None:
+    with pytest.raises(ConfigError, match="TENANT_ID is required when MICROSOFT_APP_TYPE=User"):
+        teams_config(settings(microsoft_app_id=APP_ID, microsoft_app_type="UserAssignedMSI"))
+    msi = teams_config(
+        settings(
+            microsoft_app_id=APP_ID,
+            microsoft_app_type="UserAssignedMSI",
+            microsoft_app_tenant_id=TENANT,
+        )
+    )
+    assert msi is not None
+    assert (msi.app_type, msi.app_password) == ("UserAssignedMSI", "")
+
+
+def test_legacy_multi_tenant_registrations_need_no_tenant() -> None:
+    legacy = teams_config(
+        settings(
+            microsoft_app_id=APP_ID, microsoft_app_password="p", microsoft_app_type="MultiTenant"
+        )
+    )
+    assert legacy is not None
+    assert (legacy.app_type, legacy.tenant_id) == ("MultiTenant", "")
+
+
+def test_development_mode_needs_no_registration_whatever_the_app_type() -> None:
+    # Without credentials botbuilder only runs as "MultiTenant" (the emulator's mode).
+    for app_type in ("SingleTenant", "MultiTenant"):
+        dev = teams_config(settings(microsoft_app_type=app_type), dev=True)
+        assert dev is not None
+        assert (dev.dev, dev.app_id, dev.app_type) == (True, "", "MultiTenant")
+    assert teams_config(settings()) is None
 
 
 def test_admin_users_are_a_comma_separated_list() -> None:

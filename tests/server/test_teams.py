@@ -170,6 +170,7 @@ async def secured(tmp_path: Path) -> AsyncIterator[TeamsServer]:
         database_url=f"sqlite:///{tmp_path / 'advisor.db'}",
         microsoft_app_id=APP_ID,
         microsoft_app_password="secret",
+        microsoft_app_tenant_id=TENANT_ID,  # single-tenant, the default registration
     )
     async for running in serve(settings, dev=False):
         yield running
