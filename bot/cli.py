@@ -41,6 +41,7 @@ from bot.handlers.teams.package import PACKAGE_NAME, PackageError, build_package
 from bot.knowledge import Knowledge, KnowledgeError, load_knowledge
 from bot.knowledge.answer_tests import Thresholds, answer_test_command, default_answers_file
 from bot.knowledge.quality import load_with_warnings
+from bot.knowledge.quality import summary as warnings_summary
 from bot.logs import configure_logging
 from storage.migrate import current, upgrade
 from storage.repository import ConversationKey, StorageError
@@ -66,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     knowledge_commands = knowledge.add_subparsers(dest="action", required=True, metavar="ACTION")
     check = knowledge_commands.add_parser("check", help="validate a knowledge folder")
     check.add_argument("directory", nargs="?", type=Path, help="default: the configured one")
+    check.add_argument(
+        "--warnings",
+        action="store_true",
+        help="list every warning with its file:line (default: a count of each kind)",
+    )
     reload = knowledge_commands.add_parser(
         "reload", help="reload the knowledge of a running server (needs ADMIN_TOKEN)"
     )
@@ -210,7 +216,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         return knowledge_reload(settings, args.url)
     if args.command == "knowledge":
-        return _check(args.directory or settings.knowledge_path)
+        return _check(args.directory or settings.knowledge_path, list_warnings=args.warnings)
     if args.command == "match":
         return _match(_knowledge(args, settings), args.question_id, args.text)
     if args.command == "ask":
@@ -331,16 +337,25 @@ def _knowledge(args: argparse.Namespace, settings: Settings) -> Knowledge:
     return load_knowledge(args.knowledge or settings.knowledge_path)
 
 
-def _check(directory: Path) -> int:
+def _check(directory: Path, *, list_warnings: bool) -> int:
+    """`OK` with the counts, then the warnings: one line counting them by kind, or (with
+    --warnings) each with its file:line. Warnings never fail the check; errors do (main())."""
     knowledge, warnings = load_with_warnings(directory)  # KnowledgeError: reported by main()
-    for warning in warnings:
-        print(warning, file=sys.stderr)
     print(
         f"OK {directory}: {len(knowledge.sources)} sources, {len(knowledge.models)} models, "
         f"{len(knowledge.dimensions)} dimensions, {len(knowledge.questions)} questions "
         f"({len(knowledge.pulse_questions)} in the pulse), {len(knowledge.snippets)} snippets; "
-        f"version {knowledge.version}; {len(warnings)} warning(s)"
+        f"version {knowledge.version}{'' if warnings else '; no warnings'}",
+        flush=True,  # first, even when stdout is a pipe and stderr a terminal
     )
+    if not warnings:
+        return 0
+    if list_warnings:
+        for warning in warnings:
+            print(warning, file=sys.stderr)
+        print(warnings_summary(warnings), file=sys.stderr)
+    else:
+        print(f"{warnings_summary(warnings)}; run with --warnings to list them", file=sys.stderr)
     return 0
 
 

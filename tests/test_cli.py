@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
+from tests.fakes.knowledge_folder import ADDED_SNIPPET, add_snippet, copy_knowledge
 
 BUNDLED = default_knowledge_dir()
 TIMEOUT = 60
@@ -118,6 +119,9 @@ def test_knowledge_check_bundled(advisor: Advisor, knowledge: Knowledge) -> None
     assert f"{len(knowledge.questions)} questions" in run.flat
     assert f"{len(knowledge.snippets)} snippets" in run.flat
     assert f"version {knowledge.version}" in run.flat
+    # A new admin's first check is clean: nothing to read past.
+    assert run.out.rstrip().endswith("; no warnings")
+    assert "warning" not in run.err
 
 
 def test_knowledge_check_broken_copy(
@@ -157,11 +161,61 @@ def test_knowledge_check_missing_folder(advisor: Advisor, tmp_path: Path) -> Non
     assert "not found" in run.err
 
 
-def test_knowledge_check_warns_without_failing(advisor: Advisor) -> None:
-    run = advisor("knowledge", "check", str(BUNDLED))
-    assert run.code == 0
-    assert ": warning: snippet " in run.err  # the bundled knowledge has unlinked snippets
-    assert "warning(s)" in run.out
+def test_knowledge_check_counts_warnings_and_lists_them_when_asked(
+    advisor: Advisor, tmp_path: Path
+) -> None:
+    """Warnings never fail the check (exit 0): one line counts them by kind; `--warnings`
+    lists each with its file:line, then the same count."""
+    folder = copy_knowledge(tmp_path / "knowledge")
+    add_snippet(folder)  # a snippet no question links to
+    questions = folder / "questions.yml"
+    text = questions.read_text(encoding="utf-8")
+    anchor = '          - "scale"\n'
+    at = text.index(anchor) + len(anchor)
+    positional = '          - "the last one"\n'  # read as option 4, never by its words
+    questions.write_text(text[:at] + positional + text[at:], encoding="utf-8")
+    positional_line = text.count("\n", 0, at) + 1
+    count = "2 warnings: 1 synonym read as a position, 1 unlinked snippet"
+
+    run = advisor("knowledge", "check", str(folder))
+    assert run.code == 0, run.both
+    assert run.out.startswith("OK ")
+    assert "warning" not in run.out
+    assert run.err.splitlines() == [f"{count}; run with --warnings to list them"]
+
+    listed = advisor("knowledge", "check", "--warnings", str(folder))
+    assert listed.code == 0, listed.both
+    assert listed.out == run.out
+    assert listed.err.splitlines() == [
+        f"{questions}:{positional_line}: warning: question 'mandate': synonym \"the last one\" "
+        "of option 'platform' is read as option 4 by position, never by its words",
+        f"{folder / 'snippets' / '999_added.yml'}:2: warning: snippet '{ADDED_SNIPPET}' is not "
+        "linked from any question's `snippets`; `why` never shows it (`ask`, acknowledgements "
+        "and the summary still can); link it, or mark it `ask_only: true` if it is background "
+        "for `ask`",
+        count,
+    ]
+
+
+def test_knowledge_check_lists_errors_in_full_with_or_without_warnings(
+    advisor: Advisor, tmp_path: Path
+) -> None:
+    folder = copy_knowledge(tmp_path / "knowledge")
+    add_snippet(folder)  # a warning, which errors leave unreported
+    models = folder / "models.yml"
+    text = models.read_text(encoding="utf-8")
+    models.write_text(
+        text.replace("sources: [it-must-lead]", "sources: [nope]", 1), encoding="utf-8"
+    )
+    line = text.count("\n", 0, text.index("sources: [it-must-lead]")) + 1
+    for flags in ((), ("--warnings",)):
+        run = advisor("knowledge", "check", *flags, str(folder))
+        assert run.code == 1, run.both
+        assert run.out == ""
+        assert run.err.splitlines() == [
+            "knowledge has 1 problem(s):",
+            f"{models}:{line}: unknown source 'nope'",
+        ]
 
 
 def test_knowledge_test_reports_accuracy_and_misses(advisor: Advisor, tmp_path: Path) -> None:

@@ -294,8 +294,9 @@ def check_references(
             require(item, "dimensions", dimension, "dimensions", i)
         for i, model in enumerate(item.entry.models):
             require(item, "models", model, "models", i)
+    ask_only = {item.entry.id for item in entries["snippets"] if item.entry.ask_only}
     for item in entries["questions"]:
-        _check_question(item, require, problems)
+        _check_question(item, require, ask_only, problems)
     problems.extend(_check_examples(entries, ids["questions"]))
     problems.extend(_unreachable_models(entries))
     return problems
@@ -316,11 +317,16 @@ def _unique_ids(kind: str, items: list[Located], problems: list[Problem]) -> set
     return set(seen)
 
 
-def _check_question(item: Located, require: Any, problems: list[Problem]) -> None:
+def _check_question(
+    item: Located, require: Any, ask_only: set[str], problems: list[Problem]
+) -> None:
     question: Question = item.entry
     require(item, "dimensions", question.dimension, "dimension")
     for i, snippet in enumerate(question.snippets):
         require(item, "snippets", snippet, "snippets", i)
+        if snippet in ask_only:
+            who = f"question '{question.id}' lists"
+            problems.append(_ask_only_linked(item, who, snippet, "snippets", ("snippets", i)))
     seen: set[str] = set()
     for o, option in enumerate(question.options):
         if option.id in seen:
@@ -332,12 +338,26 @@ def _check_question(item: Located, require: Any, problems: list[Problem]) -> Non
             problems.append(Problem(item.file, item.line_of("options", o, "weights"), message))
         for model in option.weights:
             require(item, "models", model, "options", o, "weights", model)
-        _check_option_links(item, o, require, problems)
+        _check_option_links(item, o, require, ask_only, problems)
 
 
-def _check_option_links(item: Located, o: int, require: Any, problems: list[Problem]) -> None:
+def _ask_only_linked(
+    item: Located, who: str, snippet: str, field: str, path: tuple[str | int, ...]
+) -> Problem:
+    """A question's `snippets` or an option's `basis` naming a snippet marked as background
+    for `ask`: one of the two is a mistake, and only the admin knows which."""
+    message = (
+        f"{who} snippet '{snippet}' in `{field}`, but that snippet is `ask_only: true`; "
+        "remove the link or the snippet's `ask_only`"
+    )
+    return Problem(item.file, item.line_of(*path), message)
+
+
+def _check_option_links(
+    item: Located, o: int, require: Any, ask_only: set[str], problems: list[Problem]
+) -> None:
     """`opposite` and `combines` name other options of the question; `basis` names snippets
-    for models the option weighs; `days` is a range."""
+    (none of them `ask_only`) for models the option weighs; `days` is a range."""
     question: Question = item.entry
     option = question.options[o]
     others = {other.id for other in question.options} - {option.id}
@@ -357,6 +377,10 @@ def _check_option_links(item: Located, o: int, require: Any, problems: list[Prob
             problem(f"basis for '{model}', which this option does not weigh", "basis", model)
         for i, snippet in enumerate(snippets):
             require(item, "snippets", snippet, "options", o, "basis", model, i)
+            if snippet in ask_only:
+                who = f"question '{question.id}': option '{option.id}' names"
+                path = ("options", o, "basis", model, i)
+                problems.append(_ask_only_linked(item, who, snippet, "basis", path))
     days = option.days
     if days is not None and days.max is not None and days.max < days.min:
         problem(f"days: max ({days.max}) is below min ({days.min})", "days")

@@ -156,6 +156,10 @@ class Snippet(Entry):
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=600)]
     quote: bool = False
     keywords: tuple[Phrase, ...] = ()
+    # Background meant for `ask` (free questions searched in the articles): no question's
+    # `snippets` nor any option's `basis` may name it, and `check` does not warn that no
+    # question links it. The summary may still show it, like any snippet for its models.
+    ask_only: bool = False
 
 
 @dataclass(frozen=True, eq=False, repr=False)

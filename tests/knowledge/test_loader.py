@@ -376,6 +376,11 @@ def _days_backwards(d: Path) -> tuple[Path, int]:
     return path, replace(path, "days: {min: 0, max: 60}", "days: {min: 60, max: 10}")
 
 
+def _ask_only_not_a_boolean(d: Path) -> tuple[Path, int]:
+    path = d / "snippets" / "000_ai_vs_it.yml"
+    return path, insert_after(path, "  - id: s000-mandate-value", "    ask_only: sometimes\n")
+
+
 def _description_too_long(d: Path) -> tuple[Path, int]:
     path = d / "questions.yml"
     text = path.read_text(encoding="utf-8")
@@ -420,6 +425,7 @@ BROKEN: dict[str, Broken] = {
     "basis names an unknown snippet": Broken(_basis_unknown_snippet, ("unknown snippet",)),
     "days max below min": Broken(_days_backwards, ("max (10) is below min (60)",)),
     "description too long": Broken(_description_too_long, ("description", "400")),
+    "ask_only not a boolean": Broken(_ask_only_not_a_boolean, ("ask_only", "boolean")),
 }
 
 
@@ -429,6 +435,22 @@ def test_broken_knowledge_names_file_and_line(kdir: Path, case: str) -> None:
     path, line = broken.edit(kdir)
     problems = problems_of(kdir)
     find_problem(problems, path, line, *broken.words)
+
+
+def test_an_ask_only_snippet_cannot_be_linked(kdir: Path) -> None:
+    """`ask_only: true` says a snippet is background for `ask`: a question's `snippets` or an
+    option's `basis` naming it contradicts that, at the line of the link."""
+    snippets = kdir / "snippets" / "000_ai_vs_it.yml"
+    insert_after(snippets, "  - id: s000-mandate-value", "    ask_only: true\n")
+    questions = kdir / "questions.yml"
+    text = questions.read_text(encoding="utf-8")
+    problems = problems_of(kdir)
+    listed = line_of(text, "snippets: [s000-mandate-value")
+    find_problem(problems, questions, listed, "question 'mandate' lists", "`snippets`", "ask_only")
+    in_basis = line_of(text, "basis: {dedicated: [s000-mandate-value")
+    words = ("option 'new_value' names snippet 's000-mandate-value' in `basis`", "ask_only")
+    find_problem(problems, questions, in_basis, *words)
+    assert len(problems) == 2, problems
 
 
 def test_the_extra_file_names_the_first_definition_exactly(kdir: Path) -> None:
