@@ -9,8 +9,8 @@ starts now waits for at most one turn of each conversation already waiting, howe
 lines are.
 
 Load is shed, never queued without bound: a conversation may keep only so many requests
-waiting, and a new conversation is turned away when the turns ahead of it would take longer
-than people wait (`PATIENCE_SECONDS`, judged from how long turns have been taking). Whoever is
+waiting, and a request is turned away when the turns ahead of it would take longer than people
+wait (`PATIENCE_SECONDS`, judged from how long turns have been taking). Whoever is
 turned away is told to try again (the caller's `Busy` handling), and it is counted and logged.
 """
 
@@ -24,12 +24,15 @@ from collections.abc import Callable
 # A person clicking faster than their work is done: past this many requests waiting in one
 # conversation, more are turned away until the line shortens.
 MOST_WAITING_PER_CONVERSATION = 20
-# How long a new conversation's first reply may be expected to take before it is turned away.
+# How long a request may be expected to wait for its turn before it is turned away.
 PATIENCE_SECONDS = 20.0
 # The first guess of how long a turn takes, before any has been measured.
 FIRST_TURN_SECONDS = 0.05
 # Weight of the latest turn in the moving average of turn times.
 SMOOTHING = 0.1
+# One busy reply per conversation per this many seconds; conversations remembered at most.
+BUSY_REPLY_SECONDS = 60.0
+MOST_BUSY_REMEMBERED = 10_000
 
 
 class Busy(Exception):
@@ -68,9 +71,13 @@ class FairTurns:
     def conversations_waiting(self) -> int:
         return len(self._lines)
 
-    def expected_wait(self) -> float:
-        """Seconds a conversation starting now can expect before its turn."""
-        return len(self._lines) * self._turn_seconds / self._turns
+    def expected_wait(self, conversation: str) -> float:
+        """Seconds one more request of `conversation` can expect to wait for its turn: each
+        request ahead of it in its own line is one round of every conversation waiting."""
+        line = self._lines.get(conversation)
+        rounds = (len(line) if line is not None else 0) + 1
+        conversations = len(self._lines) + (line is None)
+        return rounds * conversations * self._turn_seconds / self._turns
 
     async def acquire(self, conversation: str) -> Callable[[], None]:
         """Wait for `conversation`'s turn; returns what ends the turn (call it once, when the
@@ -93,12 +100,12 @@ class FairTurns:
             self._free -= 1
             return
         line = self._lines.get(conversation)
-        if line is None:
-            if self.expected_wait() > self._patience:
-                raise Busy("overloaded")
-            line = self._lines[conversation] = deque()
-        elif len(line) >= self._most_waiting:
+        if line is not None and len(line) >= self._most_waiting:
             raise Busy("conversation_backlog")
+        if self.expected_wait(conversation) > self._patience:
+            raise Busy("overloaded")
+        if line is None:
+            line = self._lines[conversation] = deque()
         granted = asyncio.get_running_loop().create_future()
         line.append(granted)
         try:
@@ -135,3 +142,23 @@ class FairTurns:
 
     def _learn(self, seconds: float) -> None:
         self._turn_seconds += SMOOTHING * (seconds - self._turn_seconds)
+
+
+class BusyReplies:
+    """Whether to tell a conversation its work was turned away: once a minute at most, so a
+    burst being shed does not become a burst of replies."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._told: OrderedDict[str, float] = OrderedDict()
+
+    def should_tell(self, conversation: str) -> bool:
+        now = self._clock()
+        told = self._told.get(conversation)
+        if told is not None and now - told < BUSY_REPLY_SECONDS:
+            return False
+        self._told[conversation] = now
+        self._told.move_to_end(conversation)
+        while len(self._told) > MOST_BUSY_REMEMBERED:
+            self._told.popitem(last=False)
+        return True

@@ -77,24 +77,25 @@ async def test_one_conversation_cannot_queue_without_end() -> None:
     await asyncio.wait_for(asyncio.gather(*waiting, other), 1)
 
 
-async def test_a_new_conversation_is_turned_away_when_the_wait_would_be_too_long() -> None:
+async def test_a_request_is_turned_away_when_its_wait_would_be_too_long() -> None:
     now = [0.0]
     turns = FairTurns(1, patience_seconds=5, clock=lambda: now[0])
     held = await turns.acquire("a")
-    now[0] += 20.0  # a slow turn: the average of turn times grows
+    now[0] += 20.0  # a slow turn: the average of turn times grows (to about 2 s)
     held()
     held = await turns.acquire("a")
-    waiting = [asyncio.create_task(take_turn(turns, name)) for name in ("b", "c", "d")]
+    waiting = [asyncio.create_task(take_turn(turns, name)) for name in ("b", "c")]
     await settle()
-    assert turns.expected_wait() > 5
-    with pytest.raises(Busy) as busy:
-        await turns.acquire("new")
-    assert busy.value.reason == "overloaded"
-    more_of_b = asyncio.create_task(take_turn(turns, "b"))  # one in line may add to its line
-    await settle()
-    assert turns.waiting == 4
+    assert 6 < turns.expected_wait("new") < 6.5  # one round of three conversations
+    assert 8 < turns.expected_wait("b") < 8.5  # two rounds of two
+    for conversation in ("new", "b"):
+        with pytest.raises(Busy) as busy:
+            await turns.acquire(conversation)
+        assert busy.value.reason == "overloaded"
+    assert turns.waiting == 2
     held()
-    await asyncio.wait_for(asyncio.gather(*waiting, more_of_b), 1)
+    await asyncio.wait_for(asyncio.gather(*waiting), 1)
+    assert turns.expected_wait("new") < 5  # nobody waiting: one turn of one
 
 
 async def test_a_waiter_that_leaves_gives_up_its_place_and_no_turn_is_lost() -> None:

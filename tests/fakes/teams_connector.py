@@ -148,6 +148,8 @@ class FakeConnector:
         self._rosters: dict[str, list[dict[str, Any]]] = {}
         # (tenant, member id) -> the one-to-one chat's id: Teams keeps one per person and bot.
         self._personal: dict[tuple[str, str], str] = {}
+        # Seconds every call takes before its answer (the real connector's latency, in load tests).
+        self.latency = 0.0
 
     # Lifecycle -------------------------------------------------------------------------------
 
@@ -350,6 +352,8 @@ class FakeConnector:
     async def _on_request(self, operation: str, request: web.Request) -> web.StreamResponse:
         arrived = time.monotonic()
         body, invalid = await _read_body(request)
+        if self.latency:
+            await asyncio.sleep(self.latency)
         info = request.match_info
         canned = self._next_canned(operation)
         headers: Mapping[str, str] = {}

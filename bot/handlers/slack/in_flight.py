@@ -14,8 +14,6 @@ import asyncio
 import contextvars
 import functools
 import logging
-import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -23,7 +21,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 
-from bot.fair_turns import Busy, FairTurns
+from bot.fair_turns import Busy, BusyReplies, FairTurns
 from bot.handlers.texts import BUSY
 from bot.observability import record
 
@@ -33,9 +31,6 @@ log = logging.getLogger(__name__)
 # they wait their turn after acknowledging: the work of a burst then cannot crowd out the
 # acknowledgements on the event loop, and SQLite and Slack's rate limits see a steady pace.
 WORKERS = 8
-# One busy reply per conversation per this many seconds; conversations remembered at most.
-BUSY_REPLY_SECONDS = 60.0
-MOST_BUSY_REMEMBERED = 10_000
 
 _CONVERSATION: contextvars.ContextVar[tuple[str, AsyncBoltContext | None]] = contextvars.ContextVar(
     "slack_conversation", default=("", None)
@@ -60,7 +55,7 @@ class InFlight:
     def __init__(self, workers: int = WORKERS, turns: FairTurns | None = None) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._turns = turns or FairTurns(workers)
-        self._told_busy: OrderedDict[str, float] = OrderedDict()
+        self._busy_replies = BusyReplies()
 
     def track(self, listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
         # functools.wraps keeps the signature bolt reads to inject arguments by name.
@@ -109,7 +104,7 @@ class InFlight:
         self, conversation: str, context: AsyncBoltContext | None, reason: str
     ) -> None:
         record.shed("slack", reason)
-        if not self._may_tell_busy(conversation):
+        if not self._busy_replies.should_tell(conversation):
             return  # counted; logged and answered once a minute per conversation
         log.warning(
             "slack work turned away reason=%s waiting=%d conversations=%d",
@@ -128,17 +123,6 @@ class InFlight:
                 )
         except (TimeoutError, SlackApiError, OSError) as error:
             log.info("slack busy reply not delivered error=%s", type(error).__name__)
-
-    def _may_tell_busy(self, conversation: str) -> bool:
-        now = time.monotonic()
-        told = self._told_busy.get(conversation)
-        if told is not None and now - told < BUSY_REPLY_SECONDS:
-            return False
-        self._told_busy[conversation] = now
-        self._told_busy.move_to_end(conversation)
-        while len(self._told_busy) > MOST_BUSY_REMEMBERED:
-            self._told_busy.popitem(last=False)
-        return True
 
     async def drain(self, seconds: float) -> int:
         """Wait up to `seconds` for running listeners; the number still running."""

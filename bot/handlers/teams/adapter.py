@@ -32,6 +32,7 @@ from bot.handlers.teams.activities import PLATFORM
 from bot.handlers.teams.activity_shape import activity_problem, service_url_of
 from bot.handlers.teams.admin import TeamsAdmin
 from bot.handlers.teams.clients import ReusingAuthentication
+from bot.handlers.teams.fair import FairTurnsBot
 from bot.handlers.teams.forget import TeamsForget
 from bot.handlers.teams.handler import AdvisorTeamsBot
 from bot.handlers.teams.proactive import Proactive
@@ -129,7 +130,7 @@ def signing_key_registry(config: TeamsConfig) -> SigningKeyRegistry:
 @dataclass
 class TeamsEndpoint:
     adapter: CloudAdapter
-    bot: AdvisorTeamsBot
+    bot: FairTurnsBot
     keys: SigningKeyRegistry
     restore_sdk_keys: Callable[[], None]
     warm_keys: bool
@@ -180,6 +181,8 @@ def build_endpoint(config: TeamsConfig, app: App, runner: PulseRunner) -> TeamsE
     runner.register(PLATFORM, publisher)
     pulse = TeamsPulse(app.pulse, runner, proactive, publisher)
     forget = TeamsForget(forget_service(app))
-    bot = AdvisorTeamsBot(app.service, app.repository, pulse, TeamsAdmin(app.admin), forget)
+    bot = FairTurnsBot(
+        AdvisorTeamsBot(app.service, app.repository, pulse, TeamsAdmin(app.admin), forget)
+    )
     keys = signing_key_registry(config)
     return TeamsEndpoint(adapter, bot, keys, take_keys_from(keys), warm_keys=not config.dev)
