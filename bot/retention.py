@@ -1,6 +1,6 @@
 """Retention: every process purges, about once an hour, what is past its time.
 
-The rules (README, "Data lifecycle"):
+The rules (docs/privacy.md, "Data lifecycle"):
 
 * Delivery keys older than a day, always (with or without RETENTION_DAYS): they only serve to
   recognise a platform's redelivery, which comes within minutes, and name nothing but ids.

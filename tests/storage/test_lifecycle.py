@@ -500,7 +500,8 @@ async def test_concurrent_purges_delete_each_row_once(store: Store, second: Stor
 # --- every table has a rule ----------------------------------------------------------------------
 
 # Where each table stands on uninstall (delete_workspace), forget-me (forget_user) and retention
-# (purge_*); README, "Data lifecycle". A new table fails the test below until it is placed here.
+# (purge_*); docs/privacy.md, "Data lifecycle". A new table fails the test below until it is
+# placed here.
 RULES = {
     "conversations": "uninstall, forget, retention",
     "assessments": "uninstall, forget, retention with RETENTION_ASSESSMENTS",
