@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import AsyncIterator
+import socket
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import asyncpg
 import pytest
@@ -14,6 +16,30 @@ from storage.url import normalize_database_url, redacted, with_search_path
 
 DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
 CONNECT_TIMEOUT_SECONDS = 3.0
+
+# Names a test may resolve: everything the suite talks to runs on this machine.
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0"})
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Tests never reach beyond this machine: resolving any other host name fails at once
+    (name resolution is where every client starts: aiohttp, requests, msal), and the test
+    fails with the names it tried, unless it expects the attempt and clears the list."""
+    attempts: list[str] = []
+    resolve = socket.getaddrinfo
+
+    def loopback_only(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        if name not in LOOPBACK:
+            attempts.append(name)
+            raise socket.gaierror(socket.EAI_NONAME, f"no network in tests: {name}")
+        return resolve(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", loopback_only)
+    yield attempts
+    assert attempts == [], f"a test tried to reach beyond this machine: {attempts}"
+
 
 # Why the server was unreachable, per URL: later tests skip at once instead of each waiting
 # for its own connect timeout.

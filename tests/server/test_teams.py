@@ -164,28 +164,6 @@ async def test_hostile_text_is_not_echoed_raw(server: TeamsServer) -> None:
     assert "<at>" not in reply
 
 
-@pytest.fixture
-async def secured(tmp_path: Path) -> AsyncIterator[TeamsServer]:
-    settings = Settings(  # type: ignore[call-arg]
-        database_url=f"sqlite:///{tmp_path / 'advisor.db'}",
-        microsoft_app_id=APP_ID,
-        microsoft_app_password="secret",
-        microsoft_app_tenant_id=TENANT_ID,  # single-tenant, the default registration
-    )
-    async for running in serve(settings, dev=False):
-        yield running
-
-
-@pytest.mark.parametrize("authorization", [None, "Bearer garbage", "Basic dXNlcjpwYXNz"])
-async def test_requests_without_a_valid_token_are_refused(
-    secured: TeamsServer, authorization: str | None
-) -> None:
-    delivery = await secured.teams.personal_message("hi", authorization=authorization)
-    assert delivery.status == 401
-    assert secured.connector.calls() == []
-    assert await secured.app.repository.load_conversation(KEY) is None
-
-
 async def test_bot_name_elsewhere_in_a_mention_stays() -> None:
     from bot.handlers.teams.incoming import plain_text
 

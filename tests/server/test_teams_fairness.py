@@ -58,8 +58,9 @@ async def test_a_newcomer_is_answered_within_seconds_behind_a_burst(
     # Each is answered in time, or turned away (with a busy reply, once a minute each).
     results = await asyncio.gather(*burst)
     assert {status for status, _ in results} <= {200, 201}
-    # Waiting in line, the burst took longer than the newcomer; all working at once, it would
-    # have finished at about the newcomer's time (the machine's speed cancels out).
+    # In line, the newcomer waits for one round of the conversations ahead, a fraction of what
+    # the burst waits; all working at once, it would share the loop with the whole burst. The
+    # ratio, not a time, so the machine's speed cancels out.
     median = sorted(elapsed for _, elapsed in results)[len(results) // 2]
     print(f"the burst's median answer took {median:.2f}s")
     assert newcomer.elapsed < median / 3

@@ -16,13 +16,16 @@ import aiohttp
 import jwt
 import pytest
 
-from bot.app import build_app
+from bot.app import App, build_app
 from bot.config import Settings, teams_config
 from bot.server import build_web_app
+from storage.repository import ConversationKey
 from tests.fakes.fixtures import bot_server
 from tests.fakes.openid import FakeOpenIdServer
 from tests.fakes.teams_activities import (
     CHANNEL_TOKEN_ISSUER,
+    TENANT_ID,
+    USER_AAD_OBJECT_ID,
     ChannelTokenSigner,
     TeamsActivities,
     load_fixture,
@@ -40,6 +43,7 @@ class Secured:
     teams: TeamsActivities
     connector: FakeConnector
     openid: FakeOpenIdServer
+    app: App
 
 
 @pytest.fixture
@@ -62,7 +66,8 @@ async def secured(tmp_path: Path, openid: FakeOpenIdServer) -> AsyncIterator[Sec
         app = await build_app(settings)
         web_app = build_web_app(app, None, teams_config(settings))
         async with bot_server(web_app) as base:
-            yield Secured(base, TeamsActivities(base, connector.base_url), connector, openid)
+            teams = TeamsActivities(base, connector.base_url)
+            yield Secured(base, teams, connector, openid, app)
 
 
 async def post_raw(base: str, activity: dict[str, object], token: str) -> tuple[int, str | None]:
@@ -94,6 +99,17 @@ async def healthz_seconds(base: str) -> float:
     async with aiohttp.ClientSession() as session, session.get(f"{base}/healthz") as response:
         assert response.status == 200
     return time.monotonic() - started
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer garbage", "Basic dXNlcjpwYXNz"])
+async def test_requests_without_a_valid_token_are_refused(
+    secured: Secured, authorization: str | None
+) -> None:
+    delivery = await secured.teams.personal_message("hi", authorization=authorization)
+    assert delivery.status == 401
+    assert secured.connector.calls() == []
+    key = ConversationKey("teams", TENANT_ID, USER_AAD_OBJECT_ID)
+    assert await secured.app.repository.load_conversation(key) is None
 
 
 async def test_a_forged_token_while_the_keys_are_slow_does_not_hold_up_the_server(
