@@ -19,7 +19,15 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, ProcessColl
 # Chat requests are acknowledged in milliseconds; slash commands wait for bolt's listener ack.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 # Where errors are counted; listed up front so their series exist (at 0) from the start.
-ERROR_PLACES = ("turn", "slack_listener", "slack_dispatch", "teams_turn", "http")
+ERROR_PLACES = (
+    "turn",
+    "slack_listener",
+    "slack_dispatch",
+    "teams_turn",
+    "teams_unreachable",
+    "teams_signing_keys",
+    "http",
+)
 COMPLETED = "completed"
 
 
