@@ -1,6 +1,7 @@
 """Pulse surveys across real `advisor serve` processes: hundreds of concurrent answers (with
 double submissions) through two servers on one PostgreSQL database, a restart in the middle of
-a survey, a deadline that passes while no process is running, and SIGTERM during a burst.
+a survey, a deadline that passes while no process is running, SIGTERM during a burst, and
+SIGKILL of one of two processes during a burst.
 
 Everything goes through signed Slack requests and the fake Web API, as in production; the
 database is read afterwards through a `SqlRepository` of the test's own.
@@ -11,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import signal
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +45,7 @@ from tests.server.processes import (
     SlackClient,
     kill,
     serving,
+    serving_together,
     start,
     terminate,
 )
@@ -596,3 +600,177 @@ async def test_two_processes_starting_at_once_on_a_fresh_database_both_serve(
         await blocker.close()
     failed = [str(served) for served in started if isinstance(served, BaseException)]
     assert not failed, failed[0][-3000:]
+
+
+# --- kill -9 of one of two processes during a burst loses no acknowledged answer ---------------
+
+STAMPEDE = [f"U0K{n:04d}" for n in range(300)]
+LATECOMER = "U0K9999"  # answers through the killed process's replacement
+
+
+@pytest.mark.postgres
+async def test_kill_9_during_a_burst_on_two_processes_loses_no_acknowledged_answer(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """Half of a burst goes to each of two processes on one PostgreSQL database; B is killed
+    with SIGKILL (no drain, no shutdown: its connections cut, the transaction it had under way
+    rolled back by PostgreSQL) once a fifth of the answers are acknowledged, while A keeps
+    serving.
+
+    Whoever's request B took down with it submits again, to A. That is a person's second click
+    on Submit, not a redelivery: Slack retries only Events API deliveries (X-Slack-Retry-Num),
+    never an interactive payload such as a view_submission, whose failure the person sees in
+    the modal. The server dedupes by neither (`deliveries.delivery_key` knows events and message
+    buttons only): the retry is a new request, made safe by the answer's insert-or-replace on
+    (survey, respondent). It adds the answer, or finds the one B committed before its
+    acknowledgement could leave and replaces it with the same ("updated")."""
+    rng = random.Random(9)
+    half = len(STAMPEDE) // 2
+    async with (
+        fake_slack_api() as api,
+        SlackClient(api, connections=len(STAMPEDE)) as slack,
+        serving_together(tmp_path, "ab", postgres_url, api, **FAST_TICKS) as servers,
+    ):
+        a, b = servers
+        # Launched through the process that dies: the survey must not depend on it.
+        card = await launch(slack, b)
+        survey = survey_id(card)
+        questions = questions_of(await open_answer_modal(slack, b, card, STAMPEDE[0]))
+        sent = {user: pick(rng, questions) for user in STAMPEDE}
+        added = [0, 0]  # acknowledged as added, by A and by B
+        to_b = 0  # requests sent to B and not answered yet
+        b_busy = asyncio.Event()  # set while there are some
+        enough = asyncio.Event()
+
+        async def answer(n: int, user: str) -> tuple[Reply, Reply | None]:
+            """The first submission (to A or B by turn), and the second click after a
+            transport failure, to A."""
+            nonlocal to_b
+            # Half at once, half trickling in over three seconds: the kill meets requests
+            # being handled, requests waiting to be and requests yet to connect.
+            await asyncio.sleep(max(0, n - half) * 0.02)
+            mine = n % 2  # 1 for B
+            to_b += mine
+            if to_b:
+                b_busy.set()
+            try:
+                first = await submit(slack, servers[mine], survey, user, sent[user])
+            finally:
+                to_b -= mine
+                if not to_b:
+                    b_busy.clear()
+            added[mine] += outcome(first) == "added"
+            if sum(added) >= len(STAMPEDE) // 5:
+                enough.set()
+            if first.status is not None:
+                return first, None
+            return first, await submit(slack, a, survey, user, sent[user])
+
+        started = time.monotonic()
+        burst = asyncio.gather(*(answer(n, user) for n, user in enumerate(STAMPEDE)))
+        try:
+            await asyncio.wait_for(enough.wait(), timeout=WAIT)
+            # At a moment B has a request under way (the trickle brings one every 40 ms), so
+            # that the kill cuts some while they are handled, not only the ones yet to come.
+            with suppress(TimeoutError):
+                await asyncio.wait_for(b_busy.wait(), timeout=1)
+        finally:
+            killed_at = time.monotonic()
+            added_before = tuple(added)
+            await kill(b)  # SIGKILL, and reaped
+            replies = dict(zip(STAMPEDE, await burst, strict=True))
+        burst_seconds = time.monotonic() - started
+        assert b.process.returncode == -signal.SIGKILL, b.process.returncode
+
+        firsts = {user: outcome(first) for user, (first, _) in replies.items()}
+        seconds = {user: outcome(again) for user, (_, again) in replies.items() if again}
+        final = firsts | seconds
+        # Every transport failure is B's, and from the kill on.
+        early = [
+            (user, replies[user][0])
+            for user in seconds
+            if STAMPEDE.index(user) % 2 == 0 or replies[user][0].at < killed_at
+        ]
+        assert not early, early[:5]
+        # Nobody had answered before: a first submission cannot have replaced anything. A
+        # second click adds the answer, or replaces the one B stored with the same.
+        odd = {user: seen for user, seen in firsts.items() if seen.startswith(("updated", "unex"))}
+        odd |= {user: seen for user, seen in seconds.items() if seen not in ("added", "updated")}
+        assert not odd, odd
+        acknowledged = {user for user, seen in final.items() if seen in ("added", "updated")}
+        after_kill = [
+            user for user in acknowledged if (replies[user][1] or replies[user][0]).at > killed_at
+        ]
+        # How B's requests failed: cut while being handled, or refused before connecting.
+        cut = Counter(str(replies[user][0].error) for user in seconds)
+        print(
+            f"\n{len(acknowledged)} of {len(STAMPEDE)} acknowledged ({sum(added_before)} before "
+            f"SIGKILL (A {added_before[0]}, B {added_before[1]}, {killed_at - started:.2f}s into "
+            f"the burst), {len(after_kill)} after), {len(seconds)} refused by the killed process "
+            f"{dict(cut)} and retried on the survivor "
+            f"({sum(seen == 'added' for seen in seconds.values())} added, "
+            f"{sum(seen == 'updated' for seen in seconds.values())} found already stored), "
+            f"{sum(seen == 'sorry' for seen in final.values())} told 'not saved'; "
+            f"burst {burst_seconds:.1f}s"
+        )
+        # The kill landed in the middle of the burst and cut requests to B.
+        assert sum(added_before) < len(STAMPEDE)
+        assert seconds, "the kill cut no request to B"
+        # The survivor answered everyone, the people B failed included.
+        unacknowledged = {user: seen for user, seen in final.items() if user not in acknowledged}
+        assert not unacknowledged, unacknowledged
+
+        keys = respondent_keys()
+        async with repository(postgres_url) as repo:
+            stored = {
+                user: await repo.load_response(
+                    survey, keys.respondent("slack", TEAM_ID, survey, user)
+                )
+                for user in STAMPEDE
+            }
+            count = await repo.count_responses(survey)
+            tally = await repo.tally_responses(survey)
+        kept = {user: answers for user, answers in stored.items() if answers is not None}
+        missing = sorted(acknowledged - kept.keys())
+        assert not missing, f"{len(missing)} acknowledged answers lost: {missing[:10]}"
+        # One row per person (the rows are all of known people, none twice), each whole and
+        # exactly as sent, and the tally is theirs.
+        assert count == len(kept) == len(STAMPEDE)
+        assert all(answers == stored_form(sent[user]) for user, answers in kept.items())
+        assert tally == tally_of([sent[user] for user in kept])
+        assert "Traceback" not in a.log(), a.log()
+        assert "Traceback" not in b.log(), b.log()
+
+        # B again, on the same database: it serves, and the survey closes with everyone.
+        again = await start(tmp_path, "b-again", postgres_url, api, **FAST_TICKS)
+        try:
+            sent[LATECOMER] = pick(rng, questions)
+            reply = await submit(slack, again, survey, LATECOMER, sent[LATECOMER])
+            assert outcome(reply) == "added", reply
+            # Someone whose first click died with B: their answer is the one they sent.
+            retried = sorted(seconds)[0]
+            view = await open_answer_modal(slack, again, card, retried)
+            assert prefilled(view) == sent[retried]
+
+            reply = await slack.command(again, "pulse close", user=LAUNCHER)
+            assert reply.ok, reply
+            await replied(api, CLOSED_BY_COMMAND)
+            [results] = await api.wait_for("chat.postMessage", where=is_results, timeout=WAIT)
+            await card_closed(api)
+            await asyncio.sleep(1.5)  # five ticks of each runner: time enough for a second post
+            assert len(results_posts(api)) == 1, [str(call) for call in results_posts(api)]
+            assert f"{len(sent)} answered" in results.params["text"], results.params["text"]
+            for server in (a, again):
+                assert await terminate(server) == 0, server.log()
+                assert "Traceback" not in server.log(), server.log()
+        finally:
+            await kill(again)
+
+    expected = tally_of(list(sent.values()))
+    async with repository(postgres_url) as repo:
+        assert await repo.count_responses(survey) == len(sent)
+        closed = await repo.load_survey(survey)
+    assert closed is not None
+    assert closed.status is SurveyStatus.CLOSED
+    assert closed.tally == expected
+    assert closed.results_posted_at is not None
