@@ -79,10 +79,11 @@ class FairTurns:
         conversations = len(self._lines) + (line is None)
         return rounds * conversations * self._turn_seconds / self._turns
 
-    async def acquire(self, conversation: str) -> Callable[[], None]:
+    async def acquire(self, conversation: str, *, may_turn_away: bool = True) -> Callable[[], None]:
         """Wait for `conversation`'s turn; returns what ends the turn (call it once, when the
-        work is done). Busy when the work is turned away."""
-        await self._acquire(conversation)
+        work is done). Busy when the work is turned away (never with `may_turn_away=False`:
+        for work whose request was answered as done already)."""
+        await self._acquire(conversation, may_turn_away)
         started = self._clock()
         ended = False
 
@@ -95,15 +96,16 @@ class FairTurns:
 
         return release
 
-    async def _acquire(self, conversation: str) -> None:
+    async def _acquire(self, conversation: str, may_turn_away: bool) -> None:
         if self._free > 0 and not self._lines:
             self._free -= 1
             return
         line = self._lines.get(conversation)
-        if line is not None and len(line) >= self._most_waiting:
-            raise Busy("conversation_backlog")
-        if self.expected_wait(conversation) > self._patience:
-            raise Busy("overloaded")
+        if may_turn_away:
+            if line is not None and len(line) >= self._most_waiting:
+                raise Busy("conversation_backlog")
+            if self.expected_wait(conversation) > self._patience:
+                raise Busy("overloaded")
         if line is None:
             line = self._lines[conversation] = deque()
         granted = asyncio.get_running_loop().create_future()

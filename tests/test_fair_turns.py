@@ -15,9 +15,9 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
-async def take_turn(turns: FairTurns, conversation: str) -> None:
+async def take_turn(turns: FairTurns, conversation: str, *, may_turn_away: bool = True) -> None:
     """Wait for the turn and end it at once."""
-    release = await turns.acquire(conversation)
+    release = await turns.acquire(conversation, may_turn_away=may_turn_away)
     await asyncio.sleep(0)
     release()
 
@@ -119,3 +119,16 @@ async def test_a_waiter_that_leaves_gives_up_its_place_and_no_turn_is_lost() -> 
     await asyncio.gather(granted_then_cancelled, return_exceptions=True)
     (await asyncio.wait_for(after, 1))()
     assert turns.waiting == 0
+
+
+async def test_work_already_answered_as_done_is_never_turned_away() -> None:
+    turns = FairTurns(1, most_waiting_per_conversation=1, patience_seconds=0.001)
+    held = await turns.acquire("a")
+    first = asyncio.create_task(take_turn(turns, "a", may_turn_away=False))
+    second = asyncio.create_task(take_turn(turns, "a", may_turn_away=False))
+    await settle()
+    assert turns.waiting == 2  # over the line's limit and the patience, yet in line
+    with pytest.raises(Busy):
+        await turns.acquire("a")
+    held()
+    await asyncio.wait_for(asyncio.gather(first, second), 1)

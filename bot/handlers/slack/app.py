@@ -230,8 +230,9 @@ def register(
     app.action(ids.PULSE_ANSWER_ACTION)(track(pulse.on_answer_button))
     app.action(ids.PULSE_CLOSE_ACTION)(track(pulse.on_close_button))
     app.action(ids.PULSE_EXPORT_ACTION)(track(pulse.on_export_button))
-    app.view(ids.PULSE_LAUNCH_VIEW)(track(pulse.on_launch_submitted))
-    app.view(ids.PULSE_ANSWER_VIEW)(track(pulse.on_answer_submitted))
+    # These two launch or record before their ack says so: what follows is never turned away.
+    app.view(ids.PULSE_LAUNCH_VIEW)(track(pulse.on_launch_submitted, may_turn_away=False))
+    app.view(ids.PULSE_ANSWER_VIEW)(track(pulse.on_answer_submitted, may_turn_away=False))
     app.event("message")(track(advisor.on_message))
     app.event("app_mention")(track(advisor.on_mention))
     app.event("app_home_opened")(track(advisor.on_home_opened))

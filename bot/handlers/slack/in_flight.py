@@ -57,7 +57,13 @@ class InFlight:
         self._turns = turns or FairTurns(workers)
         self._busy_replies = BusyReplies()
 
-    def track(self, listener: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    def track(
+        self, listener: Callable[..., Awaitable[None]], *, may_turn_away: bool = True
+    ) -> Callable[..., Awaitable[None]]:
+        """`listener` run in turns. `may_turn_away=False` for listeners that do their work
+        before they acknowledge (a modal's submission is answered with its outcome): what
+        follows their ack is never turned away with a "couldn't do that" reply."""
+
         # functools.wraps keeps the signature bolt reads to inject arguments by name.
         @functools.wraps(listener)
         async def tracked(*args: Any, **kwargs: Any) -> None:
@@ -65,7 +71,7 @@ class InFlight:
             if task is not None:
                 self._tasks.add(task)
             try:
-                await self._run(listener, args, kwargs)
+                await self._run(listener, args, kwargs, may_turn_away)
             finally:
                 if task is not None:
                     self._tasks.discard(task)
@@ -77,6 +83,7 @@ class InFlight:
         listener: Callable[..., Awaitable[None]],
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
+        may_turn_away: bool,
     ) -> None:
         conversation, context = _CONVERSATION.get()
         real_ack: Callable[..., Awaitable[Any]] | None = kwargs.get("ack")
@@ -86,7 +93,7 @@ class InFlight:
             nonlocal release
             assert real_ack is not None
             await real_ack(*ack_args, **ack_kwargs)
-            release = await self._turns.acquire(conversation)
+            release = await self._turns.acquire(conversation, may_turn_away=may_turn_away)
 
         try:
             if real_ack is not None:
@@ -121,6 +128,8 @@ class InFlight:
                 await context.client.chat_postEphemeral(
                     channel=context.channel_id, user=context.user_id, text=BUSY
                 )
+            elif context.user_id and context.client is not None:  # a modal: in their DM
+                await context.client.chat_postMessage(channel=context.user_id, text=BUSY)
         except (TimeoutError, SlackApiError, OSError) as error:
             log.info("slack busy reply not delivered error=%s", type(error).__name__)
 
