@@ -9,7 +9,7 @@ import time
 
 from tests.server.test_teams import TeamsServer, server  # noqa: F401 - the fixture
 
-PEOPLE = 25
+PEOPLE = 12
 MESSAGES_EACH = 18
 LATENCY = 0.04
 

@@ -4,6 +4,7 @@ activity, never a 500, and the server keeps answering."""
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 
@@ -50,10 +51,12 @@ async def test_an_unreachable_service_url_does_not_fail_the_answer(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     activity = load_fixture("message_personal")
-    activity["serviceUrl"] = "http://127.0.0.1:9/"  # nothing listens there
+    # Nothing listens there; a path of its own, as each URL is logged once per process.
+    url = f"http://127.0.0.1:9/{uuid.uuid4().hex}/"
+    activity["serviceUrl"] = url
     activity["text"] = "start"
     delivery = await server.teams.post(activity)
     assert delivery.status < 500
     unreachable = [r for r in caplog.records if "unreachable" in r.getMessage()]
     assert len(unreachable) == 1
-    assert "http://127.0.0.1:9/" in unreachable[0].getMessage()
+    assert url in unreachable[0].getMessage()
