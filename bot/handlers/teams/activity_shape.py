@@ -13,7 +13,7 @@ from typing import Any
 
 from botbuilder.schema import Activity
 
-# Fields that, when present, must be objects with a string `id` (whom and where).
+# Fields that, when present, must be objects with a non-empty string `id` (whom and where).
 _ACCOUNTS = ("from", "recipient", "conversation")
 _OBJECTS = ("channelData",)
 _LISTS = ("entities", "attachments", "membersAdded", "membersRemoved")
@@ -34,6 +34,8 @@ def activity_problem(body: bytes) -> str | None:
         Activity().deserialize(data)
     except (ValueError, TypeError, AttributeError, KeyError):  # msrest's errors are ValueErrors
         return "the body is not an activity"
+    if data["type"] == "message" and data.get("conversation") is None:
+        return "a message without its 'conversation'"  # nowhere to answer it
     return None
 
 
@@ -60,7 +62,8 @@ def _field_problem(data: dict[str, Any]) -> str | None:
 
 
 def _has_string_id(value: dict[str, Any]) -> bool:
-    return isinstance(value.get("id", ""), str)
+    """An account or conversation is named by its id: one the bot can reply to."""
+    return isinstance(value.get("id"), str) and bool(value["id"])
 
 
 def service_url_of(body: bytes) -> str | None:

@@ -34,6 +34,12 @@ def test_the_activities_teams_sends_pass(name: str) -> None:
         (b'{"type": "message", "from": "x"}', "'from' is not an object with a string id"),
         (b'{"type": "message", "entities": [1]}', "'entities' is not a list of objects"),
         (b'{"type": "message", "timestamp": "soon"}', "the body is not an activity"),
+        (
+            b'{"type": "message", "conversation": {}}',
+            "'conversation' is not an object with a string id",
+        ),
+        (b'{"type": "message", "from": {"id": ""}}', "'from' is not an object with a string id"),
+        (b'{"type": "message", "text": "hi"}', "a message without its 'conversation'"),
     ],
 )
 def test_what_is_not_an_activity_is_named(body: bytes, problem: str) -> None:
