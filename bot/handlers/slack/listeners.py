@@ -224,6 +224,8 @@ class SlackAdvisor:
     ) -> None:
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return  # only people's own messages in the DM; never our own posts
+        if not context.user_id:
+            return  # a message from nobody: no one's conversation to answer
         if await self._is_redelivery(body):
             return
         key = conversation_key(context)
@@ -238,8 +240,8 @@ class SlackAdvisor:
         client: AsyncWebClient,
         context: AsyncBoltContext,
     ) -> None:
-        if await self._is_redelivery(body):
-            return
+        if not context.user_id or await self._is_redelivery(body):
+            return  # a mention by nobody, or one already answered
         key = conversation_key(context)
         text = plain_text(str(event.get("text", "")), context.bot_user_id)
         thread = event.get("thread_ts") or event.get("ts")
@@ -260,7 +262,7 @@ class SlackAdvisor:
     async def on_home_opened(
         self, event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
-        if event.get("tab") != "home":
+        if event.get("tab") != "home" or not context.user_id:
             return
         key = conversation_key(context)
         overview = await self._service.overview(key)
@@ -280,7 +282,8 @@ class SlackAdvisor:
         log.info("slack workspace removed workspace=%s rows=%d", workspace, deleted)
 
     async def on_tokens_revoked(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
-        if event.get("tokens", {}).get("bot"):
+        tokens = event.get("tokens")
+        if isinstance(tokens, dict) and tokens.get("bot"):
             await self.on_uninstalled(context)
 
     # --- helpers ---------------------------------------------------------------------------

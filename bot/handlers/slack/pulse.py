@@ -83,6 +83,9 @@ Reply = Callable[[str], Awaitable[None]]
 
 def ephemeral(respond: AsyncRespond) -> Reply:
     async def reply(text: str) -> None:
+        if respond.response_url is None:  # a button in a view (App Home): nowhere to answer
+            log.info("pulse reply dropped: the request has no response_url")
+            return
         await respond(text=text, response_type="ephemeral", replace_original=False)
 
     return reply
@@ -181,11 +184,11 @@ class SlackPulse:
         self, values: dict[str, Any]
     ) -> tuple[LaunchOptions | None, dict[str, str]]:
         """The launcher's choices, or the error to show next to each wrong field."""
-        picked = values.get(ids.PULSE_DEADLINE_BLOCK, {}).get(ids.PULSE_DEADLINE_ACTION, {})
-        raw_threshold = (
-            values.get(ids.PULSE_THRESHOLD_BLOCK, {}).get(ids.PULSE_THRESHOLD_ACTION, {}) or {}
-        ).get("value")
-        remind = values.get(ids.PULSE_REMIND_BLOCK, {}).get(ids.PULSE_REMIND_ACTION, {}) or {}
+        picked = _field(values, ids.PULSE_DEADLINE_BLOCK, ids.PULSE_DEADLINE_ACTION)
+        raw_threshold = _field(values, ids.PULSE_THRESHOLD_BLOCK, ids.PULSE_THRESHOLD_ACTION).get(
+            "value"
+        )
+        remind = _field(values, ids.PULSE_REMIND_BLOCK, ids.PULSE_REMIND_ACTION)
         errors: dict[str, str] = {}
         threshold = _threshold(raw_threshold)
         if threshold is None:
@@ -193,23 +196,21 @@ class SlackPulse:
                 f"A whole number from {MIN_THRESHOLD} to {MAX_THRESHOLD}: below "
                 f"{MIN_THRESHOLD}, results could point at a person."
             )
-        stamp = (picked or {}).get("selected_date_time")
-        deadline = (
-            datetime.fromtimestamp(int(stamp), UTC)
-            if isinstance(stamp, int | float | str) and str(stamp).isdigit()
-            else None
-        )
+        deadline = _deadline(picked.get("selected_date_time"))
         if deadline is None:
             errors[ids.PULSE_DEADLINE_BLOCK] = "Pick the date and time the survey closes."
         if errors:
             return None, errors
         assert threshold is not None
         assert deadline is not None
-        selected = remind.get("selected_options") or []
+        selected = remind.get("selected_options")
         options = LaunchOptions(
             deadline=deadline,
             threshold=threshold,
-            remind=any(o.get("value") == ids.PULSE_REMIND_VALUE for o in selected),
+            remind=isinstance(selected, list)
+            and any(
+                isinstance(o, dict) and o.get("value") == ids.PULSE_REMIND_VALUE for o in selected
+            ),
         )
         try:
             check_launch(options, self._pulse.now())
@@ -411,15 +412,34 @@ def _metadata_channel(metadata: str) -> str:
     return str(data.get("channel", "")) if isinstance(data, dict) else ""
 
 
+def _field(values: object, block_id: str, action_id: str) -> dict[str, Any]:
+    """One input's state in a submitted modal's `state.values`; {} when it is missing or not
+    an object (a signed submission can still be of any shape)."""
+    block = values.get(block_id) if isinstance(values, dict) else None
+    field = block.get(action_id) if isinstance(block, dict) else None
+    return field if isinstance(field, dict) else {}
+
+
+def _deadline(stamp: object) -> datetime | None:
+    """The date picker's epoch seconds (a number, or its digits) as a time, or None."""
+    if isinstance(stamp, bool) or not isinstance(stamp, int | str) or not str(stamp).isdigit():
+        return None
+    try:
+        return datetime.fromtimestamp(int(stamp), UTC)
+    except (OverflowError, OSError, ValueError):  # beyond the calendar, or 4,300+ digits
+        return None
+
+
 def _chosen(values: dict[str, Any]) -> dict[str, str]:
     """{question id: option id} from the answer modal's radio buttons (unanswered left out)."""
     answers: dict[str, str] = {}
-    for block_id, fields in values.items():
-        if not str(block_id).startswith(ids.PULSE_QUESTION_PREFIX) or not isinstance(fields, dict):
+    for block_id in values:
+        if not isinstance(block_id, str) or not block_id.startswith(ids.PULSE_QUESTION_PREFIX):
             continue
-        selected = (fields.get(ids.PULSE_CHOICE_ACTION) or {}).get("selected_option") or {}
-        if selected.get("value"):
-            answers[str(block_id).removeprefix(ids.PULSE_QUESTION_PREFIX)] = str(selected["value"])
+        selected = _field(values, block_id, ids.PULSE_CHOICE_ACTION).get("selected_option")
+        value = selected.get("value") if isinstance(selected, dict) else None
+        if isinstance(value, str) and value:
+            answers[block_id.removeprefix(ids.PULSE_QUESTION_PREFIX)] = value
     return answers
 
 

@@ -16,9 +16,12 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable, Mapping
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from slack_bolt.request.async_request import AsyncBoltRequest
+
+from storage.repository import KEY_LENGTH
 
 # Slack's own bound on a request's age (replays older than this are refused).
 MAX_AGE_SECONDS = 5 * 60
@@ -59,7 +62,7 @@ class SignedRequests:
             RecursionError,
         ):  # fmt: skip
             return web.Response(status=400, text="not a Slack payload")
-        problem = shape_problem(read.body)
+        problem = shape_problem(read.body) or identity_problem(read)
         if problem is not None:
             return web.Response(status=400, text=f"not a Slack payload: {problem}")
         return read
@@ -76,6 +79,21 @@ _REQUIRED: dict[str, tuple[tuple[str, type], ...]] = {
 }
 
 
+# Kinds bolt tells apart by their top-level callback_id, which its matchers read as a string
+# (a listener registered with a pattern matches attachments, dialogs and workflow steps too).
+_CALLBACK_KINDS = frozenset(
+    {
+        "dialog_cancellation",
+        "dialog_submission",
+        "dialog_suggestion",
+        "interactive_message",
+        "message_action",
+        "shortcut",
+        "workflow_step_edit",
+    }
+)
+
+
 def shape_problem(body: object) -> str | None:
     """What makes a parsed body something no Slack payload looks like, or None. Slack's own
     payloads always pass; this only keeps odd shapes from reaching listeners that index them."""
@@ -89,6 +107,17 @@ def shape_problem(body: object) -> str | None:
     for field, expected in _REQUIRED.get(kind or "", ()):
         if not isinstance(body.get(field), expected):
             return f"'{field}' is missing or not a {expected.__name__}"
+    if "view" in body and not isinstance(body["view"], dict):  # bolt reads any view's type
+        return "'view' is not an object"
+    if kind in _CALLBACK_KINDS and not isinstance(body.get("callback_id"), str):
+        return "'callback_id' is missing or not a string"
+    step = kind == "workflow_step_edit" or (
+        kind == "view_submission" and body["view"].get("type") == "workflow_step"
+    )
+    if step and not isinstance(body.get("workflow_step"), dict):  # bolt reads it for its `step`
+        return "'workflow_step' is missing or not an object"
+    if kind == "block_suggestion" and not isinstance(body.get("action_id"), str):
+        return "'action_id' is missing or not a string"
     if kind == "block_actions" and not all(
         isinstance(action, dict) and isinstance(action.get("action_id"), str)
         for action in body["actions"]
@@ -106,3 +135,71 @@ def shape_problem(body: object) -> str | None:
     if kind == "event_callback" and not isinstance(body["event"].get("type"), str):
         return "'event.type' is not a string"
     return None
+
+
+# Who and where, as bolt reads them from the payload (its context): ids are strings, or absent.
+_IDS = (
+    "enterprise_id",
+    "team_id",
+    "user_id",
+    "channel_id",
+    "actor_enterprise_id",
+    "actor_team_id",
+    "actor_user_id",
+)
+# Payloads a person sends by acting (pressing, submitting, typing a command): Slack always
+# says who and in which workspace (an org-wide install may name only the enterprise).
+_ACTS = frozenset(
+    {
+        "block_actions",
+        "block_suggestion",
+        "dialog_submission",
+        "interactive_message",
+        "message_action",
+        "shortcut",
+        "view_closed",
+        "view_submission",
+    }
+)
+
+
+def identity_problem(request: AsyncBoltRequest) -> str | None:
+    """What makes the ids bolt read from a payload (`shape_problem` passed) unlike any Slack
+    sends, or None: an id that is not a string (the listeners and the request log use them as
+    keys) or is longer than the database keeps; a person's action or command without its person
+    or workspace (it would be stored under a made-up "unknown" one); a command without its
+    response URL, or one that is not a web address. Events need a workspace; which of them need
+    a person is for their listeners to say."""
+    context = request.context
+    for name in _IDS:
+        value = getattr(context, name, None)
+        if value is not None and not isinstance(value, str):
+            return f"'{name}' is not a string"
+        if value is not None and len(value) > KEY_LENGTH:  # Slack's are a dozen characters
+            return f"'{name}' is too long"
+    body = request.body
+    workspace = context.team_id or context.enterprise_id
+    if body.get("type") in _ACTS or "command" in body:
+        if not workspace:
+            return "no workspace"
+        if not context.user_id:
+            return "no user"
+    elif body.get("type") == "event_callback" and not workspace:
+        return "no workspace"
+    response_url = body.get("response_url")
+    if "command" in body and not response_url:
+        return "a command without its response_url"  # where every answer to it goes
+    if response_url and not _is_web_url(response_url):
+        return "a response_url that is not a web address"
+    return None
+
+
+def _is_web_url(value: object) -> bool:
+    """An absolute http(s) URL with a host, as Slack's response URLs are."""
+    if not isinstance(value, str):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # "http://[::1" and the like
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
