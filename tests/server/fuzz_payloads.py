@@ -824,11 +824,6 @@ TEAMS_FIXTURES = (
     "installation_update_personal",
     "invoke_file_consent",
 )
-# Service URLs that still give a 500 (tests/server/test_teams_malformed_fuzzed.py, xfail until
-# bot/handlers/teams is fixed): a connector that answers the bot's reply with an error (here,
-# the fake at a path it does not serve: 404), and a URL urljoin cannot parse. Add them to
-# SERVICE_URLS once those tests pass.
-KNOWN_500_SERVICE_URLS = (CONNECTOR + "/some/path/", CONNECTOR + "/" + "a" * 5000, "http://[::1")
 SERVICE_URLS = st.sampled_from(
     [
         CONNECTOR,
@@ -843,6 +838,11 @@ SERVICE_URLS = st.sampled_from(
         "ftp://127.0.0.1:9/",
         "http://127.0.0.1:0/",
         "http://[::1]:9/",
+        # A connector that answers the reply with an error (the fake at a path it does not
+        # serve: 404), and a URL urljoin cannot parse (test_teams_malformed_fuzzed.py).
+        CONNECTOR + "/some/path/",
+        CONNECTOR + "/" + "a" * 5000,
+        "http://[::1",
     ]
 )
 

@@ -1,26 +1,15 @@
 """Teams activities the fuzz test (tests/server/test_fuzz.py) found answered with a 5xx, or stored
-under keys no activity names, each shrunk to its smallest form.
-
-Those not fixed yet (bot/handlers/teams) are strict xfails: when a fix lands they pass, pytest
-reports the XPASS as a failure, and the marker (and the matching tolerance in test_fuzz.py:
-`known_teams_500`, `odd_ids`, the 501 of invokes, KNOWN_500_SERVICE_URLS) goes.
-"""
+under keys no activity names, each shrunk to its smallest form."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-import pytest
-
+from bot.handlers.teams.adapter import APOLOGY
 from storage.repository import KEY_LENGTH, ConversationKey
 from tests.fakes.teams_activities import load_fixture
 from tests.server.test_teams import TeamsServer, server  # noqa: F401 - the fixture
-
-# The turn fails because its reply cannot be sent; `_on_turn_error`'s apology then fails the
-# same way, and escapes `CloudAdapter.process` as a 500.
-REPLY_FAILS = pytest.mark.xfail(
-    strict=True, reason="a turn whose replies cannot be sent answers 500 (issue 13, defect 3)"
-)
 
 
 def message(server: TeamsServer, text: str = "hi") -> dict[str, Any]:  # noqa: F811
@@ -40,7 +29,6 @@ async def test_a_message_without_a_conversation_id(server: TeamsServer) -> None:
     assert server.connector.calls() == []
 
 
-@REPLY_FAILS
 async def test_a_service_url_that_is_no_url(server: TeamsServer) -> None:  # noqa: F811
     activity = message(server)
     activity["serviceUrl"] = "http://[::1"  # urljoin: "Invalid IPv6 URL"
@@ -48,7 +36,6 @@ async def test_a_service_url_that_is_no_url(server: TeamsServer) -> None:  # noq
     assert delivery.status < 500, delivery
 
 
-@REPLY_FAILS
 async def test_a_connector_that_answers_the_reply_with_an_error(
     server: TeamsServer,  # noqa: F811
 ) -> None:
@@ -59,10 +46,6 @@ async def test_a_connector_that_answers_the_reply_with_an_error(
     assert delivery.status < 500, delivery
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an invoke whose reply cannot be delivered answers 501 (no invoke response is set)",
-)
 async def test_a_file_consent_whose_reply_cannot_be_delivered(
     server: TeamsServer,  # noqa: F811
 ) -> None:
@@ -73,7 +56,6 @@ async def test_a_file_consent_whose_reply_cannot_be_delivered(
     assert delivery.status == 200, delivery
 
 
-@pytest.mark.xfail(strict=True, reason="ids that are not strings are stored as their str()")
 async def test_a_sender_id_that_is_an_object_is_not_a_key(
     server: TeamsServer,  # noqa: F811
 ) -> None:
@@ -85,7 +67,6 @@ async def test_a_sender_id_that_is_an_object_is_not_a_key(
     assert delivery.status >= 400 or stored is None, (delivery, stored)
 
 
-@pytest.mark.xfail(strict=True, reason="ids longer than the database's columns are stored")
 async def test_a_sender_id_longer_than_the_database_keeps_is_not_a_key(
     server: TeamsServer,  # noqa: F811
 ) -> None:
@@ -95,3 +76,43 @@ async def test_a_sender_id_longer_than_the_database_keeps_is_not_a_key(
     key = ConversationKey("teams", "tenant-1", "a" * (KEY_LENGTH + 45))
     stored = await server.app.repository.load_conversation(key)
     assert delivery.status >= 400 or stored is None, (delivery, stored)
+
+
+async def test_an_activity_id_the_database_cannot_key_by_is_refused(
+    server: TeamsServer,  # noqa: F811
+) -> None:
+    for odd in ("a\x00b", "\ud800", "x" * 300):
+        activity = message(server, "start")
+        activity["id"] = odd
+        # Escaped as JSON carries it (a lone surrogate cannot be sent as UTF-8).
+        delivery = await server.teams.post_bytes(json.dumps(activity).encode())
+        assert delivery.status == 400, (odd[:10], delivery)
+    assert server.connector.calls() == []
+
+
+async def test_a_long_conversation_and_activity_id_still_make_a_delivery_key(
+    server: TeamsServer,  # noqa: F811
+) -> None:
+    activity = message(server, "start")
+    activity["conversation"]["id"] = "a:" + "c" * 200  # personal chats' ids run long
+    activity["id"] = "1" * 200
+    first = await server.teams.post(activity)
+    again = await server.teams.post(activity)  # a redelivery: processed once
+    assert first.status in (200, 201)
+    assert again.status in (200, 201)
+    await server.connector.wait_for_sent(1)
+    sent = len(server.connector.sent())
+    assert sent >= 1
+    activity["id"] = "2" * 200
+    await server.teams.post(activity)
+    await server.connector.wait_for_sent(sent + 1)
+    # Turns that ran, not apologies for a key the database refused.
+    assert all(reply.get("text") != APOLOGY for reply in server.connector.sent())
+
+
+async def test_an_invoke_no_handler_takes_is_a_400(server: TeamsServer) -> None:  # noqa: F811
+    activity = load_fixture("invoke_file_consent")
+    activity["serviceUrl"] = server.connector.base_url
+    activity["name"] = "composeExtension/unknown"
+    delivery = await server.teams.post(activity)
+    assert delivery.status == 400, delivery

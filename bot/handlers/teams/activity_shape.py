@@ -13,6 +13,8 @@ from typing import Any
 
 from botbuilder.schema import Activity
 
+from storage.repository import KEY_LENGTH
+
 # Fields that, when present, must be objects with a non-empty string `id` (whom and where).
 _ACCOUNTS = ("from", "recipient", "conversation")
 _OBJECTS = ("channelData",)
@@ -45,10 +47,24 @@ def _field_problem(data: dict[str, Any]) -> str | None:
     for name in ("serviceUrl", "id", "text", "channelId", "replyToId", "locale"):
         if name in data and data[name] is not None and not isinstance(data[name], str):
             return f"'{name}' is not a string"
+    if not _is_id(data.get("id"), optional=True):
+        return "'id' is not an activity id"
     for name in _ACCOUNTS:
         value = data.get(name)
         if value is not None and not (isinstance(value, dict) and _has_string_id(value)):
             return f"'{name}' is not an object with a string id"
+    # What people and tenants are stored under: strings, within the database's keys.
+    sender, conversation = data.get("from") or {}, data.get("conversation") or {}
+    if not _is_id(sender.get("aadObjectId"), optional=True):
+        return "'from.aadObjectId' is not an id"
+    if not _is_id(conversation.get("tenantId"), optional=True):
+        return "'conversation.tenantId' is not an id"
+    channel_data = data.get("channelData")
+    tenant = channel_data.get("tenant") if isinstance(channel_data, dict) else None
+    if tenant is not None and not (
+        isinstance(tenant, dict) and _is_id(tenant.get("id"), optional=True)
+    ):
+        return "'channelData.tenant' is not an object with an id"
     for name in _OBJECTS:
         if data.get(name) is not None and not isinstance(data[name], dict):
             return f"'{name}' is not an object"
@@ -63,7 +79,25 @@ def _field_problem(data: dict[str, Any]) -> str | None:
 
 def _has_string_id(value: dict[str, Any]) -> bool:
     """An account or conversation is named by its id: one the bot can reply to."""
-    return isinstance(value.get("id"), str) and bool(value["id"])
+    return _is_id(value.get("id"), optional=False)
+
+
+def _is_id(value: object, *, optional: bool) -> bool:
+    """A non-empty string the database can key by (no NUL, no longer than its keys)."""
+    if value is None:
+        return optional
+    if not isinstance(value, str) or not 0 < len(value) <= KEY_LENGTH or "\x00" in value:
+        return False
+    return value.isascii() or _is_unicode(value)
+
+
+def _is_unicode(text: str) -> bool:
+    """No lone surrogates (JSON can carry them; UTF-8 and the database cannot)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def service_url_of(body: bytes) -> str | None:

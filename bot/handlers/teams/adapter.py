@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import aiohttp
 from aiohttp import web
-from botbuilder.core import TurnContext
+from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
@@ -100,21 +100,37 @@ def _note_unreachable(service_url: str | None) -> None:
 
 async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
     """A bug: logged with ids (never the text), and the user gets an apology, not a trace. An
-    unreachable connector is no bug, and an apology could not reach it either."""
+    unreachable connector is no bug, and an apology could not reach it either. Either way the
+    HTTP answer is not a 5xx: an invoke is answered 200 (Teams would retry anything else, into
+    the same failure)."""
     activity = turn_context.activity
     if _is_unreachable(error):
         _note_unreachable(activity.service_url)
-        return
-    record.error("teams_turn")
-    log.error(
-        "teams turn failed conversation=%s activity=%s error=%s",
-        activity.conversation.id if activity.conversation else None,
-        activity.id,
-        type(error).__name__,
-        exc_info=error,
-    )
-    if activity.type == ActivityTypes.message:
+    else:
+        record.error("teams_turn")
+        log.error(
+            "teams turn failed conversation=%s activity=%s error=%s",
+            activity.conversation.id if activity.conversation else None,
+            activity.id,
+            type(error).__name__,
+            exc_info=error,
+        )
+        if activity.type == ActivityTypes.message:
+            await _apologise(turn_context)
+    if activity.type == ActivityTypes.invoke:
+        invoke_response = Activity(
+            type=ActivityTypes.invoke_response, value=InvokeResponse(status=200)
+        )
+        await turn_context.send_activity(invoke_response)  # kept for the HTTP answer, not sent
+
+
+async def _apologise(turn_context: TurnContext) -> None:
+    """The apology goes where the reply failed to: it may fail the same way (a connector
+    answering 403 to an app that was removed, a serviceUrl that is no URL)."""
+    try:
         await turn_context.send_activity(Activity(type=ActivityTypes.message, text=APOLOGY))
+    except Exception as failure:
+        log.warning("teams apology not delivered error=%s", type(failure).__name__)
 
 
 CHANNEL_METADATA_URL = AuthenticationConstants.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL
@@ -148,7 +164,7 @@ class TeamsEndpoint:
             log.info("teams request refused: %s", problem)
             return web.Response(status=400, text=f"not an activity: {problem}")
         try:
-            response = await self.adapter.process(request, self.bot)
+            response: web.StreamResponse | None = await self.adapter.process(request, self.bot)
         except SigningKeysUnavailable as unavailable:
             # Not the caller's fault, nor proof of a forgery: the Bot Framework retries.
             log.warning("teams request deferred: signing keys unavailable")
@@ -159,7 +175,13 @@ class TeamsEndpoint:
             # The activity was received and handled; only its replies could not be sent.
             _note_unreachable(service_url_of(body))
             return web.Response(status=200)
-        return response if response is not None else web.Response(status=200)
+        if response is None:
+            return web.Response(status=200)
+        if response.status == 501:
+            # botbuilder's answer to an invoke no handler took (no name, a name this bot does
+            # not serve): the request's fault, not a server error.
+            return web.Response(status=400, text="not an invoke this bot handles")
+        return response
 
     async def close(self) -> None:
         """Close the HTTP sessions of the connector clients kept between turns and of the
