@@ -88,11 +88,13 @@ class InFlight:
         conversation, context = _CONVERSATION.get()
         real_ack: Callable[..., Awaitable[Any]] | None = kwargs.get("ack")
         release: Callable[[], None] | None = None
+        acknowledged = real_ack is None  # events: bolt has acknowledged already
 
         async def ack_then_wait_turn(*ack_args: Any, **ack_kwargs: Any) -> None:
-            nonlocal release
+            nonlocal release, acknowledged
             assert real_ack is not None
             await real_ack(*ack_args, **ack_kwargs)
+            acknowledged = True
             release = await self._turns.acquire(conversation, may_turn_away=may_turn_away)
 
         try:
@@ -103,6 +105,13 @@ class InFlight:
             await listener(*args, **kwargs)
         except Busy as busy:
             await self._turned_away(conversation, context, busy.reason)
+        except Exception as error:
+            if not acknowledged:
+                raise  # bolt's error handling answers the request
+            # After the ack, bolt would replace the answer it is about to send with a 404
+            # "unhandled request" (3 s later) if the listener failed fast: keep the ack.
+            record.error("slack_listener")
+            log.error("slack listener failed error=%s", type(error).__name__, exc_info=error)
         finally:
             if release is not None:
                 release()

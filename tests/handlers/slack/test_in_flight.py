@@ -4,8 +4,16 @@ a shutdown waits for work in progress."""
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from urllib.parse import urlencode
 
-from bot.handlers.slack.in_flight import InFlight
+import pytest
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from bot.handlers.slack.in_flight import InFlight, note_conversation
 
 
 async def test_acks_happen_at_once_and_work_takes_turns() -> None:
@@ -75,3 +83,43 @@ async def test_drain_reports_what_did_not_finish() -> None:
     await asyncio.sleep(0)
     assert await in_flight.drain(0.01) == 1
     task.cancel()
+
+
+async def test_a_listener_failing_right_after_its_ack_keeps_the_ack(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Bolt replaces the answer of a listener that acknowledged and then failed within a few
+    milliseconds with a 404 "unhandled request", three seconds later: the ack must stand."""
+
+    async def authorize(enterprise_id: object, team_id: str, user_id: str) -> AuthorizeResult:
+        return AuthorizeResult(enterprise_id=None, team_id=team_id, bot_token="xoxb-1")
+
+    bolt = AsyncApp(signing_secret="s", authorize=authorize, request_verification_enabled=False)
+    in_flight = InFlight()
+    bolt.use(note_conversation)
+
+    async def listener(ack: Callable[..., Awaitable[None]]) -> None:
+        await ack(text="on it")
+        raise RuntimeError("a bug")
+
+    bolt.command("/ai-owner")(in_flight.track(listener))
+    form = {
+        "command": "/ai-owner",
+        "text": "",
+        "team_id": "T1",
+        "user_id": "U1",
+        "channel_id": "C1",
+        "response_url": "http://127.0.0.1:9/commands/1",
+        "trigger_id": "1.2.3",
+    }
+    request = AsyncBoltRequest(
+        body=urlencode(form), headers={"content-type": ["application/x-www-form-urlencoded"]}
+    )
+    started = time.monotonic()
+    response = await bolt.async_dispatch(request)
+    assert response.status == 200
+    assert response.body == "on it"
+    assert time.monotonic() - started < 1.0
+    await in_flight.drain(1)
+    [failed] = [r for r in caplog.records if "slack listener failed" in r.getMessage()]
+    assert failed.getMessage() == "slack listener failed error=RuntimeError"
