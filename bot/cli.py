@@ -16,6 +16,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -291,6 +292,13 @@ def _serve(settings: Settings, host: str, port: int, *, socket_mode: bool, dev: 
     from bot.server import build_web_app
 
     async def start() -> web.Application:
+        # botbuilder's connector client sends with `requests` on the default executor (and
+        # sleeps there between retries of an unreachable connector): sized for those calls
+        # rather than for the CPU count (six threads on two cores), so they do not queue
+        # behind each other nor hold up the knowledge loads and charts that use it too.
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=BLOCKING_CALLS, thread_name_prefix="advisor-io")
+        )
         app = await build_app(settings, survey_key=survey_key)
         web_app = build_web_app(app, slack, teams, socket_mode=socket_mode)
         # What start-up built (knowledge, indexes, SDK and SQLAlchemy objects) lives as long
@@ -319,6 +327,11 @@ def _serve(settings: Settings, host: str, port: int, *, socket_mode: bool, dev: 
         keepalive_timeout=KEEPALIVE_SECONDS,  # idle keep-alive connections are closed
     )
     return 0
+
+
+# Threads for blocking calls (see `_serve`): the Teams turns that may run at once, several
+# calls each.
+BLOCKING_CALLS = 32
 
 
 def _teams_package(args: argparse.Namespace, settings: Settings) -> int:
