@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: chat test lint bench bench-slack bench-teams bench-pulse install clean serve
+.PHONY: chat test lint bench bench-slack bench-teams bench-pulse bench-memory install clean serve
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,9 @@ bench-teams: $(DEV_STAMP)
 bench-pulse: $(DEV_STAMP)
 	$(BIN)/python bench/pulse_burst.py
 	$(BIN)/python bench/pulse_burst_teams.py
+
+bench-memory: $(DEV_STAMP)
+	$(BIN)/python bench/memory.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
