@@ -27,7 +27,6 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -45,8 +44,11 @@ import aiohttp
 
 THIS_FILE = Path(__file__).resolve()
 REPO_ROOT = THIS_FILE.parent.parent
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+for _path in (REPO_ROOT, THIS_FILE.parent):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+from slack_acks import Memory, free_port, read_memory  # noqa: E402  # the process helpers
 
 from bot.admin_http import RELOAD_PATH, STATUS_PATH  # noqa: E402
 from bot.config import Settings  # noqa: E402
@@ -746,21 +748,6 @@ def forget_traffic(api: FakeSlackApi, connector: FakeConnector) -> None:
 # --- memory -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Memory:
-    rss: float  # MB (1 MB = 1024 KiB), VmRSS
-    hwm: float  # MB, VmHWM: the peak so far
-
-
-def read_memory(pid: int) -> Memory:
-    fields: dict[str, float] = {}
-    for line in Path(f"/proc/{pid}/status").read_text(encoding="utf-8").splitlines():
-        name, _, value = line.partition(":")
-        if name in ("VmRSS", "VmHWM"):
-            fields[name] = int(value.split()[0]) / 1024
-    return Memory(fields.get("VmRSS", math.nan), fields.get("VmHWM", math.nan))
-
-
 @dataclass
 class RoundResult:
     number: int  # 0: idle, before any traffic
@@ -772,13 +759,6 @@ class RoundResult:
 
 
 # --- the servers --------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def settings_values(workdir: Path, api_url: str) -> dict[str, str]:
@@ -1144,7 +1124,7 @@ async def rounds(
         memory = read_memory(target.pid)
         seconds = time.monotonic() - started
         results.append(RoundResult(number, sent, seconds, memory, missing + missing_typed, drained))
-        print(f"{number:>5} {sent:>8} {seconds:>8.1f} {memory.rss:>8.1f}", flush=True)
+        print(f"{number:>5} {sent:>8} {seconds:>8.1f} {memory.rss_mb:>8.1f}", flush=True)
         if config.trace and number == early_round:
             # Only what is allocated from now on is compared, so tracing starts now: the
             # first rounds run at full speed.
@@ -1178,7 +1158,7 @@ async def bench_call(session: aiohttp.ClientSession, target: Target, what: str) 
 
 def growth_ratio(results: Sequence[RoundResult], half: int) -> tuple[float, float, float]:
     """(growth over the first `half` rounds, over the last `half`, their ratio), in MB."""
-    rss = [result.memory.rss for result in results]
+    rss = [result.memory.rss_mb for result in results]
     first = rss[min(half, len(rss) - 1)] - rss[0]
     last = rss[-1] - rss[max(0, len(rss) - 1 - half)]
     ratio = last / first if first > 0 else math.inf if last > 0 else 0.0
@@ -1213,7 +1193,7 @@ def print_report(report: Report) -> None:
     print("\n" + " ".join(f"{name:>{width}}" for name, width in zip(columns, widths, strict=True)))
     previous: float | None = None
     for result in report.rounds:
-        growth = "" if previous is None else f"{result.memory.rss - previous:+10.1f}"
+        growth = "" if previous is None else f"{result.memory.rss_mb - previous:+10.1f}"
         name = "idle" if result.number == 0 else str(result.number)
         notes = []
         if result.missing:
@@ -1221,10 +1201,10 @@ def print_report(report: Report) -> None:
         if not result.drained:
             notes.append("not drained")
         print(
-            f"{name:>5} {result.requests:>8} {result.seconds:>8.1f} {result.memory.rss:>8.1f} "
-            f"{growth:>10} {result.memory.hwm:>8.1f}  {', '.join(notes)}".rstrip()
+            f"{name:>5} {result.requests:>8} {result.seconds:>8.1f} {result.memory.rss_mb:>8.1f} "
+            f"{growth:>10} {result.memory.hwm_mb:>8.1f}  {', '.join(notes)}".rstrip()
         )
-        previous = result.memory.rss
+        previous = result.memory.rss_mb
     half = config.half
     first, last, ratio = growth_ratio(report.rounds, half)
     print(

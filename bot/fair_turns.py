@@ -17,9 +17,14 @@ turned away is told to try again (the caller's `Busy` handling), and it is count
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
+
+from bot.observability import record
+
+log = logging.getLogger(__name__)
 
 # A person clicking faster than their work is done: past this many requests waiting in one
 # conversation, more are turned away until the line shortens.
@@ -147,14 +152,32 @@ class FairTurns:
 
 
 class BusyReplies:
-    """Whether to tell a conversation its work was turned away: once a minute at most, so a
-    burst being shed does not become a burst of replies."""
+    """Work turned away on one platform: each counted, and told (and logged) once a minute per
+    conversation at most, so a burst being shed does not become a burst of replies."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, platform: str, turns: FairTurns, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._platform = platform
+        self._turns = turns
         self._clock = clock
         self._told: OrderedDict[str, float] = OrderedDict()
 
-    def should_tell(self, conversation: str) -> bool:
+    def turned_away(self, conversation: str, reason: str) -> bool:
+        """Count it; True when the conversation should be told it is busy."""
+        record.shed(self._platform, reason)
+        if not self._should_tell(conversation):
+            return False
+        log.warning(
+            "%s work turned away reason=%s waiting=%d conversations=%d",
+            self._platform,
+            reason,
+            self._turns.waiting,
+            self._turns.conversations_waiting,
+        )
+        return True
+
+    def _should_tell(self, conversation: str) -> bool:
         now = self._clock()
         told = self._told.get(conversation)
         if told is not None and now - told < BUSY_REPLY_SECONDS:

@@ -55,7 +55,7 @@ class InFlight:
     def __init__(self, workers: int = WORKERS, turns: FairTurns | None = None) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._turns = turns or FairTurns(workers)
-        self._busy_replies = BusyReplies()
+        self._busy_replies = BusyReplies("slack", self._turns)
 
     def track(
         self, listener: Callable[..., Awaitable[None]], *, may_turn_away: bool = True
@@ -119,16 +119,7 @@ class InFlight:
     async def _turned_away(
         self, conversation: str, context: AsyncBoltContext | None, reason: str
     ) -> None:
-        record.shed("slack", reason)
-        if not self._busy_replies.should_tell(conversation):
-            return  # counted; logged and answered once a minute per conversation
-        log.warning(
-            "slack work turned away reason=%s waiting=%d conversations=%d",
-            reason,
-            self._turns.waiting,
-            self._turns.conversations_waiting,
-        )
-        if context is None:
+        if not self._busy_replies.turned_away(conversation, reason) or context is None:
             return
         try:
             if context.response_url and context.respond is not None:

@@ -17,7 +17,6 @@ from botbuilder.schema import Activity, ActivityTypes
 
 from bot.fair_turns import Busy, BusyReplies, FairTurns
 from bot.handlers.texts import BUSY
-from bot.observability import record
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +37,7 @@ class FairTurnsBot(Bot):  # type: ignore[misc]  # botbuilder is untyped
     def __init__(self, inner: Bot, turns: FairTurns | None = None) -> None:
         self._inner = inner
         self._turns = turns or FairTurns(TURNS, patience_seconds=PATIENCE_SECONDS)
-        self._busy_replies = BusyReplies()
+        self._busy_replies = BusyReplies("teams", self._turns)
 
     async def on_turn(self, context: TurnContext) -> None:
         if context.activity.type == ActivityTypes.invoke:
@@ -58,14 +57,6 @@ class FairTurnsBot(Bot):  # type: ignore[misc]  # botbuilder is untyped
             release()
 
     async def _turned_away(self, context: TurnContext, conversation: str, reason: str) -> None:
-        record.shed("teams", reason)
-        if not self._busy_replies.should_tell(conversation):
-            return  # counted; logged and answered once a minute per conversation
-        log.warning(
-            "teams work turned away reason=%s waiting=%d conversations=%d",
-            reason,
-            self._turns.waiting,
-            self._turns.conversations_waiting,
-        )
-        if context.activity.type == ActivityTypes.message:
+        told = self._busy_replies.turned_away(conversation, reason)
+        if told and context.activity.type == ActivityTypes.message:
             await context.send_activity(Activity(type=ActivityTypes.message, text=BUSY))
