@@ -85,8 +85,8 @@ from bot.pulse.chart import results_chart_png  # noqa: E402
 from bot.pulse.keys import PulseKeys  # noqa: E402
 from bot.pulse.service import CLOSED_SURVEY, UNKNOWN_SURVEY  # noqa: E402
 from storage.migrate import upgrade_engine  # noqa: E402
+from storage.pulse import SurveyRecord, SurveyTally  # noqa: E402
 from storage.sql import SqlRepository  # noqa: E402
-from storage.surveys import SurveyRecord, SurveyTally  # noqa: E402
 from storage.tables import Survey, SurveyResponse  # noqa: E402
 from storage.url import normalize_database_url, redacted, with_search_path  # noqa: E402
 from tests.fakes.slack_api import ApiCall, FakeSlackApi  # noqa: E402

@@ -83,7 +83,7 @@ from teams_throughput import (  # noqa: E402  # activities built, not posted; ho
 from teams_throughput import server_env as teams_env  # noqa: E402
 
 from bot.pulse.service import CLOSED_SURVEY, UNKNOWN_SURVEY  # noqa: E402
-from storage.surveys import SurveyTally  # noqa: E402
+from storage.pulse import SurveyTally  # noqa: E402
 from tests.fakes.teams_activities import PEOPLE, TeamsActivities  # noqa: E402
 from tests.fakes.teams_connector import SENDING, UPDATE, ConnectorCall, FakeConnector  # noqa: E402
 from tests.server.teams_pulse_flow import answer_value, launch, open_form  # noqa: E402

@@ -12,6 +12,12 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from storage.pulse import (
+    RESPONDENT_KEY_LENGTH,
+    SURVEY_ID_LENGTH,
+    SurveyRecord,
+    SurveyStatus,
+)
 from storage.repository import (
     DELIVERY_KEY_LENGTH,
     KEY_LENGTH,
@@ -19,12 +25,6 @@ from storage.repository import (
     PLATFORM_LENGTH,
     AssessmentRecord,
     ConversationKey,
-)
-from storage.surveys import (
-    RESPONDENT_KEY_LENGTH,
-    SURVEY_ID_LENGTH,
-    SurveyRecord,
-    SurveyStatus,
 )
 
 _Json = TypeVar("_Json", bound=dict[str, Any])

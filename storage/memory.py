@@ -22,7 +22,7 @@ from storage.checks import (
 )
 from storage.memory_admin import MemoryAdmin
 from storage.memory_lifecycle import MemoryLifecycle
-from storage.memory_surveys import MemorySurveys
+from storage.memory_pulse import MemoryPulse
 from storage.repository import (
     AssessmentRecord,
     ConcurrentUpdateError,
@@ -32,14 +32,14 @@ from storage.repository import (
 )
 
 
-class MemoryRepository(MemorySurveys, MemoryAdmin, MemoryLifecycle):
+class MemoryRepository(MemoryPulse, MemoryAdmin, MemoryLifecycle):
     """Conversations, assessments, conversation references, delivery keys, pulse surveys (see
-    `storage.memory_surveys`), knowledge loads and the audit log (`storage.memory_admin`) in
+    `storage.memory_pulse`), knowledge loads and the audit log (`storage.memory_admin`) in
     dicts and lists, forgetting and retention (`storage.memory_lifecycle`) over them; nothing
     survives the process."""
 
     def __init__(self) -> None:
-        MemorySurveys.__init__(self)
+        MemoryPulse.__init__(self)
         MemoryAdmin.__init__(self)
         self._conversations: dict[ConversationKey, StoredConversation] = {}
         self._assessments: dict[ConversationKey, list[AssessmentRecord]] = {}

@@ -13,9 +13,9 @@ from typing import Any, TypeVar
 from storage.admin import AuditRecord, KnowledgeLoadRecord, LoadOutcome
 from storage.checks import aware_utc, checked_count, checked_respondent_key, json_copy
 from storage.lifecycle import NOBODY, RETIRED_ACTOR, Forgotten
-from storage.memory_surveys import _Stored
+from storage.memory_pulse import _Stored
+from storage.pulse import SurveyStatus
 from storage.repository import AssessmentRecord, ConversationKey, StoredConversation
-from storage.surveys import SurveyStatus
 
 T = TypeVar("T")
 

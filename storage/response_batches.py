@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage.surveys import ResponseOutcome, SurveyStatus
+from storage.pulse import ResponseOutcome, SurveyStatus
 
 # A cap keeps one transaction short (a close waits for it) and its statement's parameter
 # lists well inside every driver's limits.

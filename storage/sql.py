@@ -18,7 +18,7 @@ DO UPDATE`, again on both databases: one statement that inserts or replaces atom
 first and then inserting or updating would race: two first saves would both see no row, and
 the loser's INSERT would violate the unique constraint.
 
-Pulse surveys (`storage.surveys.SurveyRepository`) live in `storage.sql_surveys`, knowledge
+Pulse surveys (`storage.pulse.PulseRepository`) live in `storage.sql_pulse`, knowledge
 loads and the audit log (`storage.admin.AdminRepository`) in `storage.sql_admin`: mixins of the
 same class that share its engine and transactions.
 """
@@ -54,14 +54,14 @@ from storage.repository import (
 from storage.response_batches import ResponseBatches
 from storage.sql_admin import SqlAdmin
 from storage.sql_lifecycle import SqlLifecycle, purge_batch
-from storage.sql_survey_statements import dialect_insert
-from storage.sql_surveys import SqlSurveys, delete_surveys
+from storage.sql_pulse import SqlPulse, delete_surveys
+from storage.sql_pulse_statements import dialect_insert
 from storage.tables import Assessment, Conversation, ConversationReference, Delivery, Survey
 from storage.url import is_memory_sqlite
 
 
-class SqlRepository(SqlSurveys, SqlAdmin, SqlLifecycle):
-    """A `Repository`, `SurveyRepository`, `AdminRepository` and `LifecycleRepository` (forgetting
+class SqlRepository(SqlPulse, SqlAdmin, SqlLifecycle):
+    """A `Repository`, `PulseRepository`, `AdminRepository` and `LifecycleRepository` (forgetting
     a person, retention: `storage.sql_lifecycle`) over an `AsyncEngine`; build it
     with `from_url` so that SQLite gets its busy timeout, WAL and write-lock handling (see
     `storage.engine`).

@@ -27,9 +27,9 @@ from sqlalchemy.orm import aliased
 from storage.admin import LoadOutcome
 from storage.checks import aware_utc, checked_count, checked_respondent_key
 from storage.lifecycle import NOBODY, RETIRED_ACTOR, Forgotten
+from storage.pulse import SurveyStatus
 from storage.repository import ConversationKey
-from storage.sql_surveys import delete_surveys
-from storage.surveys import SurveyStatus
+from storage.sql_pulse import delete_surveys
 from storage.tables import (
     Assessment,
     AuditEntry,

@@ -30,8 +30,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from storage.admin import ACTION_LENGTH, OUTCOME_LENGTH
+from storage.pulse import RESPONDENT_KEY_LENGTH, SURVEY_ID_LENGTH
 from storage.repository import DELIVERY_KEY_LENGTH, KEY_LENGTH, LABEL_LENGTH, PLATFORM_LENGTH
-from storage.surveys import RESPONDENT_KEY_LENGTH, SURVEY_ID_LENGTH
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -44,7 +44,7 @@ NAMING_CONVENTION = {
 # KEY_LENGTH, PLATFORM_LENGTH and LABEL_LENGTH are in `storage.repository`, where the argument
 # checks (which must not import SQLAlchemy for the in-memory repository) find them too.
 
-# "open" or "closed" (`storage.surveys.SurveyStatus`), with room to spare.
+# "open" or "closed" (`storage.pulse.SurveyStatus`), with room to spare.
 STATUS_LENGTH = 16
 
 
@@ -136,7 +136,7 @@ class ConversationReference(Base):
 
 
 class Survey(Base):
-    """A team pulse survey (`storage.surveys.SurveyRecord`) and its scheduling state.
+    """A team pulse survey (`storage.pulse.SurveyRecord`) and its scheduling state.
 
     `results_claimed_until` and `count_refresh_until` are the leases of the conditional
     updates that hand out the jobs of posting the results and refreshing the live count; the
@@ -174,7 +174,7 @@ class Survey(Base):
 class SurveyResponse(Base):
     """One respondent's current answers to one survey: the primary key is what makes a second
     answer replace the first. Deliberately nothing else: no user id, no timestamp, no
-    autoincrementing id (see `storage.surveys` on anonymity). On SQLite the table is WITHOUT
+    autoincrementing id (see `storage.pulse` on anonymity). On SQLite the table is WITHOUT
     ROWID, so rows are kept in key order, which is the order of the respondent hashes, not of
     the answers' arrival that a rowid would record. (PostgreSQL's row versions still show the
     order of writes to whoever administers the database: no schema can hide that.)

@@ -8,8 +8,8 @@ from bot.forget import DONE_TITLE, NOTHING_TITLE, ForgetService, report
 from bot.pulse.keys import PulseKeys
 from storage.lifecycle import Forgotten
 from storage.memory import MemoryRepository
+from storage.pulse import SurveyRecord
 from storage.repository import ConversationKey
-from storage.surveys import SurveyRecord
 
 KEY = ConversationKey("slack", "T1", "U1")
 NOW = datetime(2025, 6, 1, tzinfo=UTC)

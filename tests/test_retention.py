@@ -15,9 +15,9 @@ from bot.retention import DELIVERY_LIFETIME, Purged, RetentionJob, RetentionRule
 from storage.admin import AuditRecord, KnowledgeLoadRecord, LoadOutcome
 from storage.memory import MemoryRepository
 from storage.migrate import upgrade
+from storage.pulse import SurveyRecord, SurveyTally
 from storage.repository import AssessmentRecord, ConversationKey, StorageError
 from storage.sql import SqlRepository
-from storage.surveys import SurveyRecord, SurveyTally
 
 NOW = datetime(2025, 6, 1, 3, 0, tzinfo=UTC)
 DAYS = 30

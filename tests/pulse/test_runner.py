@@ -17,7 +17,7 @@ from bot.pulse.keys import PulseKeys
 from bot.pulse.runner import RATE_LIMITED_RETRIES, PulseRunner, RetryLater
 from bot.pulse.service import LaunchOptions, NotAllowed, PulseService
 from storage.memory import MemoryRepository
-from storage.surveys import SurveyRecord, SurveyStatus
+from storage.pulse import SurveyRecord, SurveyStatus
 
 KNOWLEDGE = load_knowledge(default_knowledge_dir())
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -20,8 +20,8 @@ from bot.pulse.service import (
     PulseService,
 )
 from storage.memory import MemoryRepository
+from storage.pulse import SurveyRecord, SurveyStatus
 from storage.repository import StorageError
-from storage.surveys import SurveyRecord, SurveyStatus
 
 KNOWLEDGE = load_knowledge(default_knowledge_dir())
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.handlers.slack import ids
-from storage.surveys import SurveyRecord
+from storage.pulse import SurveyRecord
 from tests.fakes.slack_api import ApiCall
 from tests.fakes.slack_requests import EndpointResponse
 from tests.fakes.workspace import GENERAL_CHANNEL, USER_ID

@@ -11,8 +11,8 @@ from typing import Any
 from bot.forget import CANCELLED, CONFIRM_TITLE
 from bot.handlers.slack.forget import CANCEL_ACTION, CONFIRM_ACTION
 from bot.pulse.service import LaunchOptions
+from storage.pulse import SurveyRecord
 from storage.repository import AssessmentRecord, ConversationKey
-from storage.surveys import SurveyRecord
 from tests.fakes.slack_api import ApiCall
 from tests.fakes.workspace import GENERAL_CHANNEL, TEAM_ID, USER_ID
 from tests.server.conftest import RunningServer

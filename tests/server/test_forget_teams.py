@@ -15,8 +15,8 @@ from bot.config import Settings
 from bot.forget import CANCELLED, CONFIRM_TITLE
 from bot.handlers.teams.forget import CANCEL_KIND, CONFIRM_KIND, IN_PRIVATE
 from bot.pulse.service import LaunchOptions
+from storage.pulse import SurveyRecord
 from storage.repository import AssessmentRecord, ConversationKey
-from storage.surveys import SurveyRecord
 from tests.fakes.teams_activities import (
     PEOPLE,
     PERSONAL_CONVERSATION_ID,

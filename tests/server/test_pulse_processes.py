@@ -32,8 +32,8 @@ from bot.handlers.slack.pulse import ALREADY_CLOSED, CLOSED_BY_COMMAND, NO_OPEN
 from bot.knowledge import load_knowledge
 from bot.knowledge.paths import default_knowledge_dir
 from bot.pulse.keys import PulseKeys
+from storage.pulse import SurveyStatus, SurveyTally
 from storage.sql import SqlRepository
-from storage.surveys import SurveyStatus, SurveyTally
 from storage.url import connect_arguments
 from tests.fakes.fixtures import fake_slack_api
 from tests.fakes.slack_api import ApiCall, FakeSlackApi

@@ -19,7 +19,7 @@ import pytest
 
 from bot.handlers.slack import ids
 from bot.handlers.slack.pulse import NOT_IN_A_DM
-from storage.surveys import SurveyStatus
+from storage.pulse import SurveyStatus
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_requests import EndpointResponse
 from tests.fakes.workspace import DM_CHANNEL, GENERAL_CHANNEL, TEAM_ID

@@ -19,8 +19,8 @@ import pytest
 
 from bot.handlers.teams.pulse_publisher import survey_message
 from bot.pulse.service import LaunchOptions
+from storage.pulse import SurveyStatus
 from storage.repository import ConversationKey
-from storage.surveys import SurveyStatus
 from tests.fakes.onedrive import FakeOneDrive
 from tests.fakes.teams_activities import (
     BOT_ID,

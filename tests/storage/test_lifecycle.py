@@ -13,9 +13,9 @@ import pytest
 
 from storage.admin import AdminRepository, AuditRecord, KnowledgeLoadRecord, LoadOutcome
 from storage.lifecycle import NOBODY, RETIRED_ACTOR, Forgotten, LifecycleRepository
+from storage.pulse import PulseRepository, SurveyRecord, SurveyTally
 from storage.repository import AssessmentRecord, ConversationKey, Repository
 from storage.sql import SqlRepository
-from storage.surveys import SurveyRecord, SurveyRepository, SurveyTally
 from tests.storage.conftest import IN_MEMORY_SQLITE
 
 NOW = datetime(2025, 6, 1, 12, 0, 0, 250000, tzinfo=UTC)
@@ -27,7 +27,7 @@ ELSEWHERE = [ConversationKey("slack", "T0002", "U0001"), ConversationKey("teams"
 ASKING = {"phase": "asking", "answers": {"sponsor": "cio"}}
 
 
-class Store(Repository, SurveyRepository, AdminRepository, LifecycleRepository, Protocol):
+class Store(Repository, PulseRepository, AdminRepository, LifecycleRepository, Protocol):
     """What both implementations are."""
 
 

@@ -207,7 +207,7 @@ async def test_downgrade_to_0004_removes_only_the_admin_tables_and_keeps_the_dat
 
 
 async def test_a_response_row_holds_no_user_and_no_time(database_url: str) -> None:
-    # Anonymity by construction (storage.surveys): the survey, the keyed hash, the answers.
+    # Anonymity by construction (storage.pulse): the survey, the keyed hash, the answers.
     await upgrade(database_url)
 
     def response_columns(connection: Connection) -> list[str]:

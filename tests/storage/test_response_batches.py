@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import event
 
 from storage.migrate import upgrade, upgrade_engine
+from storage.pulse import ResponseOutcome, SurveyRecord, SurveyStatus
 from storage.response_batches import (
     PendingResponse,
     ResponseBatches,
@@ -21,7 +22,6 @@ from storage.response_batches import (
     settle,
 )
 from storage.sql import SqlRepository
-from storage.surveys import ResponseOutcome, SurveyRecord, SurveyStatus
 from tests.storage.conftest import IN_MEMORY_SQLITE
 
 NOW = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)

@@ -44,7 +44,7 @@ from bot.pulse.service import (
     MIN_THRESHOLD,
     hidden_text,
 )
-from storage.surveys import SurveyRecord, SurveyStatus
+from storage.pulse import SurveyRecord, SurveyStatus
 
 TITLE = "Team pulse: who should own AI work?"
 RESULTS_TITLE = "Team pulse results"

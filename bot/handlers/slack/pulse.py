@@ -40,7 +40,7 @@ from bot.pulse.service import (
     PulseService,
     check_launch,
 )
-from storage.surveys import SurveyRecord, SurveyStatus
+from storage.pulse import SurveyRecord, SurveyStatus
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from bot.engine.pulse import PulseResults
 from bot.handlers.slack import blocks_pulse
 from bot.pulse.chart import results_chart_png
 from bot.pulse.service import PulseService
-from storage.surveys import SurveyRecord
+from storage.pulse import SurveyRecord
 
 log = logging.getLogger(__name__)
 

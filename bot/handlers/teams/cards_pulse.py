@@ -35,7 +35,7 @@ from bot.handlers.teams.cards import (
 )
 from bot.handlers.teams.submit import pulse_data, pulse_input_id
 from bot.knowledge.model import Question
-from storage.surveys import SurveyRecord, SurveyStatus
+from storage.pulse import SurveyRecord, SurveyStatus
 
 TITLE = "📊 Team pulse: who should own our AI work?"
 RESULTS_TITLE = "📊 Team pulse results"

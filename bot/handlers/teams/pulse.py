@@ -56,7 +56,7 @@ from bot.pulse.service import (
     PulseError,
     PulseService,
 )
-from storage.surveys import SurveyRecord, SurveyStatus
+from storage.pulse import SurveyRecord, SurveyStatus
 
 log = logging.getLogger(__name__)
 

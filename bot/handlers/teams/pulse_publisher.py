@@ -17,7 +17,7 @@ from bot.handlers.teams.cards_pulse import reminder_card, results_card, survey_c
 from bot.handlers.teams.proactive import Proactive, retry_after
 from bot.pulse.chart import results_chart_png
 from bot.pulse.runner import RetryLater
-from storage.surveys import SurveyRecord
+from storage.pulse import SurveyRecord
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from bot.engine.replies import Clarity
 from bot.handlers.slack import blocks_pulse, ids
 from bot.handlers.slack.blocks import help_message
 from bot.knowledge import Knowledge
-from storage.surveys import SurveyRecord, SurveyStatus
+from storage.pulse import SurveyRecord, SurveyStatus
 from tests.handlers.slack.checks import (
     all_text,
     assert_safe,

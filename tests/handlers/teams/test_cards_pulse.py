@@ -32,7 +32,7 @@ from bot.handlers.teams.pulse_publisher import TeamsPulsePublisher
 from bot.handlers.teams.submit import PULSE_INPUT_PREFIX, Submitted, parse_submit
 from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
 from bot.pulse.chart import results_chart_png
-from storage.surveys import SurveyRecord, SurveyStatus
+from storage.pulse import SurveyRecord, SurveyStatus
 from tests.handlers.slack.conftest import HOSTILE, WORDS, write_maximal
 from tests.handlers.teams.card_checks import (
     MAX_CARD_BYTES,

@@ -1,4 +1,4 @@
-"""The SurveyRepository contract: every implementation, on every database, behaves the same.
+"""The PulseRepository contract: every implementation, on every database, behaves the same.
 
 Respondent keys here are hashes of small numbers, as the service's HMACs would be; nothing in
 these tests names a user.
@@ -20,15 +20,15 @@ from sqlalchemy import insert
 
 from storage.memory import MemoryRepository
 from storage.migrate import upgrade
-from storage.repository import ConversationKey, Repository
-from storage.sql import SqlRepository
-from storage.surveys import (
+from storage.pulse import (
+    PulseRepository,
     ResponseOutcome,
     SurveyRecord,
-    SurveyRepository,
     SurveyStatus,
     SurveyTally,
 )
+from storage.repository import ConversationKey, Repository
+from storage.sql import SqlRepository
 from storage.tables import SurveyResponse
 
 NOW = datetime(2025, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
@@ -41,7 +41,7 @@ ADDED, REPLACED, CLOSED, UNKNOWN = (
 )
 
 
-class Repositories(Repository, SurveyRepository, Protocol):
+class Repositories(Repository, PulseRepository, Protocol):
     """What both implementations are: the conversation store and the survey store."""
 
 
@@ -92,7 +92,7 @@ def tally_of(responses: list[dict[str, str]]) -> SurveyTally:
     return SurveyTally(len(responses), counts)
 
 
-async def close(store: SurveyRepository, survey: str = SURVEY_ID) -> SurveyRecord:
+async def close(store: PulseRepository, survey: str = SURVEY_ID) -> SurveyRecord:
     closed = await store.close_survey(survey, NOW + timedelta(hours=1))
     assert closed is not None
     return closed

@@ -1,6 +1,6 @@
-"""The `SurveyRepository` half of `MemoryRepository`: pulse surveys in dicts.
+"""The `PulseRepository` half of `MemoryRepository`: pulse surveys in dicts.
 
-The same checks and the same answers as `storage.sql_surveys`, JSON copies in and out. No
+The same checks and the same answers as `storage.sql_pulse`, JSON copies in and out. No
 method awaits, so under one event loop each call is atomic, which is all the conditional
 updates of the SQL version need to have exactly one winner.
 """
@@ -21,7 +21,7 @@ from storage.checks import (
     checked_survey,
     json_copy,
 )
-from storage.surveys import ResponseOutcome, SurveyRecord, SurveyStatus, SurveyTally
+from storage.pulse import ResponseOutcome, SurveyRecord, SurveyStatus, SurveyTally
 
 
 @dataclass
@@ -33,7 +33,7 @@ class _Stored:
     count_refresh_until: datetime | None = None
 
 
-class MemorySurveys:
+class MemoryPulse:
     """Mixed into `MemoryRepository`; call `__init__` from its own."""
 
     def __init__(self) -> None:

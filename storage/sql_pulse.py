@@ -1,4 +1,4 @@
-"""The `SurveyRepository` half of `SqlRepository`: pulse surveys on SQLite and PostgreSQL.
+"""The `PulseRepository` half of `SqlRepository`: pulse surveys on SQLite and PostgreSQL.
 
 Every change that several processes may attempt at once is one conditional UPDATE whose row
 count names the single winner: closing (`WHERE status = 'open'`), claiming the results
@@ -42,16 +42,16 @@ from storage.checks import (
     checked_survey,
     is_survey_id,
 )
+from storage.pulse import ResponseOutcome, SurveyRecord, SurveyStatus, SurveyTally
 from storage.response_batches import PendingResponse, ResponseBatches
-from storage.sql_survey_statements import insert_new_survey, tally_of, write_responses
-from storage.surveys import ResponseOutcome, SurveyRecord, SurveyStatus, SurveyTally
+from storage.sql_pulse_statements import insert_new_survey, tally_of, write_responses
 from storage.tables import Survey, SurveyResponse
 
 _OPEN = SurveyStatus.OPEN.value
 _CLOSED = SurveyStatus.CLOSED.value
 
 
-class SqlSurveys:
+class SqlPulse:
     """Mixed into `SqlRepository`, whose engine and `_transaction` it uses."""
 
     _engine: AsyncEngine

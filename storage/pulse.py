@@ -1,4 +1,4 @@
-"""The storage interface of team pulse surveys, and the records it exchanges.
+"""The storage interface of team pulse surveys (`bot/pulse/`), and the records it exchanges.
 
 Anonymity is a property of what is stored: a response row holds the survey, a respondent key
 and the answers, nothing else. The respondent key is a keyed hash (HMAC) of the platform,
@@ -86,7 +86,7 @@ class SurveyRecord:
     reminded_at: datetime | None = None
 
 
-class SurveyRepository(Protocol):
+class PulseRepository(Protocol):
     """Everything the pulse service needs from storage. Safe to share between concurrent tasks
     and processes; every method is one transaction. Timestamps must be timezone-aware
     (ValueError otherwise, nothing written). A survey id that is not 32 lowercase hex

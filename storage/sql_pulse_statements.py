@@ -2,7 +2,7 @@
 
 Both databases have `INSERT ... ON CONFLICT` and a JSON table function, with different names
 and different ways of telling an insert from an update; everything dialect-specific about
-surveys is here, so `storage.sql_surveys` reads the same for both. (`dialect_insert`, the
+surveys is here, so `storage.sql_pulse` reads the same for both. (`dialect_insert`, the
 dialect's `INSERT ... ON CONFLICT`, also serves `storage.sql`.)
 """
 
@@ -30,9 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.selectable import CompoundSelect
 
 from storage.engine import json_text
+from storage.pulse import ResponseOutcome, SurveyTally
 from storage.repository import StorageError
 from storage.response_batches import PendingResponse, SurveyState, settle
-from storage.surveys import ResponseOutcome, SurveyTally
 from storage.tables import Base, Survey, SurveyResponse
 
 
@@ -53,7 +53,7 @@ async def write_responses(
     order, as if they had been recorded one by one (`storage.response_batches.settle`).
 
     The surveys are read first and, on PostgreSQL, locked FOR SHARE until the transaction ends
-    (see `storage.sql_surveys`): a close waits for the batch, and a batch that comes after a
+    (see `storage.sql_pulse`): a close waits for the batch, and a batch that comes after a
     close reads the survey closed. On SQLite the transaction holds the database's write lock.
     """
     surveys = await _survey_states(connection, {response.survey_id for response in batch})
@@ -97,7 +97,7 @@ async def _upsert_returning_new(
     would see no row for two concurrent first answers of one respondent, and both would say
     ADDED. A row version this statement inserted has no xmax; one it wrote by the DO UPDATE
     carries the lock the conflict check took on the old version. Not in PostgreSQL's manual,
-    but the well-known way to ask; tests/storage/test_surveys.py checks it, under concurrency,
+    but the well-known way to ask; tests/storage/test_pulse.py checks it, under concurrency,
     on every run against PostgreSQL.
     """
     written = await connection.execute(
