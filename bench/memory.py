@@ -57,21 +57,21 @@ from bot.handlers.teams.submit import parse_submit  # noqa: E402
 from bot.knowledge import load_knowledge  # noqa: E402
 from bot.knowledge.model import Knowledge  # noqa: E402
 from bot.knowledge.paths import default_knowledge_dir  # noqa: E402
-from tests.fakes.slack_api import ApiCall, FakeSlackApi  # noqa: E402
-from tests.fakes.slack_requests import (  # noqa: E402
+from testing.fakes.slack_api import ApiCall, FakeSlackApi  # noqa: E402
+from testing.fakes.slack_requests import (  # noqa: E402
     SLACK_USER_AGENT,
     block_actions_payload,
     dm_message,
     event_envelope,
     slash_command_payload,
 )
-from tests.fakes.teams_activities import (  # noqa: E402
+from testing.fakes.teams_activities import (  # noqa: E402
     TEAMS_USER_AGENT,
     Delivery,
     TeamsActivities,
     aad_object_id_for,
 )
-from tests.fakes.teams_connector import SENDING, ConnectorCall, FakeConnector  # noqa: E402
+from testing.fakes.teams_connector import SENDING, ConnectorCall, FakeConnector  # noqa: E402
 
 HOST = "127.0.0.1"
 BOT_TOKEN = "xoxb-memory-bench"
@@ -900,7 +900,7 @@ async def wait_healthy(target: Target, process: subprocess.Popen[bytes]) -> None
 
 def serve_traced() -> int:
     """The child of `--trace`: the server's application built here, as tests/server/conftest.py's
-    `running()` does (`build_app`, `build_web_app`, served by `tests.fakes.fixtures`' server)
+    `running()` does (`build_app`, `build_web_app`, served by `testing.fakes.fixtures`' server)
     and as `bot.cli` does (gc.freeze() after start-up), from the settings in the environment;
     plus two routes for the bench: start tracemalloc, and dump a snapshot."""
     import logging
@@ -911,7 +911,7 @@ def serve_traced() -> int:
     from bot.config import slack_config, survey_secret, teams_config
     from bot.logs import configure_logging
     from bot.server import build_web_app
-    from tests.fakes.fixtures import bot_server
+    from testing.fakes.fixtures import bot_server
 
     async def start_tracing(request: web.Request) -> web.Response:
         # What start-up built was frozen (as `advisor serve` does); gc.get_objects(), which

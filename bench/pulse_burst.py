@@ -89,10 +89,10 @@ from storage.pulse import SurveyRecord, SurveyTally  # noqa: E402
 from storage.sql import SqlRepository  # noqa: E402
 from storage.tables import Survey, SurveyResponse  # noqa: E402
 from storage.url import normalize_database_url, redacted, with_search_path  # noqa: E402
-from tests.fakes.slack_api import ApiCall, FakeSlackApi  # noqa: E402
-from tests.fakes.slack_requests import SlackRequests, view_submission_payload  # noqa: E402
-from tests.fakes.workspace import GENERAL_CHANNEL, TEAM_ID  # noqa: E402
-from tests.server.slack_pulse_flow import (  # noqa: E402  # the launch as the tests drive it
+from testing.fakes.slack_api import ApiCall, FakeSlackApi  # noqa: E402
+from testing.fakes.slack_requests import SlackRequests, view_submission_payload  # noqa: E402
+from testing.fakes.workspace import GENERAL_CHANNEL, TEAM_ID  # noqa: E402
+from testing.flows.slack_pulse import (  # noqa: E402  # the launch as the tests drive it
     answer_values,
     launch,
     open_answer_modal,
@@ -730,7 +730,7 @@ class Launched:
 
 
 class Driver:
-    """What tests.server.slack_pulse_flow needs of a running server: the fake and a client."""
+    """What testing.flows.slack_pulse needs of a running server: the fake and a client."""
 
     def __init__(self, api: FakeSlackApi, signing_secret: str, server: Server) -> None:
         self.api = api

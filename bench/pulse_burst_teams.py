@@ -84,9 +84,9 @@ from teams_throughput import server_env as teams_env  # noqa: E402
 
 from bot.pulse.service import CLOSED_SURVEY, UNKNOWN_SURVEY  # noqa: E402
 from storage.pulse import SurveyTally  # noqa: E402
-from tests.fakes.teams_activities import PEOPLE, TeamsActivities  # noqa: E402
-from tests.fakes.teams_connector import SENDING, UPDATE, ConnectorCall, FakeConnector  # noqa: E402
-from tests.server.teams_pulse_flow import answer_value, launch, open_form  # noqa: E402
+from testing.fakes.teams_activities import PEOPLE, TeamsActivities  # noqa: E402
+from testing.fakes.teams_connector import SENDING, UPDATE, ConnectorCall, FakeConnector  # noqa: E402
+from testing.flows.teams_pulse import answer_value, launch, open_form  # noqa: E402
 
 # The live count on the channel card (bot.handlers.teams.cards_pulse._answered).
 COUNT = re.compile(r"(\d+) (?:people have|person has) answered")
@@ -190,7 +190,7 @@ class Burst:
 
 
 class Driver:
-    """What tests.server.teams_pulse_flow needs of a running server: activities and the fake."""
+    """What testing.flows.teams_pulse needs of a running server: activities and the fake."""
 
     def __init__(self, server: Server, connector: FakeConnector) -> None:
         self.teams = TeamsActivities(server.url, connector.base_url)
@@ -205,7 +205,7 @@ class Launched:
 
 
 async def launch_survey(server: Server, connector: FakeConnector) -> Launched:
-    """`@bot pulse` in a new thread of the General channel (tests.server.teams_pulse_flow),
+    """`@bot pulse` in a new thread of the General channel (testing.flows.teams_pulse),
     then "Answer privately" pressed once, for the questions card people answer."""
     driver = Driver(server, connector)
     launched = await launch(driver, person=LAUNCHER)  # type: ignore[arg-type]

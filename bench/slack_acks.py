@@ -41,8 +41,8 @@ if str(REPO_ROOT) not in sys.path:
 
 from bot.handlers.slack import ids  # noqa: E402
 from bot.knowledge import load_knowledge  # noqa: E402
-from tests.fakes.slack_api import ApiCall, FakeSlackApi  # noqa: E402
-from tests.fakes.slack_requests import (  # noqa: E402
+from testing.fakes.slack_api import ApiCall, FakeSlackApi  # noqa: E402
+from testing.fakes.slack_requests import (  # noqa: E402
     SLACK_USER_AGENT,
     block_actions_payload,
     slash_command_payload,

@@ -10,7 +10,7 @@ does). The replies of all three go to a local fake connector service.
     python bench/teams_throughput.py --quick    # a short smoke run
     python bench/teams_throughput.py --json out.json
 
-Everything listens on 127.0.0.1: the fake connector (tests/fakes/teams_connector.py) runs in this
+Everything listens on 127.0.0.1: the fake connector (testing/fakes/teams_connector.py) runs in this
 process, `advisor serve --dev` and bench/echo_bot_app.py (twice) run as separate processes. See
 bench/README.md ("Teams activities") for the method and how to read the report.
 """
@@ -58,13 +58,13 @@ from slack_acks import (  # noqa: E402  # the process, memory and percentile hel
 
 from bot.handlers.teams.submit import parse_submit  # noqa: E402
 from bot.knowledge import load_knowledge  # noqa: E402
-from tests.fakes.teams_activities import (  # noqa: E402
+from testing.fakes.teams_activities import (  # noqa: E402
     TEAMS_USER_AGENT,
     Delivery,
     TeamsActivities,
     aad_object_id_for,
 )
-from tests.fakes.teams_connector import SENDING, ConnectorCall, FakeConnector  # noqa: E402
+from testing.fakes.teams_connector import SENDING, ConnectorCall, FakeConnector  # noqa: E402
 
 ADVISOR = REPO_ROOT / ".venv" / "bin" / "advisor"
 ECHO_APP = BENCH_DIR / "echo_bot_app.py"

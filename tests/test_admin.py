@@ -19,7 +19,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.knowledge.live import FILE_WATCH_ACTOR, STARTUP_ACTOR, Actor, LiveKnowledge, ReloadResult
 from storage.admin import KnowledgeLoadRecord, LoadOutcome
 from storage.memory import MemoryRepository
-from tests.fakes.knowledge_folder import BROKEN_ERRORS, break_it, copy_knowledge, reword_question
+from testing.fakes.knowledge_folder import BROKEN_ERRORS, break_it, copy_knowledge, reword_question
 
 NOW = datetime(2026, 1, 8, 9, 30, tzinfo=UTC)
 ADMIN = Actor("slack", "U0ADMIN", "T0001")

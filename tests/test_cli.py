@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
-from tests.fakes.knowledge_folder import ADDED_SNIPPET, add_snippet, copy_knowledge
+from testing.fakes.knowledge_folder import ADDED_SNIPPET, add_snippet, copy_knowledge
 
 BUNDLED = default_knowledge_dir()
 TIMEOUT = 60

@@ -14,7 +14,7 @@ from bot.knowledge import KnowledgeError, load_knowledge
 from bot.knowledge.live import STARTUP_ACTOR, Actor, KnowledgePoller, LiveKnowledge
 from storage.admin import KnowledgeLoadRecord, LoadOutcome
 from storage.memory import MemoryRepository
-from tests.fakes.knowledge_folder import (
+from testing.fakes.knowledge_folder import (
     ADDED_SNIPPET,
     BROKEN_ERRORS,
     add_snippet,

@@ -19,7 +19,7 @@ from bot.knowledge.quality import (
     summary,
     warnings_for,
 )
-from tests.fakes.knowledge_folder import ADDED_SNIPPET, add_snippet
+from testing.fakes.knowledge_folder import ADDED_SNIPPET, add_snippet
 
 BUNDLED = default_knowledge_dir()
 

@@ -13,7 +13,7 @@ from bot.admin import KnowledgeAdmin
 from bot.knowledge.live import FILE_WATCH_ACTOR, LiveKnowledge
 from bot.knowledge.watch import KnowledgeWatch
 from storage.memory import MemoryRepository
-from tests.fakes.knowledge_folder import copy_knowledge, reword_question
+from testing.fakes.knowledge_folder import copy_knowledge, reword_question
 
 QUIET_MS = 150
 WAIT_SECONDS = 10.0

@@ -11,9 +11,9 @@ import pytest
 from bot.app import App, build_app
 from bot.config import Settings, slack_config
 from bot.server import build_web_app
-from tests.fakes.fixtures import bot_server, fake_slack_api, slack_requests
-from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_requests import SlackRequests
+from testing.fakes.fixtures import bot_server, fake_slack_api, slack_requests
+from testing.fakes.slack_api import FakeSlackApi
+from testing.fakes.slack_requests import SlackRequests
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
 

@@ -33,9 +33,9 @@ from bot.handlers.slack import ids
 from bot.handlers.slack.forget import CANCEL_ACTION, CONFIRM_ACTION
 from bot.knowledge import load_knowledge
 from bot.knowledge.paths import default_knowledge_dir
-from tests.fakes import slack_requests as slack
-from tests.fakes import teams_activities as teams
-from tests.fakes.workspace import DM_CHANNEL, GENERAL_CHANNEL, TEAM_ID, USER_ID
+from testing.fakes import slack_requests as slack
+from testing.fakes import teams_activities as teams
+from testing.fakes.workspace import DM_CHANNEL, GENERAL_CHANNEL, TEAM_ID, USER_ID
 from tests.server.fuzz_server import ADMIN_TOKEN, ADMIN_USER
 
 # Placeholders, replaced at send time (see `materialize`).

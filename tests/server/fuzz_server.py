@@ -34,11 +34,11 @@ from bot.config import Settings, slack_config, teams_config
 from bot.pulse.keys import PulseKeys
 from bot.server import build_web_app
 from storage.tables import metadata
-from tests.fakes.local_server import local_server
-from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_requests import SlackRequests
-from tests.fakes.teams_activities import TeamsActivities
-from tests.fakes.teams_connector import FakeConnector
+from testing.fakes.local_server import local_server
+from testing.fakes.slack_api import FakeSlackApi
+from testing.fakes.slack_requests import SlackRequests
+from testing.fakes.teams_activities import TeamsActivities
+from testing.fakes.teams_connector import FakeConnector
 from tests.server.conftest import SIGNING_SECRET, RunningServer
 from tests.server.processes import free_port
 

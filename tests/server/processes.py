@@ -33,14 +33,14 @@ import aiohttp
 from slack_sdk.signature import SignatureVerifier
 
 from bot.config import Settings
-from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_requests import (
+from testing.fakes.slack_api import FakeSlackApi
+from testing.fakes.slack_requests import (
     SLACK_USER_AGENT,
     block_actions_payload,
     slash_command_payload,
     view_submission_payload,
 )
-from tests.fakes.workspace import GENERAL_CHANNEL, USER_ID
+from testing.fakes.workspace import GENERAL_CHANNEL, USER_ID
 from tests.server.conftest import SIGNING_SECRET
 
 BOT_TOKEN = "xoxb-process-test-token"

@@ -16,8 +16,8 @@ from bot.admin_client import knowledge_reload
 from bot.admin_http import RELOAD_PATH, STATUS_PATH
 from bot.config import Settings
 from bot.knowledge import load_knowledge
-from tests.fakes.knowledge_folder import BROKEN_ERRORS, break_it, copy_knowledge, reword_question
-from tests.fakes.slack_api import FakeSlackApi
+from testing.fakes.knowledge_folder import BROKEN_ERRORS, break_it, copy_knowledge, reword_question
+from testing.fakes.slack_api import FakeSlackApi
 from tests.server.conftest import RunningServer, running, token_settings
 from tests.server.processes import free_port
 

@@ -15,13 +15,13 @@ from slack_sdk.signature import SignatureVerifier
 
 from storage.repository import ConversationKey
 from storage.sql import SqlRepository
-from tests.fakes.fixtures import fake_slack_api
-from tests.fakes.slack_api import ApiCall, FakeSlackApi
-from tests.fakes.slack_requests import dm_message, event_envelope
-from tests.fakes.workspace import TEAM_ID, USER_ID
+from testing.fakes.fixtures import fake_slack_api
+from testing.fakes.slack_api import ApiCall, FakeSlackApi
+from testing.fakes.slack_requests import dm_message, event_envelope
+from testing.fakes.workspace import TEAM_ID, USER_ID
+from testing.flows.slack import buttons
 from tests.server.conftest import SIGNING_SECRET
 from tests.server.processes import Served, SlackClient, serving, terminate
-from tests.server.slack_flow import buttons
 
 KEY = ConversationKey("slack", TEAM_ID, USER_ID)
 DM = "D" + USER_ID.removeprefix("U")  # where the fake opens the user's DM

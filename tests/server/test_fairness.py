@@ -15,9 +15,9 @@ import pytest
 from bot.fair_turns import MOST_WAITING_PER_CONVERSATION
 from bot.handlers.slack import ids
 from bot.handlers.texts import BUSY
-from tests.fakes.slack_api import ApiCall, FakeSlackApi
+from testing.fakes.slack_api import ApiCall, FakeSlackApi
+from testing.flows.slack import buttons
 from tests.server.conftest import RunningServer, running, token_settings
-from tests.server.slack_flow import buttons
 
 # A backlog of presses from many people (each under the per-conversation limit), each press
 # taking a Web API call that Slack answers in LATENCY seconds.

@@ -13,8 +13,8 @@ from bot.handlers.slack.forget import CANCEL_ACTION, CONFIRM_ACTION
 from bot.pulse.service import LaunchOptions
 from storage.pulse import SurveyRecord
 from storage.repository import AssessmentRecord, ConversationKey
-from tests.fakes.slack_api import ApiCall
-from tests.fakes.workspace import GENERAL_CHANNEL, TEAM_ID, USER_ID
+from testing.fakes.slack_api import ApiCall
+from testing.fakes.workspace import GENERAL_CHANNEL, TEAM_ID, USER_ID
 from tests.server.conftest import RunningServer
 from tests.server.test_slack import start
 

@@ -17,14 +17,14 @@ from bot.handlers.teams.forget import CANCEL_KIND, CONFIRM_KIND, IN_PRIVATE
 from bot.pulse.service import LaunchOptions
 from storage.pulse import SurveyRecord
 from storage.repository import AssessmentRecord, ConversationKey
-from tests.fakes.teams_activities import (
+from testing.fakes.teams_activities import (
     PEOPLE,
     PERSONAL_CONVERSATION_ID,
     TEAM_ID,
     TENANT_ID,
 )
-from tests.fakes.teams_connector import REPLY, UPDATE
-from tests.server.teams_flow import submits, text_of
+from testing.fakes.teams_connector import REPLY, UPDATE
+from testing.flows.teams import submits, text_of
 from tests.server.test_teams import KEY, TeamsServer, say, serve
 
 COLLEAGUE = PEOPLE[1]

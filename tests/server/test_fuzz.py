@@ -37,7 +37,8 @@ from hypothesis import strategies as st
 from bot.admin_http import RELOAD_PATH, STATUS_PATH
 from bot.admin_refusals import WINDOW_SECONDS
 from storage.repository import KEY_LENGTH, ConversationKey
-from tests.fakes.teams_activities import MESSAGES_PATH
+from testing.fakes.teams_activities import MESSAGES_PATH
+from testing.flows.slack_pulse import launch, open_launch_modal, survey_id
 from tests.server.conftest import SIGNING_SECRET
 from tests.server.fuzz_payloads import (
     ADMIN_CASES,
@@ -58,7 +59,6 @@ from tests.server.fuzz_payloads import (
     slack_headers,
 )
 from tests.server.fuzz_server import ADMIN_TOKEN, ADMIN_USER, Change, ErrorLog, FuzzServer
-from tests.server.slack_pulse_flow import launch, open_launch_modal, survey_id
 
 EVENTS_PATH = "/slack/events"
 # Examples per endpoint: in every `make test`, and in the fuzz_long run.

@@ -14,7 +14,7 @@ from bot.admin import NOT_ALLOWED
 from bot.handlers.slack.listeners import STARTED
 from bot.knowledge import load_knowledge
 from storage.repository import ConversationKey
-from tests.fakes.knowledge_folder import (
+from testing.fakes.knowledge_folder import (
     ADDED_SNIPPET,
     BROKEN_ERRORS,
     add_snippet,
@@ -22,10 +22,10 @@ from tests.fakes.knowledge_folder import (
     copy_knowledge,
     reword_question,
 )
-from tests.fakes.slack_api import ApiCall, FakeSlackApi
-from tests.fakes.workspace import TEAM_ID, USER_ID
+from testing.fakes.slack_api import ApiCall, FakeSlackApi
+from testing.fakes.workspace import TEAM_ID, USER_ID
+from testing.flows.slack import all_text, is_summary, last_question, posts, press
 from tests.server.conftest import RunningServer, running, token_settings
-from tests.server.slack_flow import all_text, is_summary, last_question, posts, press
 
 ADMIN_USER = "U0BOSS"  # in ADMIN_USERS
 WORKSPACE_ADMIN = "U0WSADMIN"  # an admin according to users.info

@@ -11,15 +11,15 @@ import pytest
 
 from bot.admin import NOT_ALLOWED
 from bot.knowledge import load_knowledge
-from tests.fakes.knowledge_folder import (
+from testing.fakes.knowledge_folder import (
     BROKEN_ERRORS,
     break_it,
     copy_knowledge,
     reword_question,
 )
-from tests.fakes.teams_activities import TENANT_ID, Person
-from tests.server.teams_flow import submits, text_of
-from tests.server.teams_pulse_flow import ADA, ALAN, GRACE, KATHERINE, PulseServer, pulse_server
+from testing.fakes.teams_activities import TENANT_ID, Person
+from testing.flows.teams import submits, text_of
+from testing.flows.teams_pulse import ADA, ALAN, GRACE, KATHERINE, PulseServer, pulse_server
 
 REWORDED = "Since the reload: how would you judge whether AI is working?"
 ORIGINAL_THIRD = "How would you judge whether AI is working?"

@@ -18,11 +18,11 @@ import pytest
 from bot.admin_http import RELOAD_PATH, STATUS_PATH
 from bot.knowledge import load_knowledge
 from storage.sql import SqlRepository
-from tests.fakes.fixtures import fake_slack_api
-from tests.fakes.knowledge_folder import BROKEN_ERRORS, break_it, copy_knowledge, reword_question
-from tests.fakes.slack_api import FakeSlackApi
+from testing.fakes.fixtures import fake_slack_api
+from testing.fakes.knowledge_folder import BROKEN_ERRORS, break_it, copy_knowledge, reword_question
+from testing.fakes.slack_api import FakeSlackApi
+from testing.flows.slack import all_text
 from tests.server.processes import Served, SlackClient, serving, terminate
-from tests.server.slack_flow import all_text
 
 TOKEN = "process-admin-token-0123456789"
 POLL = "0.2"

@@ -22,13 +22,12 @@ from bot.handlers.slack import ids
 from bot.logs import JsonFormatter
 from bot.observability.http import REQUEST_ID_HEADER
 from storage.sql import SqlRepository
-from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_requests import dm_message
-from tests.fakes.teams_activities import TENANT_ID
-from tests.fakes.workspace import TEAM_ID, USER_ID
-from tests.server.conftest import RunningServer, running, token_settings
-from tests.server.slack_flow import is_summary, last_question, posts, press
-from tests.server.slack_pulse_flow import (
+from testing.fakes.slack_api import FakeSlackApi
+from testing.fakes.slack_requests import dm_message
+from testing.fakes.teams_activities import TENANT_ID
+from testing.fakes.workspace import TEAM_ID, USER_ID
+from testing.flows.slack import is_summary, last_question, posts, press
+from testing.flows.slack_pulse import (
     answer,
     answer_values,
     choices,
@@ -36,6 +35,7 @@ from tests.server.slack_pulse_flow import (
     open_answer_modal,
     survey_id,
 )
+from tests.server.conftest import RunningServer, running, token_settings
 from tests.server.test_teams import say, serve
 
 SECRET_WORDS = "zebra quokka marmalade"  # what a person typed: never in a log line

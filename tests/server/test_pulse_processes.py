@@ -35,9 +35,18 @@ from bot.pulse.keys import PulseKeys
 from storage.pulse import SurveyStatus, SurveyTally
 from storage.sql import SqlRepository
 from storage.url import connect_arguments
-from tests.fakes.fixtures import fake_slack_api
-from tests.fakes.slack_api import ApiCall, FakeSlackApi
-from tests.fakes.workspace import GENERAL_CHANNEL, TEAM_ID
+from testing.fakes.fixtures import fake_slack_api
+from testing.fakes.slack_api import ApiCall, FakeSlackApi
+from testing.fakes.workspace import GENERAL_CHANNEL, TEAM_ID
+from testing.flows.slack import all_text
+from testing.flows.slack_pulse import (
+    LAUNCHER,
+    answer_values,
+    is_card,
+    launch_values,
+    radio_inputs,
+    survey_id,
+)
 from tests.server.processes import (
     SURVEY_SECRET,
     Reply,
@@ -48,15 +57,6 @@ from tests.server.processes import (
     serving_together,
     start,
     terminate,
-)
-from tests.server.slack_flow import all_text
-from tests.server.slack_pulse_flow import (
-    LAUNCHER,
-    answer_values,
-    is_card,
-    launch_values,
-    radio_inputs,
-    survey_id,
 )
 
 # How long to wait for something a server does on its own (a post, a redraw): generous, for a

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.fakes.fixtures import fake_slack_api
+from testing.fakes.fixtures import fake_slack_api
 from tests.server.conftest import SIGNING_SECRET
 from tests.server.processes import free_port
 

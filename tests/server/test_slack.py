@@ -11,7 +11,7 @@ import aiohttp
 from bot.handlers.slack import ids
 from bot.handlers.slack.listeners import STARTED
 from storage.repository import ConversationKey
-from tests.fakes.slack_requests import (
+from testing.fakes.slack_requests import (
     app_home_opened,
     app_mention,
     app_uninstalled,
@@ -19,9 +19,8 @@ from tests.fakes.slack_requests import (
     dm_message,
     tokens_revoked,
 )
-from tests.fakes.workspace import DM_CHANNEL, GENERAL_CHANNEL, TEAM_ID, USER_ID
-from tests.server.conftest import RunningServer
-from tests.server.slack_flow import (
+from testing.fakes.workspace import DM_CHANNEL, GENERAL_CHANNEL, TEAM_ID, USER_ID
+from testing.flows.slack import (
     all_text,
     buttons,
     is_summary,
@@ -30,6 +29,7 @@ from tests.server.slack_flow import (
     posts,
     press,
 )
+from tests.server.conftest import RunningServer
 
 KEY = ConversationKey("slack", TEAM_ID, USER_ID)
 

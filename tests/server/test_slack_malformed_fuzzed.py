@@ -13,7 +13,7 @@ import pytest
 
 from bot.handlers.slack import ids
 from storage.repository import ConversationKey
-from tests.fakes.slack_requests import (
+from testing.fakes.slack_requests import (
     app_mention,
     block_actions_payload,
     dm_message,
@@ -21,9 +21,9 @@ from tests.fakes.slack_requests import (
     slash_command_payload,
     tokens_revoked,
 )
-from tests.fakes.workspace import DM_CHANNEL, TEAM_ID, USER_ID
+from testing.fakes.workspace import DM_CHANNEL, TEAM_ID, USER_ID
+from testing.flows.slack_pulse import launch, launch_values, open_launch_modal, survey_id
 from tests.server.conftest import RunningServer
-from tests.server.slack_pulse_flow import launch, launch_values, open_launch_modal, survey_id
 from tests.server.test_slack_malformed import post, signature
 
 FORM = "application/x-www-form-urlencoded"

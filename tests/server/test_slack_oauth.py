@@ -13,8 +13,8 @@ import aiohttp
 import pytest
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 
-from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_requests import app_uninstalled
+from testing.fakes.slack_api import FakeSlackApi
+from testing.fakes.slack_requests import app_uninstalled
 from tests.server.conftest import RunningServer, running, token_settings
 
 CLIENT_ID = "111.222"

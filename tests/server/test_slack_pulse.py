@@ -20,12 +20,11 @@ import pytest
 from bot.handlers.slack import ids
 from bot.handlers.slack.pulse import NOT_IN_A_DM
 from storage.pulse import SurveyStatus
-from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_requests import EndpointResponse
-from tests.fakes.workspace import DM_CHANNEL, GENERAL_CHANNEL, TEAM_ID
-from tests.server.conftest import RunningServer, running, token_settings
-from tests.server.slack_flow import all_text, buttons, posts
-from tests.server.slack_pulse_flow import (
+from testing.fakes.slack_api import FakeSlackApi
+from testing.fakes.slack_requests import EndpointResponse
+from testing.fakes.workspace import DM_CHANNEL, GENERAL_CHANNEL, TEAM_ID
+from testing.flows.slack import all_text, buttons, posts
+from testing.flows.slack_pulse import (
     LAUNCHER,
     answer,
     answer_values,
@@ -44,6 +43,7 @@ from tests.server.slack_pulse_flow import (
     text_of,
     wait_for_results,
 )
+from tests.server.conftest import RunningServer, running, token_settings
 from tests.server.test_slack_oauth import CLIENT_ID, begin_install, finish_install
 
 ADMIN_USER = "U0BOSS"  # in ADMIN_USERS

@@ -13,8 +13,8 @@ from aiohttp import WSMsgType, web
 from bot.app import build_app
 from bot.config import slack_config
 from bot.server import build_web_app
-from tests.fakes.fixtures import bot_server, fake_slack_api, local_server
-from tests.fakes.slack_requests import slash_command_payload
+from testing.fakes.fixtures import bot_server, fake_slack_api, local_server
+from testing.fakes.slack_requests import slash_command_payload
 from tests.server.conftest import token_settings
 
 

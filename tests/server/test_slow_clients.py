@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from bot.observability.slow_clients import body_deadline
-from tests.fakes.fixtures import bot_server
+from testing.fakes.fixtures import bot_server
 
 
 async def test_a_trickled_body_gets_408_at_the_deadline() -> None:

@@ -13,16 +13,16 @@ from bot.app import App, build_app
 from bot.config import Settings, teams_config
 from bot.server import build_web_app
 from storage.repository import ConversationKey
-from tests.fakes.fixtures import bot_server
-from tests.fakes.teams_activities import (
+from testing.fakes.fixtures import bot_server
+from testing.fakes.teams_activities import (
     BOT_NAME,
     PERSONAL_CONVERSATION_ID,
     TENANT_ID,
     USER_AAD_OBJECT_ID,
     TeamsActivities,
 )
-from tests.fakes.teams_connector import FakeConnector
-from tests.server.teams_flow import card_of, is_summary, submits, text_of
+from testing.fakes.teams_connector import FakeConnector
+from testing.flows.teams import card_of, is_summary, submits, text_of
 
 KEY = ConversationKey("teams", TENANT_ID, USER_AAD_OBJECT_ID)
 APP_ID = "00000000-0000-0000-0000-000000000001"

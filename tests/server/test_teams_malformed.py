@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from tests.fakes.teams_activities import load_fixture
+from testing.fakes.teams_activities import load_fixture
 from tests.server.test_teams import TeamsServer, server  # noqa: F401 - the fixture
 
 BODIES = {

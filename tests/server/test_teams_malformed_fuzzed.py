@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.handlers.teams.adapter import APOLOGY
 from storage.repository import KEY_LENGTH, ConversationKey
-from tests.fakes.teams_activities import load_fixture
+from testing.fakes.teams_activities import load_fixture
 from tests.server.test_teams import TeamsServer, server  # noqa: F401 - the fixture
 
 

@@ -1,6 +1,6 @@
 """Team pulse surveys in Teams, end to end: channel mentions and card presses POSTed to the real
 server, the bot's posts, private chats and card updates recorded by the fake connector, the
-runner closing surveys on its own with short timings (see teams_pulse_flow)."""
+runner closing surveys on its own with short timings (see testing.flows.teams_pulse)."""
 
 from __future__ import annotations
 
@@ -19,19 +19,19 @@ import pytest
 
 from bot.handlers.teams.pulse_publisher import survey_message
 from bot.pulse.service import LaunchOptions
-from storage.pulse import SurveyStatus
 from storage.repository import ConversationKey
-from tests.fakes.onedrive import FakeOneDrive
-from tests.fakes.teams_activities import (
+from storage.surveys import SurveyStatus
+from testing.fakes.onedrive import FakeOneDrive
+from testing.fakes.teams_activities import (
     BOT_ID,
     BOT_NAME,
     PERSONAL_CONVERSATION_ID,
     TENANT_ID,
     Person,
 )
-from tests.fakes.teams_connector import CREATE, UPDATE, error_body
-from tests.server.teams_flow import card_of, text_of
-from tests.server.teams_pulse_flow import (
+from testing.fakes.teams_connector import CREATE, UPDATE, error_body
+from testing.flows.teams import card_of, text_of
+from testing.flows.teams_pulse import (
     ADA,
     ALAN,
     BARBARA,

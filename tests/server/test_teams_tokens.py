@@ -20,9 +20,9 @@ from bot.app import App, build_app
 from bot.config import Settings, teams_config
 from bot.server import build_web_app
 from storage.repository import ConversationKey
-from tests.fakes.fixtures import bot_server
-from tests.fakes.openid import FakeOpenIdServer
-from tests.fakes.teams_activities import (
+from testing.fakes.fixtures import bot_server
+from testing.fakes.openid import FakeOpenIdServer
+from testing.fakes.teams_activities import (
     CHANNEL_TOKEN_ISSUER,
     TENANT_ID,
     USER_AAD_OBJECT_ID,
@@ -30,7 +30,7 @@ from tests.fakes.teams_activities import (
     TeamsActivities,
     load_fixture,
 )
-from tests.fakes.teams_connector import FakeConnector
+from testing.fakes.teams_connector import FakeConnector
 
 APP_ID = "00000000-0000-0000-0000-000000000001"
 TENANT = "00000000-0000-0000-0000-0000000000aa"

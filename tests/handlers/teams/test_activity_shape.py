@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot.handlers.teams.activity_shape import activity_problem, service_url_of
-from tests.fakes.teams_activities import load_fixture
+from testing.fakes.teams_activities import load_fixture
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from bot.handlers.teams.export_file import (
     parse_consent,
     upload,
 )
-from tests.fakes.onedrive import FakeOneDrive
+from testing.fakes.onedrive import FakeOneDrive
 
 SURVEY = "a" * 32
 

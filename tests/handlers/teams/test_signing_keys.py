@@ -18,8 +18,8 @@ from bot.handlers.teams.signing_keys import (
     UnknownSigningKey,
     parse_key_set,
 )
-from tests.fakes.openid import FakeOpenIdServer
-from tests.fakes.teams_activities import ChannelTokenSigner
+from testing.fakes.openid import FakeOpenIdServer
+from testing.fakes.teams_activities import ChannelTokenSigner
 
 APP_ID = "00000000-0000-0000-0000-000000000001"
 FIRST = ChannelTokenSigner(APP_ID, key_id="first")

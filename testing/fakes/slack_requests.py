@@ -2,7 +2,7 @@
 
 Every request is signed exactly as Slack signs it, over the exact bytes sent, so the bot's real
 signature check runs in every scenario test instead of being switched off. Payloads start from
-the recorded shapes in `tests/fixtures/slack/` and override only what a test names, so listeners
+the recorded shapes in `testing/fixtures/slack/` and override only what a test names, so listeners
 see the fields Slack really sends (and tests cannot quietly invent a simpler world).
 
     slack = SlackRequests("signing-secret", bot_url, api=api)
@@ -30,8 +30,8 @@ import aiohttp
 from multidict import CIMultiDictProxy
 from slack_sdk.signature import SignatureVerifier
 
-from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.workspace import (
+from testing.fakes.slack_api import FakeSlackApi
+from testing.fakes.workspace import (
     APP_ID,
     BOT_ID,
     BOT_USER_ID,
@@ -91,7 +91,7 @@ def _fixture_text(name: str) -> str:
 
 
 def load_fixture(name: str) -> Payload:
-    """A fresh copy of `tests/fixtures/slack/<name>.json`, safe to modify."""
+    """A fresh copy of `testing/fixtures/slack/<name>.json`, safe to modify."""
     payload: Payload = json.loads(_fixture_text(name))
     return payload
 

@@ -7,18 +7,25 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
+from bot.app import App
 from bot.handlers.slack import ids
-from storage.pulse import SurveyRecord
-from tests.fakes.slack_api import ApiCall
-from tests.fakes.slack_requests import EndpointResponse
-from tests.fakes.workspace import GENERAL_CHANNEL, USER_ID
-from tests.server.conftest import RunningServer
-from tests.server.slack_flow import buttons, message_ts, posts
+from storage.surveys import SurveyRecord
+from testing.fakes.slack_api import ApiCall
+from testing.fakes.slack_requests import EndpointResponse
+from testing.fakes.workspace import GENERAL_CHANNEL, USER_ID
+from testing.flows.slack import SlackSide, buttons, message_ts, posts
 
 LAUNCHER = USER_ID
 Values = dict[str, dict[str, Any]]
+
+
+class SlackServer(SlackSide, Protocol):
+    """A running bot whose application is in this process, to read what it stored."""
+
+    @property
+    def app(self) -> App: ...
 
 
 def launch_values(
@@ -48,7 +55,7 @@ def launch_values(
 
 
 async def open_launch_modal(
-    server: RunningServer, channel: str = GENERAL_CHANNEL, user: str = LAUNCHER
+    server: SlackSide, channel: str = GENERAL_CHANNEL, user: str = LAUNCHER
 ) -> dict[str, Any]:
     before = len(server.api.calls("views.open"))
     reply = await server.slack.slash_command("pulse", channel_id=channel, user_id=user)
@@ -59,7 +66,7 @@ async def open_launch_modal(
 
 
 async def submit_launch(
-    server: RunningServer, view: dict[str, Any], values: Values, user: str = LAUNCHER
+    server: SlackSide, view: dict[str, Any], values: Values, user: str = LAUNCHER
 ) -> EndpointResponse:
     return await server.slack.view_submission(
         ids.PULSE_LAUNCH_VIEW,
@@ -75,7 +82,7 @@ def is_card(call: ApiCall) -> bool:
 
 
 async def launch(
-    server: RunningServer,
+    server: SlackSide,
     *,
     channel: str = GENERAL_CHANNEL,
     user: str = LAUNCHER,
@@ -101,7 +108,7 @@ def survey_id(call: ApiCall) -> str:
 
 
 async def press_button(
-    server: RunningServer, message: ApiCall, action_id: str, user: str, **extra: Any
+    server: SlackSide, message: ApiCall, action_id: str, user: str, **extra: Any
 ) -> EndpointResponse:
     [button] = buttons(message, action_id)
     reply = await server.slack.block_action(
@@ -117,7 +124,7 @@ async def press_button(
     return reply
 
 
-async def open_answer_modal(server: RunningServer, card: ApiCall, user: str) -> dict[str, Any]:
+async def open_answer_modal(server: SlackSide, card: ApiCall, user: str) -> dict[str, Any]:
     before = len(server.api.calls("views.open"))
     await press_button(server, card, ids.PULSE_ANSWER_ACTION, user)
     opened = await server.api.wait_for("views.open", count=before + 1)
@@ -156,7 +163,7 @@ def answer_values(chosen: dict[str, str]) -> Values:
 
 
 async def submit_answers(
-    server: RunningServer, survey: str, user: str, chosen: dict[str, str]
+    server: SlackSide, survey: str, user: str, chosen: dict[str, str]
 ) -> EndpointResponse:
     reply = await server.slack.view_submission(
         ids.PULSE_ANSWER_VIEW, answer_values(chosen), user_id=user, private_metadata=survey
@@ -165,7 +172,7 @@ async def submit_answers(
     return reply
 
 
-async def answer(server: RunningServer, card: ApiCall, user: str, pick: int | list[int] = 0) -> str:
+async def answer(server: SlackSide, card: ApiCall, user: str, pick: int | list[int] = 0) -> str:
     """Open the answer modal as `user`, answer, and return the text of the view shown after."""
     view = await open_answer_modal(server, card, user)
     reply = await submit_answers(server, survey_id(card), user, choices(view, pick))
@@ -179,12 +186,12 @@ def text_of(node: object) -> str:
     return json.dumps(node, ensure_ascii=False)
 
 
-def results_posts(server: RunningServer, channel: str = GENERAL_CHANNEL) -> list[ApiCall]:
+def results_posts(server: SlackSide, channel: str = GENERAL_CHANNEL) -> list[ApiCall]:
     return [c for c in posts(server, channel) if "Team pulse results" in c.params.get("text", "")]
 
 
 async def wait_for_results(
-    server: RunningServer, count: int = 1, within: float = 5.0, channel: str = GENERAL_CHANNEL
+    server: SlackSide, count: int = 1, within: float = 5.0, channel: str = GENERAL_CHANNEL
 ) -> ApiCall:
     found = await server.api.wait_for(
         "chat.postMessage",
@@ -198,7 +205,7 @@ async def wait_for_results(
 
 
 async def stored_survey(
-    server: RunningServer, survey: str, until: Callable[[SurveyRecord], bool], within: float = 5.0
+    server: SlackServer, survey: str, until: Callable[[SurveyRecord], bool], within: float = 5.0
 ) -> SurveyRecord:
     """The survey once `until` holds for it: the bot writes after the Web API call a test
     waits for (the card's place once it is posted, the results' time once they are out)."""

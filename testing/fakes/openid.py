@@ -19,8 +19,8 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.local_server import local_server
-from tests.fakes.teams_activities import ChannelTokenSigner
+from testing.fakes.local_server import local_server
+from testing.fakes.teams_activities import ChannelTokenSigner
 
 
 class FakeOpenIdServer:

@@ -38,8 +38,8 @@ from botframework.connector.auth import (
 from botframework.connector.models import ErrorResponseException
 from botframework.connector.teams import TeamsConnectorClient
 
-from tests.fakes.local_server import local_server
-from tests.fakes.teams_activities import (
+from testing.fakes.local_server import local_server
+from testing.fakes.teams_activities import (
     BOT_ID,
     GROUP_CHAT_ID,
     PERSONAL_CONVERSATION_ID,
@@ -53,7 +53,7 @@ from tests.fakes.teams_activities import (
     TeamsActivities,
     load_fixture,
 )
-from tests.fakes.teams_connector import (
+from testing.fakes.teams_connector import (
     CREATE,
     DELETE,
     MEMBER,

@@ -1,6 +1,6 @@
 """Teams' side of the conversation: recorded-shape Bot Framework activities POSTed to the bot.
 
-Activities start from the recorded shapes in `tests/fixtures/teams/` (see its README for where
+Activities start from the recorded shapes in `testing/fixtures/teams/` (see its README for where
 each comes from) and override only the ids and text a test names, so handlers see the fields
 Teams really sends: `channelData.tenant`, the `clientInfo` entity, `<at>` mentions with their
 entity, `;messageid=` thread ids, `membersAdded` including the bot. Every activity carries the
@@ -12,7 +12,7 @@ entity, `;messageid=` thread ids, `membersAdded` including the bot. Every activi
     [reply] = await connector.wait_for("reply_to_activity")
 
 No token is sent unless `authorization=` is given: a bot adapter without an app id (emulator
-mode) accepts that; one with an app id answers 401 (see `tests/fakes/test_teams_fakes.py` for
+mode) accepts that; one with an app id answers 401 (see `testing/fakes/test_teams_fakes.py` for
 what the SDK does with tokens, and when it reaches for the network).
 """
 
@@ -98,7 +98,7 @@ def _fixture_text(name: str) -> str:
 
 
 def load_fixture(name: str) -> Activity:
-    """A fresh copy of `tests/fixtures/teams/<name>.json`, safe to modify."""
+    """A fresh copy of `testing/fixtures/teams/<name>.json`, safe to modify."""
     activity: Activity = json.loads(_fixture_text(name))
     return activity
 

@@ -26,7 +26,7 @@ from typing import Self
 
 from aiohttp import web
 
-from tests.fakes.local_server import local_server
+from testing.fakes.local_server import local_server
 
 CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 

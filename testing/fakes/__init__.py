@@ -1,4 +1,4 @@
-"""Runnable fakes of the platforms the bot talks to, for tests.
+"""Runnable fakes of the platforms the bot talks to, for tests and benchmarks.
 
 `slack_api.FakeSlackApi` is a real local HTTP server answering the Slack Web API;
 `slack_requests.SlackRequests` plays Slack's side of the conversation, sending signed, recorded-

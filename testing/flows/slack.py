@@ -5,11 +5,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from bot.handlers.slack import ids
-from tests.fakes.slack_api import ApiCall
-from tests.server.conftest import RunningServer
+from testing.fakes.slack_api import ApiCall, FakeSlackApi
+from testing.fakes.slack_requests import SlackRequests
+
+
+class SlackSide(Protocol):
+    """A running bot as these steps drive it: the fake Web API it calls, and the client that
+    plays Slack's side (a test's running server, or a benchmark's)."""
+
+    @property
+    def api(self) -> FakeSlackApi: ...
+
+    @property
+    def slack(self) -> SlackRequests: ...
 
 
 def elements(blocks: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -25,12 +36,12 @@ def buttons(call: ApiCall, prefix: str = ids.ANSWER_PREFIX) -> list[dict[str, An
     return [e for e in found if str(e.get("action_id", "")).startswith(prefix)]
 
 
-def posts(server: RunningServer, channel: str | None = None) -> list[ApiCall]:
+def posts(server: SlackSide, channel: str | None = None) -> list[ApiCall]:
     calls = server.api.calls("chat.postMessage")
     return [c for c in calls if channel is None or c.params.get("channel") == channel]
 
 
-def last_question(server: RunningServer) -> ApiCall:
+def last_question(server: SlackSide) -> ApiCall:
     asking = [c for c in posts(server) if buttons(c)]
     assert asking, "the bot posted no question"
     return asking[-1]
@@ -40,7 +51,7 @@ def all_text(call: ApiCall) -> str:
     return json.dumps(call.params, ensure_ascii=False)
 
 
-async def press(server: RunningServer, question: ApiCall, index: int = 0) -> None:
+async def press(server: SlackSide, question: ApiCall, index: int = 0) -> None:
     """Press the index-th answer button of a posted question and wait for the bot's update."""
     button = buttons(question)[index]
     updates = len(server.api.calls("chat.update"))
@@ -56,7 +67,7 @@ async def press(server: RunningServer, question: ApiCall, index: int = 0) -> Non
     await server.api.wait_for("chat.postMessage", count=posted + 1)
 
 
-def message_ts(server: RunningServer, call: ApiCall) -> str:
+def message_ts(server: SlackSide, call: ApiCall) -> str:
     """The ts the fake gave a posted message."""
     return str(server.api.answer_of(call)["ts"])
 

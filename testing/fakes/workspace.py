@@ -1,7 +1,7 @@
 """The one fake Slack workspace every fake and fixture agrees on.
 
 Kept in one module so a test can name the bot's user id or the default channel without
-repeating string literals that must match `tests/fixtures/slack/*.json` and the fake Web API.
+repeating string literals that must match `testing/fixtures/slack/*.json` and the fake Web API.
 """
 
 from __future__ import annotations

@@ -33,8 +33,8 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from tests.fakes.local_server import local_server
-from tests.fakes.teams_activities import TEAM_NAME, TENANT_ID, load_fixture
+from testing.fakes.local_server import local_server
+from testing.fakes.teams_activities import TEAM_NAME, TENANT_ID, load_fixture
 
 SEND = "send_to_conversation"
 REPLY = "reply_to_activity"

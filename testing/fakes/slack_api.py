@@ -32,8 +32,8 @@ from urllib.parse import quote
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.fakes.local_server import local_server
-from tests.fakes.workspace import (
+from testing.fakes.local_server import local_server
+from testing.fakes.workspace import (
     APP_ID,
     BOT_ID,
     BOT_USER_ID,
@@ -134,7 +134,7 @@ class _Canned:
 
 
 class FakeSlackApi:
-    """The Slack Web API of the workspace in `tests.fakes.workspace`, on 127.0.0.1.
+    """The Slack Web API of the workspace in `testing.fakes.workspace`, on 127.0.0.1.
 
     Each method Slack knows gets a realistic default answer (see `_defaults`); arguments Slack
     requires are checked and answered with Slack's error code, so a listener that forgets a

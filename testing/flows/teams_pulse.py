@@ -8,21 +8,32 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from bot.app import App, build_app
 from bot.config import Settings, teams_config
 from bot.handlers.teams.submit import PULSE_INPUT_PREFIX, SUBMIT_KEY, SURVEY_KEY
 from bot.server import build_web_app
-from storage.pulse import SurveyRecord
-from tests.fakes.fixtures import bot_server
-from tests.fakes.teams_activities import PEOPLE, TEAM_ID, Person, TeamsActivities
-from tests.fakes.teams_connector import CREATE, SEND, FakeConnector
-from tests.server.teams_flow import actions, card_of
+from storage.surveys import SurveyRecord
+from testing.fakes.fixtures import bot_server
+from testing.fakes.teams_activities import PEOPLE, TEAM_ID, Person, TeamsActivities
+from testing.fakes.teams_connector import CREATE, SEND, FakeConnector
+from testing.flows.teams import actions, card_of
 
 TICK_SECONDS = 0.1
 COUNT_SECONDS = 0.4
 ADA, GRACE, KATHERINE, ALAN, BARBARA, EDSGER = PEOPLE
+
+
+class TeamsSide(Protocol):
+    """A running bot as these steps drive it: the client that plays Teams' side, and the fake
+    connector its replies go to (a test's PulseServer, or a benchmark's own)."""
+
+    @property
+    def teams(self) -> TeamsActivities: ...
+
+    @property
+    def connector(self) -> FakeConnector: ...
 
 
 @dataclass
@@ -84,7 +95,7 @@ class Launched:
     survey_id: str
 
 
-async def launch(server: PulseServer, text: str = "pulse", person: Person = ADA) -> Launched:
+async def launch(server: TeamsSide, text: str = "pulse", person: Person = ADA) -> Launched:
     """`@bot <text>` starting a new thread of the General channel; the survey card it posted."""
     before = len(server.connector.sent())
     delivery = await server.teams.channel_mention(text, user_id=person.id, user_name=person.name)
@@ -94,11 +105,13 @@ async def launch(server: PulseServer, text: str = "pulse", person: Person = ADA)
     [call] = [
         c for c in server.connector.calls() if c.conversation_id == thread and c.body is not None
     ][-1:]
-    return Launched(thread, call.body, str(call.answer["id"]), survey_id_of(call.body))
+    card = call.body
+    assert card is not None  # only calls with a body were kept
+    return Launched(thread, card, str(call.answer["id"]), survey_id_of(card))
 
 
 async def mention(
-    server: PulseServer, text: str, person: Person = ADA, message_id: str | None = None
+    server: TeamsSide, text: str, person: Person = ADA, message_id: str | None = None
 ) -> list[dict[str, Any]]:
     """`@bot <text>` (in a thread of the General channel when `message_id` names one); what the
     bot sent in answer, anywhere."""
@@ -111,7 +124,7 @@ async def mention(
 
 
 async def press(
-    server: PulseServer, data: Mapping[str, Any], person: Person, thread: str
+    server: TeamsSide, data: Mapping[str, Any], person: Person, thread: str
 ) -> list[dict[str, Any]]:
     """`person` presses a channel card's button; what the bot sent in answer, anywhere."""
     before = len(server.connector.sent())
@@ -126,7 +139,7 @@ def data(kind: str, survey_id: str) -> dict[str, str]:
     return {SUBMIT_KEY: kind, SURVEY_KEY: survey_id}
 
 
-async def open_form(server: PulseServer, survey_id: str, person: Person, thread: str) -> Form:
+async def open_form(server: TeamsSide, survey_id: str, person: Person, thread: str) -> Form:
     """ "Answer privately": what the bot sent to the person's private chat (the questions card,
     or why there is none), and the calls that took."""
     before = len(server.connector.calls())
@@ -173,7 +186,7 @@ def answer_value(survey_id: str, answers: Mapping[str, str]) -> dict[str, str]:
 
 
 async def send_answers(
-    server: PulseServer,
+    server: TeamsSide,
     survey_id: str,
     person: Person,
     conversation: str,
@@ -195,7 +208,7 @@ async def send_answers(
 
 
 async def answer(
-    server: PulseServer, launched: Launched, person: Person, pick: int | Mapping[str, int] = 0
+    server: TeamsSide, launched: Launched, person: Person, pick: int | Mapping[str, int] = 0
 ) -> dict[str, Any]:
     """`person` answers the survey: option `pick` of every question (or per question id)."""
     form = await open_form(server, launched.survey_id, person, launched.thread)
@@ -206,7 +219,7 @@ async def answer(
     return await send_answers(server, launched.survey_id, person, form.conversation, chosen)
 
 
-def in_thread(server: PulseServer, thread: str) -> list[dict[str, Any]]:
+def in_thread(server: TeamsSide, thread: str) -> list[dict[str, Any]]:
     return server.connector.sent(thread)
 
 

@@ -21,16 +21,16 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from tests.fakes.fixtures import bot_server, fake_slack_api, local_server, slack_requests
-from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_requests import (
+from testing.fakes.fixtures import bot_server, fake_slack_api, local_server, slack_requests
+from testing.fakes.slack_api import FakeSlackApi
+from testing.fakes.slack_requests import (
     SlackRequests,
     app_mention,
     block_actions_payload,
     dm_message,
     tokens_revoked,
 )
-from tests.fakes.workspace import BOT_USER_ID, DM_CHANNEL, TEAM_ID, USER_ID
+from testing.fakes.workspace import BOT_USER_ID, DM_CHANNEL, TEAM_ID, USER_ID
 
 SECRET = "test-signing-secret"
 BLOCKS: list[dict[str, Any]] = [

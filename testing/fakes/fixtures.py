@@ -16,9 +16,9 @@ from contextlib import asynccontextmanager
 
 from aiohttp import web
 
-from tests.fakes.local_server import local_server
-from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_requests import SlackRequests
+from testing.fakes.local_server import local_server
+from testing.fakes.slack_api import FakeSlackApi
+from testing.fakes.slack_requests import SlackRequests
 
 __all__ = ["bot_server", "fake_slack_api", "local_server", "slack_requests"]
 
