@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from bot.app import App
 from bot.handlers.slack import ids
-from storage.surveys import SurveyRecord
+from storage.pulse import SurveyRecord
 from testing.fakes.slack_api import ApiCall
 from testing.fakes.slack_requests import EndpointResponse
 from testing.fakes.workspace import GENERAL_CHANNEL, USER_ID

@@ -14,7 +14,7 @@ from bot.app import App, build_app
 from bot.config import Settings, teams_config
 from bot.handlers.teams.submit import PULSE_INPUT_PREFIX, SUBMIT_KEY, SURVEY_KEY
 from bot.server import build_web_app
-from storage.surveys import SurveyRecord
+from storage.pulse import SurveyRecord
 from testing.fakes.fixtures import bot_server
 from testing.fakes.teams_activities import PEOPLE, TEAM_ID, Person, TeamsActivities
 from testing.fakes.teams_connector import CREATE, SEND, FakeConnector

@@ -19,8 +19,8 @@ import pytest
 
 from bot.handlers.teams.pulse_publisher import survey_message
 from bot.pulse.service import LaunchOptions
+from storage.pulse import SurveyStatus
 from storage.repository import ConversationKey
-from storage.surveys import SurveyStatus
 from testing.fakes.onedrive import FakeOneDrive
 from testing.fakes.teams_activities import (
     BOT_ID,
