@@ -12,10 +12,30 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
+from bot.config import Settings
 from storage.url import normalize_database_url, redacted, with_search_path
 
 DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
 CONNECT_TIMEOUT_SECONDS = 3.0
+
+# What the advisor reads from the environment: every setting (pydantic-settings matches names
+# in any case), and all of SLACK_* and MICROSOFT_*: slack_bolt reads SLACK_BOT_TOKEN and
+# SLACK_SIGNING_SECRET on its own, and either family is what a developer exports for a platform.
+APP_SETTINGS = frozenset(name.upper() for name in Settings.model_fields)
+LIBRARY_PREFIXES = ("SLACK_", "MICROSOFT_")
+
+
+@pytest.fixture(autouse=True)
+def no_developer_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see only the settings they set themselves: whatever the shell running them exports
+    (SLACK_BOT_TOKEN, DATABASE_URL, ...) is removed, and no `.env` file is read from the working
+    directory. TEST_DATABASE_URL and REQUIRE_POSTGRES, which choose the tests' own database, are
+    not settings of the advisor and stay. Subprocesses inherit the cleaned environment."""
+    for name in list(os.environ):
+        if name.upper() in APP_SETTINGS or name.upper().startswith(LIBRARY_PREFIXES):
+            monkeypatch.delenv(name)
+    monkeypatch.setitem(Settings.model_config, "env_file", None)
+
 
 # Names a test may resolve: everything the suite talks to runs on this machine.
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0"})
