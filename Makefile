@@ -35,21 +35,22 @@ lint: $(DEV_STAMP)
 test: lint
 	$(BIN)/pytest
 
+# Benchmarks run as modules from here: `bench` and `testing` import through the editable install.
 bench: $(DEV_STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run
 
 bench-slack: $(DEV_STAMP)
-	$(BIN)/python bench/slack_acks.py
+	$(BIN)/python -m bench.slack_acks
 
 bench-teams: $(DEV_STAMP)
-	$(BIN)/python bench/teams_throughput.py
+	$(BIN)/python -m bench.teams_throughput
 
 bench-pulse: $(DEV_STAMP)
-	$(BIN)/python bench/pulse_burst.py
-	$(BIN)/python bench/pulse_burst_teams.py
+	$(BIN)/python -m bench.pulse_burst
+	$(BIN)/python -m bench.pulse_burst_teams
 
 bench-memory: $(DEV_STAMP)
-	$(BIN)/python bench/memory.py
+	$(BIN)/python -m bench.memory
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

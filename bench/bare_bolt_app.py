@@ -1,11 +1,11 @@
-"""The baseline of bench/slack_acks.py: a bare slack-bolt app that only acknowledges.
+"""The baseline of `bench.slack_acks`: a bare slack-bolt app that only acknowledges.
 
 One `app.action` listener for every action id that does nothing but `await ack()`, served by
 aiohttp at /slack/events through the same bolt adapter functions as bot/server.py, plus
 GET /healthz so the benchmark knows when it is up. Same settings as `advisor serve`:
 
     SLACK_SIGNING_SECRET=... SLACK_BOT_TOKEN=xoxb-... SLACK_API_URL=http://127.0.0.1:PORT/api/ \
-        python bench/bare_bolt_app.py --host 127.0.0.1 --port 3001
+        python -m bench.bare_bolt_app --host 127.0.0.1 --port 3001
 """
 
 from __future__ import annotations

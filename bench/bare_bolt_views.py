@@ -1,4 +1,4 @@
-"""The baseline of bench/pulse_burst.py: a bare slack-bolt app that acknowledges every modal
+"""The baseline of `bench.pulse_burst`: a bare slack-bolt app that acknowledges every modal
 submission with `response_action: update` and a fixed view, and touches no database.
 
 bench/bare_bolt_app.py (its `only_ack` listener for every action, the same aiohttp routes and
@@ -7,7 +7,7 @@ The view comes from a JSON file the benchmark writes: the very view the advisor 
 first warm-up submission with, so both answers have the same size.
 
     SLACK_SIGNING_SECRET=... SLACK_BOT_TOKEN=xoxb-... SLACK_API_URL=http://127.0.0.1:PORT/api/ \
-        python bench/bare_bolt_views.py --view view.json --host 127.0.0.1 --port 3001
+        python -m bench.bare_bolt_views --view view.json --host 127.0.0.1 --port 3001
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from bare_bolt_app import build_bolt_app, build_web_app
 from slack_bolt.context.ack.async_ack import AsyncAck
+
+from bench.bare_bolt_app import build_bolt_app, build_web_app
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""The baselines of bench/teams_throughput.py: a botbuilder bot that only echoes.
+"""The baselines of `bench.teams_throughput`: a botbuilder bot that only echoes.
 
 An `ActivityHandler` whose `on_message_activity` sends back "echo: <text>" (one activity per
 message, POSTed to the activity's serviceUrl during the turn), behind the same
@@ -6,8 +6,8 @@ message, POSTed to the activity's serviceUrl during the turn), behind the same
 with an empty app id and password (emulator mode: no token is checked or fetched), on aiohttp at
 /api/messages, plus GET /healthz so the benchmark knows when it is up:
 
-    python bench/echo_bot_app.py --host 127.0.0.1 --port 3978
-    python bench/echo_bot_app.py --host 127.0.0.1 --port 3978 --reuse-clients
+    python -m bench.echo_bot_app --host 127.0.0.1 --port 3978
+    python -m bench.echo_bot_app --host 127.0.0.1 --port 3978 --reuse-clients
 
 Without `--reuse-clients` the authentication is the SDK's own, as shipped: `CloudAdapter` builds
 a new `ConnectorClient` and user token client for every turn ("echo bot" in the report). With
@@ -28,20 +28,15 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-from aiohttp import web  # noqa: E402
-from botbuilder.core import ActivityHandler, TurnContext  # noqa: E402
-from botbuilder.integration.aiohttp import (  # noqa: E402
+from aiohttp import web
+from botbuilder.core import ActivityHandler, TurnContext
+from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
 
-from bot.handlers.teams.clients import ReusingAuthentication  # noqa: E402
+from bot.handlers.teams.clients import ReusingAuthentication
 
 MESSAGES_PATH = "/api/messages"
 

@@ -1,9 +1,9 @@
 """Benchmark the matcher, the dialogue engine and the knowledge index against baselines that run
 in the same process, so the figures are ratios that survive a shared, noisy machine.
 
-    python bench/run.py            # full run (well under a minute on 2 cores)
-    python bench/run.py --quick    # a short smoke run
-    python bench/run.py --json out.json
+    python -m bench.run            # full run (well under a minute on 2 cores)
+    python -m bench.run --quick    # a short smoke run
+    python -m bench.run --json out.json
 
 See bench/README.md for what each section measures and how to read it.
 """
@@ -11,19 +11,15 @@ See bench/README.md for what each section measures and how to read it.
 from __future__ import annotations
 
 import argparse
-import difflib
 import gc
-import heapq
 import json
-import math
 import platform
-import random
 import statistics
 import sys
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -31,29 +27,34 @@ from typing import Any, TypeVar
 
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+from bench.engine.figures import (
+    MATCH_P99_BAR_MS,
+    MATCH_SPEEDUP_BAR,
+    SNIPPET_LIMIT,
+    TURN_P99_BAR_MS,
+    Allocation,
+    Config,
+    HoldoutCase,
+    HoldoutResult,
+    MatchResult,
+    MatchSide,
+    MemoryResult,
+    Miss,
+    Stats,
+    TurnResult,
+)
+from bench.engine.inputs import DifflibBaseline, generated_inputs, holdout_files, load_holdout
+from bench.engine.report import print_holdout, print_match, print_memory, print_turns
+from bench.harness import REPO_ROOT
+from bot.engine.dialogue import handle
+from bot.engine.index import KnowledgeIndex, index_for
+from bot.engine.state import ConversationState
+from bot.engine.turn import Choice, Command, Turn
+from bot.knowledge import Knowledge, load_knowledge
+from bot.knowledge.loader import knowledge_files
+from bot.knowledge.model import Question
 
-from bot.engine.dialogue import handle  # noqa: E402
-from bot.engine.index import KnowledgeIndex, index_for  # noqa: E402
-from bot.engine.state import ConversationState  # noqa: E402
-from bot.engine.turn import Choice, Command, Turn  # noqa: E402
-from bot.knowledge import Knowledge, load_knowledge  # noqa: E402
-from bot.knowledge.loader import knowledge_files  # noqa: E402
-from bot.knowledge.model import Question  # noqa: E402
-
-BENCH_DIR = Path(__file__).resolve().parent
-SEED = 20240611
-DIFFLIB_ACCEPT = 0.6
-SNIPPET_LIMIT = 3
-MATCH_P99_BAR_MS = 2.0
-MATCH_SPEEDUP_BAR = 20.0
-TURN_P99_BAR_MS = 1.0
 NOW = datetime(2024, 6, 11, 9, 30, tzinfo=UTC)
-
-FILLER_BEFORE = ("", "", "I think ", "probably ", "honestly, ", "for us: ", "mostly ", "hmm ")
-FILLER_AFTER = ("", "", " I guess", " for now", " tbh", " in our case", " mainly", "!")
 ASK_QUERIES = (
     "how should we measure AI success?",
     "who should own the AI platform",
@@ -63,111 +64,6 @@ ASK_QUERIES = (
 )
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Config:
-    quick: bool
-    generated_inputs: int
-    match_rounds: int
-    diagnostics: int
-    turn_repeats: int
-
-
-@dataclass(frozen=True)
-class HoldoutCase:
-    question: str
-    text: str
-    expected: str | None
-
-
-@dataclass(frozen=True)
-class Stats:
-    """Latency percentiles in milliseconds."""
-
-    n: int
-    p50: float
-    p99: float
-    mean: float
-
-    @classmethod
-    def of(cls, samples_ns: Sequence[int]) -> Stats:
-        ordered = sorted(samples_ns)
-        return cls(
-            n=len(ordered),
-            p50=_percentile(ordered, 0.50) / 1e6,
-            p99=_percentile(ordered, 0.99) / 1e6,
-            mean=sum(ordered) / len(ordered) / 1e6,
-        )
-
-
-@dataclass(frozen=True)
-class MatchSide:
-    """One side's latency for the whole job and for each half of it."""
-
-    total: Stats
-    options: Stats
-    snippets: Stats
-    raw_p99: float  # p99 over every single sample, machine noise included
-
-
-@dataclass(frozen=True)
-class MatchResult:
-    ours: MatchSide
-    difflib: MatchSide
-    speedup_p50: float
-    speedup_p99: float
-    passed: bool
-
-
-@dataclass(frozen=True)
-class TurnResult:
-    kinds: dict[str, Stats]
-    all_turns: Stats
-    baseline: Stats
-    passed: bool
-
-
-@dataclass(frozen=True)
-class Miss:
-    question: str
-    text: str
-    expected: str | None
-    chosen: str | None
-    top: list[tuple[str, float]]
-
-
-@dataclass(frozen=True)
-class HoldoutResult:
-    total: int
-    ours_correct: int
-    difflib_correct: int
-    ours_misses: list[Miss] = field(default_factory=list)
-    difflib_misses: list[Miss] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Allocation:
-    """What one step allocated: its peak and what stayed alive afterwards, in KiB."""
-
-    peak_kib: float
-    retained_kib: float
-
-
-@dataclass(frozen=True)
-class MemoryResult:
-    yaml_only: Allocation
-    load_knowledge: Allocation
-    index: Allocation
-
-
-# --- helpers ------------------------------------------------------------------------------------
-
-
-def _percentile(ordered: Sequence[int], q: float) -> float:
-    """Nearest-rank percentile of already sorted samples."""
-    rank = max(1, math.ceil(q * len(ordered)))
-    return float(ordered[rank - 1])
 
 
 def _timed(call: Callable[[], T]) -> tuple[T, int]:
@@ -187,102 +83,6 @@ def _traced(call: Callable[[], T]) -> tuple[T, Allocation]:
     finally:
         tracemalloc.stop()
     return result, Allocation((peak - before) / 1024, (after - before) / 1024)
-
-
-def holdout_files() -> list[Path]:
-    """Every held-out set: `holdout.yml` and any `holdout_*.yml` beside it."""
-    return sorted(BENCH_DIR.glob("holdout*.yml"))
-
-
-def load_holdout(path: Path) -> list[HoldoutCase]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [
-        HoldoutCase(str(item["question"]), str(item["text"]), item.get("expected"))
-        for item in raw["holdout"]
-    ]
-
-
-# --- inputs -------------------------------------------------------------------------------------
-
-
-def _typo(word: str, rng: random.Random) -> str:
-    if len(word) < 4:
-        return word
-    i = rng.randrange(1, len(word) - 1)
-    kind = rng.randrange(4)
-    if kind == 0:
-        return word[:i] + word[i + 1 :]  # dropped letter
-    if kind == 1:
-        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]  # swapped letters
-    if kind == 2:
-        return word[:i] + word[i] + word[i:]  # doubled letter
-    return word[:i] + rng.choice("aeiourstn") + word[i + 1 :]  # wrong letter
-
-
-def _variant(phrase: str, rng: random.Random) -> str:
-    words = phrase.split()
-    if rng.random() < 0.5:
-        i = rng.randrange(len(words))
-        words[i] = _typo(words[i], rng)
-    if len(words) > 2 and rng.random() < 0.2:
-        words = words[len(words) // 2 :] + words[: len(words) // 2]
-    text = " ".join(words)
-    if rng.random() < 0.5:
-        text = text.lower()
-    return rng.choice(FILLER_BEFORE) + text + rng.choice(FILLER_AFTER)
-
-
-def generated_inputs(knowledge: Knowledge, count: int) -> list[tuple[str, str]]:
-    """(question id, text) pairs made from option labels and synonyms, with noise added."""
-    rng = random.Random(SEED)
-    phrases = [
-        (question.id, phrase)
-        for question in knowledge.questions
-        for option in question.options
-        for phrase in (option.label, *option.synonyms)
-    ]
-    return [(qid, _variant(phrase, rng)) for qid, phrase in rng.choices(phrases, k=count)]
-
-
-# --- the difflib baseline -----------------------------------------------------------------------
-
-
-class DifflibBaseline:
-    """The plain approach: SequenceMatcher ratio against every phrase and every snippet."""
-
-    def __init__(self, knowledge: Knowledge) -> None:
-        self._options = {
-            question.id: [
-                (option.id, [p.lower() for p in (option.label, *option.synonyms)])
-                for option in question.options
-            ]
-            for question in knowledge.questions
-        }
-        self._snippets = [
-            (snippet.id, f"{snippet.text} {' '.join(snippet.keywords)}".lower())
-            for snippet in knowledge.snippets
-        ]
-
-    def option_scores(self, question_id: str, text: str) -> list[tuple[str, float]]:
-        lowered = text.lower()
-        scores = [
-            (option_id, max(_ratio(lowered, phrase) for phrase in phrases))
-            for option_id, phrases in self._options[question_id]
-        ]
-        return sorted(scores, key=lambda pair: -pair[1])
-
-    def choose(self, question_id: str, text: str) -> str | None:
-        best_id, best = self.option_scores(question_id, text)[0]
-        return best_id if best >= DIFFLIB_ACCEPT else None
-
-    def search(self, text: str, limit: int) -> list[tuple[float, str]]:
-        lowered = text.lower()
-        scored = ((_ratio(lowered, body), snippet_id) for snippet_id, body in self._snippets)
-        return heapq.nlargest(limit, scored)
-
-
-def _ratio(text: str, phrase: str) -> float:
-    return difflib.SequenceMatcher(None, text, phrase).ratio()
 
 
 # --- a. per match call --------------------------------------------------------------------------
@@ -471,76 +271,7 @@ def bench_memory(directory: Path) -> MemoryResult:
     return MemoryResult(yaml_only, loaded, indexed)
 
 
-# --- report -------------------------------------------------------------------------------------
-
-
-def _verdict(passed: bool) -> str:
-    return "PASS" if passed else "FAIL"
-
-
-def _ms(value: float) -> str:
-    return f"{value:.3f} ms"
-
-
-def print_match(result: MatchResult, inputs: int, rounds: int) -> None:
-    ours, theirs = result.ours, result.difflib
-    print(f"\na. match call: options + top-{SNIPPET_LIMIT} snippets ({inputs} inputs x {rounds})")
-    print(f"   {'':16}{'ours':>13}{'difflib':>13}{'speed-up':>10}")
-    rows = (
-        ("p50", ours.total.p50, theirs.total.p50),
-        ("p99", ours.total.p99, theirs.total.p99),
-        ("mean", ours.total.mean, theirs.total.mean),
-        ("options p50", ours.options.p50, theirs.options.p50),
-        ("snippets p50", ours.snippets.p50, theirs.snippets.p50),
-    )
-    for name, mine, baseline in rows:
-        print(f"   {name:16}{_ms(mine):>13}{_ms(baseline):>13}{baseline / mine:9.0f}x")
-    print(f"   {'raw p99':16}{_ms(ours.raw_p99):>13}{_ms(theirs.raw_p99):>13}   (noise included)")
-    bar = f"p99 < {MATCH_P99_BAR_MS:g} ms and >= {MATCH_SPEEDUP_BAR:g}x difflib on p50 and p99"
-    print(f"   bar: {bar}: {_verdict(result.passed)}")
-
-
-def print_turns(result: TurnResult) -> None:
-    base = result.baseline
-    print("\nb. engine turn: handle(state, turn, knowledge) through full diagnostics")
-    print(f"   {'turn':16}{'n':>6}{'p50':>13}{'p99':>13}{'x state round-trip p50':>25}")
-    for kind, stats in [*result.kinds.items(), ("all turns", result.all_turns)]:
-        ratio = stats.p50 / base.p50
-        print(f"   {kind:16}{stats.n:6d}{_ms(stats.p50):>13}{_ms(stats.p99):>13}{ratio:24.1f}x")
-    print(f"   {'baseline':16}{base.n:6d}{_ms(base.p50):>13}{_ms(base.p99):>13}{1.0:24.1f}x")
-    print("   baseline: state.to_json() + ConversationState.from_json() of the same states")
-    bar = f"every turn kind after `start` p99 < {TURN_P99_BAR_MS:g} ms"
-    print(f"   bar: {bar}: {_verdict(result.passed)}")
-
-
-def _print_misses(name: str, misses: Sequence[Miss]) -> None:
-    for miss in misses:
-        top = ", ".join(f"{option_id} {score:g}" for option_id, score in miss.top)
-        print(f"   {name} miss [{miss.question}] {miss.text!r}")
-        print(f"      expected {miss.expected}, chose {miss.chosen}; top: {top}")
-
-
-def print_holdout(result: HoldoutResult, name: str) -> None:
-    print(f"\nc. holdout accuracy (bench/{name}, {result.total} unseen answers)")
-    print(f"   ours    {result.ours_correct:2d}/{result.total}")
-    accept = f"best ratio >= {DIFFLIB_ACCEPT:g}, else ask back"
-    print(f"   difflib {result.difflib_correct:2d}/{result.total}   ({accept})")
-    _print_misses("ours", result.ours_misses)
-    print("   (difflib's misses are in the --json output)")
-
-
-def print_memory(result: MemoryResult) -> None:
-    print("\nd. memory (tracemalloc, KiB)")
-    print(f"   {'step':34}{'peak':>10}{'retained':>10}{'x yaml peak':>13}")
-    rows = (
-        ("yaml.safe_load of the files (base)", result.yaml_only),
-        ("load_knowledge", result.load_knowledge),
-        ("index_for (fresh knowledge)", result.index),
-    )
-    base = result.yaml_only.peak_kib
-    for name, alloc in rows:
-        ratio = alloc.peak_kib / base
-        print(f"   {name:34}{alloc.peak_kib:10.0f}{alloc.retained_kib:10.0f}{ratio:12.1f}x")
+# --- the run ------------------------------------------------------------------------------------
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

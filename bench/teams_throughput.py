@@ -6,218 +6,75 @@ with the SDK's authentication as shipped (new connector clients every turn) and 
 with the advisor's `ReusingAuthentication` around it (clients kept between turns, as the advisor
 does). The replies of all three go to a local fake connector service.
 
-    python bench/teams_throughput.py            # full run: 300 users, 5 rounds at 50 and at 200
-    python bench/teams_throughput.py --quick    # a short smoke run
-    python bench/teams_throughput.py --json out.json
+    python -m bench.teams_throughput            # full run: 300 users, 5 rounds at 50 and at 200
+    python -m bench.teams_throughput --quick    # a short smoke run
+    python -m bench.teams_throughput --json out.json
 
-Everything listens on 127.0.0.1: the fake connector (testing/fakes/teams_connector.py) runs in this
-process, `advisor serve --dev` and bench/echo_bot_app.py (twice) run as separate processes. See
-bench/README.md ("Teams activities") for the method and how to read the report.
+Everything listens on 127.0.0.1: the fake connector (testing/fakes/teams_connector.py) runs in
+this process, `advisor serve --dev` and bench/echo_bot_app.py (twice) run as separate processes.
+See bench/README.md ("Teams activities") for the method and how to read the report.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
-import platform
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 
-BENCH_DIR = Path(__file__).resolve().parent
-REPO_ROOT = BENCH_DIR.parent
-for _path in (REPO_ROOT, BENCH_DIR):
-    if str(_path) not in sys.path:
-        sys.path.insert(0, str(_path))
-
-from slack_acks import (  # noqa: E402  # the process, memory and percentile helpers
-    Latency,
-    Memory,
-    Sample,
+from bench.harness import REPO_ROOT
+from bench.harness.measure import Latency, Sample, cpu_seconds, read_memory, statuses
+from bench.harness.processes import (
+    ADVISOR,
     Server,
-    bench_arguments,
-    cpu_seconds,
-    print_memory_table,
-    read_memory,
+    bench_module,
     start_server,
-    statuses,
     stop_server,
-    tree_state,
     wait_healthy,
 )
-
-from bot.handlers.teams.submit import parse_submit  # noqa: E402
-from bot.knowledge import load_knowledge  # noqa: E402
-from testing.fakes.teams_activities import (  # noqa: E402
-    TEAMS_USER_AGENT,
-    Delivery,
-    TeamsActivities,
-    aad_object_id_for,
+from bench.harness.reporting import bench_arguments, tree_state
+from bench.harness.teams import (
+    MESSAGES_PATH,
+    OK_STATUSES,
+    REQUEST_TIMEOUT_SECONDS,
+    ActivityBuilder,
+    User,
+    send_all,
+    server_env,
 )
-from testing.fakes.teams_connector import SENDING, ConnectorCall, FakeConnector  # noqa: E402
-
-ADVISOR = REPO_ROOT / ".venv" / "bin" / "advisor"
-ECHO_APP = BENCH_DIR / "echo_bot_app.py"
-MESSAGES_PATH = "/api/messages"
-JSON_TYPE = "application/json; charset=utf-8"
-OK_STATUSES = frozenset({200, 201, 202})  # what the Bot Framework answers an accepted activity
-
-THROUGHPUT_BAR = 0.70  # advisor activities/s at least this share of the stock echo bot's
-
-REQUEST_TIMEOUT_SECONDS = 60.0
-LOG_LINES_SHOWN = 8
-# What the servers write on every start: not errors.
-EXPECTED_LOG_LINES = ("AI Ownership Advisor on ", "TEAMS DEVELOPMENT MODE")
-
-
-@dataclass(frozen=True)
-class Config:
-    quick: bool
-    users: int
-    rounds: int  # per in-flight level: one answer per user to the question the bot last sent
-    levels: tuple[int, ...]  # requests kept in flight, one block of rounds each
-
-    @property
-    def questions_needed(self) -> int:
-        return self.rounds * len(self.levels)
-
-
-@dataclass(frozen=True)
-class User:
-    """A person in a one-to-one chat with the bot: distinct Teams id, AAD id and conversation."""
-
-    user_id: str
-    aad_object_id: str
-    name: str
-    conversation_id: str
-
-    @classmethod
-    def number(cls, n: int) -> User:
-        user_id = f"29:bench-user-{n:04d}"
-        return cls(user_id, aad_object_id_for(user_id), f"Bench User {n}", f"a:bench-chat-{n:04d}")
-
-
-@dataclass(frozen=True)
-class QuestionCard:
-    """The last question card the bot sent to a conversation, as the fake connector got it."""
-
-    question_id: str
-    answer: dict[str, Any]  # the first option's Action.Submit data: what pressing it sends
-    message_id: str  # the connector's id for the card's message: the submit's replyToId
-
-
-@dataclass(frozen=True)
-class RoundResult:
-    target: str
-    in_flight: int
-    number: int
-    activities: int
-    wall_seconds: float
-    rate: float  # activities per second
-    latency: Latency
-    statuses: dict[str, int]
-    server_cpu: float  # the target's CPU seconds during the round / wall seconds (1.0 = a core)
-    bench_cpu: float  # the same for this process: client and fake connector
-    connector_calls: dict[str, int]  # operation -> calls the target made during the round
-    replies: int  # activities the target sent (sends and replies with a 2xx answer)
-    reply_bytes: int  # their JSON, compact, as the fake parsed it
-
-
-@dataclass(frozen=True)
-class TargetResult:
-    """One target over its timed rounds at one level: throughput is activities over summed
-    round time."""
-
-    name: str
-    in_flight: int
-    activities: int
-    wall_seconds: float
-    rate: float
-    latency: Latency
-    non_2xx: int
-    statuses: dict[str, int]
-    errors: list[str]
-    connector_calls: dict[str, int]
-    replies_per_activity: float
-    reply_kb_per_activity: float
-
-
-@dataclass(frozen=True)
-class LevelResult:
-    in_flight: int
-    advisor: TargetResult
-    echo: TargetResult  # the stock echo bot: the SDK builds its clients every turn
-    echo_reuse: TargetResult  # the echo bot with the advisor's client reuse
-    throughput_ratio: float  # advisor / echo activities/s: the bar
-    reuse_ratio: float  # advisor / echo reuse activities/s: the advisor's own work; no bar
-    passed: bool
-
-    @property
-    def targets(self) -> tuple[TargetResult, TargetResult, TargetResult]:
-        return self.advisor, self.echo, self.echo_reuse
-
-
-@dataclass(frozen=True)
-class Answers:
-    """Did every timed answer move its user on? (the advisor's side)"""
-
-    expected: int = 0  # answers sent to the advisor for a card of the expected question
-    advanced: int = 0  # ...after which the bot sent that user the next question's card
-    unexpected: int = 0  # answers to a card of another question (the flow went off course)
-    missing: int = 0  # users the bot had sent no question card to
-
-
-@dataclass(frozen=True)
-class WarmUp:
-    statuses: dict[str, dict[str, int]]  # target -> HTTP statuses of the "start" activities
-    calls: dict[str, dict[str, int]]  # target -> operation -> connector calls it made
-    cards: int  # users who got their first question card
-
-
-@dataclass(frozen=True)
-class Report:
-    config: Config
-    levels: list[LevelResult]
-    rounds: list[RoundResult]
-    memory: dict[str, dict[str, Memory]]
-    warm_up: WarmUp
-    answers: Answers
-    log_lines: dict[str, list[str]] = field(default_factory=dict)
-    exit_codes: dict[str, int | None] = field(default_factory=dict)
-    tree: str = ""
-
-
-# --- the servers --------------------------------------------------------------------------------
-
-
-def server_env(database_url: str) -> dict[str, str]:
-    """The parent's environment without Slack, Microsoft, database or knowledge settings of its
-    own (an app id would make the advisor check tokens; a Slack token would serve Slack too) and
-    without proxies (every call stays on 127.0.0.1), plus the bench's."""
-    dropped = ("SLACK_", "MICROSOFT_", "DATABASE_", "KNOWLEDGE_")
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(dropped) and not name.lower().endswith("_proxy")
-    }
-    env.update(
-        DATABASE_URL=database_url,
-        LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
-        NO_PROXY="127.0.0.1,localhost",
-        no_proxy="127.0.0.1,localhost",
-    )
-    return env
+from bench.throughput.teams_cards import (
+    Answering,
+    answer_bodies,
+    body_bytes,
+    count_operations,
+    non_2xx,
+    question_cards,
+    sent_activities,
+    start_bodies,
+)
+from bench.throughput.teams_figures import (
+    THROUGHPUT_BAR,
+    Answers,
+    Config,
+    LevelResult,
+    QuestionCard,
+    Report,
+    RoundResult,
+    TargetResult,
+    WarmUp,
+    rate_ratio,
+)
+from bench.throughput.teams_report import print_report, write_json
+from bot.knowledge import load_knowledge
+from testing.fakes.teams_connector import ConnectorCall, FakeConnector
 
 
 @dataclass(frozen=True)
@@ -243,8 +100,8 @@ def start_servers(processes: ExitStack, workdir: Path) -> Servers:
     env = server_env(f"sqlite:///{workdir / 'bench.db'}")
     commands = {
         "advisor": [str(ADVISOR), "serve", "--dev"],
-        "echo bot": [sys.executable, str(ECHO_APP)],
-        "echo reuse": [sys.executable, str(ECHO_APP), "--reuse-clients"],
+        "echo bot": bench_module("echo_bot_app"),
+        "echo reuse": bench_module("echo_bot_app", "--reuse-clients"),
     }
     started = []
     for name, argv in commands.items():
@@ -253,169 +110,6 @@ def start_servers(processes: ExitStack, workdir: Path) -> Servers:
         started.append(server)
     advisor, echo, echo_reuse = started
     return Servers(advisor, echo, echo_reuse)
-
-
-# --- activities ---------------------------------------------------------------------------------
-
-
-class ActivityBuilder(TeamsActivities):
-    """The tests' recorded-shape activities, built but not posted: the bench sends the bytes
-    itself, through one pooled client session, to every target."""
-
-    async def post_bytes(
-        self,
-        body: bytes,
-        *,
-        content_type: str = JSON_TYPE,
-        authorization: str | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> Delivery:
-        return Delivery(0, "", 0.0)
-
-    async def personal(
-        self, user: User, text: str | None, value: Mapping[str, Any] | None, reply_to: str | None
-    ) -> bytes:
-        await self.personal_message(
-            text,
-            user_id=user.user_id,
-            aad_object_id=user.aad_object_id,
-            user_name=user.name,
-            conversation_id=user.conversation_id,
-            value=value,
-            reply_to_id=reply_to,
-        )
-        return json.dumps(self.last, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-async def start_bodies(builder: ActivityBuilder, users: Sequence[User]) -> list[bytes]:
-    """Each user says "start" in their personal chat."""
-    return [await builder.personal(user, "start", None, None) for user in users]
-
-
-@dataclass
-class Answering:
-    bodies: list[bytes] = field(default_factory=list)
-    expected: int = 0
-    unexpected: int = 0
-    missing: int = 0
-
-
-async def answer_bodies(
-    builder: ActivityBuilder,
-    users: Sequence[User],
-    cards: Mapping[str, QuestionCard],
-    question_id: str,
-) -> Answering:
-    """Each user presses the first option of the question card the bot last sent them: an
-    Action.Submit activity with the button's data as `value` and the card's message as
-    `replyToId`, as Teams sends it."""
-    answering = Answering()
-    for user in users:
-        card = cards.get(user.conversation_id)
-        if card is None:
-            answering.missing += 1
-            continue
-        if card.question_id == question_id:
-            answering.expected += 1
-        else:
-            answering.unexpected += 1
-        body = await builder.personal(user, None, card.answer, card.message_id)
-        answering.bodies.append(body)
-    return answering
-
-
-def submit_actions(node: object) -> Iterator[dict[str, Any]]:
-    """Every Action.Submit in an Adaptive Card, in document order."""
-    if isinstance(node, dict):
-        if node.get("type") == "Action.Submit":
-            yield node
-        for value in node.values():
-            yield from submit_actions(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from submit_actions(item)
-
-
-def first_answer(activity: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The data of the first answer button (bot/handlers/teams/submit.py) of a sent activity."""
-    for action in submit_actions(activity.get("attachments") or []):
-        data = action.get("data")
-        submitted = parse_submit(data)
-        if isinstance(data, dict) and submitted is not None and submitted.kind == "answer":
-            return data
-    return None
-
-
-def sent_activities(calls: Sequence[ConnectorCall]) -> list[ConnectorCall]:
-    """The activities the bot sent to the connector and the connector accepted."""
-    return [c for c in calls if c.operation in SENDING and c.body is not None and c.status < 300]
-
-
-def question_cards(calls: Sequence[ConnectorCall]) -> dict[str, QuestionCard]:
-    """Per conversation, the last question card among `calls`."""
-    cards: dict[str, QuestionCard] = {}
-    for call in sent_activities(calls):
-        assert call.body is not None
-        data = first_answer(call.body)
-        if data is not None:
-            message_id = str((call.answer or {}).get("id", ""))
-            cards[call.conversation_id] = QuestionCard(str(data["q"]), data, message_id)
-    return cards
-
-
-def count_operations(calls: Sequence[ConnectorCall]) -> dict[str, int]:
-    counted = Counter(call.operation for call in calls)
-    non_2xx = sum(1 for call in calls if call.status >= 300)
-    if non_2xx:
-        counted["answered non-2xx by the fake"] = non_2xx
-    return dict(sorted(counted.items()))
-
-
-def body_bytes(calls: Sequence[ConnectorCall]) -> int:
-    return sum(
-        len(json.dumps(call.body, separators=(",", ":"), ensure_ascii=False).encode())
-        for call in sent_activities(calls)
-    )
-
-
-# --- sending ------------------------------------------------------------------------------------
-
-HEADERS = {"Content-Type": JSON_TYPE, "User-Agent": TEAMS_USER_AGENT}
-
-
-async def send(session: aiohttp.ClientSession, url: str, body: bytes) -> Sample:
-    """POST one activity; the time until the whole answer, which the Bot Framework sends only
-    when the turn is over (the bot's replies already POSTed to the connector)."""
-    started = time.perf_counter()
-    try:
-        async with session.post(url, data=body, headers=HEADERS) as response:
-            await response.read()
-            return Sample(response.status, time.perf_counter() - started)
-    except (aiohttp.ClientError, TimeoutError) as error:
-        return Sample(0, time.perf_counter() - started, f"{type(error).__name__}: {error}")
-
-
-async def send_all(
-    session: aiohttp.ClientSession, urls: Sequence[str], bodies: Sequence[bytes], in_flight: int
-) -> tuple[list[Sample], float]:
-    """Send every body with at most `in_flight` outstanding, round-robin over `urls` (as a
-    load balancer would over several processes); the samples and the wall time."""
-    gate = asyncio.Semaphore(in_flight)
-
-    async def one(index: int, body: bytes) -> Sample:
-        async with gate:
-            return await send(session, urls[index % len(urls)], body)
-
-    started = time.perf_counter()
-    samples = await asyncio.gather(*(one(index, body) for index, body in enumerate(bodies)))
-    return list(samples), time.perf_counter() - started
-
-
-def non_2xx(samples: Sequence[Sample]) -> int:
-    return sum(1 for sample in samples if sample.status not in OK_STATUSES)
-
-
-# --- the run ------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -542,20 +236,16 @@ class Bench:
         advisor, echo, echo_reuse = (
             self.target_result(server.name, in_flight) for server in self.servers.all
         )
-        ratio = _ratio(advisor.rate, echo.rate)
+        ratio = rate_ratio(advisor.rate, echo.rate)
         return LevelResult(
             in_flight=in_flight,
             advisor=advisor,
             echo=echo,
             echo_reuse=echo_reuse,
             throughput_ratio=ratio,
-            reuse_ratio=_ratio(advisor.rate, echo_reuse.rate),
+            reuse_ratio=rate_ratio(advisor.rate, echo_reuse.rate),
             passed=ratio >= THROUGHPUT_BAR,
         )
-
-
-def _ratio(ours: float, theirs: float) -> float:
-    return ours / theirs if theirs else 0.0
 
 
 def _check_warm_up(name: str, samples: Sequence[Sample]) -> None:
@@ -615,166 +305,6 @@ async def run(config: Config, workdir: Path) -> Report:
         log_lines={server.name: server.log_lines() for server in servers.all},
         exit_codes={server.name: server.process.returncode for server in servers.all},
     )
-
-
-# --- report -------------------------------------------------------------------------------------
-
-
-def _verdict(passed: bool) -> str:
-    return "PASS" if passed else "FAIL"
-
-
-def _calls(counts: Mapping[str, int]) -> str:
-    return ", ".join(f"{operation} {count}" for operation, count in counts.items()) or "none"
-
-
-def print_level(level: LevelResult) -> None:
-    columns = f"{'activities':>11}{'act/s':>9}{'p50':>11}{'p99':>11}{'max':>11}{'non-2xx':>9}"
-    print(f"\n   {str(level.in_flight) + ' in flight':22}{columns}")
-    for result in level.targets:
-        lat = result.latency
-        print(
-            f"   {result.name:22}{result.activities:11d}{result.rate:9.0f}{lat.p50:8.1f} ms"
-            f"{lat.p99:8.1f} ms{lat.max:8.1f} ms{result.non_2xx:9d}"
-        )
-    print_ratio(
-        "advisor / echo",
-        level.throughput_ratio,
-        level.advisor,
-        level.echo,
-        f"THE BAR (>= {THROUGHPUT_BAR:.2f}x): vs the SDK as shipped",
-    )
-    print_ratio(
-        "advisor / echo reuse",
-        level.reuse_ratio,
-        level.advisor,
-        level.echo_reuse,
-        "the advisor's own work, same client reuse; no bar",
-    )
-
-
-def print_ratio(
-    label: str, throughput: float, ours: TargetResult, theirs: TargetResult, note: str
-) -> None:
-    a, e = ours.latency, theirs.latency
-    print(
-        f"   {label:22}{'':11}{throughput:8.2f}x{_ratio(a.p50, e.p50):10.1f}x"
-        f"{_ratio(a.p99, e.p99):10.1f}x{_ratio(a.max, e.max):10.1f}x   {note}"
-    )
-
-
-def print_rounds(report: Report) -> None:
-    print("\n   per round (in the order run; cpu: 1.0 = one core):")
-    for r in report.rounds:
-        print(
-            f"   {r.number + 1:3d} {r.target:11}{r.in_flight:4d} in flight {r.activities:4d} in "
-            f"{r.wall_seconds:5.2f} s {r.rate:5.0f}/s  p50 {r.latency.p50:6.1f} ms  "
-            f"p99 {r.latency.p99:6.1f} ms  cpu {r.server_cpu:4.0%} (bench {r.bench_cpu:4.0%})"
-        )
-
-
-def print_memory(report: Report) -> None:
-    print_memory_table(report.memory)
-
-
-def print_connector(report: Report) -> None:
-    print("\n   connector calls during the timed rounds (the replies, sent inside each request):")
-    for level in report.levels:
-        for result in level.targets:
-            calls = _calls(result.connector_calls)
-            print(
-                f"   {result.name:11}{level.in_flight:4d} in flight: {calls}"
-                f"; {result.replies_per_activity:.2f} activities sent per activity received, "
-                f"{result.reply_kb_per_activity:.1f} KB"
-            )
-    answers = report.answers
-    print(f"   answers followed by the next question's card: {answers.advanced}/{answers.expected}")
-    if answers.unexpected or answers.missing:
-        print(
-            f"   off course: {answers.unexpected} answers to an unexpected question, "
-            f"{answers.missing} users without a question card"
-        )
-    warm = report.warm_up
-    advisor, *echoes = warm.calls
-    others = "; ".join(f"{name} {_calls(warm.calls[name])}" for name in echoes)
-    print(
-        f'   warm-up ("start" per user, untimed): {advisor} {_calls(warm.calls[advisor])}, '
-        f"{warm.cards}/{report.config.users} first question cards; {others}"
-    )
-
-
-def print_errors(report: Report) -> None:
-    for level in report.levels:
-        for result in level.targets:
-            if result.non_2xx:
-                print(f"   {result.name} at {level.in_flight}: statuses {result.statuses}")
-            for error in result.errors[:LOG_LINES_SHOWN]:
-                print(f"   {result.name} request error: {error}")
-    for name, lines in report.log_lines.items():
-        noisy = [line for line in lines if not any(s in line for s in EXPECTED_LOG_LINES)]
-        code = report.exit_codes.get(name)
-        stopped = "stopped cleanly" if code == 0 else f"exit code {code}"
-        if not noisy:
-            print(f"\n   {name} stderr: no errors or warnings beyond the start banner ({stopped})")
-            continue
-        print(f"\n   {name} stderr: {len(noisy)} unexpected line(s) ({stopped}); the first:")
-        for line in noisy[:LOG_LINES_SHOWN]:
-            print(f"     {line[:160]}")
-
-
-def print_bars(report: Report) -> None:
-    print()
-    for level in report.levels:
-        print(
-            f"   bar at {level.in_flight} in flight: advisor activities/s >= "
-            f"{THROUGHPUT_BAR:.0%} of the stock echo bot's ({level.throughput_ratio:.0%}): "
-            f"{_verdict(level.passed)}"
-        )
-    for level in report.levels:
-        print(
-            f"   report only, at {level.in_flight} in flight: advisor activities/s are "
-            f"{level.reuse_ratio:.0%} of echo reuse's (the price of the advisor's own work "
-            "on the same client reuse; no bar)"
-        )
-    bad = sum(r.non_2xx for level in report.levels for r in level.targets)
-    print(f"   every activity answered 200/201/202 ({bad} not): {_verdict(bad == 0)}")
-
-
-def print_report(report: Report) -> None:
-    config = report.config
-    mode = "quick" if config.quick else "full"
-    levels = " and ".join(str(level) for level in config.levels)
-    print(
-        f"Teams activities, advisor vs echo bot vs echo reuse ({mode}; python "
-        f"{platform.python_version()}; {os.cpu_count()} cores): {config.users} users x "
-        f"{config.rounds} rounds of Action.Submit answers at {levels} in flight"
-    )
-    print(
-        f"advisor: `advisor serve --dev` on SQLite (tree {report.tree}); echo bot: botbuilder "
-        "ActivityHandler that only echoes, SDK authentication as shipped (new connector clients "
-        "every turn);"
-    )
-    print(
-        "echo reuse: the same echo bot with the advisor's ReusingAuthentication (clients kept "
-        "between turns); rounds interleaved, first target rotating; latency includes the replies."
-    )
-    for level in report.levels:
-        print_level(level)
-    print_rounds(report)
-    print_memory(report)
-    print_connector(report)
-    print_errors(report)
-    print_bars(report)
-
-
-def write_json(report: Report, path: Path) -> None:
-    figures = asdict(report)
-    figures["mode"] = "quick" if report.config.quick else "full"
-    figures["python"] = platform.python_version()
-    figures["cpu_count"] = os.cpu_count()
-    figures["units"] = {"time": "ms", "wall_seconds": "s", "memory": "MB", "reply_bytes": "B"}
-    figures["bars"] = {"throughput_ratio": THROUGHPUT_BAR}  # reuse_ratio: reported, no bar
-    path.write_text(json.dumps(figures, indent=2, default=str) + "\n", encoding="utf-8")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

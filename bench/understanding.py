@@ -38,7 +38,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from bot.engine.index import index_for
+from bot.engine.index import KnowledgeIndex, index_for
 from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
 from bot.knowledge.answer_tests import AnswerCase, read_cases, run_case
 from bot.knowledge.personas import BUNDLED_PERSONAS, play, read_personas
@@ -279,7 +279,11 @@ def speed(knowledge: Knowledge, rounds: int) -> dict[str, Any]:
         index = index_for(grown)
         for question, answer in inputs:  # untimed: matchers are built on first use
             index.understand(question, answer)
-        ours = timings(lambda q, a, i=index: i.understand(q, a), inputs, rounds)
+
+        def understood(question: str, answer: str, index: KnowledgeIndex = index) -> object:
+            return index.understand(question, answer)
+
+        ours = timings(understood, inputs, rounds)
         base = timings(difflib_job(grown), inputs, 1) if extra <= 1_000 else None
         line = f"   {len(grown.snippets):>9} {ours[0]:>9.3f} {ours[1]:>9.3f}"
         if base is not None:
