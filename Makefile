@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: chat test lint bench bench-slack bench-teams bench-pulse bench-memory install clean serve
+.PHONY: chat test check lint bench bench-slack bench-teams bench-pulse bench-memory install clean serve
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,12 +27,16 @@ chat: $(STAMP)
 serve: $(DEV_STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start web
 
-lint: $(DEV_STAMP)
+# Lint, formatting and strict types of all the Python here: the advisor, the fakes the tests and
+# benchmarks share, the tests and the benchmarks.
+check: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict bot storage
+	$(BIN)/mypy --strict bot storage testing tests bench
 
-test: lint
+lint: check
+
+test: check
 	$(BIN)/pytest
 
 # Benchmarks run as modules from here: `bench` and `testing` import through the editable install.

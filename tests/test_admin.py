@@ -156,6 +156,6 @@ def test_admin_token_must_be_long_or_unset(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_knowledge_settings_defaults() -> None:
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None)
     assert settings.knowledge_poll_seconds == 5.0
     assert settings.knowledge_watch is False

@@ -24,18 +24,21 @@ action = st.one_of(
     st.tuples(st.text(max_size=20), st.text(max_size=20)).map(lambda value: ("choice", value)),
     st.just(("current", None)),
 )
+# What an action carries: text, a command, a (question id, option id) choice, or nothing.
+Value = str | Command | tuple[str, str] | None
 SETTINGS = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 
-def apply(chat: Conversation, kind: str, value: object) -> None:
+def apply(chat: Conversation, kind: str, value: Value) -> None:
     if kind == "text":
         chat.send(str(value))
     elif kind == "command":
         chat.send(command=Command(str(value)), argument="what about governance")
     elif kind == "choice":
-        question_id, option_id = value  # type: ignore[misc]
+        assert isinstance(value, tuple)
+        question_id, option_id = value
         chat.send(choice=Choice(question_id, option_id))
     else:
         questions = [r for r in chat.replies if isinstance(r, QuestionReply)]
@@ -49,7 +52,7 @@ def apply(chat: Conversation, kind: str, value: object) -> None:
 @SETTINGS
 @given(actions=st.lists(action, max_size=25))
 def test_no_sequence_of_inputs_crashes_and_summary_is_reachable(
-    knowledge: Knowledge, actions: list[tuple[str, object]]
+    knowledge: Knowledge, actions: list[tuple[str, Value]]
 ) -> None:
     chat = Conversation(knowledge)
     for kind, value in actions:

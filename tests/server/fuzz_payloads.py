@@ -660,7 +660,8 @@ def slack_event(draw: st.DrawFn) -> dict[str, Any]:
         event_id=draw(st.sampled_from([f"Ev{NTH}", f"Ev{NTH}", "Ev01"]) | st.text(max_size=12)),
         event_time=1_700_000_000,
     )
-    return localize(envelope)
+    localized: dict[str, Any] = localize(envelope)
+    return localized
 
 
 @st.composite

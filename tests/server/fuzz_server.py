@@ -23,6 +23,7 @@ from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+from unittest.mock import patch
 
 import aiohttp
 from sqlalchemy import Table, text
@@ -99,10 +100,10 @@ class FuzzServer:
         return self.loop.run_until_complete(work)
 
     def start(self) -> FuzzServer:
-        socket.getaddrinfo = self._local_only  # type: ignore[assignment]
+        socket.getaddrinfo = self._local_only
         # The Teams SDK (msrest, on requests) retries a connector it cannot reach three times,
         # 4.8 s of backoff in all: the same attempts, without the waits between them.
-        Retry.get_backoff_time = lambda _retry: 0.0  # type: ignore[method-assign]
+        patch.object(Retry, "get_backoff_time", _no_backoff).start()
         self.run(self._start())
         return self
 
@@ -118,7 +119,7 @@ class FuzzServer:
     async def _start(self) -> None:
         self.api = await self._enter(FakeSlackApi())
         self.connector = await self._enter(FakeConnector())
-        self.settings = Settings(  # type: ignore[call-arg]
+        self.settings = Settings(
             database_url=f"sqlite:///{self.tmp_path / 'advisor.db'}",
             slack_bot_token="xoxb-test-token",
             slack_signing_secret=SIGNING_SECRET,
@@ -257,6 +258,10 @@ class FuzzServer:
                 current = row.one_or_none()
                 found.append(Change(name, op, key, None if current is None else dict(current)))
             return found
+
+
+def _no_backoff(retry: Retry) -> float:
+    return 0.0
 
 
 def _describe_tasks() -> list[str]:

@@ -34,9 +34,7 @@ NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def server(tmp_path: Path) -> AsyncIterator[TeamsServer]:
-    settings = Settings(  # type: ignore[call-arg]
-        database_url=f"sqlite:///{tmp_path / 'advisor.db'}", retention_days=90
-    )
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'advisor.db'}", retention_days=90)
     async for running in serve(settings, dev=True):
         yield running
 

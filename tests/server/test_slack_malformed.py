@@ -81,8 +81,8 @@ async def test_the_server_still_answers_after_them(server: RunningServer) -> Non
         await post(server, body, content_type, {})
     async with aiohttp.ClientSession() as session, session.get(server.base + "/healthz") as reply:
         assert reply.status == 200
-    reply = await server.slack.slash_command("start")
-    assert reply.status == 200
+    answer = await server.slack.slash_command("start")
+    assert answer.status == 200
 
 
 def form(payload: object) -> tuple[str, str]:

@@ -45,7 +45,7 @@ async def serve(settings: Settings, dev: bool) -> AsyncIterator[TeamsServer]:
 
 @pytest.fixture
 async def server(tmp_path: Path) -> AsyncIterator[TeamsServer]:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'advisor.db'}")  # type: ignore[call-arg]
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'advisor.db'}")
     async for running in serve(settings, dev=True):
         yield running
 

@@ -54,7 +54,7 @@ async def openid() -> AsyncIterator[FakeOpenIdServer]:
 
 @pytest.fixture
 async def secured(tmp_path: Path, openid: FakeOpenIdServer) -> AsyncIterator[Secured]:
-    settings = Settings(  # type: ignore[call-arg]
+    settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'advisor.db'}",
         microsoft_app_id=APP_ID,
         microsoft_app_password="secret",

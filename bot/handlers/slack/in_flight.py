@@ -14,7 +14,7 @@ import asyncio
 import contextvars
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from slack_bolt.context.async_context import AsyncBoltContext
@@ -59,7 +59,7 @@ class InFlight:
 
     def track(
         self, listener: Callable[..., Awaitable[None]], *, may_turn_away: bool = True
-    ) -> Callable[..., Awaitable[None]]:
+    ) -> Callable[..., Coroutine[Any, Any, None]]:
         """`listener` run in turns. `may_turn_away=False` for listeners that do their work
         before they acknowledge (a modal's submission is answered with its outcome): what
         follows their ack is never turned away with a "couldn't do that" reply."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.forget import Forgotten, report
+from bot.forget import report
 from bot.handlers.slack.forget import (
     CANCEL_ACTION,
     CONFIRM_ACTION,
@@ -11,6 +11,7 @@ from bot.handlers.slack.forget import (
     report_blocks,
     report_text,
 )
+from storage.lifecycle import Forgotten
 from tests.handlers.slack.checks import all_text, assert_valid_blocks
 
 EVERYTHING = Forgotten(

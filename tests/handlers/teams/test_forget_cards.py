@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.forget import Forgotten, report
+from bot.forget import report
 from bot.handlers.teams.forget import (
     CANCEL_KIND,
     CONFIRM_KIND,
@@ -13,6 +13,7 @@ from bot.handlers.teams.forget import (
     report_message,
 )
 from bot.handlers.teams.submit import parse_submit
+from storage.lifecycle import Forgotten
 from tests.handlers.teams.card_checks import assert_valid_message, submits
 
 

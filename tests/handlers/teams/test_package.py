@@ -123,7 +123,8 @@ def png_pixels(data: bytes) -> list[tuple[int, int, int, int]]:
     """Every RGBA pixel, row by row, undoing any of the five PNG row filters."""
     width, height = png_size(data)
     raw = zlib.decompress(b"".join(body for kind, body in png_chunks(data) if kind == b"IDAT"))
-    stride, pixels, previous = width * 4, [], bytearray(width * 4)
+    stride, previous = width * 4, bytearray(width * 4)
+    pixels: list[tuple[int, int, int, int]] = []
     assert len(raw) == height * (stride + 1)
     for row in range(height):
         kind = raw[row * (stride + 1)]
@@ -212,7 +213,8 @@ def teams_validator() -> Any:
     """Draft-04, the schema's own `$schema`, plus `const`, which the Teams schema also uses."""
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     assert schema["$schema"].startswith("http://json-schema.org/draft-04/")
-    Draft4WithConst = validators.extend(
+    # types-jsonschema leaves extend() unannotated.
+    Draft4WithConst = validators.extend(  # type: ignore[no-untyped-call]
         Draft4Validator, {"const": Draft7Validator.VALIDATORS["const"]}
     )
     Draft4WithConst.check_schema(schema)
