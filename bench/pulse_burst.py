@@ -220,7 +220,7 @@ class Run:
         self.bursts.append(result)
         check.recorded = result.outcomes.get("recorded", 0)
         check.replaced = result.outcomes.get("replaced", 0)
-        check.counted = await target.repository.count_responses(check.survey)
+        check.counted = await target.repository.pulse.count_responses(check.survey)
         # Drain: the debounced live count lands on the card before anything else runs.
         check.card_count, check.card_seconds, check.card_updates = await wait_for_card(
             self.api, card, check.users, since, ended

@@ -167,7 +167,7 @@ class Run:
             backends=target.backends,
         )
         self.bursts.append(result)
-        check.counted = await target.repository.count_responses(check.survey)
+        check.counted = await target.repository.pulse.count_responses(check.survey)
         calls = self.connector.calls()[before:]
         kinds = Counter(reply_kind(c) for c in calls if c.operation in SENDING)
         check.thanked, check.updated = kinds["thanked"], kinds["updated"]

@@ -24,7 +24,7 @@ from bot.knowledge.live import (
     ReloadResult,
     counts,
 )
-from storage.admin import AdminRepository, AuditRecord, KnowledgeLoadRecord
+from storage.admin import AdminStore, AuditRecord, KnowledgeLoadRecord
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class KnowledgeAdmin:
     def __init__(
         self,
         live: LiveKnowledge,
-        repository: AdminRepository,
+        repository: AdminStore,
         admins: frozenset[str],
         clock: Callable[[], datetime],
     ) -> None:

@@ -12,14 +12,14 @@ from bot.pulse.keys import PulseKeys
 from bot.pulse.service import PulseService
 from bot.service import AdvisorService, utc_now
 from storage.migrate import upgrade_engine
-from storage.sql import SqlRepository
+from storage.sql import SqlStorage
 
 
 @dataclass
 class App:
     settings: Settings
     live: LiveKnowledge
-    repository: SqlRepository
+    storage: SqlStorage
     service: AdvisorService
     pulse: PulseService
     admin: KnowledgeAdmin
@@ -30,7 +30,7 @@ class App:
         return self.live.current()
 
     async def close(self) -> None:
-        await self.repository.close()
+        await self.storage.close()
 
 
 async def build_app(
@@ -41,20 +41,18 @@ async def build_app(
     no version to serve instead), and build the services. `survey_key` keys the anonymous
     survey hashes; by default the configured one, or the development key when none is
     (`advisor serve` checks that a real one is configured before it gets here)."""
-    repository = SqlRepository.from_url(
-        settings.database_url, pool_size=settings.database_pool_size
-    )
+    storage = SqlStorage.from_url(settings.database_url, pool_size=settings.database_pool_size)
     try:
         if migrate:
-            # On the repository's own engine, so that even an in-memory database gets its tables.
-            await upgrade_engine(repository.engine)
-        live = await LiveKnowledge.start(settings.knowledge_path, repository, utc_now)
+            # On the storage's own engine, so that even an in-memory database gets its tables.
+            await upgrade_engine(storage.database.engine)
+        live = await LiveKnowledge.start(settings.knowledge_path, storage.admin, utc_now)
     except BaseException:
-        await repository.close()
+        await storage.close()
         raise
     # The services ask for the knowledge on every turn: a reload is `live` swapping its value.
-    service = AdvisorService(repository, live.current)
+    service = AdvisorService(storage.conversations, live.current)
     keys = PulseKeys(survey_key or survey_secret(settings, dev=True))
-    pulse = PulseService(repository, live.current, keys, settings.admins)
-    admin = KnowledgeAdmin(live, repository, settings.admins, utc_now)
-    return App(settings, live, repository, service, pulse, admin)
+    pulse = PulseService(storage.pulse, live.current, keys, settings.admins)
+    admin = KnowledgeAdmin(live, storage.admin, settings.admins, utc_now)
+    return App(settings, live, storage, service, pulse, admin)

@@ -44,8 +44,9 @@ from bot.knowledge.answer_tests import Thresholds, answer_test_command, default_
 from bot.knowledge.quality import load_with_warnings
 from bot.knowledge.quality import summary as warnings_summary
 from bot.logs import configure_logging
+from storage.conversations import ConversationKey
+from storage.errors import StorageError
 from storage.migrate import current, upgrade
-from storage.repository import ConversationKey, StorageError
 from storage.url import redacted
 
 log = logging.getLogger(__name__)

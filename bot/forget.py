@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 from bot.engine.state import ConversationState, Phase
 from bot.pulse.keys import PulseKeys
-from storage.lifecycle import Forgotten, LifecycleRepository
-from storage.repository import ConversationKey
+from storage.conversations import ConversationKey
+from storage.lifecycle import Forgotten, LifecycleStore
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -60,7 +60,7 @@ class ForgetReport:
 class ForgetService:
     def __init__(
         self,
-        repository: LifecycleRepository,
+        repository: LifecycleStore,
         keys: PulseKeys,
         retention_days: int | None = None,
     ) -> None:
@@ -104,7 +104,7 @@ class ForgetService:
 
 def forget_service(app: App) -> ForgetService:
     """The service over the app's storage, with its survey keys and retention period."""
-    return ForgetService(app.repository, app.pulse.keys, app.settings.retention_days)
+    return ForgetService(app.storage.lifecycle, app.pulse.keys, app.settings.retention_days)
 
 
 def report(forgotten: Forgotten, platform: str, retention_days: int | None = None) -> ForgetReport:

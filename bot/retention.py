@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from bot.app import App
 from bot.periodic import Periodic
 from bot.service import utc_now
-from storage.lifecycle import LifecycleRepository
+from storage.lifecycle import LifecycleStore
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ class Purged:
 class RetentionJob:
     def __init__(
         self,
-        repository: LifecycleRepository,
+        repository: LifecycleStore,
         rules: RetentionRules,
         clock: Callable[[], datetime] = utc_now,
         *,
@@ -89,7 +89,8 @@ class RetentionJob:
     def for_app(cls, app: App) -> RetentionJob:
         settings = app.settings
         return cls(
-            app.repository, RetentionRules(settings.retention_days, settings.retention_assessments)
+            app.storage.lifecycle,
+            RetentionRules(settings.retention_days, settings.retention_assessments),
         )
 
     async def run_once(self) -> Purged:

@@ -126,7 +126,7 @@ def build_web_app(
     # Survey deadlines, results and live counts: every process runs one, safely (see runner).
     runner = PulseRunner(
         app.pulse,
-        app.repository,
+        app.storage.pulse,
         tick_seconds=app.settings.pulse_tick_seconds,
         count_seconds=app.settings.pulse_count_seconds,
         drain_seconds=app.settings.shutdown_grace_seconds,

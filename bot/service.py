@@ -17,14 +17,13 @@ from bot.engine.summary import build_summary
 from bot.engine.turn import Choice, Command, Turn
 from bot.knowledge.model import Knowledge
 from bot.observability import record as outcome
-from storage.repository import (
+from storage.conversations import (
     DELIVERY_KEY_LENGTH,
     AssessmentRecord,
-    ConcurrentUpdateError,
     ConversationKey,
-    DuplicateDeliveryError,
-    Repository,
+    ConversationStore,
 )
+from storage.errors import ConcurrentUpdateError, DuplicateDeliveryError
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +39,7 @@ def utc_now() -> datetime:
 class AdvisorService:
     def __init__(
         self,
-        repository: Repository,
+        repository: ConversationStore,
         knowledge: Callable[[], Knowledge],
         clock: Callable[[], datetime] = utc_now,
     ) -> None:

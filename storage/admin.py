@@ -9,10 +9,13 @@ a process on a machine without those files serves the same version.
 
 `audit_log` records every admin action, refused attempts included, with who did it: naming
 the admin is the point of an audit log. Its detail never holds what people typed. Neither
-table belongs to a workspace: `Repository.delete_workspace` leaves both alone, so the audit
+table belongs to a workspace: `LifecycleStore.delete_workspace` leaves both alone, so the audit
 trail outlives an uninstall, and a person's "forget me" counts their entries but keeps them.
 Only retention (`storage.lifecycle`, with RETENTION_DAYS) removes entries and retires old
 loads, once they are older than the retention period.
+
+`AdminStore` is what `bot.knowledge.live.LiveKnowledge` and `bot.admin.KnowledgeAdmin` need;
+`storage.sql.admin` and `storage.memory.admin` implement it.
 """
 
 from __future__ import annotations
@@ -91,7 +94,7 @@ class AuditRecord:
     id: int | None = None
 
 
-class AdminRepository(Protocol):
+class AdminStore(Protocol):
     """Everything knowledge administration needs from storage. Safe to share between tasks
     and processes; each method is one transaction. ValueError, nothing written, for a caller's
     mistake: a naive time, an empty or over-long name, NUL characters, a successful load

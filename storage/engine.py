@@ -1,4 +1,4 @@
-"""The one place an `AsyncEngine` is built, so the repository and the migrations agree on
+"""The one place an `AsyncEngine` is built, so the SQL stores and the migrations agree on
 drivers, connect arguments and SQLite's transaction handling.
 
 SQLite needs care to be a good citizen under concurrent writers:

@@ -1,5 +1,14 @@
-"""The storage interface of the data lifecycle: forgetting one person, and purging what is
-older than the retention period.
+"""The storage interface of the data lifecycle: forgetting one person, deleting a workspace,
+and purging what is older than the retention period. It spans every other concern's tables,
+which is why it is a store of its own rather than a method of each: one transaction (or one
+bounded batch) over rows that `ConversationStore`, `PulseStore` and `AdminStore` wrote.
+`bot.forget`, `bot.retention` and the Slack uninstall use it; `storage.sql.lifecycle` and
+`storage.memory.lifecycle` implement it.
+
+Deleting a workspace (`delete_workspace`: the app was uninstalled or its tokens revoked) takes
+every conversation, assessment, conversation reference and pulse survey of the workspace in one
+transaction, and keeps the audit log and the knowledge loads: they belong to no workspace's
+users, and an audit trail that an uninstall could erase would not be one.
 
 Forgetting (`forget_user`) is one transaction over everything stored about a person in one
 workspace: their conversation, assessments and conversation reference; their pulse survey
@@ -27,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from storage.repository import ConversationKey
+from storage.conversations import ConversationKey
 
 # What a forgotten launcher's surveys carry instead of their key: 64 hex characters, like a
 # key, that no HMAC-SHA256 gives in practice; `may_manage` then matches nobody but admins.
@@ -64,9 +73,9 @@ class Forgotten:
         return bool(self.deleted_rows + self.launched_surveys + self.deliveries)
 
 
-class LifecycleRepository(Protocol):
-    """Forgetting and purging. Every method is one transaction; times must be timezone-aware
-    and limits at least 1 (ValueError otherwise, nothing changed)."""
+class LifecycleStore(Protocol):
+    """Forgetting, deleting a workspace and purging. Every method is one transaction; times must
+    be timezone-aware and limits at least 1 (ValueError otherwise, nothing changed)."""
 
     async def forget_user(
         self,
@@ -83,6 +92,12 @@ class LifecycleRepository(Protocol):
         (matched literally, `%` and `_` included). Running it again finds nothing more."""
         ...
 
+    async def delete_workspace(self, platform: str, workspace: str) -> int:
+        """Delete every conversation, assessment, conversation reference and pulse survey (with
+        its responses) of the workspace, in one transaction (module docstring). Returns the
+        number of rows deleted, responses included."""
+        ...
+
     async def purge_conversations(self, before: datetime, limit: int) -> int:
         """Delete conversations last updated before `before`, in progress or not; then the
         conversation references of people with no conversation updated since (the reference
@@ -94,7 +109,9 @@ class LifecycleRepository(Protocol):
         ...
 
     async def purge_deliveries(self, before: datetime, limit: int | None = None) -> int:
-        """Delete delivery keys recorded before `before` (all of them without `limit`)."""
+        """Forget delivery keys recorded before `before` (platforms stop retrying after
+        minutes, so old keys only take space): the oldest `limit` of them, or all of them
+        without `limit`. Returns how many were deleted."""
         ...
 
     async def purge_survey_responses(self, closed_before: datetime, limit: int) -> int:

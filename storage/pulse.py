@@ -10,6 +10,11 @@ same way (a keyed hash), only to let them close and export their own survey.
 
 Every state change that several processes may attempt at once (closing, posting results,
 reminding, refreshing the live count) is a conditional update: exactly one caller wins it.
+
+`PulseStore` is what `bot.pulse.service.PulseService` and `bot.pulse.runner.PulseRunner` need;
+`storage.sql.pulse` and `storage.memory.pulse` implement it. The records keep the feature's own
+noun: a pulse stores surveys (`SurveyRecord`), and so do the tables (`surveys`,
+`survey_responses`).
 """
 
 from __future__ import annotations
@@ -86,12 +91,12 @@ class SurveyRecord:
     reminded_at: datetime | None = None
 
 
-class PulseRepository(Protocol):
-    """Everything the pulse service needs from storage. Safe to share between concurrent tasks
-    and processes; every method is one transaction. Timestamps must be timezone-aware
-    (ValueError otherwise, nothing written). A survey id that is not 32 lowercase hex
-    characters (ids arrive in button payloads, which can be forged) names no survey: the
-    methods answer as for an unknown survey rather than raise."""
+class PulseStore(Protocol):
+    """Everything the pulse service and runner need from storage. Safe to share between
+    concurrent tasks and processes; every method is one transaction. Timestamps must be
+    timezone-aware (ValueError otherwise, nothing written). A survey id that is not 32
+    lowercase hex characters (ids arrive in button payloads, which can be forged) names no
+    survey: the methods answer as for an unknown survey rather than raise."""
 
     async def create_survey(self, survey: SurveyRecord) -> None:
         """Store a new open survey. ValueError for a caller's mistake (an id that is not 32

@@ -30,8 +30,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from storage.admin import ACTION_LENGTH, OUTCOME_LENGTH
+from storage.conversations import DELIVERY_KEY_LENGTH, KEY_LENGTH, LABEL_LENGTH, PLATFORM_LENGTH
 from storage.pulse import RESPONDENT_KEY_LENGTH, SURVEY_ID_LENGTH
-from storage.repository import DELIVERY_KEY_LENGTH, KEY_LENGTH, LABEL_LENGTH, PLATFORM_LENGTH
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -41,8 +41,8 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-# KEY_LENGTH, PLATFORM_LENGTH and LABEL_LENGTH are in `storage.repository`, where the argument
-# checks (which must not import SQLAlchemy for the in-memory repository) find them too.
+# KEY_LENGTH, PLATFORM_LENGTH and LABEL_LENGTH are in `storage.conversations`, where the argument
+# checks (which must not import SQLAlchemy for the in-memory stores) find them too.
 
 # "open" or "closed" (`storage.pulse.SurveyStatus`), with room to spare.
 STATUS_LENGTH = 16
@@ -180,7 +180,7 @@ class SurveyResponse(Base):
     order of writes to whoever administers the database: no schema can hide that.)
 
     The foreign key cascades on PostgreSQL; SQLite leaves foreign keys unenforced unless told
-    (and turning that on would make Alembic's batch table rebuilds cascade), so the repository
+    (and turning that on would make Alembic's batch table rebuilds cascade), so the stores
     deletes responses explicitly before their survey on every database.
     """
 

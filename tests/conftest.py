@@ -74,7 +74,7 @@ async def postgres_url() -> AsyncIterator[str]:
     The yielded URL is normalised (`postgresql+asyncpg://`) and ends in
     `?options=-csearch_path%3Dadv_test_<hex>`: libpq's way of choosing a schema, which
     `storage.url.connect_arguments` turns into asyncpg's `server_settings`. So everything built
-    from it through storage (`SqlRepository.from_url`, `storage.migrate`) creates and finds its
+    from it through storage (`SqlStorage.from_url`, `storage.migrate`) creates and finds its
     tables in that schema, Alembic's version table included, and parallel tests never meet.
     The schema is dropped, with everything in it, afterwards.
 

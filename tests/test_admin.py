@@ -18,7 +18,8 @@ from bot.admin import (
 from bot.config import ConfigError, Settings, load_settings
 from bot.knowledge.live import FILE_WATCH_ACTOR, STARTUP_ACTOR, Actor, LiveKnowledge, ReloadResult
 from storage.admin import KnowledgeLoadRecord, LoadOutcome
-from storage.memory import MemoryRepository
+from storage.memory import MemoryStorage
+from storage.memory.admin import MemoryAdmin
 from testing.fakes.knowledge_folder import BROKEN_ERRORS, break_it, copy_knowledge, reword_question
 
 NOW = datetime(2026, 1, 8, 9, 30, tzinfo=UTC)
@@ -30,15 +31,15 @@ def clock() -> datetime:
 
 
 @pytest.fixture
-async def setup(tmp_path: Path) -> tuple[KnowledgeAdmin, MemoryRepository, Path]:
+async def setup(tmp_path: Path) -> tuple[KnowledgeAdmin, MemoryAdmin, Path]:
     folder = copy_knowledge(tmp_path / "knowledge")
-    repository = MemoryRepository()
+    repository = MemoryStorage().admin
     live = await LiveKnowledge.start(folder, repository, clock)
     return KnowledgeAdmin(live, repository, frozenset({"U0ADMIN"}), clock), repository, folder
 
 
 async def test_every_action_is_audited_with_its_outcome(
-    setup: tuple[KnowledgeAdmin, MemoryRepository, Path],
+    setup: tuple[KnowledgeAdmin, MemoryAdmin, Path],
 ) -> None:
     admin, repository, folder = setup
     reword_question(folder, 0, "Audited?")
@@ -62,7 +63,7 @@ async def test_every_action_is_audited_with_its_outcome(
 
 
 async def test_an_unchanged_watch_reload_is_not_audited(
-    setup: tuple[KnowledgeAdmin, MemoryRepository, Path],
+    setup: tuple[KnowledgeAdmin, MemoryAdmin, Path],
 ) -> None:
     admin, repository, _ = setup
 
@@ -72,7 +73,7 @@ async def test_an_unchanged_watch_reload_is_not_audited(
 
 
 async def test_an_audit_write_that_fails_does_not_hide_the_answer(
-    setup: tuple[KnowledgeAdmin, MemoryRepository, Path], monkeypatch: pytest.MonkeyPatch
+    setup: tuple[KnowledgeAdmin, MemoryAdmin, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     admin, repository, _ = setup
 
@@ -86,7 +87,7 @@ async def test_an_audit_write_that_fails_does_not_hide_the_answer(
 
 
 def test_listed_admins_by_any_of_their_ids(
-    setup: tuple[KnowledgeAdmin, MemoryRepository, Path],
+    setup: tuple[KnowledgeAdmin, MemoryAdmin, Path],
 ) -> None:
     admin = setup[0]
     assert admin.listed("someone", "U0ADMIN")

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 from bot.forget import DONE_TITLE, NOTHING_TITLE, ForgetService, report
 from bot.pulse.keys import PulseKeys
+from storage.conversations import ConversationKey
 from storage.lifecycle import Forgotten
-from storage.memory import MemoryRepository
+from storage.memory import MemoryStorage
 from storage.pulse import SurveyRecord
-from storage.repository import ConversationKey
 
 KEY = ConversationKey("slack", "T1", "U1")
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
@@ -36,7 +36,7 @@ def test_an_idle_conversation_is_named_as_such() -> None:
 
 
 async def test_the_service_finds_answers_and_launches_with_the_survey_keys() -> None:
-    repository = MemoryRepository()
+    repository = MemoryStorage()
     survey = SurveyRecord(
         id="0" * 31 + "1",
         platform=KEY.platform,
@@ -49,13 +49,13 @@ async def test_the_service_finds_answers_and_launches_with_the_survey_keys() -> 
         created_at=NOW,
         deadline=datetime(2025, 6, 2, tzinfo=UTC),
     )
-    await repository.create_survey(survey)
+    await repository.pulse.create_survey(survey)
     mine = KEYS.respondent(KEY.platform, KEY.workspace, survey.id, KEY.user)
     theirs = KEYS.respondent(KEY.platform, KEY.workspace, survey.id, "U2")
     for respondent in (mine, theirs):
-        await repository.record_response(survey.id, respondent, {"q": "a"}, NOW)
+        await repository.pulse.record_response(survey.id, respondent, {"q": "a"}, NOW)
 
-    forgotten = await ForgetService(repository, KEYS).forget(KEY)
+    forgotten = await ForgetService(repository.lifecycle, KEYS).forget(KEY)
 
     assert (forgotten.survey_answers, forgotten.launched_surveys) == (1, 1)
-    assert await repository.load_response(survey.id, theirs) == {"q": "a"}
+    assert await repository.pulse.load_response(survey.id, theirs) == {"q": "a"}

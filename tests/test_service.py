@@ -20,10 +20,11 @@ from bot.engine.replies import (
 from bot.engine.turn import Choice, Command
 from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
 from bot.service import APOLOGY, AdvisorService
-from storage.memory import MemoryRepository
+from storage import Storage
+from storage.conversations import ConversationKey
+from storage.memory import MemoryStorage
 from storage.migrate import upgrade
-from storage.repository import ConversationKey, Repository
-from storage.sql import SqlRepository
+from storage.sql import SqlStorage
 
 KEY = ConversationKey("console", "local", "ada")
 
@@ -52,12 +53,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
 
 
 @pytest.fixture
-async def repository(database_url: str | None) -> AsyncIterator[Repository]:
+async def repository(database_url: str | None) -> AsyncIterator[Storage]:
     if database_url is None:
-        repo: Repository = MemoryRepository()
+        repo: Storage = MemoryStorage()
     else:
         await upgrade(database_url)
-        repo = SqlRepository.from_url(database_url)
+        repo = SqlStorage.from_url(database_url)
     yield repo
     await repo.close()
 
@@ -67,30 +68,30 @@ def last_question(replies: list[Reply]) -> QuestionReply:
 
 
 async def test_a_restart_resumes_where_the_user_left(sqlite_url: str, knowledge: Knowledge) -> None:
-    first = SqlRepository.from_url(sqlite_url)
-    service = AdvisorService(first, lambda: knowledge)
+    first = SqlStorage.from_url(sqlite_url)
+    service = AdvisorService(first.conversations, lambda: knowledge)
     await service.handle(KEY, text="start")
     await service.handle(KEY, text="1")
     await service.handle(KEY, text="2")
     await first.close()
 
-    second = SqlRepository.from_url(sqlite_url)  # a new process, the same database
-    replies = await AdvisorService(second, lambda: knowledge).handle(KEY, command=Command.RESUME)
+    second = SqlStorage.from_url(sqlite_url)  # a new process, the same database
+    replies = await AdvisorService(second.conversations, lambda: knowledge).handle(
+        KEY, command=Command.RESUME
+    )
     assert last_question(replies).number == 3
     await second.close()
 
 
-async def test_completing_records_one_assessment(
-    repository: Repository, knowledge: Knowledge
-) -> None:
-    service = AdvisorService(repository, lambda: knowledge)
+async def test_completing_records_one_assessment(repository: Storage, knowledge: Knowledge) -> None:
+    service = AdvisorService(repository.conversations, lambda: knowledge)
     replies = await service.handle(KEY, text="start")
     while not any(isinstance(r, SummaryReply) for r in replies):
         question = last_question(replies)
         replies = await service.handle(KEY, choice=Choice(question.question_id, "x"))
         replies = await service.handle(KEY, text="a")
     summary = next(r.summary for r in replies if isinstance(r, SummaryReply))
-    record = await repository.latest_assessment(KEY)
+    record = await repository.conversations.latest_assessment(KEY)
     assert record is not None
     assert record.recommendation == summary.recommended.id
     assert record.knowledge_version == knowledge.version
@@ -99,19 +100,19 @@ async def test_completing_records_one_assessment(
     assert set(record.scores) == set(knowledge.model_ids)
     # Showing the summary again records nothing new.
     await service.handle(KEY, text="summary")
-    assert len(await repository.list_assessments(KEY)) == 1
+    assert len(await repository.conversations.list_assessments(KEY)) == 1
 
 
 async def test_racing_turns_of_one_user_lose_nothing(
-    repository: Repository, knowledge: Knowledge
+    repository: Storage, knowledge: Knowledge
 ) -> None:
     """Two answers arrive at once (a double submit, two devices): both are applied in turn,
     neither is lost, and the conversation stays consistent."""
-    service = AdvisorService(repository, lambda: knowledge)
+    service = AdvisorService(repository.conversations, lambda: knowledge)
     await service.handle(KEY, text="start")
     results = await asyncio.gather(*(service.handle(KEY, text="1") for _ in range(4)))
     assert all(any(isinstance(r, AcknowledgementReply) for r in replies) for replies in results)
-    stored = await repository.load_conversation(KEY)
+    stored = await repository.conversations.load_conversation(KEY)
     assert stored is not None
     assert len(stored.state["answers"]) == 4
     assert list(stored.state["order"]) == [q.id for q in knowledge.questions[:4]]
@@ -124,7 +125,7 @@ async def test_a_bug_is_answered_with_an_apology_and_logged_without_text(
     def broken() -> Knowledge:
         raise RuntimeError("knowledge exploded")
 
-    service = AdvisorService(MemoryRepository(), broken)
+    service = AdvisorService(MemoryStorage().conversations, broken)
     with caplog.at_level(logging.INFO):
         replies = await service.handle(KEY, text="my secret answer")
     assert replies == [NoticeReply(APOLOGY, NoticeLevel.ERROR)]
@@ -135,7 +136,7 @@ async def test_a_bug_is_answered_with_an_apology_and_logged_without_text(
 async def test_logs_carry_ids_and_outcomes_never_text(
     knowledge: Knowledge, caplog: pytest.LogCaptureFixture
 ) -> None:
-    service = AdvisorService(MemoryRepository(), lambda: knowledge)
+    service = AdvisorService(MemoryStorage().conversations, lambda: knowledge)
     with caplog.at_level(logging.DEBUG):
         await service.handle(KEY, text="start")
         await service.handle(KEY, text="the business, definitely not IT")
@@ -146,15 +147,15 @@ async def test_logs_carry_ids_and_outcomes_never_text(
 
 
 async def test_a_redelivered_turn_is_applied_once_and_answers_nothing(
-    repository: Repository, knowledge: Knowledge
+    repository: Storage, knowledge: Knowledge
 ) -> None:
-    service = AdvisorService(repository, lambda: knowledge)
+    service = AdvisorService(repository.conversations, lambda: knowledge)
     await service.handle(KEY, text="start", delivery_key="d-1")
     first = await service.handle(KEY, text="1", delivery_key="d-2")
     again = await service.handle(KEY, text="1", delivery_key="d-2")
     assert first
     assert again == []
-    stored = await repository.load_conversation(KEY)
+    stored = await repository.conversations.load_conversation(KEY)
     assert stored is not None
     assert len(stored.state["answers"]) == 1
     # Turns that change nothing (a question, help) are recognised too.
@@ -165,8 +166,8 @@ async def test_a_redelivered_turn_is_applied_once_and_answers_nothing(
 async def test_a_delivery_without_a_key_is_always_first_and_records_nothing(
     knowledge: Knowledge,
 ) -> None:
-    repository = MemoryRepository()
-    service = AdvisorService(repository, lambda: knowledge)
+    repository = MemoryStorage()
+    service = AdvisorService(repository.conversations, lambda: knowledge)
     assert await service.first_delivery(None)
     assert await service.first_delivery(None)
     assert await service.first_delivery("d-1")

@@ -25,7 +25,7 @@ from bot.pulse.chart import results_chart_png
 from bot.pulse.keys import PulseKeys
 from storage.migrate import upgrade_engine
 from storage.pulse import SurveyRecord, SurveyTally
-from storage.sql import SqlRepository
+from storage.sql import SqlStorage
 from storage.tables import Survey, SurveyResponse
 from testing.fakes.workspace import GENERAL_CHANNEL, TEAM_ID
 
@@ -56,11 +56,11 @@ async def time_ms(work: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
     return (time.perf_counter() - started) * 1000, value
 
 
-async def counter_baseline(repository: SqlRepository, survey: str) -> SurveyTally:
+async def counter_baseline(repository: SqlStorage, survey: str) -> SurveyTally:
     """Fetch every response's answers (JSON, decoded by the driver and SQLAlchemy) and count
     them with collections.Counter: what the database's aggregation saves."""
     query = select(SurveyResponse.answers).where(SurveyResponse.survey_id == survey)
-    async with repository.engine.connect() as connection:
+    async with repository.database.engine.connect() as connection:
         rows = (await connection.execute(query)).scalars().all()
     pairs = Counter((q, o) for answers in rows for q, o in answers.items())
     counts: dict[str, dict[str, int]] = {}
@@ -72,9 +72,9 @@ async def counter_baseline(repository: SqlRepository, survey: str) -> SurveyTall
 async def results_timing(
     database: str, url: str, knowledge: Knowledge, responses: int, repeats: int
 ) -> ResultsTiming:
-    repository = SqlRepository.from_url(url)
+    repository = SqlStorage.from_url(url)
     try:
-        await upgrade_engine(repository.engine)
+        await upgrade_engine(repository.database.engine)
         return await _results_timing(database, repository, knowledge, responses, repeats)
     finally:
         await repository.close()
@@ -82,7 +82,7 @@ async def results_timing(
 
 async def _results_timing(
     database: str,
-    repository: SqlRepository,
+    repository: SqlStorage,
     knowledge: Knowledge,
     responses: int,
     repeats: int,
@@ -102,7 +102,7 @@ async def _results_timing(
         created_at=now,
         deadline=now + timedelta(days=3),
     )
-    await repository.create_survey(survey)
+    await repository.pulse.create_survey(survey)
     rng = random.Random(SEED)
     answers = [pick_answers(questions, rng) for _ in range(responses)]
     rows = [
@@ -114,26 +114,26 @@ async def _results_timing(
         for n, person in enumerate(answers, 1)
     ]
     started = time.perf_counter()
-    async with repository.engine.begin() as connection:
+    async with repository.database.engine.begin() as connection:
         await connection.execute(insert(SurveyResponse), rows)
     insert_seconds = time.perf_counter() - started
     expected = tally_of_answers(answers)
     problems: list[str] = []
-    if (counted := await repository.count_responses(survey.id)) != responses:
+    if (counted := await repository.pulse.count_responses(survey.id)) != responses:
         problems.append(f"{counted} responses stored, expected {responses}")
 
     async def shown() -> tuple[SurveyTally, PulseResults]:
-        tally = await repository.tally_responses(survey.id)
+        tally = await repository.pulse.tally_responses(survey.id)
         results = pulse_results(
             tally.respondents, tally.counts, survey.question_ids, knowledge, survey.threshold
         )
         return tally, results
 
     async def tally_only() -> SurveyTally:
-        return await repository.tally_responses(survey.id)
+        return await repository.pulse.tally_responses(survey.id)
 
     async def close() -> SurveyRecord | None:
-        return await repository.close_survey(survey.id, datetime.now(UTC))
+        return await repository.pulse.close_survey(survey.id, datetime.now(UTC))
 
     async def baseline() -> SurveyTally:
         return await counter_baseline(repository, survey.id)
@@ -158,7 +158,7 @@ async def _results_timing(
                 problems.append("close: the survey was not closed")
             else:
                 problems += [f"close: {p}" for p in tally_problems(closed.tally, expected)]
-        async with repository.engine.begin() as connection:  # open again, untimed
+        async with repository.database.engine.begin() as connection:  # open again, untimed
             await connection.execute(
                 update(Survey)
                 .where(Survey.id == survey.id)

@@ -14,7 +14,7 @@ from bench.harness.processes import Processes, Server
 from bench.pulse.plan import tally_problems
 from bench.pulse.postgres import Backends, fresh_schema, schema_url
 from storage.pulse import SurveyTally
-from storage.sql import SqlRepository
+from storage.sql import SqlStorage
 
 SERVER_APP_NAME = "advisor-bench-server"  # application_name of the servers' connections
 # Settings of this shell the servers do not inherit either (`server_env` drops Slack's, the
@@ -37,7 +37,7 @@ class Target:
 
     name: str  # "sqlite x1", "postgresql x1", "postgresql x2"
     servers: list[Server]
-    repository: SqlRepository  # this process's own, to count and close
+    repository: SqlStorage  # this process's own, to count and close
     backends: Backends | None = None
 
 
@@ -63,7 +63,7 @@ async def advisor_targets(
     stack = processes.stack
     sqlite_url = f"sqlite:///{processes.workdir / 'bench.db'}"
     sqlite = await processes.start("sqlite advisor", argv, env_for(sqlite_url))
-    repository = SqlRepository.from_url(sqlite_url)
+    repository = SqlStorage.from_url(sqlite_url)
     stack.push_async_callback(repository.close)
     targets = {"sqlite x1": Target("sqlite x1", [sqlite], repository)}
     if admin is None or postgres is None:
@@ -74,9 +74,7 @@ async def advisor_targets(
     # One after the other: the first migrates the schema, the second finds it done.
     first = await processes.start("pg advisor A", argv, env)
     second = await processes.start("pg advisor B", argv, env)
-    repository = SqlRepository.from_url(
-        schema_url(postgres, schema, f"advisor-bench-client-{schema}")
-    )
+    repository = SqlStorage.from_url(schema_url(postgres, schema, f"advisor-bench-client-{schema}"))
     stack.push_async_callback(repository.close)
     backends = Backends(admin, application)
     for name, group in (("postgresql x1", [first]), ("postgresql x2", [first, second])):
@@ -85,11 +83,11 @@ async def advisor_targets(
 
 
 async def closed_tally_problems(
-    repository: SqlRepository, survey: str, expected: SurveyTally
+    repository: SqlStorage, survey: str, expected: SurveyTally
 ) -> list[str]:
     """Close `survey` (the tally is stored in the close's transaction) and say how its tally
     differs from `expected`; nothing when it matches."""
-    closed = await repository.close_survey(survey, datetime.now(UTC))
+    closed = await repository.pulse.close_survey(survey, datetime.now(UTC))
     if closed is None or closed.tally is None:
         return ["the survey was not closed by this call"]
     return tally_problems(closed.tally, expected)

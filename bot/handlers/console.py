@@ -12,7 +12,7 @@ from rich.console import Console
 from bot.engine.turn import Command
 from bot.handlers.console_render import render
 from bot.service import AdvisorService
-from storage.repository import ConversationKey
+from storage.conversations import ConversationKey
 
 QUIT = frozenset({"quit", "exit", ":q", "bye"})
 # `make chat` is what people ran; `advisor` is only on their PATH inside the virtualenv.

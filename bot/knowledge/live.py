@@ -39,7 +39,7 @@ from bot.knowledge.loader import KnowledgeError, Problem
 from bot.knowledge.model import Knowledge
 from bot.knowledge.snapshot import Snapshot
 from bot.periodic import Periodic
-from storage.admin import AdminRepository, KnowledgeHead, KnowledgeLoadRecord, LoadOutcome
+from storage.admin import AdminStore, KnowledgeHead, KnowledgeLoadRecord, LoadOutcome
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ class LiveKnowledge:
     def __init__(
         self,
         directory: Path,
-        repository: AdminRepository,
+        repository: AdminStore,
         knowledge: Knowledge,
         load_id: int | None,
         clock: Callable[[], datetime],
@@ -141,7 +141,7 @@ class LiveKnowledge:
 
     @classmethod
     async def start(
-        cls, directory: Path, repository: AdminRepository, clock: Callable[[], datetime]
+        cls, directory: Path, repository: AdminStore, clock: Callable[[], datetime]
     ) -> LiveKnowledge:
         """Apply the start-up rule (module docstring). KnowledgeError when the folder is
         broken and the database has no version to serve instead."""
@@ -284,7 +284,7 @@ def _absolute(error: KnowledgeError, directory: Path) -> KnowledgeError:
     )
 
 
-async def _record_ok(repository: AdminRepository, now: datetime, who: Actor, built: _Built) -> int:
+async def _record_ok(repository: AdminStore, now: datetime, who: Actor, built: _Built) -> int:
     knowledge = built.knowledge
     return await repository.record_knowledge_load(
         KnowledgeLoadRecord(
@@ -301,7 +301,7 @@ async def _record_ok(repository: AdminRepository, now: datetime, who: Actor, bui
 
 
 async def _record_failed(
-    repository: AdminRepository, now: datetime, who: Actor, errors: tuple[str, ...]
+    repository: AdminStore, now: datetime, who: Actor, errors: tuple[str, ...]
 ) -> int:
     return await repository.record_knowledge_load(
         KnowledgeLoadRecord(

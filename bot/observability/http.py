@@ -106,7 +106,7 @@ class Readiness:
         # database): the one-row query every process polls for the knowledge version anyway.
         try:
             async with asyncio.timeout(self.timeout):
-                await self.app.repository.active_knowledge()
+                await self.app.storage.admin.active_knowledge()
         except TimeoutError:
             log.warning("readiness: the database did not answer within %.1fs", self.timeout)
             return "timeout"

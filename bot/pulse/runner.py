@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from bot.engine.pulse import PulseResults
 from bot.pulse.service import CloseResult, CloseStatus, PulseService
-from storage.pulse import PulseRepository, SurveyRecord, SurveyStatus
+from storage.pulse import PulseStore, SurveyRecord, SurveyStatus
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class PulseRunner:
     def __init__(
         self,
         service: PulseService,
-        repository: PulseRepository,
+        repository: PulseStore,
         publishers: Mapping[str, PulsePublisher] | None = None,
         *,
         tick_seconds: float = 5.0,

@@ -1,6 +1,6 @@
 """The pulse survey service: launch, answer, close and read a survey, with the permission and
 anonymity rules in one place. Platform adapters call it and draw what it returns; storage is a
-`PulseRepository`. Its messages are user-facing: adapters show them as they are.
+`PulseStore`. Its messages are user-facing: adapters show them as they are.
 
 Nothing here logs a user id or an answer: a respondent appears in the logs, the database and
 the results only as the survey's count.
@@ -29,7 +29,7 @@ from bot.observability import record
 from bot.pulse.keys import PulseKeys
 from bot.service import utc_now
 from storage.pulse import (
-    PulseRepository,
+    PulseStore,
     ResponseOutcome,
     SurveyRecord,
     SurveyStatus,
@@ -94,7 +94,7 @@ class CloseResult:
 class PulseService:
     def __init__(
         self,
-        repository: PulseRepository,
+        repository: PulseStore,
         knowledge: Callable[[], Knowledge],
         keys: PulseKeys,
         admins: frozenset[str] = frozenset(),

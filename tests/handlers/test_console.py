@@ -19,10 +19,10 @@ from bot.engine.summary import build_summary
 from bot.handlers.console import ReadLine, run_console, stdin_reader
 from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
 from bot.service import AdvisorService
-from storage.memory import MemoryRepository
+from storage.conversations import ConversationKey
+from storage.memory import MemoryStorage
 from storage.migrate import upgrade
-from storage.repository import ConversationKey
-from storage.sql import SqlRepository
+from storage.sql import SqlStorage
 
 KEY = ConversationKey("console", "local", "tester")
 WIDTH = 100
@@ -55,7 +55,7 @@ def words(text: str) -> str:
 
 async def chat(knowledge: Knowledge, lines: Iterable[str]) -> str:
     """Run one console session from the start on a fresh in-memory repository."""
-    service = AdvisorService(MemoryRepository(), lambda: knowledge)
+    service = AdvisorService(MemoryStorage().conversations, lambda: knowledge)
     console, buffer = make_console()
     await run_console(service, KEY, scripted(lines), console)
     output = buffer.getvalue()
@@ -213,7 +213,7 @@ async def test_markup_in_user_text_is_literal(
     knowledge: Knowledge, monkeypatch: pytest.MonkeyPatch, typed: str
 ) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO(f"{typed}\n"))
-    service = AdvisorService(MemoryRepository(), lambda: knowledge)
+    service = AdvisorService(MemoryStorage().conversations, lambda: knowledge)
     console, buffer = make_console()
     await run_console(service, KEY, stdin_reader(console, interactive=False), console)
     output = buffer.getvalue()
@@ -251,18 +251,18 @@ async def test_resume_from_a_sqlite_file(knowledge: Knowledge, tmp_path: Path) -
     await upgrade(url)
     total = len(knowledge.questions)
 
-    repository = SqlRepository.from_url(url)
+    repository = SqlStorage.from_url(url)
     try:
-        service = AdvisorService(repository, lambda: knowledge)
+        service = AdvisorService(repository.conversations, lambda: knowledge)
         console, buffer = make_console()
         await run_console(service, KEY, scripted(["1", "2", "quit", "3"]), console)
         assert f"Question 3 of {total}" in buffer.getvalue()
     finally:
         await repository.close()
 
-    repository = SqlRepository.from_url(url)
+    repository = SqlStorage.from_url(url)
     try:
-        service = AdvisorService(repository, lambda: knowledge)
+        service = AdvisorService(repository.conversations, lambda: knowledge)
         console, buffer = make_console()
         await run_console(service, KEY, scripted([]), console)
         output = buffer.getvalue()

@@ -13,7 +13,8 @@ import pytest
 from bot.knowledge import KnowledgeError, load_knowledge
 from bot.knowledge.live import STARTUP_ACTOR, Actor, KnowledgePoller, LiveKnowledge
 from storage.admin import KnowledgeLoadRecord, LoadOutcome
-from storage.memory import MemoryRepository
+from storage.memory import MemoryStorage
+from storage.memory.admin import MemoryAdmin
 from testing.fakes.knowledge_folder import (
     ADDED_SNIPPET,
     BROKEN_ERRORS,
@@ -33,8 +34,8 @@ def clock() -> datetime:
 
 
 @pytest.fixture
-def repository() -> MemoryRepository:
-    return MemoryRepository()
+def repository() -> MemoryAdmin:
+    return MemoryStorage().admin
 
 
 @pytest.fixture
@@ -50,11 +51,11 @@ def edited(tmp_path: Path, name: str = "edited") -> Path:
     return other
 
 
-async def start(folder: Path, repository: MemoryRepository) -> LiveKnowledge:
+async def start(folder: Path, repository: MemoryAdmin) -> LiveKnowledge:
     return await LiveKnowledge.start(folder, repository, clock)
 
 
-async def loads(repository: MemoryRepository) -> list[KnowledgeLoadRecord]:
+async def loads(repository: MemoryAdmin) -> list[KnowledgeLoadRecord]:
     head = await repository.active_knowledge()
     last = head.load_id if head else 0
     found = [await repository.knowledge_load(n) for n in range(1, last + 20)]
@@ -65,7 +66,7 @@ async def loads(repository: MemoryRepository) -> list[KnowledgeLoadRecord]:
 
 
 async def test_the_first_process_records_its_files_as_the_active_version(
-    folder: Path, repository: MemoryRepository
+    folder: Path, repository: MemoryAdmin
 ) -> None:
     live = await start(folder, repository)
 
@@ -78,7 +79,7 @@ async def test_the_first_process_records_its_files_as_the_active_version(
 
 
 async def test_a_process_with_the_active_files_records_nothing(
-    folder: Path, repository: MemoryRepository
+    folder: Path, repository: MemoryAdmin
 ) -> None:
     await start(folder, repository)
     again = await start(folder, repository)
@@ -88,7 +89,7 @@ async def test_a_process_with_the_active_files_records_nothing(
 
 
 async def test_a_new_deployment_makes_its_never_seen_files_active(
-    tmp_path: Path, folder: Path, repository: MemoryRepository
+    tmp_path: Path, folder: Path, repository: MemoryAdmin
 ) -> None:
     old = await start(folder, repository)
     new_folder = edited(tmp_path)
@@ -105,7 +106,7 @@ async def test_a_new_deployment_makes_its_never_seen_files_active(
 
 
 async def test_a_stale_replica_adopts_the_active_version_instead_of_rolling_back(
-    tmp_path: Path, folder: Path, repository: MemoryRepository
+    tmp_path: Path, folder: Path, repository: MemoryAdmin
 ) -> None:
     first = await start(folder, repository)  # v1 becomes active
     shutil.rmtree(folder)
@@ -122,7 +123,7 @@ async def test_a_stale_replica_adopts_the_active_version_instead_of_rolling_back
 
 
 async def test_a_broken_folder_at_start_up_serves_the_active_version_and_is_recorded(
-    tmp_path: Path, folder: Path, repository: MemoryRepository
+    tmp_path: Path, folder: Path, repository: MemoryAdmin
 ) -> None:
     good = await start(folder, repository)
     broken_folder = copy_knowledge(tmp_path / "broken")
@@ -138,7 +139,7 @@ async def test_a_broken_folder_at_start_up_serves_the_active_version_and_is_reco
 
 
 async def test_a_broken_folder_with_nothing_to_fall_back_on_refuses_to_start(
-    folder: Path, repository: MemoryRepository
+    folder: Path, repository: MemoryAdmin
 ) -> None:
     break_it(folder)
 
@@ -156,7 +157,7 @@ async def test_a_broken_folder_with_nothing_to_fall_back_on_refuses_to_start(
 
 
 async def test_a_good_reload_swaps_the_knowledge_and_records_it(
-    folder: Path, repository: MemoryRepository
+    folder: Path, repository: MemoryAdmin
 ) -> None:
     live = await start(folder, repository)
     before = live.current()
@@ -183,7 +184,7 @@ async def test_a_good_reload_swaps_the_knowledge_and_records_it(
 
 
 async def test_a_broken_reload_keeps_the_last_good_knowledge_and_reports_every_error(
-    folder: Path, repository: MemoryRepository
+    folder: Path, repository: MemoryAdmin
 ) -> None:
     live = await start(folder, repository)
     before = live.current()
@@ -208,7 +209,7 @@ async def test_a_broken_reload_keeps_the_last_good_knowledge_and_reports_every_e
 
 
 async def test_an_unchanged_folder_is_not_recorded_when_asked_not_to(
-    folder: Path, repository: MemoryRepository
+    folder: Path, repository: MemoryAdmin
 ) -> None:
     live = await start(folder, repository)
 
@@ -224,7 +225,7 @@ async def test_an_unchanged_folder_is_not_recorded_when_asked_not_to(
 
 
 async def test_a_reload_in_one_process_reaches_another_without_its_files(
-    tmp_path: Path, folder: Path, repository: MemoryRepository
+    tmp_path: Path, folder: Path, repository: MemoryAdmin
 ) -> None:
     one = await start(folder, repository)
     other_folder = copy_knowledge(tmp_path / "other")
@@ -240,7 +241,7 @@ async def test_a_reload_in_one_process_reaches_another_without_its_files(
 
 
 async def test_stored_files_that_do_not_build_here_leave_the_knowledge_serving(
-    folder: Path, repository: MemoryRepository
+    folder: Path, repository: MemoryAdmin
 ) -> None:
     live = await start(folder, repository)
     before = live.current()
@@ -261,7 +262,7 @@ async def test_stored_files_that_do_not_build_here_leave_the_knowledge_serving(
 
 
 async def test_the_poller_swaps_within_a_few_polls(
-    tmp_path: Path, folder: Path, repository: MemoryRepository
+    tmp_path: Path, folder: Path, repository: MemoryAdmin
 ) -> None:
     one = await start(folder, repository)
     other = await start(copy_knowledge(tmp_path / "other"), repository)

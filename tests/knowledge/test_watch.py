@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.admin import KnowledgeAdmin
 from bot.knowledge.live import FILE_WATCH_ACTOR, LiveKnowledge
 from bot.knowledge.watch import KnowledgeWatch
-from storage.memory import MemoryRepository
+from storage.memory import MemoryStorage
 from testing.fakes.knowledge_folder import copy_knowledge, reword_question
 
 QUIET_MS = 150
@@ -46,7 +46,7 @@ async def until(condition: Callable[[], bool]) -> None:
 
 async def test_a_save_reloads_the_knowledge_and_is_audited(tmp_path: Path) -> None:
     folder = copy_knowledge(tmp_path / "knowledge")
-    repository = MemoryRepository()
+    repository = MemoryStorage().admin
     live = await LiveKnowledge.start(folder, repository, clock)
     admin = KnowledgeAdmin(live, repository, frozenset(), clock)
     before = live.current().version

@@ -16,7 +16,8 @@ from bot.knowledge import default_knowledge_dir, load_knowledge
 from bot.pulse.keys import PulseKeys
 from bot.pulse.runner import RATE_LIMITED_RETRIES, PulseRunner, RetryLater
 from bot.pulse.service import LaunchOptions, NotAllowed, PulseService
-from storage.memory import MemoryRepository
+from storage.memory import MemoryStorage
+from storage.memory.pulse import MemoryPulse
 from storage.pulse import SurveyRecord, SurveyStatus
 
 KNOWLEDGE = load_knowledge(default_knowledge_dir())
@@ -67,7 +68,7 @@ class Recorder:
 @dataclass
 class World:
     clock: Clock
-    repository: MemoryRepository
+    repository: MemoryPulse
     pulse: PulseService
     recorder: Recorder
 
@@ -91,7 +92,7 @@ class World:
 @pytest.fixture
 def world() -> World:
     clock = Clock()
-    repository = MemoryRepository()
+    repository = MemoryStorage().pulse
     pulse = PulseService(repository, lambda: KNOWLEDGE, PulseKeys(b"k"), clock=clock)
     return World(clock, repository, pulse, Recorder())
 

@@ -19,9 +19,10 @@ from bot.pulse.service import (
     PulseError,
     PulseService,
 )
-from storage.memory import MemoryRepository
+from storage.errors import StorageError
+from storage.memory import MemoryDatabase, MemoryStorage
+from storage.memory.pulse import MemoryPulse
 from storage.pulse import SurveyRecord, SurveyStatus
-from storage.repository import StorageError
 
 KNOWLEDGE = load_knowledge(default_knowledge_dir())
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -45,7 +46,7 @@ def clock() -> Clock:
 @pytest.fixture
 def pulse(clock: Clock) -> PulseService:
     return PulseService(
-        MemoryRepository(), lambda: KNOWLEDGE, PulseKeys(b"test"), frozenset({ADMIN}), clock
+        MemoryStorage().pulse, lambda: KNOWLEDGE, PulseKeys(b"test"), frozenset({ADMIN}), clock
     )
 
 
@@ -168,7 +169,7 @@ async def test_export_is_for_the_launcher_and_holds_counts_only(pulse: PulseServ
 
 
 async def test_a_reload_does_not_change_a_running_survey(clock: Clock) -> None:
-    repository = MemoryRepository()
+    repository = MemoryStorage().pulse
     current = [KNOWLEDGE]
     pulse = PulseService(repository, lambda: current[0], PulseKeys(b"k"), clock=clock)
     survey = await pulse.launch("slack", "T1", "C1", LAUNCHER, LaunchOptions())
@@ -178,11 +179,11 @@ async def test_a_reload_does_not_change_a_running_survey(clock: Clock) -> None:
     assert [q.id for q in pulse.questions(survey)] == list(survey.question_ids[1:])
 
 
-class SlowReads(MemoryRepository):
-    """A repository whose survey reads take a while, as a database's do, and are counted."""
+class SlowReads(MemoryPulse):
+    """A pulse store whose survey reads take a while, as a database's do, and are counted."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(MemoryDatabase())
         self.survey_reads = 0
         self.failing = False
 

@@ -217,7 +217,7 @@ class FuzzServer:
 
     async def _log_changes(self) -> None:
         """Triggers that note every insert, update and delete, with the row's primary key."""
-        async with self.app.repository.engine.begin() as connection:
+        async with self.app.storage.database.engine.begin() as connection:
             await connection.execute(text(f"CREATE TABLE {CHANGES} (tbl TEXT, op TEXT, pk TEXT)"))
             for table in metadata.sorted_tables:
                 for op, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
@@ -243,7 +243,7 @@ class FuzzServer:
         raise AssertionError("unreachable")
 
     async def _changes(self) -> list[Change]:
-        async with self.app.repository.engine.begin() as connection:
+        async with self.app.storage.database.engine.begin() as connection:
             logged = (await connection.execute(text(f"SELECT tbl, op, pk FROM {CHANGES}"))).all()
             await connection.execute(text(f"DELETE FROM {CHANGES}"))
             found: list[Change] = []

@@ -79,7 +79,7 @@ async def test_a_missing_or_wrong_token_is_refused_and_audited(
     assert body == {"ok": False, "error": "missing or wrong admin token"}
     assert admin_server.app.knowledge.version == before
     assert (await call(admin_server, "GET", STATUS_PATH, authorization))[0] == 401
-    entries = await admin_server.app.repository.audit_entries()
+    entries = await admin_server.app.storage.admin.audit_entries()
     assert [(e.platform, e.actor, e.action, e.outcome) for e in entries] == [
         ("http", "invalid-token", "knowledge.view", "refused"),
         ("http", "invalid-token", "knowledge.reload", "refused"),
@@ -106,7 +106,7 @@ async def test_the_right_token_reloads_and_answers_the_new_version(
     assert view["version"] == version
     assert (view["active"]["platform"], view["active"]["actor"]) == ("http", "admin-token")
     assert view["failed_since"] is None
-    entries = await admin_server.app.repository.audit_entries()
+    entries = await admin_server.app.storage.admin.audit_entries()
     assert [(e.actor, e.action, e.outcome) for e in entries] == [
         ("admin-token", "knowledge.view", "ok"),
         ("admin-token", "knowledge.reload", "ok"),
@@ -263,5 +263,5 @@ async def test_a_flood_of_wrong_tokens_writes_one_entry_and_is_told_to_wait(
     ]
     assert statuses[:30] == [401] * 30
     assert set(statuses[30:]) == {429}
-    entries = await admin_server.app.repository.audit_entries()
+    entries = await admin_server.app.storage.admin.audit_entries()
     assert [(e.action, e.outcome) for e in entries] == [("knowledge.reload", "refused")]

@@ -13,8 +13,8 @@ import aiohttp
 import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from storage.repository import ConversationKey
-from storage.sql import SqlRepository
+from storage.conversations import ConversationKey
+from storage.sql import SqlStorage
 from testing.fakes.fixtures import fake_slack_api
 from testing.fakes.slack_api import ApiCall, FakeSlackApi
 from testing.fakes.slack_requests import dm_message, event_envelope
@@ -101,10 +101,10 @@ async def test_a_conversation_alternating_between_two_processes_reaches_its_summ
         for served in processes:
             assert await terminate(served) == 0, served.log()
 
-    repository = SqlRepository.from_url(postgres_url)
+    repository = SqlStorage.from_url(postgres_url)
     try:
-        stored = await repository.load_conversation(KEY)
-        assessments = await repository.list_assessments(KEY)
+        stored = await repository.conversations.load_conversation(KEY)
+        assessments = await repository.conversations.list_assessments(KEY)
     finally:
         await repository.close()
     assert stored is not None

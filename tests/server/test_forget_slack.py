@@ -11,8 +11,8 @@ from typing import Any
 from bot.forget import CANCELLED, CONFIRM_TITLE
 from bot.handlers.slack.forget import CANCEL_ACTION, CONFIRM_ACTION
 from bot.pulse.service import LaunchOptions
+from storage.conversations import AssessmentRecord, ConversationKey
 from storage.pulse import SurveyRecord
-from storage.repository import AssessmentRecord, ConversationKey
 from testing.fakes.slack_api import ApiCall
 from testing.fakes.workspace import GENERAL_CHANNEL, TEAM_ID, USER_ID
 from tests.server.conftest import RunningServer
@@ -24,13 +24,13 @@ COLLEAGUE = ConversationKey("slack", TEAM_ID, "U0COLLEAGUE")
 
 async def two_results(server: RunningServer, key: ConversationKey) -> None:
     """Two completed assessments saved with the conversation, as the service saves them."""
-    stored = await server.app.repository.load_conversation(key)
+    stored = await server.app.storage.conversations.load_conversation(key)
     version = None if stored is None else stored.version
     state = {} if stored is None else stored.state
     now = server.app.pulse.now()
     record = AssessmentRecord(key, now, "v1", "it_led", "clear", {"q": "a"}, {"it_led": 1.0})
     for recommendation in ("it_led", "business_led"):
-        version = await server.app.repository.save_turn(
+        version = await server.app.storage.conversations.save_turn(
             key, state, version, now, replace(record, recommendation=recommendation)
         )
 
@@ -86,7 +86,7 @@ async def test_forget_me_asks_first_then_deletes_and_says_what(server: RunningSe
 
     assert set(buttons) == {CONFIRM_ACTION, CANCEL_ACTION}
     assert buttons[CONFIRM_ACTION]["style"] == "danger"
-    assert await server.app.repository.load_conversation(KEY) is not None  # nothing yet
+    assert await server.app.storage.conversations.load_conversation(KEY) is not None  # nothing yet
 
     answer = await press(server, buttons[CONFIRM_ACTION], "1700000000.000100")
 
@@ -96,11 +96,11 @@ async def test_forget_me_asks_first_then_deletes_and_says_what(server: RunningSe
     for deleted in ("your diagnostic in progress", "2 completed results", "1 pulse survey"):
         assert deleted in said
     assert "team totals" in said
-    repository = server.app.repository
-    assert await repository.load_conversation(KEY) is None
-    assert await repository.list_assessments(KEY) == []
-    assert await repository.count_responses(survey.id) == 1  # the colleague's answer
-    assert len(await repository.list_assessments(COLLEAGUE)) == 2
+    repository = server.app.storage
+    assert await repository.conversations.load_conversation(KEY) is None
+    assert await repository.conversations.list_assessments(KEY) == []
+    assert await repository.pulse.count_responses(survey.id) == 1  # the colleague's answer
+    assert len(await repository.conversations.list_assessments(COLLEAGUE)) == 2
     # The App Home tab no longer shows the deleted result.
     [home] = await server.api.wait_for("views.publish")
     assert home.params["user_id"] == USER_ID
@@ -137,7 +137,7 @@ async def test_cancel_deletes_nothing(server: RunningServer) -> None:
     answer = await press(server, buttons[CANCEL_ACTION], "1700000000.000400")
 
     assert (answer.params["text"], answer.params["replace_original"]) == (CANCELLED, True)
-    assert len(await server.app.repository.list_assessments(KEY)) == 2
+    assert len(await server.app.storage.conversations.list_assessments(KEY)) == 2
 
 
 async def test_forgetting_someone_with_nothing_stored_says_so(server: RunningServer) -> None:

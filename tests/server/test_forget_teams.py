@@ -15,8 +15,8 @@ from bot.config import Settings
 from bot.forget import CANCELLED, CONFIRM_TITLE
 from bot.handlers.teams.forget import CANCEL_KIND, CONFIRM_KIND, IN_PRIVATE
 from bot.pulse.service import LaunchOptions
+from storage.conversations import AssessmentRecord, ConversationKey
 from storage.pulse import SurveyRecord
-from storage.repository import AssessmentRecord, ConversationKey
 from testing.fakes.teams_activities import (
     PEOPLE,
     PERSONAL_CONVERSATION_ID,
@@ -40,9 +40,9 @@ async def server(tmp_path: Path) -> AsyncIterator[TeamsServer]:
 
 
 async def a_result(server: TeamsServer, key: ConversationKey) -> None:
-    stored = await server.app.repository.load_conversation(key)
+    stored = await server.app.storage.conversations.load_conversation(key)
     record = AssessmentRecord(key, NOW, "v1", "it_led", "clear", {"q": "a"}, {"it_led": 1.0})
-    await server.app.repository.save_turn(
+    await server.app.storage.conversations.save_turn(
         key,
         {} if stored is None else stored.state,
         None if stored is None else stored.version,
@@ -89,13 +89,13 @@ async def test_forget_me_confirms_then_deletes_everything_about_the_person(
     await a_result(server, COLLEAGUE_KEY)
     survey = await answered_survey(server, KEY, COLLEAGUE_KEY)
     hi_activity = server.teams.sent[0]["id"]
-    repository = server.app.repository
+    repository = server.app.storage
 
     card_id, card = await ask_to_forget(server)
 
     buttons = submits(card, CONFIRM_KIND) + submits(card, CANCEL_KIND)
     assert len(buttons) == 2
-    assert await repository.load_reference(KEY) is not None  # nothing deleted yet
+    assert await repository.conversations.load_reference(KEY) is not None  # nothing deleted yet
     redrawn = await press(server, card_id, {"advisor": CONFIRM_KIND})
 
     said = text_of(redrawn)
@@ -110,28 +110,28 @@ async def test_forget_me_confirms_then_deletes_everything_about_the_person(
         assert deleted in said, deleted
     assert "Teams" in said
     assert not submits(redrawn, CONFIRM_KIND)  # the buttons are gone with the redraw
-    assert await repository.load_conversation(KEY) is None
-    assert await repository.list_assessments(KEY) == []
-    assert await repository.load_reference(KEY) is None
-    assert await repository.count_responses(survey.id) == 1
-    launched = await repository.load_survey(survey.id)
+    assert await repository.conversations.load_conversation(KEY) is None
+    assert await repository.conversations.list_assessments(KEY) == []
+    assert await repository.conversations.load_reference(KEY) is None
+    assert await repository.pulse.count_responses(survey.id) == 1
+    launched = await repository.pulse.load_survey(survey.id)
     assert launched is not None
     assert not server.app.pulse.may_manage(launched, KEY.user, admin=False)
     # The delivery key of their "hi" went with their private chat's other keys.
     key = f"teams:{PERSONAL_CONVERSATION_ID}:{hi_activity}"
-    assert await repository.record_delivery(key, NOW) is True
-    assert len(await repository.list_assessments(COLLEAGUE_KEY)) == 1
+    assert await repository.conversations.record_delivery(key, NOW) is True
+    assert len(await repository.conversations.list_assessments(COLLEAGUE_KEY)) == 1
 
 
 async def test_the_reference_is_saved_again_after_forgetting(server: TeamsServer) -> None:
     await say(server, "hi", 2)
     card_id, _card = await ask_to_forget(server)
     await press(server, card_id, {"advisor": CONFIRM_KIND})
-    assert await server.app.repository.load_reference(KEY) is None
+    assert await server.app.storage.conversations.load_reference(KEY) is None
 
     await say(server, "help", 1)  # no diagnostic in progress any more: just the help
 
-    assert await server.app.repository.load_reference(KEY) is not None
+    assert await server.app.storage.conversations.load_reference(KEY) is not None
 
 
 async def test_cancel_deletes_nothing(server: TeamsServer) -> None:
@@ -141,7 +141,7 @@ async def test_cancel_deletes_nothing(server: TeamsServer) -> None:
     redrawn = await press(server, card_id, {"advisor": CANCEL_KIND})
 
     assert CANCELLED in text_of(redrawn)
-    assert await server.app.repository.load_conversation(KEY) is not None
+    assert await server.app.storage.conversations.load_conversation(KEY) is not None
 
 
 async def test_a_second_press_finds_nothing_left_and_keeps_the_report(
@@ -169,7 +169,7 @@ async def test_in_a_channel_it_only_says_where_to_ask(server: TeamsServer) -> No
 
     assert "personal chat" in text_of(reply)
     assert IN_PRIVATE.split(",")[0] in text_of(reply)
-    assert len(await server.app.repository.list_assessments(KEY)) == 1
+    assert len(await server.app.storage.conversations.list_assessments(KEY)) == 1
 
 
 async def test_a_forged_press_in_a_channel_deletes_nothing(server: TeamsServer) -> None:
@@ -180,7 +180,7 @@ async def test_a_forged_press_in_a_channel_deletes_nothing(server: TeamsServer) 
     )
 
     assert delivery.status in (200, 201)
-    assert len(await server.app.repository.list_assessments(KEY)) == 1
+    assert len(await server.app.storage.conversations.list_assessments(KEY)) == 1
 
 
 # Removing the app.
@@ -197,10 +197,10 @@ async def test_removing_the_app_from_the_personal_scope_forgets_the_person(
     delivery = await server.teams.install_update("remove")
 
     assert delivery.status in (200, 201)
-    assert await server.app.repository.load_conversation(KEY) is None
-    assert await server.app.repository.list_assessments(KEY) == []
-    assert await server.app.repository.load_reference(KEY) is None
-    assert len(await server.app.repository.list_assessments(COLLEAGUE_KEY)) == 1
+    assert await server.app.storage.conversations.load_conversation(KEY) is None
+    assert await server.app.storage.conversations.list_assessments(KEY) == []
+    assert await server.app.storage.conversations.load_reference(KEY) is None
+    assert len(await server.app.storage.conversations.list_assessments(COLLEAGUE_KEY)) == 1
     assert len(server.connector.calls()) == sent  # nobody left to tell
 
 
@@ -217,14 +217,14 @@ async def test_other_installation_updates_delete_nothing(
     delivery = await server.teams.install_update(action, conversation_type=scope)  # type: ignore[arg-type]
 
     assert delivery.status in (200, 201)
-    assert await server.app.repository.load_conversation(KEY) is not None
-    assert len(await server.app.repository.list_assessments(KEY)) == 1
+    assert await server.app.storage.conversations.load_conversation(KEY) is not None
+    assert len(await server.app.storage.conversations.list_assessments(KEY)) == 1
 
 
 async def test_the_report_names_the_admin_records_it_keeps(server: TeamsServer) -> None:
     from storage.admin import AuditRecord
 
-    await server.app.repository.record_audit(
+    await server.app.storage.admin.record_audit(
         AuditRecord(NOW, "teams", KEY.user, "knowledge.reload", "refused", TENANT_ID)
     )
     await a_result(server, KEY)

@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 
 from bot.admin_http import RELOAD_PATH, STATUS_PATH
 from bot.admin_refusals import WINDOW_SECONDS
-from storage.repository import KEY_LENGTH, ConversationKey
+from storage.conversations import KEY_LENGTH, ConversationKey
 from testing.fakes.teams_activities import MESSAGES_PATH
 from testing.flows.slack_pulse import launch, open_launch_modal, survey_id
 from tests.server.conftest import SIGNING_SECRET
@@ -256,11 +256,15 @@ def check_stored(fuzzed: Fuzzed, changes: list[Change], names: set[str]) -> None
                 # What PostgreSQL's columns would take:
                 assert len(row[column]) <= KEY_LENGTH, f"a {column} too long: {where}"
             key = ConversationKey(row["platform"], row["workspace"], row["user_id"])
-            repository = fuzzed.server.app.repository
+            repository = fuzzed.server.app.storage
             if change.table == "conversations":
-                assert fuzzed.server.run(repository.load_conversation(key)) is not None, where
+                assert (
+                    fuzzed.server.run(repository.conversations.load_conversation(key)) is not None
+                ), where
             if change.table == "conversation_references":
-                assert fuzzed.server.run(repository.load_reference(key)) is not None, where
+                assert (
+                    fuzzed.server.run(repository.conversations.load_reference(key)) is not None
+                ), where
     assert audits <= 3, f"{audits} audit entries for one request"
 
 
@@ -281,7 +285,7 @@ def check_survey(
 def check_response(fuzzed: Fuzzed, row: Mapping[str, Any], names: set[str], where: str) -> None:
     """A survey answer: to the survey's own questions, with their options, by a person the
     request named (the respondent key is the keyed hash of the survey and the person)."""
-    survey = fuzzed.server.run(fuzzed.server.app.repository.load_survey(row["survey_id"]))
+    survey = fuzzed.server.run(fuzzed.server.app.storage.pulse.load_survey(row["survey_id"]))
     assert survey is not None, where
     keys = fuzzed.server.keys
     people = {
@@ -387,8 +391,8 @@ def check_admin(fuzzed: Fuzzed, case: AdminCase) -> None:
 def refusals_audited_in_few_rows(fuzzed: Fuzzed, seconds: float) -> None:
     """However many wrong tokens came, each action's refusals from the one client take at most
     two audit rows a minute: the first, and the count of the repeats."""
-    repository = fuzzed.server.app.repository
-    entries = fuzzed.server.run(repository.audit_entries(limit=100_000))
+    repository = fuzzed.server.app.storage
+    entries = fuzzed.server.run(repository.admin.audit_entries(limit=100_000))
     refused = [entry for entry in entries if entry.outcome == "refused"]
     minutes = 1 + int(seconds // WINDOW_SECONDS)
     assert len(refused) <= 2 * 2 * minutes, refused

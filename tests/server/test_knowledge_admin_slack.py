@@ -13,7 +13,7 @@ import pytest
 from bot.admin import NOT_ALLOWED
 from bot.handlers.slack.listeners import STARTED
 from bot.knowledge import load_knowledge
-from storage.repository import ConversationKey
+from storage.conversations import ConversationKey
 from testing.fakes.knowledge_folder import (
     ADDED_SNIPPET,
     BROKEN_ERRORS,
@@ -92,7 +92,7 @@ async def test_a_reload_mid_diagnostic_serves_the_new_version_and_the_conversati
     await press(server, last_question(server), index=0)
     third = last_question(server)
     assert REWORDED in prompt_of(third)
-    stored = await server.app.repository.load_conversation(KEY)
+    stored = await server.app.storage.conversations.load_conversation(KEY)
     assert stored is not None
     assert len(stored.state["answers"]) == 2
     # The added snippet is found by `ask`.
@@ -108,7 +108,7 @@ async def test_a_reload_mid_diagnostic_serves_the_new_version_and_the_conversati
             break
         await press(server, last_question(server), index=0)
     assert is_summary(posts(server)[-1])
-    record = await server.app.repository.latest_assessment(KEY)
+    record = await server.app.storage.conversations.latest_assessment(KEY)
     assert record is not None
     assert record.knowledge_version == new_version
 
@@ -184,7 +184,7 @@ async def test_admins_are_allowed_others_refused_politely_and_all_of_it_audited(
     assert WORKSPACE_ADMIN in asked
     assert OTHER in asked
     assert ADMIN_USER not in asked  # ADMIN_USERS is enough: Slack is not asked
-    entries = await server.app.repository.audit_entries()
+    entries = await server.app.storage.admin.audit_entries()
     assert [(e.platform, e.workspace, e.actor, e.action, e.outcome) for e in entries] == [
         ("slack", TEAM_ID, ADMIN_USER, "knowledge.view", "ok"),
         ("slack", TEAM_ID, WORKSPACE_ADMIN, "knowledge.reload", "ok"),
@@ -199,7 +199,7 @@ async def test_a_failed_reload_is_audited_as_failed(server: RunningServer, folde
 
     await command(server, "reload", ADMIN_USER)
 
-    [entry] = await server.app.repository.audit_entries()
+    [entry] = await server.app.storage.admin.audit_entries()
     assert (entry.actor, entry.action, entry.outcome) == (ADMIN_USER, "knowledge.reload", "failed")
     assert entry.detail["problems"] == 2
 
@@ -220,5 +220,5 @@ async def test_with_the_file_watch_a_save_reaches_the_conversation(
         assert server.app.knowledge.version == load_knowledge(folder).version
         await press(server, last_question(server), index=0)
         assert REWORDED in prompt_of(last_question(server))
-        [entry] = await server.app.repository.audit_entries()
+        [entry] = await server.app.storage.admin.audit_entries()
         assert (entry.platform, entry.actor, entry.outcome) == ("server", "file-watch", "ok")

@@ -126,7 +126,7 @@ async def test_admins_by_either_id_are_allowed_others_refused_and_all_audited(
     assert "is now in use" in by_teams_id["text"]
     assert server.app.knowledge.version != before
 
-    entries = await server.app.repository.audit_entries()
+    entries = await server.app.storage.admin.audit_entries()
     assert [(e.platform, e.workspace, e.actor, e.action, e.outcome) for e in entries] == [
         ("teams", TENANT_ID, GRACE.aad_object_id, "knowledge.reload", "ok"),
         ("teams", TENANT_ID, KATHERINE.aad_object_id, "knowledge.view", "ok"),
@@ -147,7 +147,7 @@ async def test_a_redelivered_reload_is_done_once(server: PulseServer) -> None:
     assert delivery.status in (200, 201)
     await say(server, KATHERINE, "knowledge")
 
-    actions = [e.action for e in await server.app.repository.audit_entries()]
+    actions = [e.action for e in await server.app.storage.admin.audit_entries()]
     assert actions == ["knowledge.view", "knowledge.reload"]
 
 

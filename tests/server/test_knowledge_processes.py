@@ -17,7 +17,7 @@ import pytest
 
 from bot.admin_http import RELOAD_PATH, STATUS_PATH
 from bot.knowledge import load_knowledge
-from storage.sql import SqlRepository
+from storage.sql import SqlStorage
 from testing.fakes.fixtures import fake_slack_api
 from testing.fakes.knowledge_folder import BROKEN_ERRORS, break_it, copy_knowledge, reword_question
 from testing.fakes.slack_api import FakeSlackApi
@@ -126,10 +126,10 @@ async def test_a_reload_through_one_process_reaches_the_other_and_restarts_keep_
                 await converges(b2, deployed)
                 assert DEPLOYED_PROMPT in await first_question(slack, a, "U0PROCA1")
 
-    repository = SqlRepository.from_url(postgres_url)
+    repository = SqlStorage.from_url(postgres_url)
     try:
-        loads = await repository.knowledge_loads()
-        entries = await repository.audit_entries()
+        loads = await repository.admin.knowledge_loads()
+        entries = await repository.admin.audit_entries()
     finally:
         await repository.close()
     assert loads.active is not None

@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.handlers.slack import ids
 from bot.logs import JsonFormatter
 from bot.observability.http import REQUEST_ID_HEADER
-from storage.sql import SqlRepository
+from storage.sql import SqlStorage
 from testing.fakes.slack_api import FakeSlackApi
 from testing.fakes.slack_requests import dm_message
 from testing.fakes.teams_activities import TENANT_ID
@@ -113,14 +113,14 @@ async def database_down(
     server: RunningServer, url: str, caplog: pytest.LogCaptureFixture
 ) -> dict[str, Any]:
     """/readyz's answer while the app's database is `url` (which cannot be reached)."""
-    working = server.app.repository
-    server.app.repository = SqlRepository.from_url(url)
+    working = server.app.storage
+    server.app.storage = SqlStorage.from_url(url)
     try:
         with caplog.at_level(logging.INFO):
             status, body, _ = await get(server.base + "/readyz")
     finally:
-        await server.app.repository.close()
-        server.app.repository = working
+        await server.app.storage.close()
+        server.app.storage = working
     assert status == 503
     for secret in (PASSWORD, url, "127.0.0.1:", "postgresql", "missing-folder"):
         assert secret not in body
@@ -318,7 +318,7 @@ async def test_failed_turns_are_counted_as_errors(metered: RunningServer) -> Non
     async def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("the database went away")
 
-    server.app.repository.load_conversation = broken  # type: ignore[method-assign]
+    server.app.storage.conversations.load_conversation = broken  # type: ignore[method-assign]
     await server.slack.slash_command("start")
     for _ in range(100):
         _, text, _ = await get(server.base + "/metrics")

@@ -4,7 +4,7 @@ a survey, a deadline that passes while no process is running, SIGTERM during a b
 SIGKILL of one of two processes during a burst.
 
 Everything goes through signed Slack requests and the fake Web API, as in production; the
-database is read afterwards through a `SqlRepository` of the test's own.
+database is read afterwards through a `SqlStorage` of the test's own.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from bot.knowledge import load_knowledge
 from bot.knowledge.paths import default_knowledge_dir
 from bot.pulse.keys import PulseKeys
 from storage.pulse import SurveyStatus, SurveyTally
-from storage.sql import SqlRepository
+from storage.sql import SqlStorage
 from storage.url import connect_arguments
 from testing.fakes.fixtures import fake_slack_api
 from testing.fakes.slack_api import ApiCall, FakeSlackApi
@@ -230,8 +230,8 @@ def respondent_keys() -> PulseKeys:
 
 
 @asynccontextmanager
-async def repository(url: str) -> AsyncIterator[SqlRepository]:
-    repo = SqlRepository.from_url(url)
+async def repository(url: str) -> AsyncIterator[SqlStorage]:
+    repo = SqlStorage.from_url(url)
     try:
         yield repo
     finally:
@@ -329,8 +329,8 @@ async def test_concurrent_answers_through_two_processes_count_each_person_once(
 
         expected = tally_of([planned[user][-1].sends[-1][1] for user in USERS])
         async with repository(postgres_url) as repo:
-            assert await repo.count_responses(survey) == len(USERS)
-            assert await repo.tally_responses(survey) == expected
+            assert await repo.pulse.count_responses(survey) == len(USERS)
+            assert await repo.pulse.tally_responses(survey) == expected
 
         # Closed from both processes at once, then once more: one close, one results post.
         await asyncio.gather(
@@ -350,8 +350,8 @@ async def test_concurrent_answers_through_two_processes_count_each_person_once(
         assert f"{len(USERS)} answered" in results.params["text"]
 
         async with repository(postgres_url) as repo:
-            assert await repo.count_responses(survey) == len(USERS)
-            closed = await repo.load_survey(survey)
+            assert await repo.pulse.count_responses(survey) == len(USERS)
+            closed = await repo.pulse.load_survey(survey)
         assert closed is not None
         assert closed.status is SurveyStatus.CLOSED
         assert closed.tally == expected
@@ -413,8 +413,8 @@ async def test_a_restart_in_the_middle_of_a_survey_loses_nothing(tmp_path: Path)
     expected = tally_of(list(final.values()))
     assert expected.respondents == 8
     async with repository(url) as repo:
-        record = await repo.load_survey(survey)
-        assert await repo.count_responses(survey) == 8
+        record = await repo.pulse.load_survey(survey)
+        assert await repo.pulse.count_responses(survey) == 8
     assert record is not None
     assert record.tally == expected
     # The results message is exactly the one the expected distribution makes.
@@ -443,7 +443,7 @@ async def test_the_deadline_closes_the_survey_after_a_restart(tmp_path: Path) ->
         assert time.time() < deadline, "the first process took too long to stop to test this"
         survey = survey_id(card)
         async with repository(url) as repo:
-            record = await repo.load_survey(survey)
+            record = await repo.pulse.load_survey(survey)
         assert record is not None
         assert record.status is SurveyStatus.OPEN
 
@@ -458,7 +458,7 @@ async def test_the_deadline_closes_the_survey_after_a_restart(tmp_path: Path) ->
     assert results.at > stopped
     assert "0 answered" in results.params["text"]
     async with repository(url) as repo:
-        record = await repo.load_survey(survey)
+        record = await repo.pulse.load_survey(survey)
     assert record is not None
     assert record.status is SurveyStatus.CLOSED
     assert record.results_posted_at is not None
@@ -539,11 +539,13 @@ async def test_sigterm_during_a_burst_loses_no_acknowledged_answer(
     keys = respondent_keys()
     async with repository(database_url) as repo:
         stored = {
-            user: await repo.load_response(survey, keys.respondent("slack", TEAM_ID, survey, user))
+            user: await repo.pulse.load_response(
+                survey, keys.respondent("slack", TEAM_ID, survey, user)
+            )
             for user in BURST
         }
-        count = await repo.count_responses(survey)
-        tally = await repo.tally_responses(survey)
+        count = await repo.pulse.count_responses(survey)
+        tally = await repo.pulse.tally_responses(survey)
     kept = {user: answers for user, answers in stored.items() if answers is not None}
     missing = sorted(acknowledged - kept.keys())
     assert not missing, f"{len(missing)} acknowledged answers lost: {missing[:10]}"
@@ -723,13 +725,13 @@ async def test_kill_9_during_a_burst_on_two_processes_loses_no_acknowledged_answ
         keys = respondent_keys()
         async with repository(postgres_url) as repo:
             stored = {
-                user: await repo.load_response(
+                user: await repo.pulse.load_response(
                     survey, keys.respondent("slack", TEAM_ID, survey, user)
                 )
                 for user in STAMPEDE
             }
-            count = await repo.count_responses(survey)
-            tally = await repo.tally_responses(survey)
+            count = await repo.pulse.count_responses(survey)
+            tally = await repo.pulse.tally_responses(survey)
         kept = {user: answers for user, answers in stored.items() if answers is not None}
         missing = sorted(acknowledged - kept.keys())
         assert not missing, f"{len(missing)} acknowledged answers lost: {missing[:10]}"
@@ -768,8 +770,8 @@ async def test_kill_9_during_a_burst_on_two_processes_loses_no_acknowledged_answ
 
     expected = tally_of(list(sent.values()))
     async with repository(postgres_url) as repo:
-        assert await repo.count_responses(survey) == len(sent)
-        closed = await repo.load_survey(survey)
+        assert await repo.pulse.count_responses(survey) == len(sent)
+        closed = await repo.pulse.load_survey(survey)
     assert closed is not None
     assert closed.status is SurveyStatus.CLOSED
     assert closed.tally == expected

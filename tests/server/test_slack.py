@@ -10,7 +10,7 @@ import aiohttp
 
 from bot.handlers.slack import ids
 from bot.handlers.slack.listeners import STARTED
-from storage.repository import ConversationKey
+from storage.conversations import ConversationKey
 from testing.fakes.slack_requests import (
     app_home_opened,
     app_mention,
@@ -75,7 +75,7 @@ async def test_full_diagnostic_by_buttons(server: RunningServer) -> None:
     assert len(updates) == 12
     assert all(not buttons(update) for update in updates)
     assert all("Your answer" in all_text(update) for update in updates)
-    record = await server.app.repository.latest_assessment(KEY)
+    record = await server.app.storage.conversations.latest_assessment(KEY)
     assert record is not None
     assert record.recommendation == "it_led"
 
@@ -101,7 +101,7 @@ async def test_unsure_free_text_asks_back_with_buttons(server: RunningServer) ->
     clarification = posts(server)[-1]
     assert len(buttons(clarification)) == 4
     assert "couldn't match" in all_text(clarification)
-    stored = await server.app.repository.load_conversation(KEY)
+    stored = await server.app.storage.conversations.load_conversation(KEY)
     assert stored is not None
     assert stored.state["answers"] == {}
 
@@ -116,7 +116,7 @@ async def test_a_question_about_an_option_is_explained_not_recorded(server: Runn
     assert "platform that every team builds on" in all_text(explanation)
     assert explanation.params["text"]  # the plain-text fallback
     assert len(buttons(question)) == 4
-    stored = await server.app.repository.load_conversation(KEY)
+    stored = await server.app.storage.conversations.load_conversation(KEY)
     assert stored is not None
     assert stored.state["answers"] == {}
 
@@ -191,7 +191,7 @@ async def test_event_retries_are_processed_once(server: RunningServer) -> None:
     await server.api.wait_for("chat.postMessage", count=before + 2)
     await server.slack.event(dm_message("help", USER_ID))  # a later, distinct event
     await server.api.wait_for("chat.postMessage", count=before + 3)
-    stored = await server.app.repository.load_conversation(KEY)
+    stored = await server.app.storage.conversations.load_conversation(KEY)
     assert stored is not None
     assert len(stored.state["answers"]) == 1
 
@@ -211,7 +211,7 @@ async def test_a_double_press_is_processed_once(server: RunningServer) -> None:
     await server.slack.slash_command("help")
     await server.api.wait_for("response_url")
     assert len(server.api.calls("chat.update")) == 1
-    stored = await server.app.repository.load_conversation(KEY)
+    stored = await server.app.storage.conversations.load_conversation(KEY)
     assert stored is not None
     assert len(stored.state["answers"]) == 1
 
@@ -274,11 +274,11 @@ async def test_bot_messages_are_ignored(server: RunningServer) -> None:
 
 async def test_uninstall_deletes_the_workspace_data(server: RunningServer) -> None:
     await start(server)
-    assert await server.app.repository.load_conversation(KEY) is not None
+    assert await server.app.storage.conversations.load_conversation(KEY) is not None
     reply = await server.slack.event(app_uninstalled())
     assert reply.status == 200
     deadline = time.monotonic() + 5
-    while await server.app.repository.load_conversation(KEY) is not None:
+    while await server.app.storage.conversations.load_conversation(KEY) is not None:
         assert time.monotonic() < deadline, "the workspace's data was not deleted"
         await asyncio.sleep(0.05)
 
@@ -306,7 +306,7 @@ async def test_command_buttons_skip_and_why(server: RunningServer) -> None:
         skip["action_id"], skip["value"], message_ts=message_ts(server, question)
     )
     await server.api.wait_for("chat.postMessage", count=before + 2)
-    stored = await server.app.repository.load_conversation(KEY)
+    stored = await server.app.storage.conversations.load_conversation(KEY)
     assert stored is not None
     assert list(stored.state["answers"].values()) == [None]
     why = buttons(last_question(server), ids.command_action_id("why"))[0]
@@ -325,7 +325,7 @@ async def test_typed_commands_in_the_dm(server: RunningServer) -> None:
         before = len(posts(server))
         await server.slack.event(dm_message(word, USER_ID))
         await server.api.wait_for("chat.postMessage", count=before + messages)
-    stored = await server.app.repository.load_conversation(KEY)
+    stored = await server.app.storage.conversations.load_conversation(KEY)
     assert stored is not None
     assert stored.state["phase"] == "idle"
 
@@ -378,7 +378,7 @@ async def test_tokens_revoked_deletes_the_workspace_data(server: RunningServer) 
     await start(server)
     await server.slack.event(tokens_revoked(["U0BOT"]))
     deadline = time.monotonic() + 5
-    while await server.app.repository.load_conversation(KEY) is not None:
+    while await server.app.storage.conversations.load_conversation(KEY) is not None:
         assert time.monotonic() < deadline, "the workspace's data was not deleted"
         await asyncio.sleep(0.05)
 
@@ -401,6 +401,6 @@ async def test_forged_button_presses_and_events_are_refused(server: RunningServe
     await server.slack.slash_command("help")
     await server.api.wait_for("response_url")
     assert server.api.calls("chat.update") == []
-    stored = await server.app.repository.load_conversation(KEY)
+    stored = await server.app.storage.conversations.load_conversation(KEY)
     assert stored is not None
     assert stored.state["answers"] == {}

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.handlers.slack import ids
-from storage.repository import ConversationKey
+from storage.conversations import ConversationKey
 from testing.fakes.slack_requests import (
     app_mention,
     block_actions_payload,
@@ -90,7 +90,7 @@ async def test_a_press_without_a_person_or_workspace_gets_400(server: RunningSer
         if field == "team":
             payload["user"] = {"id": USER_ID}  # nor does the person's team_id name one
         assert await interaction(server, payload) == 400, field
-    assert await server.app.repository.load_conversation(UNKNOWN) is None
+    assert await server.app.storage.conversations.load_conversation(UNKNOWN) is None
 
 
 async def test_an_id_longer_than_the_database_keeps_gets_400(server: RunningServer) -> None:
@@ -123,7 +123,7 @@ async def test_a_mention_or_message_from_nobody_is_not_stored(server: RunningSer
         del event_payload["user"]
         assert await event(server, event_envelope(event_payload)) == 200
     await then_a_dm_is_answered(server)
-    assert await server.app.repository.load_conversation(UNKNOWN) is None
+    assert await server.app.storage.conversations.load_conversation(UNKNOWN) is None
 
 
 async def test_an_event_id_the_database_refuses_is_still_answered(server: RunningServer) -> None:
@@ -180,7 +180,7 @@ async def test_a_survey_answer_of_odd_values_is_refused_not_500(
         {question: field},
     ):
         assert await interaction(server, answer_view(survey, values)) == 200
-    assert await server.app.repository.count_responses(survey) == 0
+    assert await server.app.storage.pulse.count_responses(survey) == 0
 
 
 @pytest.mark.parametrize(

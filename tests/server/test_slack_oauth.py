@@ -74,7 +74,7 @@ async def test_install_stores_the_workspace_and_uses_its_token(
     assert exchange[0].params["code"] == "code-123"
 
     store = AsyncSQLAlchemyInstallationStore(
-        client_id=CLIENT_ID, engine=oauth_server.app.repository.engine
+        client_id=CLIENT_ID, engine=oauth_server.app.storage.database.engine
     )
     bot = await store.async_find_bot(enterprise_id=None, team_id="T0002")
     assert bot is not None
@@ -108,7 +108,7 @@ async def test_uninstall_removes_the_installation(oauth_server: RunningServer) -
         _, state, cookie = await begin_install(session, oauth_server.base)
         assert await finish_install(session, oauth_server.base, state, cookie) == 200
     store = AsyncSQLAlchemyInstallationStore(
-        client_id=CLIENT_ID, engine=oauth_server.app.repository.engine
+        client_id=CLIENT_ID, engine=oauth_server.app.storage.database.engine
     )
     assert await store.async_find_bot(enterprise_id=None, team_id="T0002") is not None
     reply = await oauth_server.slack.event(app_uninstalled(), team_id="T0002")

@@ -12,7 +12,7 @@ import pytest
 from bot.app import App, build_app
 from bot.config import Settings, teams_config
 from bot.server import build_web_app
-from storage.repository import ConversationKey
+from storage.conversations import ConversationKey
 from testing.fakes.fixtures import bot_server
 from testing.fakes.teams_activities import (
     BOT_NAME,
@@ -78,7 +78,7 @@ async def test_full_diagnostic_by_card_buttons(server: TeamsServer) -> None:
     assert is_summary(summary)
     assert "IT-led" in text_of(summary)
     assert submits(summary, "ask")  # the Ask form
-    record = await server.app.repository.latest_assessment(KEY)
+    record = await server.app.storage.conversations.latest_assessment(KEY)
     assert record is not None
     assert record.recommendation == "it_led"
 
@@ -109,7 +109,7 @@ async def test_a_question_about_an_option_is_explained_not_recorded(server: Team
     assert "Run AI reliably and securely at scale" in text_of(explanation)
     assert "platform that every team builds on" in text_of(explanation)
     assert len(submits(question, "answer")) == 4
-    stored = await server.app.repository.load_conversation(KEY)
+    stored = await server.app.storage.conversations.load_conversation(KEY)
     assert stored is not None
     assert stored.state["answers"] == {}
 
@@ -122,7 +122,7 @@ async def test_ask_and_commands_as_words(server: TeamsServer) -> None:
     await say(server, "start", 2)
     for word, count in (("skip", 1), ("back", 2), ("why", 2), ("help", 2), ("cancel", 1)):
         await say(server, word, count)
-    stored = await server.app.repository.load_conversation(KEY)
+    stored = await server.app.storage.conversations.load_conversation(KEY)
     assert stored is not None
     assert stored.state["phase"] == "idle"
 
@@ -144,14 +144,14 @@ async def test_duplicate_delivery_is_processed_once(server: TeamsServer) -> None
     assert again.status in (200, 201)
     await server.connector.wait_for_sent(3)
     await say(server, "help", 2)
-    stored = await server.app.repository.load_conversation(KEY)
+    stored = await server.app.storage.conversations.load_conversation(KEY)
     assert stored is not None
     assert len(stored.state["answers"]) == 1
 
 
 async def test_conversation_reference_is_kept(server: TeamsServer) -> None:
     await say(server, "hi", 2)
-    reference = await server.app.repository.load_reference(KEY)
+    reference = await server.app.storage.conversations.load_reference(KEY)
     assert reference is not None
     assert reference["conversation"]["id"] == PERSONAL_CONVERSATION_ID
     assert reference["serviceUrl"] == server.connector.base_url

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from bot.handlers.teams.adapter import APOLOGY
-from storage.repository import KEY_LENGTH, ConversationKey
+from storage.conversations import KEY_LENGTH, ConversationKey
 from testing.fakes.teams_activities import load_fixture
 from tests.server.test_teams import TeamsServer, server  # noqa: F401 - the fixture
 
@@ -63,7 +63,7 @@ async def test_a_sender_id_that_is_an_object_is_not_a_key(
     activity["from"]["aadObjectId"] = {"a": 1}
     delivery = await server.teams.post(activity)
     key = ConversationKey("teams", "tenant-1", "{'a': 1}")
-    stored = await server.app.repository.load_conversation(key)
+    stored = await server.app.storage.conversations.load_conversation(key)
     assert delivery.status >= 400 or stored is None, (delivery, stored)
 
 
@@ -74,7 +74,7 @@ async def test_a_sender_id_longer_than_the_database_keeps_is_not_a_key(
     activity["from"]["aadObjectId"] = "a" * (KEY_LENGTH + 45)  # PostgreSQL would refuse it
     delivery = await server.teams.post(activity)
     key = ConversationKey("teams", "tenant-1", "a" * (KEY_LENGTH + 45))
-    stored = await server.app.repository.load_conversation(key)
+    stored = await server.app.storage.conversations.load_conversation(key)
     assert delivery.status >= 400 or stored is None, (delivery, stored)
 
 

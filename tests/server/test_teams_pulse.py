@@ -19,8 +19,8 @@ import pytest
 
 from bot.handlers.teams.pulse_publisher import survey_message
 from bot.pulse.service import LaunchOptions
+from storage.conversations import ConversationKey
 from storage.pulse import SurveyStatus
-from storage.repository import ConversationKey
 from testing.fakes.onedrive import FakeOneDrive
 from testing.fakes.teams_activities import (
     BOT_ID,
@@ -184,7 +184,7 @@ async def test_answer_privately_opens_a_private_chat_with_the_questions(
     assert len(in_thread(server, launched.thread)) == 1  # nothing in the channel
     # Opening the form records nothing about Grace.
     key = ConversationKey("teams", TENANT_ID, GRACE.aad_object_id)
-    assert await server.app.repository.load_reference(key) is None
+    assert await server.app.storage.conversations.load_reference(key) is None
 
 
 async def test_answers_are_recorded_and_prefilled_the_second_time(server: PulseServer) -> None:
@@ -198,7 +198,7 @@ async def test_answers_are_recorded_and_prefilled_the_second_time(server: PulseS
     assert again.prefilled() == chosen
     assert "earlier answers are filled in" in text_of(again.card)
     key = ConversationKey("teams", TENANT_ID, GRACE.aad_object_id)
-    assert await server.app.repository.load_reference(key) is None
+    assert await server.app.storage.conversations.load_reference(key) is None
 
 
 async def test_someone_who_chatted_before_gets_the_form_in_that_chat(server: PulseServer) -> None:

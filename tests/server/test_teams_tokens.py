@@ -19,7 +19,7 @@ import pytest
 from bot.app import App, build_app
 from bot.config import Settings, teams_config
 from bot.server import build_web_app
-from storage.repository import ConversationKey
+from storage.conversations import ConversationKey
 from testing.fakes.fixtures import bot_server
 from testing.fakes.openid import FakeOpenIdServer
 from testing.fakes.teams_activities import (
@@ -109,7 +109,7 @@ async def test_requests_without_a_valid_token_are_refused(
     assert delivery.status == 401
     assert secured.connector.calls() == []
     key = ConversationKey("teams", TENANT_ID, USER_AAD_OBJECT_ID)
-    assert await secured.app.repository.load_conversation(key) is None
+    assert await secured.app.storage.conversations.load_conversation(key) is None
 
 
 async def test_a_forged_token_while_the_keys_are_slow_does_not_hold_up_the_server(

@@ -1,4 +1,9 @@
-"""Every Repository implementation on every database we support, behind one fixture."""
+"""Every implementation of the stores on every database we support, behind one fixture.
+
+`storage` is a whole `Storage` (SQL on SQLite in a file and in memory, SQL on PostgreSQL, and
+in memory); `conversations`, `pulse`, `admin` and `lifecycle` are its stores, for the tests
+that use only one.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from storage.memory import MemoryRepository
+from storage import Storage
+from storage.admin import AdminStore
+from storage.conversations import ConversationStore
+from storage.lifecycle import LifecycleStore
+from storage.memory import MemoryStorage
 from storage.migrate import upgrade, upgrade_engine
-from storage.repository import Repository
-from storage.sql import SqlRepository
+from storage.pulse import PulseStore
+from storage.sql import SqlStorage
 
 IN_MEMORY_SQLITE = "sqlite://"
 
@@ -30,7 +39,7 @@ def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.fixture(params=BACKENDS)
 def backend_url(request: pytest.FixtureRequest, sqlite_url: str) -> str | None:
-    """The database URL of this backend, None for MemoryRepository.
+    """The database URL of this backend, None for MemoryStorage.
 
     A plain (sync) fixture on purpose: only the PostgreSQL case asks for `postgres_url`, so
     an unreachable server skips just that case, and asking for an async fixture from inside
@@ -48,22 +57,42 @@ def backend_url(request: pytest.FixtureRequest, sqlite_url: str) -> str | None:
 
 
 @pytest.fixture
-async def repository(backend_url: str | None) -> AsyncIterator[Repository]:
-    """A migrated, empty repository; closed after the test."""
-    repository = await _open(backend_url)
+async def storage(backend_url: str | None) -> AsyncIterator[Storage]:
+    """Migrated, empty storage; closed after the test."""
+    storage = await _open(backend_url)
     try:
-        yield repository
+        yield storage
     finally:
-        await repository.close()
+        await storage.close()
 
 
-async def _open(url: str | None) -> Repository:
+@pytest.fixture
+def conversations(storage: Storage) -> ConversationStore:
+    return storage.conversations
+
+
+@pytest.fixture
+def pulse(storage: Storage) -> PulseStore:
+    return storage.pulse
+
+
+@pytest.fixture
+def admin(storage: Storage) -> AdminStore:
+    return storage.admin
+
+
+@pytest.fixture
+def lifecycle(storage: Storage) -> LifecycleStore:
+    return storage.lifecycle
+
+
+async def _open(url: str | None) -> Storage:
     if url is None:
-        return MemoryRepository()
+        return MemoryStorage()
     if url == IN_MEMORY_SQLITE:
-        # The database lives in the repository's one connection: migrate through it.
-        repository = SqlRepository.from_url(url)
-        await upgrade_engine(repository.engine)
-        return repository
+        # The database lives in the engine's one connection: migrate through it.
+        storage = SqlStorage.from_url(url)
+        await upgrade_engine(storage.database.engine)
+        return storage
     await upgrade(url)
-    return SqlRepository.from_url(url)
+    return SqlStorage.from_url(url)

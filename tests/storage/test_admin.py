@@ -1,4 +1,4 @@
-"""The AdminRepository contract (knowledge loads, audit log): every implementation, on every
+"""The AdminStore contract (knowledge loads, audit log): every implementation, on every
 database, behaves the same."""
 
 from __future__ import annotations
@@ -6,32 +6,23 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Protocol, cast
 
 import pytest
 
+from storage import Storage
 from storage.admin import (
     MAX_ERROR_LENGTH,
     MAX_ERRORS,
-    AdminRepository,
+    AdminStore,
     AuditRecord,
     KnowledgeHead,
     KnowledgeLoadRecord,
     LoadOutcome,
 )
-from storage.repository import ConversationKey, Repository
+from storage.conversations import ConversationKey
 
 NOW = datetime(2026, 1, 8, 9, 30, 15, 123456, tzinfo=UTC)
 FILES = {"questions.yml": "questions: []\n", "snippets/a.yml": "snippets: [] # ünïcode\n"}
-
-
-class Repositories(Repository, AdminRepository, Protocol):
-    """What both implementations are."""
-
-
-@pytest.fixture
-def store(repository: Repository) -> Repositories:
-    return cast(Repositories, repository)
 
 
 def ok(version: str, at: datetime = NOW, **values: object) -> KnowledgeLoadRecord:
@@ -76,75 +67,75 @@ def audit(action: str = "knowledge.reload", **values: object) -> AuditRecord:
 # --- knowledge loads ----------------------------------------------------------------------------
 
 
-async def test_nothing_is_active_before_the_first_successful_load(store: Repositories) -> None:
-    assert await store.active_knowledge() is None
-    await store.record_knowledge_load(failed("questions.yml:3: broken"))
+async def test_nothing_is_active_before_the_first_successful_load(admin: AdminStore) -> None:
+    assert await admin.active_knowledge() is None
+    await admin.record_knowledge_load(failed("questions.yml:3: broken"))
 
-    assert await store.active_knowledge() is None
-    loads = await store.knowledge_loads()
+    assert await admin.active_knowledge() is None
+    loads = await admin.knowledge_loads()
     assert loads.active is None
     assert loads.failed_since is not None
     assert loads.failed_since.errors == ("questions.yml:3: broken",)
 
 
-async def test_the_latest_successful_load_is_active(store: Repositories) -> None:
-    first = await store.record_knowledge_load(ok("v1"))
-    second = await store.record_knowledge_load(ok("v2", NOW + timedelta(minutes=1)))
-    await store.record_knowledge_load(failed("a.yml:1: x", at=NOW + timedelta(minutes=2)))
+async def test_the_latest_successful_load_is_active(admin: AdminStore) -> None:
+    first = await admin.record_knowledge_load(ok("v1"))
+    second = await admin.record_knowledge_load(ok("v2", NOW + timedelta(minutes=1)))
+    await admin.record_knowledge_load(failed("a.yml:1: x", at=NOW + timedelta(minutes=2)))
 
     assert second > first
-    assert await store.active_knowledge() == KnowledgeHead(second, "v2")
+    assert await admin.active_knowledge() == KnowledgeHead(second, "v2")
 
 
-async def test_a_load_comes_back_whole_with_its_files(store: Repositories) -> None:
-    load_id = await store.record_knowledge_load(
+async def test_a_load_comes_back_whole_with_its_files(admin: AdminStore) -> None:
+    load_id = await admin.record_knowledge_load(
         ok("v1", at=NOW.astimezone(timezone(timedelta(hours=2))))
     )
 
-    stored = await store.knowledge_load(load_id)
+    stored = await admin.knowledge_load(load_id)
 
     assert stored == replace(ok("v1"), id=load_id)
     assert stored is not None
     assert stored.files == FILES
     assert stored.loaded_at.tzinfo is not None
-    assert await store.knowledge_load(load_id + 100) is None
+    assert await admin.knowledge_load(load_id + 100) is None
 
 
 async def test_knowledge_loads_shows_the_failure_after_the_active_load_only(
-    store: Repositories,
+    admin: AdminStore,
 ) -> None:
-    await store.record_knowledge_load(failed("old.yml:1: before"))
-    active = await store.record_knowledge_load(ok("v1"))
+    await admin.record_knowledge_load(failed("old.yml:1: before"))
+    active = await admin.record_knowledge_load(ok("v1"))
 
-    loads = await store.knowledge_loads()
+    loads = await admin.knowledge_loads()
     assert loads.active is not None
     assert (loads.active.id, loads.active.version, loads.active.actor) == (active, "v1", "U0ADMIN")
     assert loads.active.files == {}  # the view does not carry the files
     assert loads.failed_since is None
 
-    await store.record_knowledge_load(failed("a.yml:1: first"))
-    await store.record_knowledge_load(failed("a.yml:2: second", "b.yml:3: third"))
-    loads = await store.knowledge_loads()
+    await admin.record_knowledge_load(failed("a.yml:1: first"))
+    await admin.record_knowledge_load(failed("a.yml:2: second", "b.yml:3: third"))
+    loads = await admin.knowledge_loads()
     assert loads.failed_since is not None
     assert loads.failed_since.errors == ("a.yml:2: second", "b.yml:3: third")
     assert loads.failed_since.version is None
 
 
-async def test_a_version_is_known_once_it_loaded(store: Repositories) -> None:
-    assert not await store.knowledge_version_known("v1")
-    await store.record_knowledge_load(ok("v1"))
-    await store.record_knowledge_load(ok("v2"))
+async def test_a_version_is_known_once_it_loaded(admin: AdminStore) -> None:
+    assert not await admin.knowledge_version_known("v1")
+    await admin.record_knowledge_load(ok("v1"))
+    await admin.record_knowledge_load(ok("v2"))
 
-    assert await store.knowledge_version_known("v1")  # superseded, still known
-    assert await store.knowledge_version_known("v2")
-    assert not await store.knowledge_version_known("v3")
+    assert await admin.knowledge_version_known("v1")  # superseded, still known
+    assert await admin.knowledge_version_known("v2")
+    assert not await admin.knowledge_version_known("v3")
 
 
-async def test_errors_are_bounded(store: Repositories) -> None:
+async def test_errors_are_bounded(admin: AdminStore) -> None:
     many = tuple(f"q.yml:{n}: " + "x" * (MAX_ERROR_LENGTH + 10) for n in range(MAX_ERRORS + 5))
-    load_id = await store.record_knowledge_load(failed(*many))
+    load_id = await admin.record_knowledge_load(failed(*many))
 
-    stored = await store.knowledge_load(load_id)
+    stored = await admin.knowledge_load(load_id)
     assert stored is not None
     assert len(stored.errors) == MAX_ERRORS
     assert all(len(error) == MAX_ERROR_LENGTH for error in stored.errors)
@@ -159,27 +150,27 @@ async def test_errors_are_bounded(store: Repositories) -> None:
         pytest.param(replace(ok("v1"), files={"a.yml": "nul\x00"}), id="nul-in-a-file"),
         pytest.param(replace(ok("v1"), actor=""), id="empty-actor"),
         pytest.param(replace(ok("v1"), platform="p" * 33), id="long-platform"),
-        pytest.param(replace(ok("v1"), counts={"questions": 1.5}), id="non-int-count"),
+        pytest.param(ok("v1", counts={"questions": 1.5}), id="non-int-count"),
         pytest.param(replace(failed("a.yml:1: x"), version="v1"), id="failed-with-version"),
         pytest.param(replace(failed("a.yml:1: x"), files=FILES), id="failed-with-files"),
         pytest.param(failed(), id="failed-without-errors"),
     ],
 )
 async def test_wrong_loads_are_refused_and_nothing_is_written(
-    store: Repositories, load: KnowledgeLoadRecord
+    admin: AdminStore, load: KnowledgeLoadRecord
 ) -> None:
     with pytest.raises(ValueError, match=r"\w"):
-        await store.record_knowledge_load(load)
+        await admin.record_knowledge_load(load)
 
-    assert await store.active_knowledge() is None
-    assert (await store.knowledge_loads()).failed_since is None
+    assert await admin.active_knowledge() is None
+    assert (await admin.knowledge_loads()).failed_since is None
 
 
-async def test_concurrent_loads_get_distinct_increasing_ids(store: Repositories) -> None:
-    ids = await asyncio.gather(*(store.record_knowledge_load(ok(f"v{n}")) for n in range(8)))
+async def test_concurrent_loads_get_distinct_increasing_ids(admin: AdminStore) -> None:
+    ids = await asyncio.gather(*(admin.record_knowledge_load(ok(f"v{n}")) for n in range(8)))
 
     assert len(set(ids)) == 8
-    head = await store.active_knowledge()
+    head = await admin.active_knowledge()
     assert head is not None
     assert head.load_id == max(ids)
 
@@ -187,16 +178,16 @@ async def test_concurrent_loads_get_distinct_increasing_ids(store: Repositories)
 # --- audit log ----------------------------------------------------------------------------------
 
 
-async def test_audit_entries_come_back_newest_first(store: Repositories) -> None:
-    first = await store.record_audit(audit("knowledge.view"))
-    second = await store.record_audit(audit(outcome="refused", workspace=None, detail={}))
+async def test_audit_entries_come_back_newest_first(admin: AdminStore) -> None:
+    first = await admin.record_audit(audit("knowledge.view"))
+    second = await admin.record_audit(audit(outcome="refused", workspace=None, detail={}))
 
-    entries = await store.audit_entries()
+    entries = await admin.audit_entries()
 
     assert [entry.id for entry in entries] == [second, first]
     assert entries[0] == replace(audit(outcome="refused", workspace=None, detail={}), id=second)
     assert entries[1].detail == {"version": "abc", "problems": 0}
-    assert await store.audit_entries(limit=1) == entries[:1]
+    assert await admin.audit_entries(limit=1) == entries[:1]
 
 
 @pytest.mark.parametrize(
@@ -209,23 +200,25 @@ async def test_audit_entries_come_back_newest_first(store: Repositories) -> None
         pytest.param(audit(detail={"x": float("nan")}), id="not-json"),
     ],
 )
-async def test_wrong_audit_entries_are_refused(store: Repositories, entry: AuditRecord) -> None:
+async def test_wrong_audit_entries_are_refused(admin: AdminStore, entry: AuditRecord) -> None:
     with pytest.raises(ValueError, match=r"\w"):
-        await store.record_audit(entry)
-    assert await store.audit_entries() == []
+        await admin.record_audit(entry)
+    assert await admin.audit_entries() == []
 
 
-async def test_a_limit_below_one_is_refused(store: Repositories) -> None:
+async def test_a_limit_below_one_is_refused(admin: AdminStore) -> None:
     with pytest.raises(ValueError, match="limit"):
-        await store.audit_entries(limit=0)
+        await admin.audit_entries(limit=0)
 
 
-async def test_deleting_a_workspace_keeps_the_audit_log_and_the_loads(store: Repositories) -> None:
-    await store.record_audit(audit(platform="slack", workspace="T0001"))
-    await store.record_knowledge_load(ok("v1"))
-    await store.save_turn(ConversationKey("slack", "T0001", "U1"), {"a": 1}, None, NOW)
+async def test_deleting_a_workspace_keeps_the_audit_log_and_the_loads(storage: Storage) -> None:
+    await storage.admin.record_audit(audit(platform="slack", workspace="T0001"))
+    await storage.admin.record_knowledge_load(ok("v1"))
+    await storage.conversations.save_turn(
+        ConversationKey("slack", "T0001", "U1"), {"a": 1}, None, NOW
+    )
 
-    assert await store.delete_workspace("slack", "T0001") == 1
+    assert await storage.lifecycle.delete_workspace("slack", "T0001") == 1
 
-    assert len(await store.audit_entries()) == 1
-    assert await store.active_knowledge() is not None
+    assert len(await storage.admin.audit_entries()) == 1
+    assert await storage.admin.active_knowledge() is not None

@@ -19,10 +19,10 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
+from storage.conversations import ConversationKey
 from storage.engine import open_engine
 from storage.migrate import MIGRATIONS, alembic_config, current, downgrade, upgrade
-from storage.repository import ConversationKey
-from storage.sql import SqlRepository
+from storage.sql import SqlStorage
 from storage.tables import metadata
 
 HEAD = "0005"
@@ -128,19 +128,19 @@ async def test_the_new_tables_get_their_indexes_under_stable_names(database_url:
 
 
 @asynccontextmanager
-async def downgraded_to(url: str, revision: str, tables: set[str]) -> AsyncIterator[SqlRepository]:
+async def downgraded_to(url: str, revision: str, tables: set[str]) -> AsyncIterator[SqlStorage]:
     """The database upgraded, then downgraded to `revision`, which must leave exactly
-    `tables`; a repository on it for the block, which upgrades it again. Once the block is
+    `tables`; a storage on it for the block, which upgrades it again. Once the block is
     done the database must be at head with no schema differences."""
     await upgrade(url)
     await downgrade(url, revision)
     assert await current(url) == revision
     assert await on_connection(url, table_names) == tables
-    repository = SqlRepository.from_url(url)
+    storage = SqlStorage.from_url(url)
     try:
-        yield repository
+        yield storage
     finally:
-        await repository.close()
+        await storage.close()
     assert await current(url) == HEAD
     assert await on_connection(url, schema_differences) == []
 
@@ -151,11 +151,11 @@ async def test_downgrade_to_0001_removes_only_the_new_tables_and_keeps_the_data(
     key = ConversationKey("slack", "T0001", "U0001")
     now = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
     # A database at 0001 holding conversations is upgraded without losing them.
-    async with downgraded_to(database_url, "0001", TABLES_0001) as repository:
-        await repository.save_turn(key, {"kept": True}, None, now)
+    async with downgraded_to(database_url, "0001", TABLES_0001) as storage:
+        await storage.conversations.save_turn(key, {"kept": True}, None, now)
         await upgrade(database_url)
-        stored = await repository.load_conversation(key)
-        assert await repository.record_delivery("Ev0001", now) is True
+        stored = await storage.conversations.load_conversation(key)
+        assert await storage.conversations.record_delivery("Ev0001", now) is True
     assert stored is not None
     assert stored.state == {"kept": True}
 
@@ -166,14 +166,14 @@ async def test_downgrade_to_0002_removes_only_the_references_and_keeps_the_data(
     key = ConversationKey("teams", "tenant-1", "29:user-1")
     now = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
     # A database at 0002 holding conversations and deliveries is upgraded without losing them.
-    async with downgraded_to(database_url, "0002", TABLES_0002) as repository:
-        await repository.save_turn(key, {"kept": True}, None, now)
-        await repository.record_delivery("Ev0001", now)
+    async with downgraded_to(database_url, "0002", TABLES_0002) as storage:
+        await storage.conversations.save_turn(key, {"kept": True}, None, now)
+        await storage.conversations.record_delivery("Ev0001", now)
         await upgrade(database_url)
-        stored = await repository.load_conversation(key)
-        assert await repository.record_delivery("Ev0001", now) is False
-        await repository.save_reference(key, {"conversation": {"id": "a:1"}}, now)
-        assert await repository.load_reference(key) == {"conversation": {"id": "a:1"}}
+        stored = await storage.conversations.load_conversation(key)
+        assert await storage.conversations.record_delivery("Ev0001", now) is False
+        await storage.conversations.save_reference(key, {"conversation": {"id": "a:1"}}, now)
+        assert await storage.conversations.load_reference(key) == {"conversation": {"id": "a:1"}}
     assert stored is not None
     assert stored.state == {"kept": True}
 
@@ -184,11 +184,11 @@ async def test_downgrade_to_0003_removes_only_the_surveys_and_keeps_the_data(
     key = ConversationKey("teams", "tenant-1", "29:user-1")
     now = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
     # A database at 0003 holding references is upgraded without losing them.
-    async with downgraded_to(database_url, "0003", TABLES_0003) as repository:
-        await repository.save_reference(key, {"conversation": {"id": "a:1"}}, now)
+    async with downgraded_to(database_url, "0003", TABLES_0003) as storage:
+        await storage.conversations.save_reference(key, {"conversation": {"id": "a:1"}}, now)
         await upgrade(database_url)
-        assert await repository.load_reference(key) == {"conversation": {"id": "a:1"}}
-        assert await repository.latest_survey("teams", "tenant-1", "a:1") is None
+        assert await storage.conversations.load_reference(key) == {"conversation": {"id": "a:1"}}
+        assert await storage.pulse.latest_survey("teams", "tenant-1", "a:1") is None
 
 
 async def test_downgrade_to_0004_removes_only_the_admin_tables_and_keeps_the_data(
@@ -196,12 +196,12 @@ async def test_downgrade_to_0004_removes_only_the_admin_tables_and_keeps_the_dat
 ) -> None:
     key = ConversationKey("slack", "T0001", "U0001")
     now = datetime(2026, 1, 8, 9, 30, tzinfo=UTC)
-    async with downgraded_to(database_url, "0004", TABLES_0004) as repository:
-        await repository.save_turn(key, {"kept": True}, None, now)
+    async with downgraded_to(database_url, "0004", TABLES_0004) as storage:
+        await storage.conversations.save_turn(key, {"kept": True}, None, now)
         await upgrade(database_url)
-        stored = await repository.load_conversation(key)
-        assert await repository.active_knowledge() is None
-        assert await repository.audit_entries() == []
+        stored = await storage.conversations.load_conversation(key)
+        assert await storage.admin.active_knowledge() is None
+        assert await storage.admin.audit_entries() == []
     assert stored is not None
     assert stored.state == {"kept": True}
 

@@ -1,4 +1,4 @@
-"""The PulseRepository contract: every implementation, on every database, behaves the same.
+"""The PulseStore contract: every implementation, on every database, behaves the same.
 
 Respondent keys here are hashes of small numbers, as the service's HMACs would be; nothing in
 these tests names a user.
@@ -13,22 +13,23 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, Protocol, cast
+from typing import Any
 
 import pytest
 from sqlalchemy import insert
 
-from storage.memory import MemoryRepository
+from storage import Storage
+from storage.conversations import ConversationKey
+from storage.memory import MemoryStorage
 from storage.migrate import upgrade
 from storage.pulse import (
-    PulseRepository,
+    PulseStore,
     ResponseOutcome,
     SurveyRecord,
     SurveyStatus,
     SurveyTally,
 )
-from storage.repository import ConversationKey, Repository
-from storage.sql import SqlRepository
+from storage.sql import SqlStorage
 from storage.tables import SurveyResponse
 
 NOW = datetime(2025, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
@@ -39,15 +40,6 @@ ADDED, REPLACED, CLOSED, UNKNOWN = (
     ResponseOutcome.CLOSED,
     ResponseOutcome.UNKNOWN,
 )
-
-
-class Repositories(Repository, PulseRepository, Protocol):
-    """What both implementations are: the conversation store and the survey store."""
-
-
-@pytest.fixture
-def store(repository: Repository) -> Repositories:
-    return cast(Repositories, repository)
 
 
 def survey_id(number: int) -> str:
@@ -92,8 +84,8 @@ def tally_of(responses: list[dict[str, str]]) -> SurveyTally:
     return SurveyTally(len(responses), counts)
 
 
-async def close(store: PulseRepository, survey: str = SURVEY_ID) -> SurveyRecord:
-    closed = await store.close_survey(survey, NOW + timedelta(hours=1))
+async def close(pulse: PulseStore, survey: str = SURVEY_ID) -> SurveyRecord:
+    closed = await pulse.close_survey(survey, NOW + timedelta(hours=1))
     assert closed is not None
     return closed
 
@@ -101,19 +93,19 @@ async def close(store: PulseRepository, survey: str = SURVEY_ID) -> SurveyRecord
 # Creating and reading.
 
 
-async def test_a_created_survey_loads_back_as_stored(store: Repositories) -> None:
+async def test_a_created_survey_loads_back_as_stored(pulse: PulseStore) -> None:
     survey = new_survey(message={"channel": "C0001", "ts": "1700000000.000100"})
 
-    await store.create_survey(survey)
+    await pulse.create_survey(survey)
 
-    loaded = await store.load_survey(SURVEY_ID)
+    loaded = await pulse.load_survey(SURVEY_ID)
     assert loaded == survey
     assert loaded is not None
     assert loaded.status is SurveyStatus.OPEN
     assert (loaded.tally, loaded.closed_at, loaded.results_posted_at) == (None, None, None)
 
 
-async def test_a_survey_is_stored_in_utc_with_a_tuple_of_questions(store: Repositories) -> None:
+async def test_a_survey_is_stored_in_utc_with_a_tuple_of_questions(pulse: PulseStore) -> None:
     india = timezone(timedelta(hours=5, minutes=30))
     survey = new_survey(
         question_ids=["sponsor", "budget", "skills"],
@@ -123,9 +115,9 @@ async def test_a_survey_is_stored_in_utc_with_a_tuple_of_questions(store: Reposi
         status="open",
     )
 
-    await store.create_survey(survey)
+    await pulse.create_survey(survey)
 
-    loaded = await store.load_survey(SURVEY_ID)
+    loaded = await pulse.load_survey(SURVEY_ID)
     assert loaded is not None
     assert loaded.question_ids == ("sponsor", "budget", "skills")
     assert (loaded.created_at, loaded.deadline, loaded.remind_at) == (NOW, NOW + DAY, None)
@@ -133,13 +125,13 @@ async def test_a_survey_is_stored_in_utc_with_a_tuple_of_questions(store: Reposi
     assert loaded.status is SurveyStatus.OPEN
 
 
-async def test_a_survey_id_is_taken_once(store: Repositories) -> None:
-    await store.create_survey(new_survey())
+async def test_a_survey_id_is_taken_once(pulse: PulseStore) -> None:
+    await pulse.create_survey(new_survey())
 
     with pytest.raises(ValueError, match="exists already"):
-        await store.create_survey(new_survey(channel="C0002"))
+        await pulse.create_survey(new_survey(channel="C0002"))
 
-    loaded = await store.load_survey(SURVEY_ID)
+    loaded = await pulse.load_survey(SURVEY_ID)
     assert loaded is not None
     assert loaded.channel == "C0001"
 
@@ -169,178 +161,178 @@ async def test_a_survey_id_is_taken_once(store: Repositories) -> None:
     ids=lambda value: value if isinstance(value, str) else None,
 )
 async def test_invalid_surveys_are_refused_and_store_nothing(
-    store: Repositories, changes: dict[str, Any], complaint: str
+    pulse: PulseStore, changes: dict[str, Any], complaint: str
 ) -> None:
     survey = new_survey(**changes)
 
     with pytest.raises(ValueError, match=complaint):
-        await store.create_survey(survey)
+        await pulse.create_survey(survey)
 
-    assert await store.load_survey(survey.id) is None
-    assert await store.latest_survey("slack", "T0001", "C0001") is None
+    assert await pulse.load_survey(survey.id) is None
+    assert await pulse.latest_survey("slack", "T0001", "C0001") is None
 
 
-async def test_the_survey_message_is_recorded_as_a_json_copy(store: Repositories) -> None:
-    await store.create_survey(new_survey())
+async def test_the_survey_message_is_recorded_as_a_json_copy(pulse: PulseStore) -> None:
+    await pulse.create_survey(new_survey())
     message: dict[str, Any] = {"conversation": {"id": "19:abc@thread.tacv2"}, "ids": ("a", 1)}
 
-    await store.set_survey_message(SURVEY_ID, message)
+    await pulse.set_survey_message(SURVEY_ID, message)
     message["conversation"]["id"] = "changed after saving"
-    loaded = await store.load_survey(SURVEY_ID)
+    loaded = await pulse.load_survey(SURVEY_ID)
     assert loaded is not None
     loaded.message["ids"].append("changed after loading")
 
-    again = await store.load_survey(SURVEY_ID)
+    again = await pulse.load_survey(SURVEY_ID)
     assert again is not None
     assert again.message == {"conversation": {"id": "19:abc@thread.tacv2"}, "ids": ["a", 1]}
 
 
-async def test_an_invalid_message_is_refused_and_changes_nothing(store: Repositories) -> None:
-    await store.create_survey(new_survey(message={"ts": "1"}))
+async def test_an_invalid_message_is_refused_and_changes_nothing(pulse: PulseStore) -> None:
+    await pulse.create_survey(new_survey(message={"ts": "1"}))
 
     with pytest.raises(ValueError, match="message cannot be stored as JSON"):
-        await store.set_survey_message(SURVEY_ID, {"ts": float("nan")})
+        await pulse.set_survey_message(SURVEY_ID, {"ts": float("nan")})
 
-    loaded = await store.load_survey(SURVEY_ID)
+    loaded = await pulse.load_survey(SURVEY_ID)
     assert loaded is not None
     assert loaded.message == {"ts": "1"}
 
 
-async def test_a_message_for_no_survey_is_no_error(store: Repositories) -> None:
-    await store.set_survey_message(survey_id(99), {"ts": "1"})
+async def test_a_message_for_no_survey_is_no_error(pulse: PulseStore) -> None:
+    await pulse.set_survey_message(survey_id(99), {"ts": "1"})
 
-    assert await store.load_survey(survey_id(99)) is None
+    assert await pulse.load_survey(survey_id(99)) is None
 
 
 @pytest.mark.parametrize(
     "forged", ["", "1", "A" * 32, "a" * 33, "a" * 31 + "\x00", "../" + "a" * 29, "a" * 31 + "é"]
 )
-async def test_a_forged_survey_id_names_no_survey(store: Repositories, forged: str) -> None:
-    await store.create_survey(new_survey())
+async def test_a_forged_survey_id_names_no_survey(pulse: PulseStore, forged: str) -> None:
+    await pulse.create_survey(new_survey())
 
-    assert await store.load_survey(forged) is None
-    assert await store.record_response(forged, respondent(1), answers(1), NOW) is UNKNOWN
-    assert await store.load_response(forged, respondent(1)) is None
-    assert await store.count_responses(forged) == 0
-    assert await store.tally_responses(forged) == SurveyTally(0)
-    assert await store.close_survey(forged, NOW) is None
-    assert await store.claim_results(forged, NOW, NOW + DAY) is False
-    assert await store.claim_reminder(forged, NOW + DAY) is False
-    assert await store.claim_count_refresh(forged, NOW, NOW + DAY) is False
-    await store.mark_results_posted(forged, NOW)
-    await store.set_survey_message(forged, {})
-    await store.delete_survey(forged)
-    assert await store.load_survey(SURVEY_ID) is not None
+    assert await pulse.load_survey(forged) is None
+    assert await pulse.record_response(forged, respondent(1), answers(1), NOW) is UNKNOWN
+    assert await pulse.load_response(forged, respondent(1)) is None
+    assert await pulse.count_responses(forged) == 0
+    assert await pulse.tally_responses(forged) == SurveyTally(0)
+    assert await pulse.close_survey(forged, NOW) is None
+    assert await pulse.claim_results(forged, NOW, NOW + DAY) is False
+    assert await pulse.claim_reminder(forged, NOW + DAY) is False
+    assert await pulse.claim_count_refresh(forged, NOW, NOW + DAY) is False
+    await pulse.mark_results_posted(forged, NOW)
+    await pulse.set_survey_message(forged, {})
+    await pulse.delete_survey(forged)
+    assert await pulse.load_survey(SURVEY_ID) is not None
 
 
-async def test_the_latest_survey_of_a_channel(store: Repositories) -> None:
-    assert await store.latest_survey("slack", "T0001", "C0001") is None
+async def test_the_latest_survey_of_a_channel(pulse: PulseStore) -> None:
+    assert await pulse.latest_survey("slack", "T0001", "C0001") is None
     # Created out of order; only the creation time counts.
     for number, hours in ((1, 0), (2, 2), (3, 1)):
-        await store.create_survey(new_survey(number, created_at=NOW + timedelta(hours=hours)))
-    await store.create_survey(new_survey(4, channel="C0002", created_at=NOW + DAY / 2))
-    await store.create_survey(new_survey(5, workspace="T0002", created_at=NOW + DAY / 2))
-    await store.create_survey(new_survey(6, platform="teams", created_at=NOW + DAY / 2))
+        await pulse.create_survey(new_survey(number, created_at=NOW + timedelta(hours=hours)))
+    await pulse.create_survey(new_survey(4, channel="C0002", created_at=NOW + DAY / 2))
+    await pulse.create_survey(new_survey(5, workspace="T0002", created_at=NOW + DAY / 2))
+    await pulse.create_survey(new_survey(6, platform="teams", created_at=NOW + DAY / 2))
 
-    latest = await store.latest_survey("slack", "T0001", "C0001")
+    latest = await pulse.latest_survey("slack", "T0001", "C0001")
     assert latest is not None
     assert latest.id == survey_id(2)
 
-    await close(store, survey_id(2))
-    latest_open = await store.latest_survey("slack", "T0001", "C0001", SurveyStatus.OPEN)
-    latest_closed = await store.latest_survey("slack", "T0001", "C0001", SurveyStatus.CLOSED)
+    await close(pulse, survey_id(2))
+    latest_open = await pulse.latest_survey("slack", "T0001", "C0001", SurveyStatus.OPEN)
+    latest_closed = await pulse.latest_survey("slack", "T0001", "C0001", SurveyStatus.CLOSED)
     assert latest_open is not None
     assert latest_open.id == survey_id(3)
     assert latest_closed is not None
     assert (latest_closed.id, latest_closed.status) == (survey_id(2), SurveyStatus.CLOSED)
-    assert await store.latest_survey("slack", "T0001", "C0009") is None
-    assert await store.latest_survey("slack", "T0001", "C0002", SurveyStatus.CLOSED) is None
+    assert await pulse.latest_survey("slack", "T0001", "C0009") is None
+    assert await pulse.latest_survey("slack", "T0001", "C0002", SurveyStatus.CLOSED) is None
 
 
 # Responding.
 
 
-async def test_a_second_response_replaces_the_first(store: Repositories) -> None:
-    await store.create_survey(new_survey())
+async def test_a_second_response_replaces_the_first(pulse: PulseStore) -> None:
+    await pulse.create_survey(new_survey())
 
     first = {"sponsor": "cio", "budget": "central"}
-    assert await store.record_response(SURVEY_ID, respondent(1), first, NOW) is ADDED
-    assert await store.load_response(SURVEY_ID, respondent(1)) == first
+    assert await pulse.record_response(SURVEY_ID, respondent(1), first, NOW) is ADDED
+    assert await pulse.load_response(SURVEY_ID, respondent(1)) == first
     second = {"sponsor": "ceo"}
-    assert await store.record_response(SURVEY_ID, respondent(1), second, NOW) is REPLACED
-    assert await store.record_response(SURVEY_ID, respondent(2), first, NOW) is ADDED
+    assert await pulse.record_response(SURVEY_ID, respondent(1), second, NOW) is REPLACED
+    assert await pulse.record_response(SURVEY_ID, respondent(2), first, NOW) is ADDED
 
-    assert await store.load_response(SURVEY_ID, respondent(1)) == second
-    assert await store.load_response(SURVEY_ID, respondent(3)) is None
-    assert await store.count_responses(SURVEY_ID) == 2
-    assert await store.tally_responses(SURVEY_ID) == SurveyTally(
+    assert await pulse.load_response(SURVEY_ID, respondent(1)) == second
+    assert await pulse.load_response(SURVEY_ID, respondent(3)) is None
+    assert await pulse.count_responses(SURVEY_ID) == 2
+    assert await pulse.tally_responses(SURVEY_ID) == SurveyTally(
         2, {"sponsor": {"ceo": 1, "cio": 1}, "budget": {"central": 1}}
     )
 
 
-async def test_responses_are_stored_as_copies(store: Repositories) -> None:
-    await store.create_survey(new_survey())
+async def test_responses_are_stored_as_copies(pulse: PulseStore) -> None:
+    await pulse.create_survey(new_survey())
     sent = {"sponsor": "ünïcødé 🚀", "budget": 'a "quoted" \\ value'}
 
-    await store.record_response(SURVEY_ID, respondent(1), sent, NOW)
+    await pulse.record_response(SURVEY_ID, respondent(1), sent, NOW)
     sent["sponsor"] = "changed after saving"
-    loaded = await store.load_response(SURVEY_ID, respondent(1))
+    loaded = await pulse.load_response(SURVEY_ID, respondent(1))
     assert loaded is not None
     loaded["budget"] = "changed after loading"
 
-    assert await store.load_response(SURVEY_ID, respondent(1)) == {
+    assert await pulse.load_response(SURVEY_ID, respondent(1)) == {
         "sponsor": "ünïcødé 🚀",
         "budget": 'a "quoted" \\ value',
     }
 
 
-async def test_responses_of_one_survey_stay_in_it(store: Repositories) -> None:
-    await store.create_survey(new_survey(1))
-    await store.create_survey(new_survey(2))
+async def test_responses_of_one_survey_stay_in_it(pulse: PulseStore) -> None:
+    await pulse.create_survey(new_survey(1))
+    await pulse.create_survey(new_survey(2))
 
-    await store.record_response(survey_id(1), respondent(1), answers(1), NOW)
+    await pulse.record_response(survey_id(1), respondent(1), answers(1), NOW)
 
-    assert await store.load_response(survey_id(2), respondent(1)) is None
-    assert await store.count_responses(survey_id(2)) == 0
-    assert await store.tally_responses(survey_id(2)) == SurveyTally(0)
-    assert await store.record_response(survey_id(2), respondent(1), answers(2), NOW) is ADDED
-    assert await store.load_response(survey_id(1), respondent(1)) == answers(1)
+    assert await pulse.load_response(survey_id(2), respondent(1)) is None
+    assert await pulse.count_responses(survey_id(2)) == 0
+    assert await pulse.tally_responses(survey_id(2)) == SurveyTally(0)
+    assert await pulse.record_response(survey_id(2), respondent(1), answers(2), NOW) is ADDED
+    assert await pulse.load_response(survey_id(1), respondent(1)) == answers(1)
 
 
-async def test_responses_from_the_deadline_on_are_refused(store: Repositories) -> None:
-    await store.create_survey(new_survey())
+async def test_responses_from_the_deadline_on_are_refused(pulse: PulseStore) -> None:
+    await pulse.create_survey(new_survey())
     deadline = NOW + DAY
 
     just_before = deadline - timedelta(microseconds=1)
-    assert await store.record_response(SURVEY_ID, respondent(1), answers(1), just_before) is ADDED
+    assert await pulse.record_response(SURVEY_ID, respondent(1), answers(1), just_before) is ADDED
     for at in (deadline, deadline + timedelta(hours=1)):
-        assert await store.record_response(SURVEY_ID, respondent(1), answers(2), at) is CLOSED
-        assert await store.record_response(SURVEY_ID, respondent(2), answers(2), at) is CLOSED
+        assert await pulse.record_response(SURVEY_ID, respondent(1), answers(2), at) is CLOSED
+        assert await pulse.record_response(SURVEY_ID, respondent(2), answers(2), at) is CLOSED
 
-    assert await store.load_response(SURVEY_ID, respondent(1)) == answers(1)
-    assert await store.count_responses(SURVEY_ID) == 1
-
-
-async def test_responses_to_a_closed_survey_are_refused(store: Repositories) -> None:
-    await store.create_survey(new_survey())
-    await store.record_response(SURVEY_ID, respondent(1), answers(1), NOW)
-    await close(store)
-
-    assert await store.record_response(SURVEY_ID, respondent(1), answers(2), NOW) is CLOSED
-    assert await store.record_response(SURVEY_ID, respondent(2), answers(2), NOW) is CLOSED
-
-    assert await store.load_response(SURVEY_ID, respondent(1)) == answers(1)
-    assert await store.load_response(SURVEY_ID, respondent(2)) is None
-    assert await store.count_responses(SURVEY_ID) == 1
+    assert await pulse.load_response(SURVEY_ID, respondent(1)) == answers(1)
+    assert await pulse.count_responses(SURVEY_ID) == 1
 
 
-async def test_responses_to_an_unknown_survey_are_unknown(store: Repositories) -> None:
-    assert await store.record_response(SURVEY_ID, respondent(1), answers(1), NOW) is UNKNOWN
-    await store.create_survey(new_survey())
-    await store.delete_survey(SURVEY_ID)
+async def test_responses_to_a_closed_survey_are_refused(pulse: PulseStore) -> None:
+    await pulse.create_survey(new_survey())
+    await pulse.record_response(SURVEY_ID, respondent(1), answers(1), NOW)
+    await close(pulse)
 
-    assert await store.record_response(SURVEY_ID, respondent(1), answers(1), NOW) is UNKNOWN
-    assert await store.count_responses(SURVEY_ID) == 0
+    assert await pulse.record_response(SURVEY_ID, respondent(1), answers(2), NOW) is CLOSED
+    assert await pulse.record_response(SURVEY_ID, respondent(2), answers(2), NOW) is CLOSED
+
+    assert await pulse.load_response(SURVEY_ID, respondent(1)) == answers(1)
+    assert await pulse.load_response(SURVEY_ID, respondent(2)) is None
+    assert await pulse.count_responses(SURVEY_ID) == 1
+
+
+async def test_responses_to_an_unknown_survey_are_unknown(pulse: PulseStore) -> None:
+    assert await pulse.record_response(SURVEY_ID, respondent(1), answers(1), NOW) is UNKNOWN
+    await pulse.create_survey(new_survey())
+    await pulse.delete_survey(SURVEY_ID)
+
+    assert await pulse.record_response(SURVEY_ID, respondent(1), answers(1), NOW) is UNKNOWN
+    assert await pulse.count_responses(SURVEY_ID) == 0
 
 
 @pytest.mark.parametrize(
@@ -375,38 +367,38 @@ async def test_responses_to_an_unknown_survey_are_unknown(store: Repositories) -
     ],
 )
 async def test_invalid_responses_are_refused_and_write_nothing(
-    store: Repositories, key: str, sent: Any, now: datetime, complaint: str
+    pulse: PulseStore, key: str, sent: Any, now: datetime, complaint: str
 ) -> None:
-    await store.create_survey(new_survey())
+    await pulse.create_survey(new_survey())
 
     with pytest.raises(ValueError, match=complaint) as raised:
-        await store.record_response(SURVEY_ID, key, sent, now)
+        await pulse.record_response(SURVEY_ID, key, sent, now)
 
     assert "cio" not in str(raised.value)
-    assert await store.count_responses(SURVEY_ID) == 0
+    assert await pulse.count_responses(SURVEY_ID) == 0
 
 
-async def test_of_twenty_simultaneous_first_responses_one_is_added(store: Repositories) -> None:
-    await store.create_survey(new_survey())
+async def test_of_twenty_simultaneous_first_responses_one_is_added(pulse: PulseStore) -> None:
+    await pulse.create_survey(new_survey())
     sent = [answers(number) for number in range(20)]
 
     outcomes = await asyncio.wait_for(
         asyncio.gather(
-            *(store.record_response(SURVEY_ID, respondent(1), one, NOW) for one in sent)
+            *(pulse.record_response(SURVEY_ID, respondent(1), one, NOW) for one in sent)
         ),
         timeout=60,
     )
 
     assert sorted(outcomes) == sorted([ADDED] + [REPLACED] * 19)
-    assert await store.load_response(SURVEY_ID, respondent(1)) in sent
-    assert await store.count_responses(SURVEY_ID) == 1
+    assert await pulse.load_response(SURVEY_ID, respondent(1)) in sent
+    assert await pulse.count_responses(SURVEY_ID) == 1
 
 
 # Tallying and closing.
 
 
-async def test_the_tally_counts_respondents_and_each_chosen_option(store: Repositories) -> None:
-    await store.create_survey(new_survey())
+async def test_the_tally_counts_respondents_and_each_chosen_option(pulse: PulseStore) -> None:
+    await pulse.create_survey(new_survey())
     sent = [
         {"sponsor": "cio", "budget": "central"},
         {"sponsor": "cio", "budget": "split"},
@@ -414,24 +406,24 @@ async def test_the_tally_counts_respondents_and_each_chosen_option(store: Reposi
         {"budget": "central"},
     ]
     for number, one in enumerate(sent):
-        await store.record_response(SURVEY_ID, respondent(number), one, NOW)
+        await pulse.record_response(SURVEY_ID, respondent(number), one, NOW)
 
     expected = SurveyTally(
         4, {"sponsor": {"cio": 2, "ceo": 1}, "budget": {"central": 2, "split": 1}}
     )
-    assert await store.tally_responses(SURVEY_ID) == expected
-    assert await store.tally_responses(survey_id(2)) == SurveyTally(0, {})
-    closed = await close(store)
+    assert await pulse.tally_responses(SURVEY_ID) == expected
+    assert await pulse.tally_responses(survey_id(2)) == SurveyTally(0, {})
+    closed = await close(pulse)
     assert closed.tally == expected
 
 
-async def test_closing_stores_the_tally_and_happens_once(store: Repositories) -> None:
-    await store.create_survey(new_survey())
+async def test_closing_stores_the_tally_and_happens_once(pulse: PulseStore) -> None:
+    await pulse.create_survey(new_survey())
     for number in range(5):
-        await store.record_response(SURVEY_ID, respondent(number), answers(number), NOW)
+        await pulse.record_response(SURVEY_ID, respondent(number), answers(number), NOW)
     closing_time = (NOW + timedelta(hours=2)).astimezone(timezone(timedelta(hours=-5)))
 
-    closed = await store.close_survey(SURVEY_ID, closing_time)
+    closed = await pulse.close_survey(SURVEY_ID, closing_time)
 
     assert closed is not None
     assert closed == replace(
@@ -440,69 +432,69 @@ async def test_closing_stores_the_tally_and_happens_once(store: Repositories) ->
         closed_at=NOW + timedelta(hours=2),
         tally=tally_of([answers(number) for number in range(5)]),
     )
-    assert await store.load_survey(SURVEY_ID) == closed
-    assert await store.close_survey(SURVEY_ID, NOW + DAY) is None
-    assert await store.load_survey(SURVEY_ID) == closed
-    assert await store.close_survey(survey_id(2), NOW) is None
+    assert await pulse.load_survey(SURVEY_ID) == closed
+    assert await pulse.close_survey(SURVEY_ID, NOW + DAY) is None
+    assert await pulse.load_survey(SURVEY_ID) == closed
+    assert await pulse.close_survey(survey_id(2), NOW) is None
 
 
-async def test_closing_refuses_a_naive_time(store: Repositories) -> None:
-    await store.create_survey(new_survey())
+async def test_closing_refuses_a_naive_time(pulse: PulseStore) -> None:
+    await pulse.create_survey(new_survey())
 
     with pytest.raises(ValueError, match="now must be a timezone-aware"):
-        await store.close_survey(SURVEY_ID, NOW.replace(tzinfo=None))
+        await pulse.close_survey(SURVEY_ID, NOW.replace(tzinfo=None))
 
-    loaded = await store.load_survey(SURVEY_ID)
+    loaded = await pulse.load_survey(SURVEY_ID)
     assert loaded is not None
     assert loaded.status is SurveyStatus.OPEN
 
 
-async def test_of_twenty_simultaneous_closes_exactly_one_closes(store: Repositories) -> None:
-    await store.create_survey(new_survey())
-    await store.record_response(SURVEY_ID, respondent(1), answers(1), NOW)
+async def test_of_twenty_simultaneous_closes_exactly_one_closes(pulse: PulseStore) -> None:
+    await pulse.create_survey(new_survey())
+    await pulse.record_response(SURVEY_ID, respondent(1), answers(1), NOW)
 
     outcomes = await asyncio.wait_for(
-        asyncio.gather(*(store.close_survey(SURVEY_ID, NOW) for _ in range(20))), timeout=60
+        asyncio.gather(*(pulse.close_survey(SURVEY_ID, NOW) for _ in range(20))), timeout=60
     )
 
     closed = [outcome for outcome in outcomes if outcome is not None]
     assert len(closed) == 1
     assert closed[0].tally == SurveyTally(1, {k: {v: 1} for k, v in answers(1).items()})
-    assert await store.load_survey(SURVEY_ID) == closed[0]
+    assert await pulse.load_survey(SURVEY_ID) == closed[0]
 
 
 # Claims: each job is done by exactly one caller.
 
 
-async def test_results_are_claimed_once_until_the_lease_ends(store: Repositories) -> None:
-    await store.create_survey(new_survey())
+async def test_results_are_claimed_once_until_the_lease_ends(pulse: PulseStore) -> None:
+    await pulse.create_survey(new_survey())
     lease = timedelta(minutes=5)
-    assert await store.claim_results(SURVEY_ID, NOW, NOW + lease) is False  # still open
-    await close(store)
+    assert await pulse.claim_results(SURVEY_ID, NOW, NOW + lease) is False  # still open
+    await close(pulse)
 
-    assert await store.claim_results(SURVEY_ID, NOW, NOW + lease) is True
-    assert await store.claim_results(SURVEY_ID, NOW + lease / 2, NOW + 2 * lease) is False
+    assert await pulse.claim_results(SURVEY_ID, NOW, NOW + lease) is True
+    assert await pulse.claim_results(SURVEY_ID, NOW + lease / 2, NOW + 2 * lease) is False
     # The claimant died: once its lease is over, another takes the job.
-    assert await store.claim_results(SURVEY_ID, NOW + lease, NOW + 2 * lease) is True
-    await store.mark_results_posted(SURVEY_ID, NOW + lease)
+    assert await pulse.claim_results(SURVEY_ID, NOW + lease, NOW + 2 * lease) is True
+    await pulse.mark_results_posted(SURVEY_ID, NOW + lease)
 
-    assert await store.claim_results(SURVEY_ID, NOW + DAY, NOW + DAY + lease) is False
-    loaded = await store.load_survey(SURVEY_ID)
+    assert await pulse.claim_results(SURVEY_ID, NOW + DAY, NOW + DAY + lease) is False
+    loaded = await pulse.load_survey(SURVEY_ID)
     assert loaded is not None
     assert loaded.results_posted_at == NOW + lease
     # Posting again changes nothing; the first posting time stays.
-    await store.mark_results_posted(SURVEY_ID, NOW + DAY)
-    again = await store.load_survey(SURVEY_ID)
+    await pulse.mark_results_posted(SURVEY_ID, NOW + DAY)
+    again = await pulse.load_survey(SURVEY_ID)
     assert again is not None
     assert again.results_posted_at == NOW + lease
 
 
-async def test_results_of_an_open_survey_are_never_marked_posted(store: Repositories) -> None:
-    await store.create_survey(new_survey())
+async def test_results_of_an_open_survey_are_never_marked_posted(pulse: PulseStore) -> None:
+    await pulse.create_survey(new_survey())
 
-    await store.mark_results_posted(SURVEY_ID, NOW)
+    await pulse.mark_results_posted(SURVEY_ID, NOW)
 
-    loaded = await store.load_survey(SURVEY_ID)
+    loaded = await pulse.load_survey(SURVEY_ID)
     assert loaded is not None
     assert loaded.results_posted_at is None
 
@@ -518,69 +510,67 @@ async def test_results_of_an_open_survey_are_never_marked_posted(store: Reposito
     ids=["empty-lease", "past-lease", "naive-now", "naive-lease"],
 )
 async def test_invalid_results_claims_are_refused(
-    store: Repositories, now: datetime, until: datetime, complaint: str
+    pulse: PulseStore, now: datetime, until: datetime, complaint: str
 ) -> None:
-    await store.create_survey(new_survey())
-    await close(store)
+    await pulse.create_survey(new_survey())
+    await close(pulse)
 
     with pytest.raises(ValueError, match=complaint):
-        await store.claim_results(SURVEY_ID, now, until)
+        await pulse.claim_results(SURVEY_ID, now, until)
 
-    assert await store.claim_results(SURVEY_ID, NOW, NOW + DAY) is True
+    assert await pulse.claim_results(SURVEY_ID, NOW, NOW + DAY) is True
 
 
-async def test_the_reminder_is_claimed_once_when_due(store: Repositories) -> None:
+async def test_the_reminder_is_claimed_once_when_due(pulse: PulseStore) -> None:
     remind_at = NOW + DAY / 2
-    await store.create_survey(new_survey(remind_at=remind_at))
-    await store.create_survey(new_survey(2, remind_at=None))
+    await pulse.create_survey(new_survey(remind_at=remind_at))
+    await pulse.create_survey(new_survey(2, remind_at=None))
 
-    assert await store.claim_reminder(SURVEY_ID, remind_at - timedelta(seconds=1)) is False
-    assert await store.claim_reminder(SURVEY_ID, remind_at) is True
-    assert await store.claim_reminder(SURVEY_ID, remind_at + timedelta(hours=1)) is False
-    assert await store.claim_reminder(survey_id(2), NOW + DAY / 2) is False
+    assert await pulse.claim_reminder(SURVEY_ID, remind_at - timedelta(seconds=1)) is False
+    assert await pulse.claim_reminder(SURVEY_ID, remind_at) is True
+    assert await pulse.claim_reminder(SURVEY_ID, remind_at + timedelta(hours=1)) is False
+    assert await pulse.claim_reminder(survey_id(2), NOW + DAY / 2) is False
 
-    loaded = await store.load_survey(SURVEY_ID)
+    loaded = await pulse.load_survey(SURVEY_ID)
     assert loaded is not None
     assert loaded.reminded_at == remind_at
 
 
-async def test_no_reminder_for_a_closed_or_expired_survey(store: Repositories) -> None:
-    await store.create_survey(new_survey(1))
-    await store.create_survey(new_survey(2))
-    await close(store, survey_id(1))
+async def test_no_reminder_for_a_closed_or_expired_survey(pulse: PulseStore) -> None:
+    await pulse.create_survey(new_survey(1))
+    await pulse.create_survey(new_survey(2))
+    await close(pulse, survey_id(1))
 
-    assert await store.claim_reminder(survey_id(1), NOW + DAY / 2) is False
+    assert await pulse.claim_reminder(survey_id(1), NOW + DAY / 2) is False
     # Past the deadline the survey takes no answers: nobody is to be reminded to give one.
-    assert await store.claim_reminder(survey_id(2), NOW + DAY) is False
+    assert await pulse.claim_reminder(survey_id(2), NOW + DAY) is False
 
 
-async def test_a_count_refresh_is_claimed_once_per_window(store: Repositories) -> None:
-    await store.create_survey(new_survey())
+async def test_a_count_refresh_is_claimed_once_per_window(pulse: PulseStore) -> None:
+    await pulse.create_survey(new_survey())
     window = timedelta(seconds=2)
 
-    assert await store.claim_count_refresh(SURVEY_ID, NOW, NOW + window) is True
-    assert await store.claim_count_refresh(SURVEY_ID, NOW + window / 2, NOW + 2 * window) is False
-    assert await store.claim_count_refresh(SURVEY_ID, NOW + window, NOW + 2 * window) is True
+    assert await pulse.claim_count_refresh(SURVEY_ID, NOW, NOW + window) is True
+    assert await pulse.claim_count_refresh(SURVEY_ID, NOW + window / 2, NOW + 2 * window) is False
+    assert await pulse.claim_count_refresh(SURVEY_ID, NOW + window, NOW + 2 * window) is True
     # A window of zero hands out every refresh.
     later = NOW + DAY / 4
-    assert await store.claim_count_refresh(SURVEY_ID, later, later) is True
-    assert await store.claim_count_refresh(SURVEY_ID, later, later) is True
-    assert await store.claim_count_refresh(survey_id(2), NOW, NOW + window) is False
+    assert await pulse.claim_count_refresh(SURVEY_ID, later, later) is True
+    assert await pulse.claim_count_refresh(SURVEY_ID, later, later) is True
+    assert await pulse.claim_count_refresh(survey_id(2), NOW, NOW + window) is False
 
 
 @pytest.mark.parametrize("job", ["results", "reminder", "count-refresh"])
-async def test_of_twenty_simultaneous_claims_exactly_one_wins(
-    store: Repositories, job: str
-) -> None:
-    await store.create_survey(new_survey())
+async def test_of_twenty_simultaneous_claims_exactly_one_wins(pulse: PulseStore, job: str) -> None:
+    await pulse.create_survey(new_survey())
     at = NOW + DAY / 2  # the reminder's time
     if job == "results":
-        await close(store)
-        claims = [store.claim_results(SURVEY_ID, at, at + DAY) for _ in range(20)]
+        await close(pulse)
+        claims = [pulse.claim_results(SURVEY_ID, at, at + DAY) for _ in range(20)]
     elif job == "reminder":
-        claims = [store.claim_reminder(SURVEY_ID, at) for _ in range(20)]
+        claims = [pulse.claim_reminder(SURVEY_ID, at) for _ in range(20)]
     else:
-        claims = [store.claim_count_refresh(SURVEY_ID, at, at + DAY) for _ in range(20)]
+        claims = [pulse.claim_count_refresh(SURVEY_ID, at, at + DAY) for _ in range(20)]
 
     outcomes = await asyncio.wait_for(asyncio.gather(*claims), timeout=60)
 
@@ -591,7 +581,7 @@ async def test_of_twenty_simultaneous_claims_exactly_one_wins(
 
 
 async def test_surveys_due_are_exactly_the_three_kinds_oldest_deadline_first(
-    store: Repositories,
+    pulse: PulseStore,
 ) -> None:
     at = NOW + 2 * DAY
     lease = timedelta(minutes=5)
@@ -599,7 +589,7 @@ async def test_surveys_due_are_exactly_the_three_kinds_oldest_deadline_first(
     async def make(number: int, deadline_days: float, remind: bool = False) -> str:
         deadline = NOW + DAY * deadline_days
         remind_at = NOW + DAY if remind else None
-        await store.create_survey(new_survey(number, deadline=deadline, remind_at=remind_at))
+        await pulse.create_survey(new_survey(number, deadline=deadline, remind_at=remind_at))
         return survey_id(number)
 
     to_close = await make(1, 1.5)
@@ -607,85 +597,87 @@ async def test_surveys_due_are_exactly_the_three_kinds_oldest_deadline_first(
     to_remind = await make(3, 3, remind=True)
     await make(4, 3)  # open, deadline ahead, no reminder
     reminded = await make(5, 3, remind=True)
-    await store.claim_reminder(reminded, NOW + DAY)
+    await pulse.claim_reminder(reminded, NOW + DAY)
     posted = await make(6, 1.1)
     claimed = await make(7, 1.3)
     for number in (to_post, posted, claimed):
-        await close(store, number)
-    await store.claim_results(posted, NOW, NOW + lease)
-    await store.mark_results_posted(posted, NOW)
-    await store.claim_results(claimed, at - lease, at + lease)
+        await close(pulse, number)
+    await pulse.claim_results(posted, NOW, NOW + lease)
+    await pulse.mark_results_posted(posted, NOW)
+    await pulse.claim_results(claimed, at - lease, at + lease)
 
-    due = await store.surveys_due(at)
+    due = await pulse.surveys_due(at)
 
     assert [survey.id for survey in due] == [to_post, to_close, to_remind]
-    assert [survey.id for survey in await store.surveys_due(at, limit=2)] == [to_post, to_close]
-    assert due[0] == await store.load_survey(to_post)
+    assert [survey.id for survey in await pulse.surveys_due(at, limit=2)] == [to_post, to_close]
+    assert due[0] == await pulse.load_survey(to_post)
     # When the lease runs out, the claimed survey's results are due again.
-    later = [survey.id for survey in await store.surveys_due(at + lease)]
+    later = [survey.id for survey in await pulse.surveys_due(at + lease)]
     assert later == [to_post, claimed, to_close, to_remind]
     # Earlier, only the closed survey without a claim has anything to do.
-    assert [survey.id for survey in await store.surveys_due(NOW)] == [to_post]
+    assert [survey.id for survey in await pulse.surveys_due(NOW)] == [to_post]
 
 
-async def test_surveys_due_refuses_a_naive_time_or_no_limit(store: Repositories) -> None:
+async def test_surveys_due_refuses_a_naive_time_or_no_limit(pulse: PulseStore) -> None:
     with pytest.raises(ValueError, match="now must be a timezone-aware"):
-        await store.surveys_due(NOW.replace(tzinfo=None))
+        await pulse.surveys_due(NOW.replace(tzinfo=None))
     with pytest.raises(ValueError, match="limit must be at least 1"):
-        await store.surveys_due(NOW, limit=0)
+        await pulse.surveys_due(NOW, limit=0)
 
 
 # Deleting.
 
 
-async def test_deleting_a_survey_removes_its_responses(store: Repositories) -> None:
-    await store.create_survey(new_survey(1))
-    await store.create_survey(new_survey(2))
+async def test_deleting_a_survey_removes_its_responses(pulse: PulseStore) -> None:
+    await pulse.create_survey(new_survey(1))
+    await pulse.create_survey(new_survey(2))
     for number in range(3):
-        await store.record_response(survey_id(1), respondent(number), answers(number), NOW)
-    await store.record_response(survey_id(2), respondent(1), answers(1), NOW)
+        await pulse.record_response(survey_id(1), respondent(number), answers(number), NOW)
+    await pulse.record_response(survey_id(2), respondent(1), answers(1), NOW)
 
-    await store.delete_survey(survey_id(1))
-    await store.delete_survey(survey_id(1))
+    await pulse.delete_survey(survey_id(1))
+    await pulse.delete_survey(survey_id(1))
 
-    assert await store.load_survey(survey_id(1)) is None
-    assert await store.count_responses(survey_id(1)) == 0
-    assert await store.load_response(survey_id(1), respondent(1)) is None
-    assert await store.count_responses(survey_id(2)) == 1
+    assert await pulse.load_survey(survey_id(1)) is None
+    assert await pulse.count_responses(survey_id(1)) == 0
+    assert await pulse.load_response(survey_id(1), respondent(1)) is None
+    assert await pulse.count_responses(survey_id(2)) == 1
     # The id is free again, and the new survey starts empty.
-    await store.create_survey(new_survey(1))
-    assert await store.tally_responses(survey_id(1)) == SurveyTally(0)
+    await pulse.create_survey(new_survey(1))
+    assert await pulse.tally_responses(survey_id(1)) == SurveyTally(0)
 
 
 async def test_deleting_a_workspace_removes_its_surveys_and_counts_their_responses(
-    store: Repositories,
+    storage: Storage,
 ) -> None:
-    await store.create_survey(new_survey(1))
-    await store.create_survey(new_survey(2, channel="C0002"))
-    await store.create_survey(new_survey(3, workspace="T0002"))
-    await store.create_survey(new_survey(4, platform="teams"))
+    await storage.pulse.create_survey(new_survey(1))
+    await storage.pulse.create_survey(new_survey(2, channel="C0002"))
+    await storage.pulse.create_survey(new_survey(3, workspace="T0002"))
+    await storage.pulse.create_survey(new_survey(4, platform="teams"))
     for survey in (1, 2, 3, 4):
         for number in range(survey):
-            await store.record_response(survey_id(survey), respondent(number), answers(1), NOW)
-    await store.save_turn(ConversationKey("slack", "T0001", "U0001"), {}, None, NOW)
+            await storage.pulse.record_response(
+                survey_id(survey), respondent(number), answers(1), NOW
+            )
+    await storage.conversations.save_turn(ConversationKey("slack", "T0001", "U0001"), {}, None, NOW)
 
     # One conversation, two surveys, and their 1 + 2 responses.
-    assert await store.delete_workspace("slack", "T0001") == 6
+    assert await storage.lifecycle.delete_workspace("slack", "T0001") == 6
 
     for gone in (1, 2):
-        assert await store.load_survey(survey_id(gone)) is None
-        assert await store.count_responses(survey_id(gone)) == 0
+        assert await storage.pulse.load_survey(survey_id(gone)) is None
+        assert await storage.pulse.count_responses(survey_id(gone)) == 0
     for kept in (3, 4):
-        assert await store.load_survey(survey_id(kept)) is not None
-        assert await store.count_responses(survey_id(kept)) == kept
-    assert await store.delete_workspace("slack", "T0001") == 0
+        assert await storage.pulse.load_survey(survey_id(kept)) is not None
+        assert await storage.pulse.count_responses(survey_id(kept)) == kept
+    assert await storage.lifecycle.delete_workspace("slack", "T0001") == 0
 
 
 # Races: many people answering at once, and a close in the middle of them.
 
 
-async def test_a_burst_of_changing_answers_keeps_one_answer_each(store: Repositories) -> None:
-    await store.create_survey(new_survey())
+async def test_a_burst_of_changing_answers_keeps_one_answer_each(pulse: PulseStore) -> None:
+    await pulse.create_survey(new_survey())
     shuffle = random.Random(20250301)
     sent: dict[str, list[dict[str, str]]] = {}
     calls = []
@@ -701,44 +693,44 @@ async def test_a_burst_of_changing_answers_keeps_one_answer_each(store: Reposito
     shuffle.shuffle(calls)
 
     outcomes = await asyncio.wait_for(
-        asyncio.gather(*(store.record_response(SURVEY_ID, k, a, NOW) for k, a in calls)),
+        asyncio.gather(*(pulse.record_response(SURVEY_ID, k, a, NOW) for k, a in calls)),
         timeout=120,
     )
 
     assert len(calls) == 300
     assert Counter(outcomes) == {ADDED: 100, REPLACED: 200}
-    kept = {key: await store.load_response(SURVEY_ID, key) for key in sent}
+    kept = {key: await pulse.load_response(SURVEY_ID, key) for key in sent}
     for key, answer in kept.items():
         assert answer in sent[key]
-    assert await store.count_responses(SURVEY_ID) == 100
+    assert await pulse.count_responses(SURVEY_ID) == 100
     expected = tally_of([answer for answer in kept.values() if answer is not None])
-    assert await store.tally_responses(SURVEY_ID) == expected
-    assert (await close(store)).tally == expected
+    assert await pulse.tally_responses(SURVEY_ID) == expected
+    assert (await close(pulse)).tally == expected
 
 
-async def test_a_burst_of_repeated_answers_tallies_exactly(store: Repositories) -> None:
-    await store.create_survey(new_survey())
+async def test_a_burst_of_repeated_answers_tallies_exactly(pulse: PulseStore) -> None:
+    await pulse.create_survey(new_survey())
     calls = [(respondent(number), answers(number)) for number in range(100) for _ in range(3)]
     random.Random(7).shuffle(calls)
 
     outcomes = await asyncio.wait_for(
-        asyncio.gather(*(store.record_response(SURVEY_ID, k, a, NOW) for k, a in calls)),
+        asyncio.gather(*(pulse.record_response(SURVEY_ID, k, a, NOW) for k, a in calls)),
         timeout=120,
     )
 
     assert Counter(outcomes) == {ADDED: 100, REPLACED: 200}
     expected = tally_of([answers(number) for number in range(100)])
-    assert await store.tally_responses(SURVEY_ID) == expected
-    assert (await close(store)).tally == expected
+    assert await pulse.tally_responses(SURVEY_ID) == expected
+    assert (await close(pulse)).tally == expected
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 async def test_a_close_during_a_burst_tallies_exactly_what_stays(
-    store: Repositories, seed: int
+    pulse: PulseStore, seed: int
 ) -> None:
-    await store.create_survey(new_survey())
+    await pulse.create_survey(new_survey())
     for number in range(20):  # some are in for sure
-        await store.record_response(SURVEY_ID, respondent(number), answers(number), NOW)
+        await pulse.record_response(SURVEY_ID, respondent(number), answers(number), NOW)
     # The rest start over 20 ms, as the close does: before it, during it and after it.
     spread = random.Random(seed)
     delays = [spread.uniform(0, 0.02) for _ in range(200)]
@@ -749,11 +741,11 @@ async def test_a_close_during_a_burst_tallies_exactly_what_stays(
         await asyncio.sleep(delays[number])
         if closed_done.is_set():
             started_after_close.append(number)
-        return await store.record_response(SURVEY_ID, respondent(number), answers(number), NOW)
+        return await pulse.record_response(SURVEY_ID, respondent(number), answers(number), NOW)
 
     async def close_now() -> SurveyRecord | None:
         await asyncio.sleep(0.005)
-        closed = await store.close_survey(SURVEY_ID, NOW)
+        closed = await pulse.close_survey(SURVEY_ID, NOW)
         closed_done.set()
         return closed
 
@@ -762,7 +754,7 @@ async def test_a_close_during_a_burst_tallies_exactly_what_stays(
         asyncio.gather(*(respond(number) for number in range(20, 200))), timeout=120
     )
     closed = await asyncio.wait_for(closing, timeout=60)
-    late = await store.record_response(SURVEY_ID, respondent(999), answers(1), NOW)
+    late = await pulse.record_response(SURVEY_ID, respondent(999), answers(1), NOW)
 
     assert closed is not None
     assert set(outcomes) <= {ADDED, CLOSED}
@@ -770,38 +762,39 @@ async def test_a_close_during_a_burst_tallies_exactly_what_stays(
     assert late is CLOSED
     # The stored tally is exactly the rows that exist now, which are exactly the accepted ones.
     accepted = list(range(20)) + [n for n, outcome in enumerate(outcomes, 20) if outcome is ADDED]
-    assert closed.tally == await store.tally_responses(SURVEY_ID)
+    assert closed.tally == await pulse.tally_responses(SURVEY_ID)
     assert closed.tally == tally_of([answers(number) for number in accepted])
-    assert await store.count_responses(SURVEY_ID) == len(accepted)
+    assert await pulse.count_responses(SURVEY_ID) == len(accepted)
     for number, outcome in enumerate(outcomes, 20):
-        stored = await store.load_response(SURVEY_ID, respondent(number))
+        stored = await pulse.load_response(SURVEY_ID, respondent(number))
         assert (stored is not None) == (outcome is ADDED)
 
 
-async def test_a_large_survey_tallies_exactly(store: Repositories) -> None:
+async def test_a_large_survey_tallies_exactly(storage: Storage) -> None:
     # 10,000 responses of five answers: the database aggregates (see
-    # storage/sql_survey_statements.py); bulk-inserted, as 10,000 commits would take long.
-    await store.create_survey(new_survey(question_ids=("q0", "q1", "q2", "q3", "q4")))
+    # storage/sql/pulse_statements.py); bulk-inserted, as 10,000 commits would take long.
+    pulse = storage.pulse
+    await pulse.create_survey(new_survey(question_ids=("q0", "q1", "q2", "q3", "q4")))
     choose = random.Random(5)
     sent = [{f"q{q}": f"option-{choose.randrange(4)}" for q in range(5)} for _ in range(10_000)]
-    if isinstance(store, SqlRepository):
+    if isinstance(storage, SqlStorage):
         rows = [
             {"survey_id": SURVEY_ID, "respondent_key": respondent(number), "answers": one}
             for number, one in enumerate(sent)
         ]
-        async with store.engine.begin() as connection:
+        async with storage.database.engine.begin() as connection:
             await connection.execute(insert(SurveyResponse), rows)
     else:
-        assert isinstance(store, MemoryRepository)
+        assert isinstance(storage, MemoryStorage)
         for number, one in enumerate(sent):
-            await store.record_response(SURVEY_ID, respondent(number), one, NOW)
+            await pulse.record_response(SURVEY_ID, respondent(number), one, NOW)
 
     expected = tally_of(sent)
-    assert await store.tally_responses(SURVEY_ID) == expected
-    assert (await close(store)).tally == expected
+    assert await pulse.tally_responses(SURVEY_ID) == expected
+    assert (await close(pulse)).tally == expected
 
 
-# Two repositories on one database stand for two bot processes.
+# Two storages on one database stand for two bot processes.
 
 
 @pytest.fixture(
@@ -811,7 +804,7 @@ async def test_a_large_survey_tallies_exactly(store: Repositories) -> None:
     ]
 )
 def shared_url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
-    """A database both repositories use; sync for the reason `backend_url` gives."""
+    """A database both storages use; sync for the reason `backend_url` gives."""
     if request.param == "sqlite-file":
         return sqlite_url
     url: str = request.getfixturevalue("postgres_url")
@@ -819,25 +812,25 @@ def shared_url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
 
 
 @pytest.fixture
-async def two_processes(shared_url: str) -> AsyncIterator[tuple[SqlRepository, SqlRepository]]:
+async def two_processes(shared_url: str) -> AsyncIterator[tuple[PulseStore, PulseStore]]:
     await upgrade(shared_url)
-    first, second = SqlRepository.from_url(shared_url), SqlRepository.from_url(shared_url)
+    first, second = SqlStorage.from_url(shared_url), SqlStorage.from_url(shared_url)
     try:
-        yield first, second
+        yield first.pulse, second.pulse
     finally:
         await first.close()
         await second.close()
 
 
 async def test_two_processes_record_each_respondent_once(
-    two_processes: tuple[SqlRepository, SqlRepository],
+    two_processes: tuple[PulseStore, PulseStore],
 ) -> None:
     first, second = two_processes
     await first.create_survey(new_survey())
     calls = [
-        repository.record_response(SURVEY_ID, respondent(number), answers(number), NOW)
+        process.record_response(SURVEY_ID, respondent(number), answers(number), NOW)
         for number in range(30)
-        for repository in (first, second, first)
+        for process in (first, second, first)
     ]
 
     outcomes = await asyncio.wait_for(asyncio.gather(*calls), timeout=120)
@@ -847,7 +840,7 @@ async def test_two_processes_record_each_respondent_once(
 
 
 async def test_two_processes_close_and_claim_each_thing_once(
-    two_processes: tuple[SqlRepository, SqlRepository],
+    two_processes: tuple[PulseStore, PulseStore],
 ) -> None:
     first, second = two_processes
     await first.create_survey(new_survey())

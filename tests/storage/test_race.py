@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from storage.repository import ConcurrentUpdateError, ConversationKey, Repository
+from storage.conversations import ConversationKey, ConversationStore
+from storage.errors import ConcurrentUpdateError
 
 KEY = ConversationKey("slack", "T0001", "U0001")
 NOW = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
@@ -21,7 +22,7 @@ class Outcome:
 
 
 async def take_turn(
-    repository: Repository, marker: str, attempts: int, all_loaded: asyncio.Barrier
+    conversations: ConversationStore, marker: str, attempts: int, all_loaded: asyncio.Barrier
 ) -> Outcome:
     """Load, append `marker`, save; on a conflict reload and try again, as the service does.
 
@@ -30,13 +31,15 @@ async def take_turn(
     """
     outcome = Outcome()
     for attempt in range(attempts):
-        stored = await repository.load_conversation(KEY)
+        stored = await conversations.load_conversation(KEY)
         if attempt == 0:
             await all_loaded.wait()
         state = {"markers": []} if stored is None else stored.state
         state["markers"].append(marker)
         try:
-            await repository.save_turn(KEY, state, None if stored is None else stored.version, NOW)
+            await conversations.save_turn(
+                KEY, state, None if stored is None else stored.version, NOW
+            )
         except ConcurrentUpdateError:
             outcome.conflicts += 1
             continue
@@ -56,17 +59,17 @@ async def take_turn(
     ids=["two-turns", "twenty-turns"],
 )
 async def test_concurrent_turns_lose_no_update(
-    repository: Repository, tasks: int, attempts: int
+    conversations: ConversationStore, tasks: int, attempts: int
 ) -> None:
     markers = [f"turn-{number}" for number in range(tasks)]
     all_loaded = asyncio.Barrier(tasks)
 
     outcomes = await asyncio.wait_for(
-        asyncio.gather(*(take_turn(repository, m, attempts, all_loaded) for m in markers)),
+        asyncio.gather(*(take_turn(conversations, m, attempts, all_loaded) for m in markers)),
         timeout=120,
     )
 
-    stored = await repository.load_conversation(KEY)
+    stored = await conversations.load_conversation(KEY)
     assert stored is not None
     assert all(outcome.saved for outcome in outcomes)
     assert sorted(stored.state["markers"]) == sorted(markers)

@@ -1,6 +1,6 @@
-"""Group commit of survey responses (storage/response_batches.py): who is batched with whom, what
-each caller is told, and what a failed batch does; then, on the real databases, that a burst
-of responses shares transactions."""
+"""Group commit of survey responses (storage/sql/response_batches.py): who is batched with whom,
+what each caller is told, and what a failed batch does; then, on the real databases, that a
+burst of responses shares transactions."""
 
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ from sqlalchemy import event
 
 from storage.migrate import upgrade, upgrade_engine
 from storage.pulse import ResponseOutcome, SurveyRecord, SurveyStatus
-from storage.response_batches import (
+from storage.sql import SqlStorage
+from storage.sql.response_batches import (
     PendingResponse,
     ResponseBatches,
     SurveyState,
     settle,
 )
-from storage.sql import SqlRepository
 from tests.storage.conftest import IN_MEMORY_SQLITE
 
 NOW = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
@@ -210,7 +210,7 @@ def test_max_batch_must_be_positive() -> None:
     ]
 )
 def sql_url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
-    """The SQL backends of conftest's `backend_url` (the memory repository has no
+    """The SQL backends of conftest's `backend_url` (the memory storage has no
     transactions to share)."""
     if request.param == "sqlite-file":
         return sqlite_url
@@ -221,21 +221,21 @@ def sql_url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
 
 
 @pytest.fixture
-async def sql_repository(sql_url: str) -> AsyncIterator[SqlRepository]:
+async def sql_storage(sql_url: str) -> AsyncIterator[SqlStorage]:
     if sql_url == IN_MEMORY_SQLITE:
-        repository = SqlRepository.from_url(sql_url)
-        await upgrade_engine(repository.engine)
+        storage = SqlStorage.from_url(sql_url)
+        await upgrade_engine(storage.database.engine)
     else:
         await upgrade(sql_url)
-        repository = SqlRepository.from_url(sql_url)
+        storage = SqlStorage.from_url(sql_url)
     try:
-        yield repository
+        yield storage
     finally:
-        await repository.close()
+        await storage.close()
 
 
-async def test_a_burst_of_responses_shares_one_transaction(sql_repository: SqlRepository) -> None:
-    repository = sql_repository
+async def test_a_burst_of_responses_shares_one_transaction(sql_storage: SqlStorage) -> None:
+    storage = sql_storage
     survey = SurveyRecord(
         id=f"{1:032x}",
         platform="slack",
@@ -249,13 +249,13 @@ async def test_a_burst_of_responses_shares_one_transaction(sql_repository: SqlRe
         deadline=NOW + timedelta(days=1),
         remind_at=None,
     )
-    await repository.create_survey(survey)
+    await storage.pulse.create_survey(survey)
     commits: list[int] = []
-    event.listen(repository.engine.sync_engine, "commit", lambda _: commits.append(1))
+    event.listen(storage.database.engine.sync_engine, "commit", lambda _: commits.append(1))
 
     outcomes = await asyncio.gather(
         *(
-            repository.record_response(survey.id, key(n % 150), {"sponsor": str(n)}, NOW)
+            storage.pulse.record_response(survey.id, key(n % 150), {"sponsor": str(n)}, NOW)
             for n in range(200)
         )
     )
@@ -263,9 +263,9 @@ async def test_a_burst_of_responses_shares_one_transaction(sql_repository: SqlRe
     assert outcomes.count(ADDED) == 150
     assert outcomes.count(REPLACED) == 50
     assert len(commits) == 1
-    assert await repository.count_responses(survey.id) == 150
+    assert await storage.pulse.count_responses(survey.id) == 150
     # Each person's last answers are the ones kept.
-    assert await repository.load_response(survey.id, key(10)) == {"sponsor": "160"}
+    assert await storage.pulse.load_response(survey.id, key(10)) == {"sponsor": "160"}
 
 
 async def test_a_failed_batch_whose_caller_gave_up_logs_nothing_unretrieved(

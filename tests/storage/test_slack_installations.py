@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from storage.migrate import upgrade
-from storage.sql import SqlRepository
+from storage.sql import SqlStorage
 from storage.tables import slack_bots, slack_installations
 
 INSTALLED_AT = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
@@ -39,13 +39,13 @@ def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
 
 
 @pytest.fixture
-async def repository(database_url: str) -> AsyncIterator[SqlRepository]:
+async def storage(database_url: str) -> AsyncIterator[SqlStorage]:
     await upgrade(database_url)
-    repository = SqlRepository.from_url(database_url)
+    storage = SqlStorage.from_url(database_url)
     try:
-        yield repository
+        yield storage
     finally:
-        await repository.close()
+        await storage.close()
 
 
 def installation(team_id: str = "T1", **changes: Any) -> Installation:
@@ -64,9 +64,9 @@ def installation(team_id: str = "T1", **changes: Any) -> Installation:
     return Installation(**values)
 
 
-async def count_rows(repository: SqlRepository) -> tuple[int, ...]:
+async def count_rows(storage: SqlStorage) -> tuple[int, ...]:
     """How many rows (installations, bots) the store wrote."""
-    async with repository.engine.connect() as connection:
+    async with storage.database.engine.connect() as connection:
         counts = [
             await connection.scalar(select(func.count()).select_from(table))
             for table in (slack_installations, slack_bots)
@@ -75,9 +75,9 @@ async def count_rows(repository: SqlRepository) -> tuple[int, ...]:
 
 
 async def test_the_store_saves_finds_and_deletes_on_the_migrated_schema(
-    repository: SqlRepository,
+    storage: SqlStorage,
 ) -> None:
-    store = AsyncSQLAlchemyInstallationStore(client_id="c", engine=repository.engine)
+    store = AsyncSQLAlchemyInstallationStore(client_id="c", engine=storage.database.engine)
 
     await store.async_save(installation())
     await store.async_save(installation(team_id="T2"))
@@ -102,7 +102,7 @@ async def test_the_store_saves_finds_and_deletes_on_the_migrated_schema(
     by_user = await store.async_find_installation(enterprise_id=None, team_id="T1", user_id="U1")
     assert by_user is not None
     assert by_user.bot_token == "xoxb-T1"
-    assert await count_rows(repository) == (2, 2)
+    assert await count_rows(storage) == (2, 2)
 
     await store.async_delete_all(enterprise_id=None, team_id="T1")
 
@@ -111,13 +111,13 @@ async def test_the_store_saves_finds_and_deletes_on_the_migrated_schema(
     other = await store.async_find_bot(enterprise_id=None, team_id="T2")
     assert other is not None
     assert other.bot_token == "xoxb-T2"
-    assert await count_rows(repository) == (1, 1)
+    assert await count_rows(storage) == (1, 1)
 
 
 async def test_a_reinstall_is_found_as_the_latest_installation(
-    repository: SqlRepository,
+    storage: SqlStorage,
 ) -> None:
-    store = AsyncSQLAlchemyInstallationStore(client_id="c", engine=repository.engine)
+    store = AsyncSQLAlchemyInstallationStore(client_id="c", engine=storage.database.engine)
     await store.async_save(installation(bot_token="xoxb-old"))
     later = INSTALLED_AT.timestamp() + 3600
 
@@ -129,10 +129,10 @@ async def test_a_reinstall_is_found_as_the_latest_installation(
 
 
 async def test_the_migrated_slack_tables_are_exactly_what_the_store_declares(
-    repository: SqlRepository,
+    storage: SqlStorage,
 ) -> None:
     # The store's own metadata, not ours: the migration must match slack_sdk itself.
-    store = AsyncSQLAlchemyInstallationStore(client_id="c", engine=repository.engine)
+    store = AsyncSQLAlchemyInstallationStore(client_id="c", engine=storage.database.engine)
 
     def differences(connection: Connection) -> list[Any]:
         context = MigrationContext.configure(
@@ -147,5 +147,5 @@ async def test_the_migrated_slack_tables_are_exactly_what_the_store_declares(
         found: list[Any] = compare_metadata(context, store.metadata)
         return found
 
-    async with repository.engine.connect() as connection:
+    async with storage.database.engine.connect() as connection:
         assert await connection.run_sync(differences) == []

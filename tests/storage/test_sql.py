@@ -1,4 +1,4 @@
-"""What only the SQL repository has to get right: error wrapping, SQLite locking, pooling."""
+"""What only the SQL storage has to get right: error wrapping, SQLite locking, pooling."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from storage.conversations import ConversationKey
+from storage.errors import StorageError
 from storage.migrate import upgrade
-from storage.repository import ConversationKey, StorageError
-from storage.sql import SqlRepository
+from storage.sql import SqlStorage
 
 KEY = ConversationKey("slack", "T0001", "U0001")
 NOW = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
@@ -36,12 +37,12 @@ def unmigrated_url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
 async def test_database_failures_are_storage_errors_that_never_show_the_state(
     unmigrated_url: str,
 ) -> None:
-    repository = SqlRepository.from_url(unmigrated_url)
+    storage = SqlStorage.from_url(unmigrated_url)
     try:
         with pytest.raises(StorageError, match="could not save the turn") as raised:
-            await repository.save_turn(KEY, {"answer": SECRET}, None, NOW)
+            await storage.conversations.save_turn(KEY, {"answer": SECRET}, None, NOW)
     finally:
-        await repository.close()
+        await storage.close()
 
     printed = "".join(traceback.format_exception(raised.value))
     assert raised.value.__cause__ is not None
@@ -50,21 +51,21 @@ async def test_database_failures_are_storage_errors_that_never_show_the_state(
 
 async def test_an_unreachable_server_is_a_storage_error() -> None:
     # Port 1 on the loopback interface: refused at once, nothing leaves the machine.
-    repository = SqlRepository.from_url("postgresql://advisor@127.0.0.1:1/advisor")
+    storage = SqlStorage.from_url("postgresql://advisor@127.0.0.1:1/advisor")
     try:
         with pytest.raises(StorageError, match="could not load the conversation"):
-            await repository.load_conversation(KEY)
+            await storage.conversations.load_conversation(KEY)
     finally:
-        await repository.close()
+        await storage.close()
 
 
 async def test_a_sqlite_file_runs_in_wal_mode(sqlite_url: str, tmp_path: Path) -> None:
     await upgrade(sqlite_url)
-    repository = SqlRepository.from_url(sqlite_url)
+    storage = SqlStorage.from_url(sqlite_url)
     try:
-        await repository.save_turn(KEY, {}, None, NOW)
+        await storage.conversations.save_turn(KEY, {}, None, NOW)
     finally:
-        await repository.close()
+        await storage.close()
 
     with sqlite3.connect(tmp_path / "advisor.db") as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
@@ -74,26 +75,26 @@ async def test_a_sqlite_writer_waits_for_the_lock_instead_of_failing(
     sqlite_url: str, tmp_path: Path
 ) -> None:
     await upgrade(sqlite_url)
-    repository = SqlRepository.from_url(sqlite_url)
+    storage = SqlStorage.from_url(sqlite_url)
     other_writer = sqlite3.connect(tmp_path / "advisor.db", isolation_level=None)
     other_writer.execute("BEGIN IMMEDIATE")
     asyncio.get_running_loop().call_later(0.3, other_writer.commit)
     started = time.monotonic()
     try:
-        assert await repository.save_turn(KEY, {"waited": True}, None, NOW) == 1
+        assert await storage.conversations.save_turn(KEY, {"waited": True}, None, NOW) == 1
     finally:
-        await repository.close()
+        await storage.close()
         other_writer.close()
 
     assert time.monotonic() - started >= 0.25
 
 
 async def test_pool_size_is_passed_to_the_pool(sqlite_url: str) -> None:
-    sized = SqlRepository.from_url(sqlite_url, pool_size=3)
-    in_memory = SqlRepository.from_url("sqlite://", pool_size=3)
+    sized = SqlStorage.from_url(sqlite_url, pool_size=3)
+    in_memory = SqlStorage.from_url("sqlite://", pool_size=3)
     try:
-        assert sized.engine.pool.size() == 3  # type: ignore[attr-defined]
-        assert in_memory.engine.url.database in (None, "")
+        assert sized.database.engine.pool.size() == 3  # type: ignore[attr-defined]
+        assert in_memory.database.engine.url.database in (None, "")
     finally:
         await sized.close()
         await in_memory.close()
@@ -103,15 +104,15 @@ async def test_two_processes_recording_one_delivery_see_it_new_once(unmigrated_u
     # Two repositories, each with its own engine and pool, stand for two bot processes that
     # both received Slack's retry of the same event.
     await upgrade(unmigrated_url)
-    first = SqlRepository.from_url(unmigrated_url)
-    second = SqlRepository.from_url(unmigrated_url)
+    first = SqlStorage.from_url(unmigrated_url)
+    second = SqlStorage.from_url(unmigrated_url)
     try:
         outcomes = await asyncio.wait_for(
             asyncio.gather(
                 *(
-                    repository.record_delivery("Ev-retried", NOW)
+                    storage.conversations.record_delivery("Ev-retried", NOW)
                     for _ in range(10)
-                    for repository in (first, second)
+                    for storage in (first, second)
                 )
             ),
             timeout=60,
@@ -124,12 +125,12 @@ async def test_two_processes_recording_one_delivery_see_it_new_once(unmigrated_u
 
 
 async def test_a_failed_delivery_record_is_a_storage_error(unmigrated_url: str) -> None:
-    repository = SqlRepository.from_url(unmigrated_url)
+    storage = SqlStorage.from_url(unmigrated_url)
     try:
         with pytest.raises(StorageError, match="could not record the delivery") as raised:
-            await repository.record_delivery(SECRET, NOW)
+            await storage.conversations.record_delivery(SECRET, NOW)
     finally:
-        await repository.close()
+        await storage.close()
 
     assert SECRET not in "".join(traceback.format_exception(raised.value))
 
@@ -137,12 +138,12 @@ async def test_a_failed_delivery_record_is_a_storage_error(unmigrated_url: str) 
 async def test_a_failed_reference_save_is_a_storage_error_that_never_shows_it(
     unmigrated_url: str,
 ) -> None:
-    repository = SqlRepository.from_url(unmigrated_url)
+    storage = SqlStorage.from_url(unmigrated_url)
     try:
         with pytest.raises(StorageError, match="could not save the conversation reference") as e:
-            await repository.save_reference(KEY, {"serviceUrl": SECRET}, NOW)
+            await storage.conversations.save_reference(KEY, {"serviceUrl": SECRET}, NOW)
     finally:
-        await repository.close()
+        await storage.close()
 
     assert e.value.__cause__ is not None
     assert SECRET not in "".join(traceback.format_exception(e.value))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.engine import make_url
 
-from storage.repository import StorageError
+from storage.errors import StorageError
 from storage.url import (
     DatabaseUrlError,
     connect_arguments,

@@ -38,7 +38,8 @@ from bot.handlers.slack.pulse_publisher import (
     installed_client,
 )
 from bot.pulse.runner import PulseRunner
-from storage.sql import SqlRepository
+from storage.conversations import ConversationStore
+from storage.sql import SqlStorage
 
 log = logging.getLogger(__name__)
 
@@ -116,14 +117,14 @@ def build_slack_app(config: SlackConfig, app: App, runner: PulseRunner) -> Slack
     running event loop (it opens the HTTP session)."""
     session = aiohttp.ClientSession()
     client = web_client(config, session)
-    bolt, store = _bolt_app(config, client, app.repository)
+    bolt, store = _bolt_app(config, client, app.storage)
     client_for: ClientFor = fixed_client(client)
     if store is not None:
         client_for = installed_client(store, lambda token: web_client(config, session, token))
     publisher = SlackPulsePublisher(app.pulse, client_for)
     runner.register("slack", publisher)
     in_flight = InFlight()
-    advisor = SlackAdvisor(app.service, app.repository, store)
+    advisor = SlackAdvisor(app.service, app.storage.lifecycle, store)
     forget = SlackForget(forget_service(app), app.service.first_delivery)
     pulse = SlackPulse(app.pulse, runner, publisher)
     register(bolt, advisor, pulse, in_flight, SlackAdmin(app.admin), forget)
@@ -131,7 +132,7 @@ def build_slack_app(config: SlackConfig, app: App, runner: PulseRunner) -> Slack
 
 
 def _bolt_app(
-    config: SlackConfig, client: AsyncWebClient, repository: SqlRepository
+    config: SlackConfig, client: AsyncWebClient, storage: SqlStorage
 ) -> tuple[AsyncApp, AsyncSQLAlchemyInstallationStore | None]:
     """Single-workspace (one bot token) or OAuth (an installation per workspace) mode.
 
@@ -142,9 +143,9 @@ def _bolt_app(
     with _quiet_token_warnings():
         if config.oauth:
             store = AsyncSQLAlchemyInstallationStore(
-                client_id=config.client_id or "", engine=repository.engine
+                client_id=config.client_id or "", engine=storage.database.engine
             )
-            settings = _oauth_settings(config, store, repository)
+            settings = _oauth_settings(config, store, storage.conversations)
             flow = AsyncOAuthFlow(client=client, settings=settings)
             app = AsyncApp(
                 signing_secret=config.signing_secret,
@@ -182,7 +183,7 @@ def _quiet_token_warnings() -> Iterator[None]:
 
 
 def _oauth_settings(
-    config: SlackConfig, store: AsyncSQLAlchemyInstallationStore, repository: SqlRepository
+    config: SlackConfig, store: AsyncSQLAlchemyInstallationStore, repository: ConversationStore
 ) -> AsyncOAuthSettings:
     return AsyncOAuthSettings(
         client_id=config.client_id,

@@ -23,7 +23,8 @@ from bot.handlers.slack.deliveries import delivery_key
 from bot.handlers.slack.identity import open_dm, workspace_of
 from bot.handlers.slack.incoming import plain_text
 from bot.service import AdvisorService
-from storage.repository import ConversationKey, Repository
+from storage.conversations import ConversationKey
+from storage.lifecycle import LifecycleStore
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ class SlackAdvisor:
     def __init__(
         self,
         service: AdvisorService,
-        repository: Repository,
+        repository: LifecycleStore,
         installation_store: AsyncInstallationStore | None = None,
     ) -> None:
         self._service = service

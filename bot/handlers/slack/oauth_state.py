@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
-from storage.repository import Repository
+from storage.conversations import ConversationStore
 
 STATE_LIFETIME_SECONDS = 600
 
@@ -23,7 +23,7 @@ class SignedStateStore(AsyncOAuthStateStore):
     def __init__(
         self,
         secret: str,
-        repository: Repository,
+        repository: ConversationStore,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._key = secret.encode()

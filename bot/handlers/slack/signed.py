@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from storage.repository import KEY_LENGTH
+from storage.conversations import KEY_LENGTH
 
 # Slack's own bound on a request's age (replays older than this are refused).
 MAX_AGE_SECONDS = 5 * 60

@@ -7,7 +7,7 @@ from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.schema import Activity, TextFormatTypes
 
 from bot.handlers.teams.cards import TeamsMessage
-from storage.repository import ConversationKey
+from storage.conversations import ConversationKey
 
 PLATFORM = "teams"
 PERSONAL = "personal"

@@ -13,7 +13,7 @@ from typing import Any
 
 from botbuilder.schema import Activity
 
-from storage.repository import KEY_LENGTH
+from storage.conversations import KEY_LENGTH
 
 # Fields that, when present, must be objects with a non-empty string `id` (whom and where).
 _ACCOUNTS = ("from", "recipient", "conversation")

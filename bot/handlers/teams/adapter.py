@@ -204,7 +204,9 @@ def build_endpoint(config: TeamsConfig, app: App, runner: PulseRunner) -> TeamsE
     pulse = TeamsPulse(app.pulse, runner, proactive, publisher)
     forget = TeamsForget(forget_service(app))
     bot = FairTurnsBot(
-        AdvisorTeamsBot(app.service, app.repository, pulse, TeamsAdmin(app.admin), forget)
+        AdvisorTeamsBot(
+            app.service, app.storage.conversations, pulse, TeamsAdmin(app.admin), forget
+        )
     )
     keys = signing_key_registry(config)
     return TeamsEndpoint(adapter, bot, keys, take_keys_from(keys), warm_keys=not config.dev)

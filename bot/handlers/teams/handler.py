@@ -32,7 +32,7 @@ from bot.handlers.teams.incoming import plain_text
 from bot.handlers.teams.pulse import TeamsPulse
 from bot.handlers.teams.submit import Submitted, is_pulse, parse_submit
 from bot.service import AdvisorService
-from storage.repository import ConversationKey, Repository
+from storage.conversations import ConversationKey, ConversationStore
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
     def __init__(
         self,
         service: AdvisorService,
-        repository: Repository,
+        repository: ConversationStore,
         pulse: TeamsPulse | None = None,
         admin: TeamsAdmin | None = None,
         forget: TeamsForget | None = None,

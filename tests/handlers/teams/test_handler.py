@@ -21,7 +21,7 @@ from bot.handlers.teams.handler import AdvisorTeamsBot, _delivery_key, conversat
 from bot.handlers.teams.submit import answer_data, command_data
 from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
 from bot.service import AdvisorService
-from storage.memory import MemoryRepository
+from storage.memory import MemoryStorage
 
 TENANT = "tenant-1"
 BOT = ChannelAccount(id="28:bot", name="AI Ownership Advisor")
@@ -46,9 +46,10 @@ def template(conversation_type: str = "personal") -> Activity:
 
 class Harness:
     def __init__(self, knowledge: Knowledge, conversation_type: str = "personal") -> None:
-        self.repository = MemoryRepository()
+        self.repository = MemoryStorage()
         self.bot = AdvisorTeamsBot(
-            AdvisorService(self.repository, lambda: knowledge), self.repository
+            AdvisorService(self.repository.conversations, lambda: knowledge),
+            self.repository.conversations,
         )
         self.adapter = TestAdapter(self.bot.on_turn, template(conversation_type))
 
@@ -93,7 +94,7 @@ async def test_buttons_and_words_drive_the_diagnostic(knowledge: Knowledge) -> N
         if "restart" in repr(card(sent[-1])) and "answer" not in repr(card(sent[-1])):
             break
     assert "Your AI ownership summary" in repr(card(sent[-1])) or "IT-led" in repr(card(sent[-1]))
-    stored = await harness.repository.latest_assessment(conversation_key(template()))
+    stored = await harness.repository.conversations.latest_assessment(conversation_key(template()))
     assert stored is not None
 
 
@@ -103,7 +104,7 @@ async def test_command_buttons(knowledge: Knowledge) -> None:
     sent = await harness.send(value=command_data("skip"))
     assert len(sent) == 1  # "↷ Skipped" on top of the next question
     key = conversation_key(template())
-    stored = await harness.repository.load_conversation(key)
+    stored = await harness.repository.conversations.load_conversation(key)
     assert stored is not None
     assert list(stored.state["answers"].values()) == [None]
 
@@ -138,7 +139,7 @@ async def test_welcome_only_when_the_bot_itself_is_added(knowledge: Knowledge) -
 async def test_the_reference_allows_a_proactive_message(knowledge: Knowledge) -> None:
     harness = Harness(knowledge)
     await harness.send("hi")
-    stored = await harness.repository.load_reference(conversation_key(template()))
+    stored = await harness.repository.conversations.load_reference(conversation_key(template()))
     assert stored is not None
     reference = ConversationReference().deserialize(stored)
     delivered: list[str] = []
@@ -159,8 +160,13 @@ async def test_a_pulse_press_records_nothing_about_the_person(knowledge: Knowled
     harness = Harness(knowledge)
     value = {"advisor": "pulse_send", "s": "0" * 32, "pulse_q:mandate": "it"}
     assert await harness.send(value=value) == []
-    assert await harness.repository.load_reference(conversation_key(template())) is None
-    assert await harness.repository.load_conversation(conversation_key(template())) is None
+    assert (
+        await harness.repository.conversations.load_reference(conversation_key(template())) is None
+    )
+    assert (
+        await harness.repository.conversations.load_conversation(conversation_key(template()))
+        is None
+    )
 
 
 def test_delivery_keys_start_with_the_conversation_prefix_forget_deletes() -> None:

@@ -1,8 +1,11 @@
-"""The storage interface the service depends on, and the records it exchanges.
+"""The storage interface of the diagnostic's conversations, and the records it exchanges.
 
-The service only ever talks to a `Repository`; `storage.sql` implements it with SQLAlchemy
-(SQLite and PostgreSQL), `storage.memory` in process memory for tests and benchmarks. One
-contract test suite (`tests/storage/test_contract.py`) runs against every implementation.
+`ConversationStore` is what `bot.service.AdvisorService` (and the platform handlers, for
+delivery keys and Teams conversation references) need: a person's conversation state with its
+optimistic-concurrency version, their completed assessments, the delivery keys that make a
+redelivered request a no-op, and the conversation reference that lets the bot message them
+later. `storage.sql.conversations` and `storage.memory.conversations` implement it; one
+contract test suite (`tests/storage/test_contract.py`) runs against both.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from typing import Any, Protocol
 # (say, from a click's payload) should hash them rather than rely on truncation.
 DELIVERY_KEY_LENGTH = 255
 
-# Column sizes (storage.tables), checked up front where SQLite would not enforce them. Slack
+# Column sizes (storage.tables), checked up front where SQLite would not enforce them, shared
+# by every record that names a platform, workspace or user (pulse and admin ones too). Slack
 # ids are ~11 characters, Teams tenant and AAD object ids 36, Teams "29:..." user ids can
 # exceed 100: 255 leaves room without inviting unbounded keys. Labels (knowledge version,
 # recommendation, clarity) get 128, room for a version string plus a 64-character digest.
@@ -56,21 +60,11 @@ class AssessmentRecord:
     scores: dict[str, float] = field(default_factory=dict)
 
 
-class StorageError(Exception):
-    """Root of the storage layer's errors."""
-
-
-class ConcurrentUpdateError(StorageError):
-    """Someone else saved the conversation since it was loaded: reload and try again."""
-
-
-class DuplicateDeliveryError(StorageError):
-    """The turn's delivery key was recorded before: this turn is a redelivery, already done."""
-
-
-class Repository(Protocol):
-    """Everything the service needs from storage. Implementations must be safe to share
-    between concurrent tasks (each call uses its own session/transaction)."""
+class ConversationStore(Protocol):
+    """Conversations, assessments, delivery keys and conversation references. Safe to share
+    between concurrent tasks: each call is its own transaction. Database failures raise
+    `storage.errors.StorageError`. (Deleting a workspace's data, forgetting a person and
+    purging old rows, delivery keys included, are `storage.lifecycle.LifecycleStore`'s.)"""
 
     async def load_conversation(self, key: ConversationKey) -> StoredConversation | None:
         """The conversation's state and version, or None when there is none yet."""
@@ -87,11 +81,11 @@ class Repository(Protocol):
     ) -> int:
         """Save the new state (and the assessment, if the turn completed one) in one
         transaction. With `delivery_key`, the key is recorded in the same transaction (as
-        `record_delivery` would) and DuplicateDeliveryError is raised, nothing written, when it
+        `record_delivery` would) and `DuplicateDeliveryError` is raised, nothing written, when it
         was recorded before: one write per answering turn instead of two.
 
         `expected_version` is the version that was loaded (None when there was no
-        conversation). Returns the new version. Raises ConcurrentUpdateError when the stored
+        conversation). Returns the new version. Raises `ConcurrentUpdateError` when the stored
         version differs (or, for None, when a conversation now exists); nothing is written then.
         Raises ValueError, writing nothing, for a caller's mistake: a naive datetime, a state or
         assessment values JSON cannot hold (objects, NaN), an assessment of another user.
@@ -115,13 +109,6 @@ class Repository(Protocol):
         """
         ...
 
-    async def purge_deliveries(self, before: datetime, limit: int | None = None) -> int:
-        """Forget delivery keys recorded before `before` (platforms stop retrying after
-        minutes, so old keys only take space), the oldest `limit` of them when a limit is given
-        (a batch of a retention job, `storage.lifecycle`). Returns how many were deleted.
-        Raises ValueError for a naive `before` or a `limit` below 1."""
-        ...
-
     async def save_reference(
         self, key: ConversationKey, reference: dict[str, Any], now: datetime
     ) -> None:
@@ -136,16 +123,4 @@ class Repository(Protocol):
 
     async def load_reference(self, key: ConversationKey) -> dict[str, Any] | None:
         """The user's latest saved reference, or None when there is none."""
-        ...
-
-    async def delete_workspace(self, platform: str, workspace: str) -> int:
-        """Delete every conversation, assessment, conversation reference and pulse survey (with
-        its responses) of the workspace, in one transaction (the app was uninstalled or its
-        tokens revoked). Returns the number of rows deleted, responses included. The audit log
-        and the knowledge loads (`storage.admin`) are kept: they belong to no workspace's
-        users, and an audit trail that an uninstall could erase would not be one."""
-        ...
-
-    async def close(self) -> None:
-        """Release connections."""
         ...

@@ -1,5 +1,5 @@
-"""The `LifecycleRepository` half of `SqlRepository`: forgetting a person and purging old rows
-on SQLite and PostgreSQL.
+"""`LifecycleStore` on SQLAlchemy: forgetting a person, deleting a workspace and purging old
+rows on SQLite and PostgreSQL.
 
 A purge batch is `DELETE ... WHERE <key> IN (SELECT <key> ... ORDER BY <key> LIMIT n FOR UPDATE
 SKIP LOCKED)`: on PostgreSQL concurrent purges lock disjoint batches and never wait for each
@@ -9,27 +9,28 @@ read the table the statement deletes from, so they are kept from correlating wit
 Forgetting locks the workspace's surveys (FOR NO KEY UPDATE, in id order) before it touches
 their responses or launcher keys: a close waits for it, so the tally a close stores is taken
 either before or after the forgotten answers went, never in the middle; and two forgets in one
-workspace take turns instead of deadlocking. An uninstall (`delete_surveys`) locks in the same
-order.
+workspace take turns instead of deadlocking. Deleting a workspace (through
+`storage.sql.pulse.delete_surveys`) locks in the same order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, select, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
 from storage.admin import LoadOutcome
-from storage.checks import aware_utc, checked_count, checked_respondent_key
+from storage.checks.common import aware_utc, checked_count
+from storage.checks.pulse import checked_respondent_key
+from storage.conversations import ConversationKey
 from storage.lifecycle import NOBODY, RETIRED_ACTOR, Forgotten
 from storage.pulse import SurveyStatus
-from storage.repository import ConversationKey
-from storage.sql_pulse import delete_surveys
+from storage.sql.database import Database
+from storage.sql.pulse import delete_surveys
 from storage.tables import (
     Assessment,
     AuditEntry,
@@ -52,13 +53,10 @@ _Owned = type[Conversation] | type[Assessment] | type[ConversationReference]
 
 
 class SqlLifecycle:
-    """Mixed into `SqlRepository`, whose `_transaction` it uses."""
+    """A `LifecycleStore` over a `Database`, each call one of its transactions."""
 
-    if TYPE_CHECKING:
-
-        def _transaction(
-            self, doing: str, *, write: bool = False
-        ) -> AbstractAsyncContextManager[AsyncSession]: ...
+    def __init__(self, database: Database) -> None:
+        self._db = database
 
     async def forget_user(
         self,
@@ -70,7 +68,7 @@ class SqlLifecycle:
     ) -> Forgotten:
         if launcher_key is not None:
             checked_respondent_key(launcher_key, "launcher key")
-        async with self._transaction("forget the user", write=True) as session:
+        async with self._db.transaction("forget the user", write=True) as session:
             connection = await session.connection()
             state = (
                 await connection.execute(
@@ -107,10 +105,25 @@ class SqlLifecycle:
             admin_records=admin_records,
         )
 
+    async def delete_workspace(self, platform: str, workspace: str) -> int:
+        async with self._db.transaction("delete the workspace", write=True) as session:
+            # Core-level DELETEs: no objects to load or synchronise, and exact row counts.
+            connection = await session.connection()
+            deleted = 0
+            owned: tuple[_Owned, ...] = (Conversation, Assessment, ConversationReference)
+            for table in owned:
+                deleted += await _rows(
+                    connection,
+                    delete(table).where(table.platform == platform, table.workspace == workspace),
+                )
+            return deleted + await delete_surveys(
+                connection, and_(Survey.platform == platform, Survey.workspace == workspace)
+            )
+
     async def purge_conversations(self, before: datetime, limit: int) -> int:
         cutoff = aware_utc(before, "before")
         checked_count(limit)
-        stale = purge_batch(
+        stale = _purge_batch(
             select(Conversation.id).where(Conversation.updated_at < cutoff),
             Conversation.id,
             limit=limit,
@@ -121,14 +134,14 @@ class SqlLifecycle:
             Conversation.user_id == ConversationReference.user_id,
             Conversation.updated_at >= cutoff,
         )
-        idle_references = purge_batch(
+        idle_references = _purge_batch(
             select(ConversationReference.id).where(
                 ConversationReference.updated_at < cutoff, ~exists(active_since)
             ),
             ConversationReference.id,
             limit=limit,
         )
-        async with self._transaction("purge the conversations", write=True) as session:
+        async with self._db.transaction("purge the conversations", write=True) as session:
             connection = await session.connection()
             conversations = await _rows(
                 connection, delete(Conversation).where(Conversation.id.in_(stale))
@@ -142,14 +155,29 @@ class SqlLifecycle:
     async def purge_assessments(self, before: datetime, limit: int) -> int:
         cutoff = aware_utc(before, "before")
         checked_count(limit)
-        old = purge_batch(
+        old = _purge_batch(
             select(Assessment.id).where(Assessment.completed_at < cutoff),
             Assessment.id,
             limit=limit,
         )
-        async with self._transaction("purge the assessments", write=True) as session:
+        async with self._db.transaction("purge the assessments", write=True) as session:
             connection = await session.connection()
             return await _rows(connection, delete(Assessment).where(Assessment.id.in_(old)))
+
+    async def purge_deliveries(self, before: datetime, limit: int | None = None) -> int:
+        cutoff = aware_utc(before, "before")
+        statement = delete(Delivery).where(Delivery.received_at < cutoff)
+        if limit is not None:
+            # The oldest `limit` keys; concurrent purges skip each other's (module docstring).
+            batch = _purge_batch(
+                select(Delivery.key).where(Delivery.received_at < cutoff),
+                Delivery.received_at,
+                Delivery.key,
+                limit=checked_count(limit),
+            )
+            statement = delete(Delivery).where(Delivery.key.in_(batch))
+        async with self._db.transaction("purge the deliveries", write=True) as session:
+            return await _rows(await session.connection(), statement)
 
     async def purge_survey_responses(self, closed_before: datetime, limit: int) -> int:
         cutoff = aware_utc(closed_before, "closed_before")
@@ -166,18 +194,18 @@ class SqlLifecycle:
         statement = delete(SurveyResponse).where(
             tuple_(SurveyResponse.survey_id, SurveyResponse.respondent_key).in_(old)
         )
-        async with self._transaction("purge the survey responses", write=True) as session:
+        async with self._db.transaction("purge the survey responses", write=True) as session:
             return await _rows(await session.connection(), statement)
 
     async def purge_surveys(self, closed_before: datetime, limit: int) -> int:
         cutoff = aware_utc(closed_before, "closed_before")
         checked_count(limit)
-        old = purge_batch(
+        old = _purge_batch(
             select(Survey.id).where(Survey.status == _CLOSED, Survey.closed_at < cutoff),
             Survey.id,
             limit=limit,
         )
-        async with self._transaction("purge the surveys", write=True) as session:
+        async with self._db.transaction("purge the surveys", write=True) as session:
             connection = await session.connection()
             ids = list((await connection.execute(old)).scalars())
             if not ids:
@@ -209,14 +237,14 @@ class SqlLifecycle:
         )
         retire = (
             update(KnowledgeLoad)
-            .where(KnowledgeLoad.id.in_(purge_batch(to_retire, KnowledgeLoad.id, limit=limit)))
+            .where(KnowledgeLoad.id.in_(_purge_batch(to_retire, KnowledgeLoad.id, limit=limit)))
             .values(files={}, counts={}, actor=RETIRED_ACTOR, workspace=None)
         )
-        async with self._transaction("purge the knowledge loads", write=True) as session:
+        async with self._db.transaction("purge the knowledge loads", write=True) as session:
             connection = await session.connection()
             changed = 0
             for rows in (failed, repeated):
-                batch = purge_batch(rows, KnowledgeLoad.id, limit=limit)
+                batch = _purge_batch(rows, KnowledgeLoad.id, limit=limit)
                 changed += await _rows(
                     connection, delete(KnowledgeLoad).where(KnowledgeLoad.id.in_(batch))
                 )
@@ -225,15 +253,15 @@ class SqlLifecycle:
     async def purge_audit(self, before: datetime, limit: int) -> int:
         cutoff = aware_utc(before, "before")
         checked_count(limit)
-        old = purge_batch(
+        old = _purge_batch(
             select(AuditEntry.id).where(AuditEntry.at < cutoff), AuditEntry.id, limit=limit
         )
-        async with self._transaction("purge the audit log", write=True) as session:
+        async with self._db.transaction("purge the audit log", write=True) as session:
             connection = await session.connection()
             return await _rows(connection, delete(AuditEntry).where(AuditEntry.id.in_(old)))
 
 
-def purge_batch(query: Select[Any], *order: Any, limit: int) -> Select[Any]:
+def _purge_batch(query: Select[Any], *order: Any, limit: int) -> Select[Any]:
     """At most `limit` rows of `query`, oldest first by `order`, locked unless another purge
     holds them; never correlated with the statement it sits in (which reads the same table)."""
     return query.order_by(*order).limit(limit).with_for_update(skip_locked=True).correlate(None)

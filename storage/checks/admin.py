@@ -1,4 +1,4 @@
-"""Argument checks of `storage.admin.AdminRepository`, shared by every implementation so that
+"""Argument checks of `storage.admin.AdminStore`, shared by every implementation so that
 all of them accept and refuse the same calls (ValueError naming the argument, never its
 contents)."""
 
@@ -15,8 +15,8 @@ from storage.admin import (
     KnowledgeLoadRecord,
     LoadOutcome,
 )
-from storage.checks import aware_utc, checked_text, json_copy
-from storage.repository import KEY_LENGTH, LABEL_LENGTH, PLATFORM_LENGTH
+from storage.checks.common import aware_utc, checked_text, json_copy
+from storage.conversations import KEY_LENGTH, LABEL_LENGTH, PLATFORM_LENGTH
 
 # Relative paths of knowledge files; a folder of YAML files has short names.
 PATH_LENGTH = 1024

@@ -2,8 +2,8 @@
 
 Both databases have `INSERT ... ON CONFLICT` and a JSON table function, with different names
 and different ways of telling an insert from an update; everything dialect-specific about
-surveys is here, so `storage.sql_pulse` reads the same for both. (`dialect_insert`, the
-dialect's `INSERT ... ON CONFLICT`, also serves `storage.sql`.)
+surveys is here, so `storage.sql.pulse` reads the same for both. (The dialect's plain
+`INSERT ... ON CONFLICT` is `storage.sql.database.dialect_insert`.)
 """
 
 from __future__ import annotations
@@ -30,10 +30,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.selectable import CompoundSelect
 
 from storage.engine import json_text
+from storage.errors import StorageError
 from storage.pulse import ResponseOutcome, SurveyTally
-from storage.repository import StorageError
-from storage.response_batches import PendingResponse, SurveyState, settle
-from storage.tables import Base, Survey, SurveyResponse
+from storage.sql.database import dialect_insert
+from storage.sql.response_batches import PendingResponse, SurveyState, settle
+from storage.tables import Survey, SurveyResponse
 
 
 def insert_new_survey(dialect: str, row: dict[str, Any]) -> Insert:
@@ -50,10 +51,10 @@ async def write_responses(
     connection: AsyncConnection, dialect: str, batch: Sequence[PendingResponse]
 ) -> list[ResponseOutcome]:
     """Record a batch of responses in the caller's (write) transaction; each one's outcome, in
-    order, as if they had been recorded one by one (`storage.response_batches.settle`).
+    order, as if they had been recorded one by one (`storage.sql.response_batches.settle`).
 
     The surveys are read first and, on PostgreSQL, locked FOR SHARE until the transaction ends
-    (see `storage.sql_pulse`): a close waits for the batch, and a batch that comes after a
+    (see `storage.sql.pulse`): a close waits for the batch, and a batch that comes after a
     close reads the survey closed. On SQLite the transaction holds the database's write lock.
     """
     surveys = await _survey_states(connection, {response.survey_id for response in batch})
@@ -216,13 +217,3 @@ def _tally_statement(dialect: str, survey_id: str) -> CompoundSelect[Any, Any, i
         .group_by(pairs.c.key, pairs.c.value)
     )
     return respondents.union_all(counts)
-
-
-def dialect_insert(dialect: str, table: type[Base]) -> postgresql.Insert | sqlite.Insert:
-    """The dialect's INSERT into `table` (any table), which has `on_conflict_do_nothing` /
-    `on_conflict_do_update`."""
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    if dialect == "sqlite":
-        return sqlite.insert(table)
-    raise StorageError(f"no INSERT ... ON CONFLICT for the {dialect} dialect")

@@ -1,4 +1,4 @@
-"""The `PulseRepository` half of `SqlRepository`: pulse surveys on SQLite and PostgreSQL.
+"""`PulseStore` on SQLAlchemy: pulse surveys on SQLite and PostgreSQL.
 
 Every change that several processes may attempt at once is one conditional UPDATE whose row
 count names the single winner: closing (`WHERE status = 'open'`), claiming the results
@@ -7,7 +7,7 @@ UPDATE finds the winner's row version (PostgreSQL re-checks the condition once t
 commits; SQLite's write transactions run one at a time) and changes nothing.
 
 Responses are written in batches, one transaction per batch (group commit:
-`storage.response_batches`), each response still its own insert-or-replace.
+`storage.sql.response_batches`), each response still its own insert-or-replace.
 
 A response and a close must not interleave: the tally a close stores has to be exactly the
 responses that exist once it is done. On SQLite, write transactions (BEGIN IMMEDIATE) already
@@ -26,25 +26,24 @@ query.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.checks import (
-    aware_utc,
+from storage.checks.common import aware_utc, checked_count
+from storage.checks.pulse import (
     checked_answers,
-    checked_count,
     checked_message,
     checked_respondent_key,
     checked_survey,
     is_survey_id,
 )
 from storage.pulse import ResponseOutcome, SurveyRecord, SurveyStatus, SurveyTally
-from storage.response_batches import PendingResponse, ResponseBatches
-from storage.sql_pulse_statements import insert_new_survey, tally_of, write_responses
+from storage.sql.database import Database
+from storage.sql.pulse_statements import insert_new_survey, tally_of, write_responses
+from storage.sql.response_batches import PendingResponse, ResponseBatches
 from storage.tables import Survey, SurveyResponse
 
 _OPEN = SurveyStatus.OPEN.value
@@ -52,21 +51,17 @@ _CLOSED = SurveyStatus.CLOSED.value
 
 
 class SqlPulse:
-    """Mixed into `SqlRepository`, whose engine and `_transaction` it uses."""
+    """A `PulseStore` over a `Database`. It owns this process's queue of responses waiting for
+    their batch (`storage.sql.response_batches`), so build one per database, not per call."""
 
-    _engine: AsyncEngine
-    _responses: ResponseBatches  # built with `_write_responses` by `SqlRepository`
-
-    if TYPE_CHECKING:
-
-        def _transaction(
-            self, doing: str, *, write: bool = False
-        ) -> AbstractAsyncContextManager[AsyncSession]: ...
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        self._responses = ResponseBatches(self._write_responses)
 
     async def create_survey(self, survey: SurveyRecord) -> None:
         record = checked_survey(survey)
-        statement = insert_new_survey(self._dialect, _survey_row(record))
-        async with self._transaction("create the survey", write=True) as session:
+        statement = insert_new_survey(self._db.dialect, _survey_row(record))
+        async with self._db.transaction("create the survey", write=True) as session:
             connection = await session.connection()
             if (await connection.execute(statement)).rowcount != 1:
                 raise ValueError("a survey with this id exists already")
@@ -75,7 +70,7 @@ class SqlPulse:
         saved = checked_message(message)
         if not is_survey_id(survey_id):
             return
-        async with self._transaction("record the survey message", write=True) as session:
+        async with self._db.transaction("record the survey message", write=True) as session:
             connection = await session.connection()
             await connection.execute(
                 update(Survey).where(Survey.id == survey_id).values(message=saved)
@@ -84,13 +79,13 @@ class SqlPulse:
     async def delete_survey(self, survey_id: str) -> None:
         if not is_survey_id(survey_id):
             return
-        async with self._transaction("delete the survey", write=True) as session:
+        async with self._db.transaction("delete the survey", write=True) as session:
             await delete_surveys(await session.connection(), Survey.id == survey_id)
 
     async def load_survey(self, survey_id: str) -> SurveyRecord | None:
         if not is_survey_id(survey_id):
             return None
-        async with self._transaction("load the survey") as session:
+        async with self._db.transaction("load the survey") as session:
             row = await session.scalar(select(Survey).where(Survey.id == survey_id))
         return None if row is None else _survey_record(row)
 
@@ -108,7 +103,7 @@ class SqlPulse:
             query = query.where(Survey.status == SurveyStatus(status).value)
         # The id only makes the order total for surveys created at the same instant.
         query = query.order_by(Survey.created_at.desc(), Survey.id.desc()).limit(1)
-        async with self._transaction("find the latest survey") as session:
+        async with self._db.transaction("find the latest survey") as session:
             row = await session.scalar(query)
         return None if row is None else _survey_record(row)
 
@@ -121,12 +116,12 @@ class SqlPulse:
         if not is_survey_id(survey_id):
             return ResponseOutcome.UNKNOWN
         # Written with the others that arrive meanwhile (group commit, see
-        # storage.response_batches), in one transaction by `_write_responses`.
+        # storage.sql.response_batches), in one transaction by `_write_responses`.
         return await self._responses.record(PendingResponse(survey_id, key, saved, at))
 
     async def _write_responses(self, batch: Sequence[PendingResponse]) -> list[ResponseOutcome]:
-        async with self._transaction("record the responses", write=True) as session:
-            return await write_responses(await session.connection(), self._dialect, batch)
+        async with self._db.transaction("record the responses", write=True) as session:
+            return await write_responses(await session.connection(), self._db.dialect, batch)
 
     async def load_response(self, survey_id: str, respondent_key: str) -> dict[str, str] | None:
         if not is_survey_id(survey_id):
@@ -134,7 +129,7 @@ class SqlPulse:
         query = select(SurveyResponse.answers).where(
             SurveyResponse.survey_id == survey_id, SurveyResponse.respondent_key == respondent_key
         )
-        async with self._transaction("load the response") as session:
+        async with self._db.transaction("load the response") as session:
             answers: dict[str, str] | None = await session.scalar(query)
         return answers
 
@@ -142,21 +137,21 @@ class SqlPulse:
         if not is_survey_id(survey_id):
             return 0
         query = select(func.count()).where(SurveyResponse.survey_id == survey_id)
-        async with self._transaction("count the responses") as session:
+        async with self._db.transaction("count the responses") as session:
             count: int = (await session.execute(query)).scalar_one()
         return count
 
     async def tally_responses(self, survey_id: str) -> SurveyTally:
         if not is_survey_id(survey_id):
             return SurveyTally(0)
-        async with self._transaction("tally the responses") as session:
-            return await tally_of(await session.connection(), self._dialect, survey_id)
+        async with self._db.transaction("tally the responses") as session:
+            return await tally_of(await session.connection(), self._db.dialect, survey_id)
 
     async def close_survey(self, survey_id: str, now: datetime) -> SurveyRecord | None:
         at = aware_utc(now, "now")
         if not is_survey_id(survey_id):
             return None
-        async with self._transaction("close the survey", write=True) as session:
+        async with self._db.transaction("close the survey", write=True) as session:
             connection = await session.connection()
             # The conditional UPDATE comes first: on PostgreSQL it waits for the responses in
             # flight, and from then on no response can be written, so the tally below counts
@@ -168,7 +163,7 @@ class SqlPulse:
             )
             if closing.rowcount != 1:
                 return None
-            tally = await tally_of(connection, self._dialect, survey_id)
+            tally = await tally_of(connection, self._db.dialect, survey_id)
             await connection.execute(
                 update(Survey).where(Survey.id == survey_id).values(tally=tally.to_json())
             )
@@ -235,13 +230,9 @@ class SqlPulse:
             .order_by(Survey.deadline, Survey.id)
             .limit(limit)
         )
-        async with self._transaction("find the surveys due") as session:
+        async with self._db.transaction("find the surveys due") as session:
             rows = (await session.scalars(query)).all()
         return [_survey_record(row) for row in rows]
-
-    @property
-    def _dialect(self) -> str:
-        return self._engine.dialect.name
 
     async def _claim(
         self, doing: str, survey_id: str, condition: ColumnElement[bool], values: dict[str, Any]
@@ -250,7 +241,7 @@ class SqlPulse:
         if not is_survey_id(survey_id):
             return False
         statement = update(Survey).where(Survey.id == survey_id, condition).values(values)
-        async with self._transaction(doing, write=True) as session:
+        async with self._db.transaction(doing, write=True) as session:
             connection = await session.connection()
             result = await connection.execute(statement)
         return result.rowcount == 1

@@ -1,7 +1,6 @@
-"""The `AdminRepository` half of `SqlRepository`: knowledge loads and the audit log on SQLite
-and PostgreSQL.
+"""`AdminStore` on SQLAlchemy: knowledge loads and the audit log on SQLite and PostgreSQL.
 
-Both tables are append-only (only retention, `storage.sql_lifecycle`, deletes or retires old
+Both tables are append-only (only retention, `storage.sql.lifecycle`, deletes or retires old
 rows), so nothing here can conflict: a load's id comes from the database, and "the active
 knowledge" is simply the highest id among the successful loads, found through the (outcome,
 id) index. The poll every process makes reads two columns of one row; the files (tens of
@@ -10,11 +9,9 @@ kilobytes) are read only by a process whose version is behind.
 
 from __future__ import annotations
 
-from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import exists, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.admin import (
     AuditRecord,
@@ -23,8 +20,9 @@ from storage.admin import (
     KnowledgeLoads,
     LoadOutcome,
 )
-from storage.admin_checks import checked_audit, checked_load
-from storage.checks import checked_count
+from storage.checks.admin import checked_audit, checked_load
+from storage.checks.common import checked_count
+from storage.sql.database import Database
 from storage.tables import AuditEntry, KnowledgeLoad
 
 _OK = LoadOutcome.OK.value
@@ -44,13 +42,10 @@ _SUMMARY_COLUMNS = (
 
 
 class SqlAdmin:
-    """Mixed into `SqlRepository`, whose `_transaction` it uses."""
+    """An `AdminStore` over a `Database`, each call one of its transactions."""
 
-    if TYPE_CHECKING:
-
-        def _transaction(
-            self, doing: str, *, write: bool = False
-        ) -> AbstractAsyncContextManager[AsyncSession]: ...
+    def __init__(self, database: Database) -> None:
+        self._db = database
 
     async def record_knowledge_load(self, load: KnowledgeLoadRecord) -> int:
         record = checked_load(load)
@@ -66,7 +61,7 @@ class SqlAdmin:
             "files": record.files,
         }
         statement = insert(KnowledgeLoad).values(row).returning(KnowledgeLoad.id)
-        async with self._transaction("record the knowledge load", write=True) as session:
+        async with self._db.transaction("record the knowledge load", write=True) as session:
             load_id: int = (await session.execute(statement)).scalar_one()
         return load_id
 
@@ -77,7 +72,7 @@ class SqlAdmin:
             .order_by(KnowledgeLoad.id.desc())
             .limit(1)
         )
-        async with self._transaction("read the active knowledge") as session:
+        async with self._db.transaction("read the active knowledge") as session:
             row = (await session.execute(query)).first()
         if row is None or row.version is None:
             return None
@@ -85,7 +80,7 @@ class SqlAdmin:
 
     async def knowledge_load(self, load_id: int) -> KnowledgeLoadRecord | None:
         query = select(KnowledgeLoad).where(KnowledgeLoad.id == load_id)
-        async with self._transaction("read the knowledge load") as session:
+        async with self._db.transaction("read the knowledge load") as session:
             row = await session.scalar(query)
             if row is None:
                 return None
@@ -95,11 +90,11 @@ class SqlAdmin:
         query = select(
             exists().where(KnowledgeLoad.outcome == _OK, KnowledgeLoad.version == version)
         )
-        async with self._transaction("look the knowledge version up") as session:
+        async with self._db.transaction("look the knowledge version up") as session:
             return bool(await session.scalar(query))
 
     async def knowledge_loads(self) -> KnowledgeLoads:
-        async with self._transaction("read the knowledge loads") as session:
+        async with self._db.transaction("read the knowledge loads") as session:
             active = (
                 await session.execute(
                     select(*_SUMMARY_COLUMNS)
@@ -131,13 +126,13 @@ class SqlAdmin:
             "detail": record.detail,
         }
         statement = insert(AuditEntry).values(row).returning(AuditEntry.id)
-        async with self._transaction("record the audit entry", write=True) as session:
+        async with self._db.transaction("record the audit entry", write=True) as session:
             entry_id: int = (await session.execute(statement)).scalar_one()
         return entry_id
 
     async def audit_entries(self, limit: int = 100) -> list[AuditRecord]:
         query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(checked_count(limit))
-        async with self._transaction("read the audit log") as session:
+        async with self._db.transaction("read the audit log") as session:
             rows = (await session.scalars(query)).all()
             return [
                 AuditRecord(

@@ -1,6 +1,6 @@
-"""The `PulseRepository` half of `MemoryRepository`: pulse surveys in dicts.
+"""`PulseStore` in process memory: pulse surveys in the `MemoryDatabase`'s dicts.
 
-The same checks and the same answers as `storage.sql_pulse`, JSON copies in and out. No
+The same checks and the same answers as `storage.sql.pulse`, JSON copies in and out. No
 method awaits, so under one event loop each call is atomic, which is all the conditional
 updates of the SQL version need to have exactly one winner.
 """
@@ -8,58 +8,46 @@ updates of the SQL version need to have exactly one winner.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from storage.checks import (
-    aware_utc,
+from storage.checks.common import aware_utc, checked_count, json_copy
+from storage.checks.pulse import (
     checked_answers,
-    checked_count,
     checked_message,
     checked_respondent_key,
     checked_survey,
-    json_copy,
 )
+from storage.memory.database import MemoryDatabase, StoredSurvey
 from storage.pulse import ResponseOutcome, SurveyRecord, SurveyStatus, SurveyTally
 
 
-@dataclass
-class _Stored:
-    """A survey and the leases the SQL table keeps in columns the record does not show."""
-
-    record: SurveyRecord
-    results_claimed_until: datetime | None = None
-    count_refresh_until: datetime | None = None
-
-
 class MemoryPulse:
-    """Mixed into `MemoryRepository`; call `__init__` from its own."""
+    """A `PulseStore` over a `MemoryDatabase`."""
 
-    def __init__(self) -> None:
-        self._surveys: dict[str, _Stored] = {}
-        # survey id -> respondent key -> answers: like the table, nothing else per response.
-        self._responses: dict[str, dict[str, dict[str, str]]] = {}
+    def __init__(self, database: MemoryDatabase) -> None:
+        self._db = database
 
     async def create_survey(self, survey: SurveyRecord) -> None:
         record = checked_survey(survey)
-        if record.id in self._surveys:
+        if record.id in self._db.surveys:
             raise ValueError("a survey with this id exists already")
-        self._surveys[record.id] = _Stored(record)
-        self._responses[record.id] = {}
+        self._db.surveys[record.id] = StoredSurvey(record)
+        self._db.responses[record.id] = {}
 
     async def set_survey_message(self, survey_id: str, message: dict[str, Any]) -> None:
         saved = checked_message(message)
-        stored = self._surveys.get(survey_id)
+        stored = self._db.surveys.get(survey_id)
         if stored is not None:
             stored.record = replace(stored.record, message=saved)
 
     async def delete_survey(self, survey_id: str) -> None:
-        self._surveys.pop(survey_id, None)
-        self._responses.pop(survey_id, None)
+        self._db.surveys.pop(survey_id, None)
+        self._db.responses.pop(survey_id, None)
 
     async def load_survey(self, survey_id: str) -> SurveyRecord | None:
-        stored = self._surveys.get(survey_id)
+        stored = self._db.surveys.get(survey_id)
         return None if stored is None else _copy(stored.record)
 
     async def latest_survey(
@@ -72,7 +60,7 @@ class MemoryPulse:
         wanted = None if status is None else SurveyStatus(status)
         found = [
             stored.record
-            for stored in self._surveys.values()
+            for stored in self._db.surveys.values()
             if (stored.record.platform, stored.record.workspace, stored.record.channel)
             == (platform, workspace, channel)
             and wanted in (None, stored.record.status)
@@ -87,36 +75,36 @@ class MemoryPulse:
         key = checked_respondent_key(respondent_key)
         saved = checked_answers(answers)
         at = aware_utc(now, "now")
-        stored = self._surveys.get(survey_id)
+        stored = self._db.surveys.get(survey_id)
         if stored is None:
             return ResponseOutcome.UNKNOWN
         if stored.record.status is not SurveyStatus.OPEN or not at < stored.record.deadline:
             return ResponseOutcome.CLOSED
-        responses = self._responses[survey_id]
+        responses = self._db.responses[survey_id]
         outcome = ResponseOutcome.REPLACED if key in responses else ResponseOutcome.ADDED
         responses[key] = saved
         return outcome
 
     async def load_response(self, survey_id: str, respondent_key: str) -> dict[str, str] | None:
-        answers = self._responses.get(survey_id, {}).get(respondent_key)
+        answers = self._db.responses.get(survey_id, {}).get(respondent_key)
         return None if answers is None else dict(answers)
 
     async def count_responses(self, survey_id: str) -> int:
-        return len(self._responses.get(survey_id, {}))
+        return len(self._db.responses.get(survey_id, {}))
 
     async def tally_responses(self, survey_id: str) -> SurveyTally:
-        return _tally(self._responses.get(survey_id, {}))
+        return _tally(self._db.responses.get(survey_id, {}))
 
     async def close_survey(self, survey_id: str, now: datetime) -> SurveyRecord | None:
         at = aware_utc(now, "now")
-        stored = self._surveys.get(survey_id)
+        stored = self._db.surveys.get(survey_id)
         if stored is None or stored.record.status is not SurveyStatus.OPEN:
             return None
         stored.record = replace(
             stored.record,
             status=SurveyStatus.CLOSED,
             closed_at=at,
-            tally=_tally(self._responses[survey_id]),
+            tally=_tally(self._db.responses[survey_id]),
         )
         return _copy(stored.record)
 
@@ -125,7 +113,7 @@ class MemoryPulse:
         until = aware_utc(lease_until, "lease_until")
         if until <= at:
             raise ValueError("lease_until must be after now")
-        stored = self._surveys.get(survey_id)
+        stored = self._db.surveys.get(survey_id)
         if stored is None or not _results_to_post(stored, at):
             return False
         stored.results_claimed_until = until
@@ -133,7 +121,7 @@ class MemoryPulse:
 
     async def mark_results_posted(self, survey_id: str, now: datetime) -> None:
         at = aware_utc(now, "now")
-        stored = self._surveys.get(survey_id)
+        stored = self._db.surveys.get(survey_id)
         if stored is None or stored.record.status is not SurveyStatus.CLOSED:
             return
         if stored.record.results_posted_at is None:
@@ -142,7 +130,7 @@ class MemoryPulse:
 
     async def claim_reminder(self, survey_id: str, now: datetime) -> bool:
         at = aware_utc(now, "now")
-        stored = self._surveys.get(survey_id)
+        stored = self._db.surveys.get(survey_id)
         if stored is None or not _reminder_due(stored.record, at) or stored.record.deadline <= at:
             return False
         stored.record = replace(stored.record, reminded_at=at)
@@ -151,7 +139,7 @@ class MemoryPulse:
     async def claim_count_refresh(self, survey_id: str, now: datetime, until: datetime) -> bool:
         at = aware_utc(now, "now")
         holds_until = aware_utc(until, "until")
-        stored = self._surveys.get(survey_id)
+        stored = self._db.surveys.get(survey_id)
         if stored is None or not _free(stored.count_refresh_until, at):
             return False
         stored.count_refresh_until = holds_until
@@ -162,7 +150,7 @@ class MemoryPulse:
         checked_count(limit)
         due = [
             stored.record
-            for stored in self._surveys.values()
+            for stored in self._db.surveys.values()
             if (stored.record.status is SurveyStatus.OPEN and stored.record.deadline <= at)
             or _results_to_post(stored, at)
             or _reminder_due(stored.record, at)
@@ -170,25 +158,12 @@ class MemoryPulse:
         due.sort(key=lambda record: (record.deadline, record.id))
         return [_copy(record) for record in due[:limit]]
 
-    def _delete_workspace_surveys(self, platform: str, workspace: str) -> int:
-        """For `MemoryRepository.delete_workspace`: the rows the SQL tables would lose."""
-        gone = [
-            survey_id
-            for survey_id, stored in self._surveys.items()
-            if (stored.record.platform, stored.record.workspace) == (platform, workspace)
-        ]
-        deleted = 0
-        for survey_id in gone:
-            del self._surveys[survey_id]
-            deleted += 1 + len(self._responses.pop(survey_id, {}))
-        return deleted
-
 
 def _free(lease_until: datetime | None, at: datetime) -> bool:
     return lease_until is None or lease_until <= at
 
 
-def _results_to_post(stored: _Stored, at: datetime) -> bool:
+def _results_to_post(stored: StoredSurvey, at: datetime) -> bool:
     record = stored.record
     return (
         record.status is SurveyStatus.CLOSED

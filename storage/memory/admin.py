@@ -1,5 +1,5 @@
-"""The `AdminRepository` half of `MemoryRepository`: knowledge loads and the audit log in lists,
-with the same checks and answers as `storage.sql_admin`."""
+"""`AdminStore` in process memory: knowledge loads and the audit log in the `MemoryDatabase`'s
+dicts, with the same checks and answers as `storage.sql.admin`."""
 
 from __future__ import annotations
 
@@ -12,25 +12,21 @@ from storage.admin import (
     KnowledgeLoads,
     LoadOutcome,
 )
-from storage.admin_checks import checked_audit, checked_load
-from storage.checks import checked_count, json_copy
+from storage.checks.admin import checked_audit, checked_load
+from storage.checks.common import checked_count, json_copy
+from storage.memory.database import MemoryDatabase
 
 
 class MemoryAdmin:
-    """Mixed into `MemoryRepository`; call `__init__` from its own."""
+    """An `AdminStore` over a `MemoryDatabase`."""
 
-    def __init__(self) -> None:
-        # By id, in id order (dicts keep insertion order); ids start at 1 and, as in the
-        # database, are never reused once retention has deleted a row.
-        self._loads: dict[int, KnowledgeLoadRecord] = {}
-        self._audit: dict[int, AuditRecord] = {}
-        self._last_load_id = 0
-        self._last_audit_id = 0
+    def __init__(self, database: MemoryDatabase) -> None:
+        self._db = database
 
     async def record_knowledge_load(self, load: KnowledgeLoadRecord) -> int:
-        self._last_load_id += 1
-        self._loads[self._last_load_id] = replace(checked_load(load), id=self._last_load_id)
-        return self._last_load_id
+        load_id = self._db.next_load_id()
+        self._db.loads[load_id] = replace(checked_load(load), id=load_id)
+        return load_id
 
     async def active_knowledge(self) -> KnowledgeHead | None:
         active = self._active()
@@ -39,13 +35,13 @@ class MemoryAdmin:
         return KnowledgeHead(active.id, active.version)
 
     async def knowledge_load(self, load_id: int) -> KnowledgeLoadRecord | None:
-        load = self._loads.get(load_id)
+        load = self._db.loads.get(load_id)
         return None if load is None else _copy(load, files=True)
 
     async def knowledge_version_known(self, version: str) -> bool:
         return any(
             load.outcome is LoadOutcome.OK and load.version == version
-            for load in self._loads.values()
+            for load in self._db.loads.values()
         )
 
     async def knowledge_loads(self) -> KnowledgeLoads:
@@ -54,7 +50,7 @@ class MemoryAdmin:
         failed = next(
             (
                 load
-                for load in reversed(self._loads.values())
+                for load in reversed(self._db.loads.values())
                 if load.outcome is LoadOutcome.FAILED and (load.id or 0) > after
             ),
             None,
@@ -65,17 +61,17 @@ class MemoryAdmin:
         )
 
     async def record_audit(self, entry: AuditRecord) -> int:
-        self._last_audit_id += 1
-        self._audit[self._last_audit_id] = replace(checked_audit(entry), id=self._last_audit_id)
-        return self._last_audit_id
+        entry_id = self._db.next_audit_id()
+        self._db.audit[entry_id] = replace(checked_audit(entry), id=entry_id)
+        return entry_id
 
     async def audit_entries(self, limit: int = 100) -> list[AuditRecord]:
-        newest = list(reversed(self._audit.values()))[: checked_count(limit)]
+        newest = list(reversed(self._db.audit.values()))[: checked_count(limit)]
         return [replace(entry, detail=json_copy(entry.detail, "detail")) for entry in newest]
 
     def _active(self) -> KnowledgeLoadRecord | None:
         return next(
-            (load for load in reversed(self._loads.values()) if load.outcome is LoadOutcome.OK),
+            (load for load in reversed(self._db.loads.values()) if load.outcome is LoadOutcome.OK),
             None,
         )
 

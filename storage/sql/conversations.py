@@ -1,0 +1,244 @@
+"""`ConversationStore` on SQLAlchemy: SQLite (aiosqlite) and PostgreSQL (asyncpg).
+
+Concurrency is optimistic: a turn saves with `UPDATE ... WHERE version = <the version it
+loaded>`, and a first save inserts under the unique (platform, workspace, user_id) constraint,
+so of two turns that loaded the same version exactly one wins; the other gets
+ConcurrentUpdateError and its transaction, assessment included, rolls back.
+
+Deliveries are deduplicated by the primary key of `deliveries`: `INSERT ... ON CONFLICT (key)
+DO NOTHING` (both SQLite and PostgreSQL have it) inserts one row or none, and the row count
+says which. A plain INSERT catching the unique violation would do the same, but it logs an
+error on the PostgreSQL server for every retry and, inside a larger transaction, aborts it.
+
+Conversation references are saved with `INSERT ... ON CONFLICT (platform, workspace, user_id)
+DO UPDATE`, again on both databases: one statement that inserts or replaces atomically. Reading
+first and then inserting or updating would race: two first saves would both see no row, and
+the loser's INSERT would violate the unique constraint.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Insert, and_, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from storage.checks.conversations import checked_delivery, checked_reference, checked_turn
+from storage.conversations import AssessmentRecord, ConversationKey, StoredConversation
+from storage.errors import ConcurrentUpdateError, DuplicateDeliveryError
+from storage.sql.database import Database, dialect_insert
+from storage.tables import Assessment, Conversation, ConversationReference, Delivery
+
+
+class SqlConversations:
+    """A `ConversationStore` over a `Database`, each call one of its transactions."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def load_conversation(self, key: ConversationKey) -> StoredConversation | None:
+        async with self._db.transaction("load the conversation") as session:
+            row = await session.scalar(select(Conversation).where(_is_conversation(key)))
+        if row is None:
+            return None
+        return StoredConversation(key, row.state, row.version, row.updated_at)
+
+    async def save_turn(
+        self,
+        key: ConversationKey,
+        state: dict[str, Any],
+        expected_version: int | None,
+        now: datetime,
+        assessment: AssessmentRecord | None = None,
+        delivery_key: str | None = None,
+    ) -> int:
+        saved_state, updated_at, record = checked_turn(key, state, now, assessment)
+        delivery = None if delivery_key is None else checked_delivery(delivery_key, now)
+        async with self._db.transaction("save the turn", write=True) as session:
+            if delivery is not None:
+                connection = await session.connection()
+                if not await _insert_delivery(connection, self._db.dialect, *delivery):
+                    raise DuplicateDeliveryError("this delivery was processed before")
+            if expected_version is None:
+                version = await _insert_conversation(session, key, saved_state, updated_at)
+            else:
+                version = await _update_conversation(
+                    session, key, saved_state, expected_version, updated_at
+                )
+            if record is not None:
+                await session.execute(insert(Assessment).values(_assessment_row(record)))
+        return version
+
+    async def latest_assessment(self, key: ConversationKey) -> AssessmentRecord | None:
+        query = (
+            select(Assessment)
+            .where(_is_assessment_of(key))
+            .order_by(Assessment.completed_at.desc(), Assessment.id.desc())
+            .limit(1)
+        )
+        async with self._db.transaction("read the latest assessment") as session:
+            row = await session.scalar(query)
+        return None if row is None else _assessment_record(key, row)
+
+    async def list_assessments(self, key: ConversationKey) -> list[AssessmentRecord]:
+        query = (
+            select(Assessment)
+            .where(_is_assessment_of(key))
+            .order_by(Assessment.completed_at, Assessment.id)
+        )
+        async with self._db.transaction("list the assessments") as session:
+            rows = (await session.scalars(query)).all()
+        return [_assessment_record(key, row) for row in rows]
+
+    async def save_reference(
+        self, key: ConversationKey, reference: dict[str, Any], now: datetime
+    ) -> None:
+        saved, updated_at = checked_reference(reference, now)
+        row = {
+            "platform": key.platform,
+            "workspace": key.workspace,
+            "user_id": key.user,
+            "reference": saved,
+            "updated_at": updated_at,
+        }
+        statement = _upsert_reference(self._db.dialect, row)
+        async with self._db.transaction("save the conversation reference", write=True) as session:
+            connection = await session.connection()
+            await connection.execute(statement)
+
+    async def load_reference(self, key: ConversationKey) -> dict[str, Any] | None:
+        query = select(ConversationReference.reference).where(_is_reference_of(key))
+        async with self._db.transaction("load the conversation reference") as session:
+            reference: dict[str, Any] | None = await session.scalar(query)
+        return reference
+
+    async def record_delivery(self, key: str, now: datetime) -> bool:
+        key, received_at = checked_delivery(key, now)
+        async with self._db.transaction("record the delivery", write=True) as session:
+            connection = await session.connection()
+            return await _insert_delivery(connection, self._db.dialect, key, received_at)
+
+
+async def _insert_conversation(
+    session: AsyncSession, key: ConversationKey, state: dict[str, Any], now: datetime
+) -> int:
+    row = {
+        "platform": key.platform,
+        "workspace": key.workspace,
+        "user_id": key.user,
+        "state": state,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+    try:
+        await session.execute(insert(Conversation).values(row))
+    except IntegrityError:
+        # Only the unique key can be violated here: another turn created it first.
+        raise ConcurrentUpdateError("the conversation was created since it was loaded") from None
+    return 1
+
+
+async def _update_conversation(
+    session: AsyncSession,
+    key: ConversationKey,
+    state: dict[str, Any],
+    expected_version: int,
+    now: datetime,
+) -> int:
+    version = expected_version + 1
+    # Core-level execution: a plain UPDATE whose rowcount says whether the version matched.
+    connection = await session.connection()
+    result = await connection.execute(
+        update(Conversation)
+        .where(_is_conversation(key), Conversation.version == expected_version)
+        .values(state=state, version=version, updated_at=now)
+    )
+    if result.rowcount != 1:
+        raise ConcurrentUpdateError("the conversation changed since it was loaded")
+    return version
+
+
+async def _insert_delivery(
+    connection: AsyncConnection, dialect: str, key: str, at: datetime
+) -> bool:
+    """Record the delivery `key` unless it is there already; True when this call inserted it.
+    Only a conflict on the key is ignored (not any constraint, as SQLite's INSERT OR IGNORE
+    would)."""
+    statement = (
+        dialect_insert(dialect, Delivery)
+        .values(key=key, received_at=at)
+        .on_conflict_do_nothing(index_elements=[Delivery.key])
+    )
+    return (await connection.execute(statement)).rowcount == 1
+
+
+def _upsert_reference(dialect: str, row: dict[str, Any]) -> Insert:
+    """An INSERT of `row` into `conversation_references` that, when the user already has a
+    reference, replaces its reference and time instead. Only a conflict on the user's key is
+    resolved so (not any constraint, as SQLite's INSERT OR REPLACE would)."""
+    key_columns = [
+        ConversationReference.platform,
+        ConversationReference.workspace,
+        ConversationReference.user_id,
+    ]
+    statement = dialect_insert(dialect, ConversationReference).values(row)
+    return statement.on_conflict_do_update(
+        index_elements=key_columns,
+        set_={
+            "reference": statement.excluded.reference,
+            "updated_at": statement.excluded.updated_at,
+        },
+    )
+
+
+def _is_conversation(key: ConversationKey) -> ColumnElement[bool]:
+    return and_(
+        Conversation.platform == key.platform,
+        Conversation.workspace == key.workspace,
+        Conversation.user_id == key.user,
+    )
+
+
+def _is_assessment_of(key: ConversationKey) -> ColumnElement[bool]:
+    return and_(
+        Assessment.platform == key.platform,
+        Assessment.workspace == key.workspace,
+        Assessment.user_id == key.user,
+    )
+
+
+def _is_reference_of(key: ConversationKey) -> ColumnElement[bool]:
+    return and_(
+        ConversationReference.platform == key.platform,
+        ConversationReference.workspace == key.workspace,
+        ConversationReference.user_id == key.user,
+    )
+
+
+def _assessment_row(record: AssessmentRecord) -> dict[str, Any]:
+    return {
+        "platform": record.key.platform,
+        "workspace": record.key.workspace,
+        "user_id": record.key.user,
+        "completed_at": record.completed_at,
+        "knowledge_version": record.knowledge_version,
+        "recommendation": record.recommendation,
+        "clarity": record.clarity,
+        "answers": record.answers,
+        "scores": record.scores,
+    }
+
+
+def _assessment_record(key: ConversationKey, row: Assessment) -> AssessmentRecord:
+    return AssessmentRecord(
+        key=key,
+        completed_at=row.completed_at,
+        knowledge_version=row.knowledge_version,
+        recommendation=row.recommendation,
+        clarity=row.clarity,
+        answers=dict(row.answers),
+        scores=dict(row.scores),
+    )
