@@ -33,6 +33,7 @@ check: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy --strict bot storage testing tests bench
+	$(BIN)/lint-imports
 
 lint: check
 

@@ -38,10 +38,10 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from bot.authoring.answer_tests import AnswerCase, read_cases, run_case
+from bot.authoring.personas import BUNDLED_PERSONAS, play, read_personas
 from bot.engine.index import KnowledgeIndex, index_for
 from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
-from bot.knowledge.answer_tests import AnswerCase, read_cases, run_case
-from bot.knowledge.personas import BUNDLED_PERSONAS, play, read_personas
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = "c481ec5"  # the matcher before clauses, negation scopes and meaning
@@ -60,7 +60,7 @@ _OLD_RUNNER = """
 import json, sys
 from pathlib import Path
 from bot.knowledge import load_knowledge
-from bot.knowledge.answer_tests import AnswerCase, run_case
+from bot.authoring.answer_tests import AnswerCase, run_case
 knowledge = load_knowledge(Path(sys.argv[1]) / "knowledge")
 cases = json.loads(sys.stdin.read())
 print(json.dumps([run_case(knowledge, AnswerCase(0, q, a, None)).chosen for q, a in cases]))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.admin import KnowledgeAdmin
+from bot.admin.live import LiveKnowledge
+from bot.admin.service import KnowledgeAdmin
 from bot.config import Settings, survey_secret
+from bot.forget import ForgetService
 from bot.knowledge import Knowledge
-from bot.knowledge.live import LiveKnowledge
 from bot.pulse.keys import PulseKeys
 from bot.pulse.service import PulseService
 from bot.service import AdvisorService, utc_now
@@ -23,6 +24,7 @@ class App:
     service: AdvisorService
     pulse: PulseService
     admin: KnowledgeAdmin
+    forget: ForgetService
 
     @property
     def knowledge(self) -> Knowledge:
@@ -37,7 +39,7 @@ async def build_app(
     settings: Settings, *, migrate: bool = True, survey_key: bytes | None = None
 ) -> App:
     """Bring the database schema up to date, settle which knowledge to serve (the start-up
-    rule of `bot.knowledge.live`: KnowledgeError when the folder is broken and the database has
+    rule of `bot.admin.live`: KnowledgeError when the folder is broken and the database has
     no version to serve instead), and build the services. `survey_key` keys the anonymous
     survey hashes; by default the configured one, or the development key when none is
     (`advisor serve` checks that a real one is configured before it gets here)."""
@@ -55,4 +57,5 @@ async def build_app(
     keys = PulseKeys(survey_key or survey_secret(settings, dev=True))
     pulse = PulseService(storage.pulse, live.current, keys, settings.admins)
     admin = KnowledgeAdmin(live, storage.admin, settings.admins, utc_now)
-    return App(settings, live, storage, service, pulse, admin)
+    forget = ForgetService(storage.lifecycle, keys, settings.retention_days)
+    return App(settings, live, storage, service, pulse, admin, forget)

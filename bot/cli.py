@@ -25,6 +25,9 @@ from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import build_app
+from bot.authoring.answer_tests import Thresholds, answer_test_command, default_answers_file
+from bot.authoring.quality import load_with_warnings
+from bot.authoring.quality import summary as warnings_summary
 from bot.config import (
     ConfigError,
     Settings,
@@ -36,14 +39,12 @@ from bot.config import (
     teams_config,
 )
 from bot.engine.index import index_for
-from bot.handlers.console import GOODBYE, run_console, stdin_reader
+from bot.handlers.console import run_console, stdin_reader
 from bot.handlers.console_render import source_line
 from bot.handlers.teams.package import PACKAGE_NAME, PackageError, build_package, next_steps
 from bot.knowledge import Knowledge, KnowledgeError, load_knowledge
-from bot.knowledge.answer_tests import Thresholds, answer_test_command, default_answers_file
-from bot.knowledge.quality import load_with_warnings
-from bot.knowledge.quality import summary as warnings_summary
 from bot.logs import configure_logging
+from bot.views.catalogue import GOODBYE
 from storage.conversations import ConversationKey
 from storage.errors import StorageError
 from storage.migrate import current, upgrade
@@ -214,7 +215,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "knowledge" and args.action == "test":
         return _test_answers(args, settings)
     if args.command == "knowledge" and args.action == "reload":
-        from bot.admin_client import knowledge_reload  # the web client only where it is used
+        from bot.admin.client import knowledge_reload  # the web client only where it is used
 
         return knowledge_reload(settings, args.url)
     if args.command == "knowledge":

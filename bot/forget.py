@@ -16,15 +16,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from bot.engine.state import ConversationState, Phase
 from bot.pulse.keys import PulseKeys
 from storage.conversations import ConversationKey
 from storage.lifecycle import Forgotten, LifecycleStore
-
-if TYPE_CHECKING:
-    from bot.app import App
 
 log = logging.getLogger(__name__)
 
@@ -100,11 +96,6 @@ class ForgetService:
     def report(self, forgotten: Forgotten, platform: str) -> ForgetReport:
         """What to tell the person; `platform` is the name they know ("Slack", "Teams")."""
         return report(forgotten, platform, self._retention_days)
-
-
-def forget_service(app: App) -> ForgetService:
-    """The service over the app's storage, with its survey keys and retention period."""
-    return ForgetService(app.storage.lifecycle, app.pulse.keys, app.settings.retention_days)
 
 
 def report(forgotten: Forgotten, platform: str, retention_days: int | None = None) -> ForgetReport:

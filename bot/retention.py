@@ -28,7 +28,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from bot.app import App
 from bot.periodic import Periodic
 from bot.service import utc_now
 from storage.lifecycle import LifecycleStore
@@ -84,14 +83,6 @@ class RetentionJob:
         self._clock = clock
         self._batch = batch
         self._loop = Periodic(self.run_once, interval_seconds, first=first_run_seconds)
-
-    @classmethod
-    def for_app(cls, app: App) -> RetentionJob:
-        settings = app.settings
-        return cls(
-            app.storage.lifecycle,
-            RetentionRules(settings.retention_days, settings.retention_assessments),
-        )
 
     async def run_once(self) -> Purged:
         """Purge what is due now. Never raises: a table that fails is logged and retried on

@@ -22,7 +22,9 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 
-from bot.admin_http import AdminEndpoint
+from bot.admin.http import AdminEndpoint
+from bot.admin.live import FILE_WATCH_ACTOR, KnowledgePoller
+from bot.admin.watch import KnowledgeWatch
 from bot.app import App
 from bot.config import SlackConfig, TeamsConfig
 from bot.handlers.slack.app import (
@@ -39,14 +41,12 @@ from bot.handlers.slack.observe import observe as observe_slack
 from bot.handlers.slack.signed import SignedRequests
 from bot.handlers.teams.adapter import MESSAGES_PATH, build_endpoint
 from bot.handlers.teams.observe import observe as observe_teams
-from bot.knowledge.live import FILE_WATCH_ACTOR, KnowledgePoller
-from bot.knowledge.watch import KnowledgeWatch
 from bot.observability import context, record
 from bot.observability.http import Readiness, bind_for_background, metrics_routes, observe
 from bot.observability.metrics import Metrics
 from bot.observability.slow_clients import body_deadline
 from bot.pulse.runner import PulseRunner
-from bot.retention import RetentionJob
+from bot.retention import RetentionJob, RetentionRules
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ def build_web_app(
     bind_for_background(web_app, metrics)  # before the hooks that start background work
     routes = [
         web.get("/healthz", healthz),
-        web.get("/readyz", Readiness(app).readyz),
+        web.get("/readyz", Readiness(lambda: app.knowledge, lambda: app.storage.admin).readyz),
         *metrics_routes(metrics),
     ]
     # Survey deadlines, results and live counts: every process runs one, safely (see runner).
@@ -162,7 +162,8 @@ def build_web_app(
         web_app.on_shutdown.append(_calling(admin.close))  # the repeats counted so far
     web_app.add_routes(routes)
     _in_background(web_app, runner.start, runner.stop)
-    retention = RetentionJob.for_app(app)  # RETENTION_DAYS; every process, safely
+    rules = RetentionRules(app.settings.retention_days, app.settings.retention_assessments)
+    retention = RetentionJob(app.storage.lifecycle, rules)  # every process, safely
     _in_background(web_app, retention.start, retention.stop)
     _run_knowledge_sync(web_app, app)
     web_app.on_cleanup.append(_calling(app.close))

@@ -17,6 +17,7 @@ from bot.engine.summary import build_summary
 from bot.engine.turn import Choice, Command, Turn
 from bot.knowledge.model import Knowledge
 from bot.observability import record as outcome
+from bot.views import catalogue
 from storage.conversations import (
     DELIVERY_KEY_LENGTH,
     AssessmentRecord,
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 
 # Two turns of one user racing (a double click, two devices) rarely collide more than once.
 MAX_ATTEMPTS = 5
-APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
+APOLOGY = catalogue.SORRY
 
 
 def utc_now() -> datetime:

@@ -14,7 +14,7 @@ trail outlives an uninstall, and a person's "forget me" counts their entries but
 Only retention (`storage.lifecycle`, with RETENTION_DAYS) removes entries and retires old
 loads, once they are older than the retention period.
 
-`AdminStore` is what `bot.knowledge.live.LiveKnowledge` and `bot.admin.KnowledgeAdmin` need;
+`AdminStore` is what `bot.admin.live.LiveKnowledge` and `bot.admin.KnowledgeAdmin` need;
 `storage.sql.admin` and `storage.memory.admin` implement it.
 """
 

@@ -446,7 +446,7 @@ def test_chat_commands(advisor: Advisor, knowledge: Knowledge) -> None:
     second = knowledge.questions[1]
     first_dimension = knowledge.dimension(knowledge.questions[0].dimension)
     assert first_dimension is not None
-    assert "Commands:" in flat  # help
+    assert "leave the console" in flat  # help
     assert "ask <question>" in flat
     assert f"Why we ask: {' '.join(second.why.split())}" in flat  # why, on question 2
     assert "Going back one question." in flat  # back

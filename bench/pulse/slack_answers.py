@@ -20,8 +20,8 @@ from bench.pulse.measures import CARD_TIMEOUT_SECONDS, THANKS, UPDATED
 from bench.pulse.plan import plan_burst
 from bench.pulse.slack_figures import Submission
 from bot.handlers.slack import ids
-from bot.handlers.slack.pulse import SORRY
 from bot.pulse.service import CLOSED_SURVEY, UNKNOWN_SURVEY
+from bot.views.catalogue import ANSWERS_NOT_SAVED
 from storage.pulse import SurveyTally
 from testing.fakes.slack_api import ApiCall, FakeSlackApi
 from testing.fakes.slack_requests import SlackRequests, view_submission_payload
@@ -106,7 +106,7 @@ def outcome_of(status: int, text: str) -> str:
     for marker, outcome in (
         (THANKS, "recorded"),
         (UPDATED, "replaced"),
-        (SORRY[:40], "not saved"),
+        (ANSWERS_NOT_SAVED[:40], "not saved"),
         (CLOSED_SURVEY[:30], "closed"),
         (UNKNOWN_SURVEY[:30], "unknown survey"),
     ):

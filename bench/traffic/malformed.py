@@ -19,7 +19,7 @@ from bench.traffic.requests import (
     TeamsPerson,
     teams_request,
 )
-from bot.admin_http import RELOAD_PATH, STATUS_PATH
+from bot.admin.http import RELOAD_PATH, STATUS_PATH
 from testing.fakes.slack_requests import event_envelope, slash_command_payload
 
 

@@ -12,13 +12,10 @@ from rich.console import Console
 from bot.engine.turn import Command
 from bot.handlers.console_render import render
 from bot.service import AdvisorService
+from bot.views import catalogue
 from storage.conversations import ConversationKey
 
 QUIT = frozenset({"quit", "exit", ":q", "bye"})
-# `make chat` is what people ran; `advisor` is only on their PATH inside the virtualenv.
-GOODBYE = (
-    "Bye. Your progress is saved: run `make chat` (or `.venv/bin/advisor chat`) to pick it up."
-)
 ReadLine = Callable[[], str | None]
 
 
@@ -46,7 +43,7 @@ async def run_console(
     while True:
         line = await read_in_background(read)
         if line is None or line.strip().lower() in QUIT:
-            console.print(GOODBYE)
+            console.print(catalogue.GOODBYE)
             return
         render(console, await service.handle(key, text=line))
 

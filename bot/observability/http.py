@@ -6,15 +6,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 from prometheus_client.aiohttp import make_aiohttp_handler
 
-from bot.app import App
+from bot.knowledge import Knowledge
 from bot.observability import context, record
 from bot.observability.metrics import Metrics, bind, unbind
+from storage.admin import AdminStore
 
 log = logging.getLogger(__name__)
 
@@ -86,12 +88,15 @@ class Readiness:
     couple of seconds and knowledge is loaded. A failure says which check failed, never why in
     the driver's words (an error's text can carry the database URL)."""
 
-    app: App
+    knowledge: Callable[[], Knowledge]  # the knowledge served right now
+    # The store whose cheap one-row query stands for "the database answers", looked up on each
+    # probe: the app's storage is what it is at that moment.
+    admin: Callable[[], AdminStore]
     timeout: float = DATABASE_TIMEOUT_SECONDS
 
     async def readyz(self, _request: web.Request) -> web.Response:
         database = await self._database()
-        knowledge = self.app.knowledge
+        knowledge = self.knowledge()
         loaded = bool(knowledge.questions)
         ready = database == "ok" and loaded
         body = {
@@ -106,7 +111,7 @@ class Readiness:
         # database): the one-row query every process polls for the knowledge version anyway.
         try:
             async with asyncio.timeout(self.timeout):
-                await self.app.storage.admin.active_knowledge()
+                await self.admin().active_knowledge()
         except TimeoutError:
             log.warning("readiness: the database did not answer within %.1fs", self.timeout)
             return "timeout"

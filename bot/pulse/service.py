@@ -28,6 +28,7 @@ from bot.knowledge.model import Knowledge, Question
 from bot.observability import record
 from bot.pulse.keys import PulseKeys
 from bot.service import utc_now
+from bot.views import catalogue
 from storage.pulse import (
     PulseStore,
     ResponseOutcome,
@@ -312,10 +313,7 @@ def _thanks(survey: SurveyRecord, *, changed: bool) -> str:
 
 def hidden_text(results: PulseResults) -> str:
     """What results below the anonymity threshold say instead of any count."""
-    return (
-        f"{results.respondents} answered, fewer than the anonymity threshold of "
-        f"{results.threshold}, so the results stay hidden."
-    )
+    return catalogue.results_hidden(results.respondents, results.threshold)
 
 
 def _respondents(survey: SurveyRecord) -> int:

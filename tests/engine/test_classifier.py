@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from bot.authoring.answer_tests import AnswerCase, run_case
 from bot.engine.classifier import NearestChatter, OptionClassifier
 from bot.engine.index import index_for
 from bot.engine.vectors import Embedder, available_embedder
 from bot.knowledge import Knowledge
-from bot.knowledge.answer_tests import AnswerCase, run_case
 
 TEXTS = [
     ["the servers and the network", "infrastructure and uptime", "keeping the systems running"],

@@ -82,7 +82,8 @@ async def test_first_question_panel(knowledge: Knowledge) -> None:
     assert first.prompt in output
     for number, option in enumerate(first.options, 1):
         assert option_line(number, option.label) in output
-    assert "number, letter or your own words · skip · why · help" in output
+    assert "skip · why · help" in output
+    assert "…or type a number, a letter or your own words." in output
     assert "back ·" not in output, "nothing to go back to on the first question"
     assert output.rstrip().endswith("run `make chat` (or `.venv/bin/advisor chat`) to pick it up.")
     assert max(len(line) for line in output.splitlines()) <= WIDTH
@@ -98,7 +99,7 @@ async def test_acknowledgement_echoes_a_snippet(knowledge: Knowledge) -> None:
     assert echo is not None, "the bundled knowledge gives every first option an echo"
     source = knowledge.source(echo.source)
     assert source is not None
-    assert f"echoes {words(echo.text)}" in flat(output)
+    assert f"↳ {words(echo.text)}" in flat(output)
     assert f"— {source.title}" in flat(output)
     assert f"Question 2 of {len(knowledge.questions)}" in output
     assert second.prompt in output
@@ -155,7 +156,7 @@ async def test_summary_panel(knowledge: Knowledge) -> None:
 
     assert "Your AI ownership summary" in output
     panel = flat(output[output.index("Your AI ownership summary") :])
-    assert panel.startswith(f"Your AI ownership summary {expected.recommended.name}")
+    assert panel.startswith(f"Your AI ownership summary Recommended: {expected.recommended.name}")
     assert words(expected.clarity_text) in panel
     for score in expected.scores:
         assert re.search(rf"{re.escape(score.model.name)} [█░]+ {round(100 * score.score)}%", panel)

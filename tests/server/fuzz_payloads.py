@@ -28,7 +28,7 @@ from urllib.parse import quote, urlencode
 
 from hypothesis import strategies as st
 
-from bot.admin_http import RELOAD_PATH, STATUS_PATH
+from bot.admin.http import RELOAD_PATH, STATUS_PATH
 from bot.handlers.slack import ids
 from bot.handlers.slack.forget import CANCEL_ACTION, CONFIRM_ACTION
 from bot.knowledge import load_knowledge

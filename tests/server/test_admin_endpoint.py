@@ -12,8 +12,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.admin_client import knowledge_reload
-from bot.admin_http import RELOAD_PATH, STATUS_PATH
+from bot.admin.client import knowledge_reload
+from bot.admin.http import RELOAD_PATH, STATUS_PATH
 from bot.config import Settings
 from bot.knowledge import load_knowledge
 from testing.fakes.knowledge_folder import BROKEN_ERRORS, break_it, copy_knowledge, reword_question

@@ -14,7 +14,7 @@ import pytest
 
 from bot.fair_turns import MOST_WAITING_PER_CONVERSATION
 from bot.handlers.slack import ids
-from bot.handlers.texts import BUSY
+from bot.views.catalogue import BUSY
 from testing.fakes.slack_api import ApiCall, FakeSlackApi
 from testing.flows.slack import buttons
 from tests.server.conftest import RunningServer, running, token_settings

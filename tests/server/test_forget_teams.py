@@ -13,8 +13,9 @@ import pytest
 
 from bot.config import Settings
 from bot.forget import CANCELLED, CONFIRM_TITLE
-from bot.handlers.teams.forget import CANCEL_KIND, CONFIRM_KIND, IN_PRIVATE
+from bot.handlers.teams.forget import CANCEL_KIND, CONFIRM_KIND
 from bot.pulse.service import LaunchOptions
+from bot.views.catalogue import FORGET_IN_PRIVATE as IN_PRIVATE
 from storage.conversations import AssessmentRecord, ConversationKey
 from storage.pulse import SurveyRecord
 from testing.fakes.teams_activities import (

@@ -34,8 +34,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.admin_http import RELOAD_PATH, STATUS_PATH
-from bot.admin_refusals import WINDOW_SECONDS
+from bot.admin.http import RELOAD_PATH, STATUS_PATH
+from bot.admin.refusals import WINDOW_SECONDS
 from storage.conversations import KEY_LENGTH, ConversationKey
 from testing.fakes.teams_activities import MESSAGES_PATH
 from testing.flows.slack_pulse import launch, open_launch_modal, survey_id

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.admin import NOT_ALLOWED
-from bot.handlers.slack.listeners import STARTED
+from bot.admin.service import NOT_ALLOWED
 from bot.knowledge import load_knowledge
+from bot.views.catalogue import DIAGNOSTIC_STARTED as STARTED
 from storage.conversations import ConversationKey
 from testing.fakes.knowledge_folder import (
     ADDED_SNIPPET,

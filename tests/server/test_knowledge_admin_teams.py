@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.admin import NOT_ALLOWED
+from bot.admin.service import NOT_ALLOWED
 from bot.knowledge import load_knowledge
 from testing.fakes.knowledge_folder import (
     BROKEN_ERRORS,

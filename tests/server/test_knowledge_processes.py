@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.admin_http import RELOAD_PATH, STATUS_PATH
+from bot.admin.http import RELOAD_PATH, STATUS_PATH
 from bot.knowledge import load_knowledge
 from storage.sql import SqlStorage
 from testing.fakes.fixtures import fake_slack_api

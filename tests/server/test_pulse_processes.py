@@ -28,10 +28,12 @@ from pydantic import SecretStr
 from bot.config import Settings, survey_secret
 from bot.engine.pulse import pulse_results
 from bot.handlers.slack import blocks_pulse, ids
-from bot.handlers.slack.pulse import ALREADY_CLOSED, CLOSED_BY_COMMAND, NO_OPEN
 from bot.knowledge import load_knowledge
 from bot.knowledge.paths import default_knowledge_dir
 from bot.pulse.keys import PulseKeys
+from bot.views.catalogue import ALREADY_CLOSED
+from bot.views.catalogue import NO_OPEN_SURVEY as NO_OPEN
+from bot.views.catalogue import SURVEY_CLOSED as CLOSED_BY_COMMAND
 from storage.pulse import SurveyStatus, SurveyTally
 from storage.sql import SqlStorage
 from storage.url import connect_arguments
@@ -190,9 +192,7 @@ async def replied(api: FakeSlackApi, text: str, count: int = 1) -> list[ApiCall]
 
 async def card_closed(api: FakeSlackApi) -> None:
     """Wait for the card redrawn closed: the last step of posting the results."""
-    await api.wait_for(
-        "chat.update", timeout=WAIT, where=lambda call: "This survey is closed" in all_text(call)
-    )
+    await api.wait_for("chat.update", timeout=WAIT, where=lambda call: "Closed: " in all_text(call))
 
 
 # --- what the database should hold -----------------------------------------------------------
@@ -347,7 +347,7 @@ async def test_concurrent_answers_through_two_processes_count_each_person_once(
         await card_closed(api)
         await asyncio.sleep(1.5)  # five ticks of each runner: time enough for a second post
         assert len(results_posts(api)) == 1, [str(call) for call in results_posts(api)]
-        assert f"{len(USERS)} answered" in results.params["text"]
+        assert f"{len(USERS)} people have answered" in results.params["text"]
 
         async with repository(postgres_url) as repo:
             assert await repo.pulse.count_responses(survey) == len(USERS)
@@ -423,7 +423,7 @@ async def test_a_restart_in_the_middle_of_a_survey_loses_nothing(tmp_path: Path)
         record,
         pulse_results(8, expected.counts, record.question_ids, knowledge, record.threshold),
     )
-    assert "8 answered" in results.params["text"]
+    assert "8 people have answered" in results.params["text"]
     assert results.params["text"] == shown.text
     assert results.params["blocks"] == json.loads(json.dumps(shown.blocks))
     assert len(results_posts(api)) == 1
@@ -456,7 +456,7 @@ async def test_the_deadline_closes_the_survey_after_a_restart(tmp_path: Path) ->
             assert await terminate(second) == 0, second.log()
             assert "Traceback" not in second.log(), second.log()
     assert results.at > stopped
-    assert "0 answered" in results.params["text"]
+    assert "0 people have answered" in results.params["text"]
     async with repository(url) as repo:
         record = await repo.pulse.load_survey(survey)
     assert record is not None
@@ -761,7 +761,8 @@ async def test_kill_9_during_a_burst_on_two_processes_loses_no_acknowledged_answ
             await card_closed(api)
             await asyncio.sleep(1.5)  # five ticks of each runner: time enough for a second post
             assert len(results_posts(api)) == 1, [str(call) for call in results_posts(api)]
-            assert f"{len(sent)} answered" in results.params["text"], results.params["text"]
+            shown = results.params["text"]
+            assert f"{len(sent)} people have answered" in shown, shown
             for server in (a, again):
                 assert await terminate(server) == 0, server.log()
                 assert "Traceback" not in server.log(), server.log()

@@ -9,7 +9,7 @@ import time
 import aiohttp
 
 from bot.handlers.slack import ids
-from bot.handlers.slack.listeners import STARTED
+from bot.views.catalogue import DIAGNOSTIC_STARTED as STARTED
 from storage.conversations import ConversationKey
 from testing.fakes.slack_requests import (
     app_home_opened,

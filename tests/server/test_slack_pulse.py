@@ -18,7 +18,7 @@ import aiohttp
 import pytest
 
 from bot.handlers.slack import ids
-from bot.handlers.slack.pulse import NOT_IN_A_DM
+from bot.views.catalogue import PULSE_NOT_IN_A_DM as NOT_IN_A_DM
 from storage.pulse import SurveyStatus
 from testing.fakes.slack_api import FakeSlackApi
 from testing.fakes.slack_requests import EndpointResponse
@@ -90,7 +90,7 @@ async def test_launch_opens_a_modal_and_posts_the_card_with_a_zero_count(
     assert reply.status == 200
     [card] = await server.api.wait_for("chat.postMessage")
     assert card.params["channel"] == GENERAL_CHANNEL
-    assert "0 responses" in all_text(card)
+    assert "0 people have answered" in all_text(card)
     assert buttons(card, ids.PULSE_ANSWER_ACTION)
     assert buttons(card, ids.PULSE_CLOSE_ACTION)
     survey = await stored_survey(server, survey_id(card), lambda s: bool(s.message))
@@ -172,8 +172,10 @@ async def test_changing_an_answer_keeps_one_response(server: RunningServer) -> N
     assert "Thanks" in await answer(server, card, RESPONDENTS[0], pick=0)
     assert "updated" in await answer(server, card, RESPONDENTS[0], pick=1)
     assert await server.app.pulse.count(survey_id(card)) == 1
-    updates = await server.api.wait_for("chat.update", where=lambda c: "1 response" in all_text(c))
-    assert "2 responses" not in all_text(updates[-1])
+    updates = await server.api.wait_for(
+        "chat.update", where=lambda c: "1 person has answered" in all_text(c)
+    )
+    assert "2 people have answered" not in all_text(updates[-1])
 
 
 async def test_a_missing_answer_is_an_error_on_its_question(server: RunningServer) -> None:
@@ -205,12 +207,12 @@ async def test_a_burst_of_answers_gives_a_few_card_updates_ending_with_the_count
     )
     assert all(reply.json()["response_action"] == "update" for reply in replies)
     final = await server.api.wait_for(
-        "chat.update", where=lambda c: "20 responses" in all_text(c), timeout=5
+        "chat.update", where=lambda c: "20 people have answered" in all_text(c), timeout=5
     )
     await asyncio.sleep(0.8)  # any late refresh would have arrived by now
     updates = server.api.calls("chat.update")
     assert 2 <= len(updates) <= 8, len(updates)
-    assert "20 responses" in all_text(updates[-1])
+    assert "20 people have answered" in all_text(updates[-1])
     assert final
     for update in updates:  # the count only, never a distribution, while open
         assert not any(mark in all_text(update) for mark in DISTRIBUTION_MARKS)
@@ -250,7 +252,7 @@ async def test_close_button_permissions(server: RunningServer) -> None:
     assert asked == [OTHER, WORKSPACE_ADMIN]
     # The cards are redrawn closed, without buttons.
     closed_cards = await server.api.wait_for(
-        "chat.update", count=3, where=lambda c: "This survey is closed" in all_text(c)
+        "chat.update", count=3, where=lambda c: "Closed: " in all_text(c)
     )
     assert all(not buttons(c, "pulse_") for c in closed_cards)
 
@@ -272,7 +274,7 @@ async def test_slash_pulse_close(server: RunningServer) -> None:
 async def test_close_by_deadline_with_nobody_interacting(server: RunningServer) -> None:
     card = await launch(server, deadline=time.time() + 2)
     results = await wait_for_results(server, within=6)
-    assert "0 answered" in all_text(results)
+    assert "0 people have answered" in all_text(results)
     assert "results stay hidden" in all_text(results)
     survey = await stored_survey(server, survey_id(card), lambda s: bool(s.results_posted_at))
     assert survey.status is SurveyStatus.CLOSED
@@ -299,7 +301,7 @@ async def test_threshold_not_met_hides_every_distribution(server: RunningServer)
     await answer(server, card, RESPONDENTS[1], pick=1)
     await press_button(server, card, ids.PULSE_CLOSE_ACTION, LAUNCHER)
     results = await wait_for_results(server)
-    assert "2 answered" in all_text(results)
+    assert "2 people have answered" in all_text(results)
     assert "results stay hidden" in all_text(results)
     assert not buttons(results, ids.PULSE_EXPORT_ACTION)
     await server.slack.slash_command("pulse results")
@@ -327,11 +329,11 @@ async def test_results_message_content_chart_and_slash_results(server: RunningSe
     await press_button(server, card, ids.PULSE_CLOSE_ACTION, LAUNCHER)
     results = await wait_for_results(server)
     text = all_text(results)
-    assert "4 answered" in text
+    assert "4 people have answered" in text
     assert "anonymity threshold 3" in text
     assert "█" in text
     assert "50%" in text
-    assert "recommended model" in text
+    assert "The team points to" in text
     assert "Where the team is split" in text
     assert buttons(results, ids.PULSE_EXPORT_ACTION)
     [chart] = (await server.api.wait_for("files.completeUploadExternal"))[:1]
@@ -363,7 +365,7 @@ async def test_slash_results_without_the_bot_in_the_channel_come_by_response_url
 
     [again] = await server.api.wait_for("response_url")
     assert again.params["response_type"] == "in_channel"
-    assert "3 answered" in all_text(again)
+    assert "3 people have answered" in all_text(again)
 
 
 async def test_a_failed_chart_upload_leaves_the_results(server: RunningServer) -> None:
@@ -548,7 +550,7 @@ async def test_oauth_workspace_surveys_use_the_installed_token(
             private_metadata=survey.id,
         )
     [update] = await server.api.wait_for(
-        "chat.update", where=lambda c: "3 responses" in all_text(c)
+        "chat.update", where=lambda c: "3 people have answered" in all_text(c)
     )
     assert update.token == token
     await server.slack.slash_command("pulse close", team_id=team)

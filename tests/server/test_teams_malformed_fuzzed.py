@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.handlers.teams.adapter import APOLOGY
+from bot.views.catalogue import SORRY as APOLOGY
 from storage.conversations import KEY_LENGTH, ConversationKey
 from testing.fakes.teams_activities import load_fixture
 from tests.server.test_teams import TeamsServer, server  # noqa: F401 - the fixture

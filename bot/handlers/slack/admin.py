@@ -16,7 +16,8 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.admin import (
+from bot.admin.live import Actor
+from bot.admin.service import (
     NOT_ALLOWED,
     RELOAD,
     SORRY,
@@ -28,7 +29,7 @@ from bot.admin import (
 )
 from bot.handlers.slack.identity import workspace_admin, workspace_of
 from bot.handlers.slack.incoming import plain_text
-from bot.knowledge.live import Actor
+from bot.views import catalogue
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +95,7 @@ def report_message(report: AdminReport) -> tuple[str, list[dict[str, Any]]]:
         chunks, left = _error_chunks(report.errors)
         blocks.extend(_section(f"```{chunk}```") for chunk in chunks)
         if left:
-            more = f"… and {left} more: `advisor knowledge check` on the folder lists them all."
-            blocks.append(_section(more))
+            blocks.append(_section(catalogue.more_errors(left)))
     return report.title, blocks
 
 

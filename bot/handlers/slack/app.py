@@ -23,7 +23,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import App
 from bot.config import SlackConfig
-from bot.forget import forget_service
 from bot.handlers.slack import ids
 from bot.handlers.slack.admin import SlackAdmin, is_admin_command
 from bot.handlers.slack.forget import CANCEL_ACTION, CONFIRM_ACTION, SlackForget, is_forget_command
@@ -125,7 +124,7 @@ def build_slack_app(config: SlackConfig, app: App, runner: PulseRunner) -> Slack
     runner.register("slack", publisher)
     in_flight = InFlight()
     advisor = SlackAdvisor(app.service, app.storage.lifecycle, store)
-    forget = SlackForget(forget_service(app), app.service.first_delivery)
+    forget = SlackForget(app.forget, app.service.first_delivery)
     pulse = SlackPulse(app.pulse, runner, publisher)
     register(bolt, advisor, pulse, in_flight, SlackAdmin(app.admin), forget)
     return SlackApp(bolt, in_flight, session, pulse)

@@ -32,7 +32,7 @@ from bot.forget import (
     ForgetReport,
     ForgetService,
 )
-from bot.handlers.slack import blocks
+from bot.handlers.slack import blocks, render
 from bot.handlers.slack.deliveries import delivery_key
 from bot.handlers.slack.incoming import plain_text
 from bot.handlers.slack.listeners import conversation_key
@@ -123,6 +123,6 @@ class SlackForget:
     async def _clear_home(self, client: AsyncWebClient, user: str) -> None:
         """The App Home tab still shows the deleted result until it is drawn again."""
         try:
-            await client.views_publish(user_id=user, view=blocks.home_view(None, False))
+            await client.views_publish(user_id=user, view=render.home_view(None, False))
         except SlackApiError as error:
             log.info("home tab not redrawn after forget-me error=%s", error.response.get("error"))

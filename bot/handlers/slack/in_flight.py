@@ -22,8 +22,8 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 
 from bot.fair_turns import Busy, BusyReplies, FairTurns
-from bot.handlers.texts import BUSY
 from bot.observability import record
+from bot.views.catalogue import BUSY
 
 log = logging.getLogger(__name__)
 

@@ -18,11 +18,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.engine.dialogue import help_reply
 from bot.engine.replies import AcknowledgementReply, Reply
 from bot.engine.turn import Choice, Command
-from bot.handlers.slack import blocks, ids
+from bot.handlers.slack import blocks, ids, render
 from bot.handlers.slack.deliveries import delivery_key
 from bot.handlers.slack.identity import open_dm, workspace_of
 from bot.handlers.slack.incoming import plain_text
 from bot.service import AdvisorService
+from bot.views import catalogue
 from storage.conversations import ConversationKey
 from storage.lifecycle import LifecycleStore
 
@@ -41,13 +42,6 @@ DM_COMMANDS = {
     "cancel": Command.CANCEL,
     "summary": Command.SUMMARY,
 }
-STARTED = "I've started the diagnostic in our direct message: answer there whenever you like."
-MOVED_TO_DM = "Done: the answer is in our direct message."
-SHARE_FAILED = (
-    "I couldn't post to that channel. For a private channel, invite me first "
-    "(`/invite @AI Ownership Advisor`), then share again."
-)
-NO_SUMMARY = "There is no result to share yet: finish the diagnostic first (`/ai-owner start`)."
 
 
 def conversation_key(context: AsyncBoltContext) -> ConversationKey:
@@ -82,7 +76,7 @@ class SlackAdvisor:
         key = conversation_key(context)
         if sub in DM_COMMANDS:
             starting = DM_COMMANDS[sub] in (Command.START, Command.RESTART, Command.RESUME)
-            await ack(text=STARTED if starting else MOVED_TO_DM)
+            await ack(text=catalogue.DIAGNOSTIC_STARTED if starting else catalogue.ANSWERED_IN_DM)
             channel = await open_dm(client, key.user)
             replies = await self._service.handle(key, command=DM_COMMANDS[sub])
             await post(client, channel, replies)
@@ -94,7 +88,7 @@ class SlackAdvisor:
         elif sub == "help":
             await respond_with(respond, [help_reply()])
         else:
-            message = blocks.help_message(help_reply().commands, unknown=sub)
+            message = render.help_message(help_reply().commands, unknown=sub)
             await respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
 
     # --- buttons -----------------------------------------------------------------------------
@@ -108,15 +102,17 @@ class SlackAdvisor:
         context: AsyncBoltContext,
     ) -> None:
         await ack()
-        if await self._is_redelivery(body):
-            return
         key = conversation_key(context)
         button = ids.AnswerButton.parse(str(action.get("value", "")))
         if button is None:
             log.warning("slack answer with an unreadable value user=%s", key.user)
             return
         choice = Choice(button.question_id, button.option_id)
-        replies = await self._service.handle(key, choice=choice)
+        # The delivery is recorded with the turn's save: one transaction per answer, and a
+        # redelivered press (a retry, a double click) answers nothing.
+        replies = await self._service.handle(key, choice=choice, delivery_key=delivery_key(body))
+        if not replies:
+            return
         channel = await self._reply_channel(client, body, key)
         first = replies[0] if replies else None
         message = body.get("message")
@@ -142,15 +138,15 @@ class SlackAdvisor:
         context: AsyncBoltContext,
     ) -> None:
         await ack()
-        if await self._is_redelivery(body):
-            return
         key = conversation_key(context)
         name = str(action.get("value", ""))
         if name not in {command.value for command in Command} or name == Command.ASK:
             log.warning("slack command button with an unknown value user=%s", key.user)
             return
-        replies = await self._service.handle(key, command=Command(name))
-        await post(client, await self._reply_channel(client, body, key), replies)
+        delivery = delivery_key(body)
+        replies = await self._service.handle(key, command=Command(name), delivery_key=delivery)
+        if replies:
+            await post(client, await self._reply_channel(client, body, key), replies)
 
     async def on_share_button(
         self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
@@ -179,7 +175,7 @@ class SlackAdvisor:
         if not channel:
             await ack(
                 response_action="errors",
-                errors={ids.SHARE_CHANNEL_BLOCK: "Pick a channel to share to."},
+                errors={ids.SHARE_CHANNEL_BLOCK: catalogue.PICK_CHANNEL},
             )
             return
         await ack()
@@ -187,16 +183,17 @@ class SlackAdvisor:
         overview = await self._service.overview(key)
         dm = await open_dm(client, key.user)
         if overview.summary is None:
-            await client.chat_postMessage(channel=dm, text=NO_SUMMARY)
+            await client.chat_postMessage(channel=dm, text=catalogue.NO_RESULT_TO_SHARE)
             return
-        card = blocks.summary_message(overview.summary, shared_by=key.user)
+        card = render.summary_message(overview.summary, shared_by=key.user)
         try:
             await client.chat_postMessage(channel=channel, text=card.text, blocks=card.blocks)
         except SlackApiError as error:
             log.info("share failed user=%s error=%s", key.user, error.response.get("error"))
-            await client.chat_postMessage(channel=dm, text=SHARE_FAILED)
+            await client.chat_postMessage(channel=dm, text=catalogue.SHARE_FAILED)
             return
-        await client.chat_postMessage(channel=dm, text=f"Shared your summary in <#{channel}>.")
+        shared = catalogue.shared_in(f"<#{channel}>")
+        await client.chat_postMessage(channel=dm, text=shared)
 
     async def on_ask_submitted(
         self,
@@ -227,11 +224,9 @@ class SlackAdvisor:
             return  # only people's own messages in the DM; never our own posts
         if not context.user_id:
             return  # a message from nobody: no one's conversation to answer
-        if await self._is_redelivery(body):
-            return
         key = conversation_key(context)
         text = plain_text(str(event.get("text", "")), context.bot_user_id)
-        replies = await self._service.handle(key, text=text)
+        replies = await self._service.handle(key, text=text, delivery_key=delivery_key(body))
         await post(client, event["channel"], replies)
 
     async def on_mention(
@@ -251,7 +246,9 @@ class SlackAdvisor:
             channel = await open_dm(client, key.user)
             command = Command.START if word == "start" else Command.RESTART
             await post(client, channel, await self._service.handle(key, command=command))
-            await client.chat_postMessage(channel=event["channel"], thread_ts=thread, text=STARTED)
+            await client.chat_postMessage(
+                channel=event["channel"], thread_ts=thread, text=catalogue.DIAGNOSTIC_STARTED
+            )
             return
         replies: list[Reply]
         if not text or word == "help":
@@ -267,7 +264,7 @@ class SlackAdvisor:
             return
         key = conversation_key(context)
         overview = await self._service.overview(key)
-        view = blocks.home_view(overview.summary, overview.in_progress)
+        view = render.home_view(overview.summary, overview.in_progress)
         await client.views_publish(user_id=key.user, view=view)
 
     async def on_uninstalled(self, context: AsyncBoltContext) -> None:
@@ -312,7 +309,7 @@ async def post(
     thread_ts: str | None = None,
 ) -> None:
     """Post each reply as its own message, in order."""
-    for message in blocks.render_all(replies):
+    for message in render.render_all(replies):
         await client.chat_postMessage(
             channel=channel, text=message.text, blocks=message.blocks, thread_ts=thread_ts
         )
@@ -320,5 +317,5 @@ async def post(
 
 async def respond_with(respond: AsyncRespond, replies: Sequence[Reply]) -> None:
     """Ephemeral answers to a slash command, through its response_url."""
-    for message in blocks.render_all(replies):
+    for message in render.render_all(replies):
         await respond(text=message.text, blocks=message.blocks, response_type="ephemeral")

@@ -40,36 +40,19 @@ from bot.pulse.service import (
     PulseService,
     check_launch,
 )
+from bot.views import catalogue
 from storage.pulse import SurveyRecord, SurveyStatus
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
-SORRY = "Sorry, something went wrong on my side and your answers were not saved. Please try again."
-NOT_POSTED = (
-    "I couldn't post the survey in {channel}, so it is withdrawn. Invite me there first "
-    "(`/invite @AI Ownership Advisor`), then launch it again."
-)
-NOT_IN_A_DM = (
-    "Launch a pulse survey in the channel of the team you want to ask, not in a direct message."
-)
-NO_OPEN = "There is no open pulse survey in this channel."
-NO_CLOSED = "No pulse survey of this channel has closed yet."
-ALREADY_CLOSED = "This survey is already closed."
-CLOSED_BY_COMMAND = "Closed. The results are posted in the channel."
-CLOSED_RESULTS_PENDING = "Closed. The results will be posted in the channel shortly."
-CLOSE_FAILED = "Sorry, I couldn't close the survey just now. Please try again in a minute."
-EXPORTED = "I've sent the results as a CSV file to our direct message."
-EXPORT_FAILED = "Sorry, I couldn't upload the CSV just now. Please try again in a minute."
-PULSE_HELP = (
-    "*Team pulse surveys* (anonymous, for a whole channel)\n"
-    "`/ai-owner pulse` — launch one in this channel\n"
-    "`/ai-owner pulse close` — close this channel's open survey and post the results "
-    "(its launcher or an admin)\n"
-    "`/ai-owner pulse results` — show the latest results here again\n"
-    "`/ai-owner pulse export` — the results as CSV in a direct message (launcher or admin)"
-)
-CHOOSE = "Please choose one of these answers."
+
+
+def pulse_help() -> str:
+    """`/ai-owner pulse help` as mrkdwn: the heading bold, each command as code."""
+    lines = [f"*{catalogue.PULSE_HELP_HEADING}* {catalogue.PULSE_HELP_ABOUT}"]
+    lines += [f"`{command}` — {what}" for command, what in catalogue.PULSE_SLASH_COMMANDS]
+    return "\n".join(lines)
 
 
 async def is_pulse_command(command: dict[str, Any]) -> bool:
@@ -118,7 +101,7 @@ class SlackPulse:
         channel = str(command.get("channel_id", ""))
         if sub in ("", "launch", "start", "new"):
             if channel.startswith("D"):
-                await reply(NOT_IN_A_DM)
+                await reply(catalogue.PULSE_NOT_IN_A_DM)
                 return
             view = blocks_pulse.launch_modal(channel, self._pulse.now())
             await client.views_open(trigger_id=command["trigger_id"], view=view)
@@ -127,7 +110,9 @@ class SlackPulse:
             survey = await self._pulse.latest(PLATFORM, workspace_of(context), channel, wanted)
             user = context.user_id or ""
             if survey is None:
-                await reply(NO_OPEN if sub == "close" else NO_CLOSED)
+                await reply(
+                    catalogue.NO_OPEN_SURVEY if sub == "close" else catalogue.NO_CLOSED_SURVEY
+                )
             elif sub == "close":
                 await self._close(client, survey, user, reply, confirm=True)
             elif sub == "results":
@@ -135,7 +120,7 @@ class SlackPulse:
             else:
                 await self._export(client, survey, user, reply)
         else:
-            await respond(text=PULSE_HELP, response_type="ephemeral")
+            await respond(text=pulse_help(), response_type="ephemeral")
 
     # --- launching ---------------------------------------------------------------------------
 
@@ -170,7 +155,7 @@ class SlackPulse:
         except Exception as error:
             await self._pulse.withdraw(survey.id)
             log.info("pulse card not posted survey=%s error=%s", survey.id, _error_name(error))
-            text = NOT_POSTED.format(channel=blocks_pulse.channel_link(channel))
+            text = catalogue.survey_not_posted(blocks_pulse.channel_link(channel))
             await _tell_in_dm(client, user, text)
             return
         where = {"channel": posted["channel"], "ts": posted["ts"]}
@@ -192,13 +177,12 @@ class SlackPulse:
         errors: dict[str, str] = {}
         threshold = _threshold(raw_threshold)
         if threshold is None:
-            errors[ids.PULSE_THRESHOLD_BLOCK] = (
-                f"A whole number from {MIN_THRESHOLD} to {MAX_THRESHOLD}: below "
-                f"{MIN_THRESHOLD}, results could point at a person."
+            errors[ids.PULSE_THRESHOLD_BLOCK] = catalogue.threshold_range(
+                MIN_THRESHOLD, MAX_THRESHOLD
             )
         deadline = _deadline(picked.get("selected_date_time"))
         if deadline is None:
-            errors[ids.PULSE_DEADLINE_BLOCK] = "Pick the date and time the survey closes."
+            errors[ids.PULSE_DEADLINE_BLOCK] = catalogue.PICK_DEADLINE
         if errors:
             return None, errors
         assert threshold is not None
@@ -253,10 +237,15 @@ class SlackPulse:
         except Exception as error:
             # No traceback: a database error's text can carry the statement's parameters.
             log.error("pulse answer not recorded survey=%s error=%s", survey_id, _error_name(error))
-            await ack(response_action="update", view=blocks_pulse.notice_view(SORRY))
+            await ack(
+                response_action="update", view=blocks_pulse.notice_view(catalogue.ANSWERS_NOT_SAVED)
+            )
             return
         if result.status is AnswerStatus.INVALID and result.problems:
-            errors = {ids.pulse_question_block(question): CHOOSE for question in result.problems}
+            errors = {
+                ids.pulse_question_block(question): catalogue.CHOOSE_ONE
+                for question in result.problems
+            }
             await ack(response_action="errors", errors=errors)
             return
         await ack(response_action="update", view=blocks_pulse.notice_view(result.message))
@@ -323,12 +312,12 @@ class SlackPulse:
             # Once closed, the runner posts the results on a later tick.
             latest = await self._pulse.survey(survey.id)
             closed = latest is not None and latest.status is SurveyStatus.CLOSED
-            await reply(CLOSED_RESULTS_PENDING if closed else CLOSE_FAILED)
+            await reply(catalogue.CLOSED_RESULTS_PENDING if closed else catalogue.CLOSE_FAILED)
             return
         if result.status is CloseStatus.ALREADY_CLOSED:
-            await reply(ALREADY_CLOSED)
+            await reply(catalogue.ALREADY_CLOSED)
         elif confirm:
-            await reply(CLOSED_BY_COMMAND)
+            await reply(catalogue.SURVEY_CLOSED)
 
     async def _show_results(self, survey: SurveyRecord, respond: AsyncRespond) -> None:
         """The results posted in the channel again, as when it closed: the message and its
@@ -363,17 +352,17 @@ class SlackPulse:
                 channel=await open_dm(client, user),
                 content=csv_text.encode(),
                 filename=f"team-pulse-{survey.id[:8]}.csv",
-                title="Team pulse results (aggregate counts)",
-                initial_comment="The team pulse results: counts per answer, no individual rows.",
+                title=catalogue.EXPORT_TITLE,
+                initial_comment=catalogue.EXPORT_ABOUT,
             )
         except Exception as error:
             log.warning(
                 "pulse export not uploaded survey=%s error=%s", survey.id, _error_name(error)
             )
-            await reply(EXPORT_FAILED)
+            await reply(catalogue.EXPORT_FAILED)
             return
         log.info("pulse export sent survey=%s", survey.id)
-        await reply(EXPORTED)
+        await reply(catalogue.export_sent(catalogue.OUR_DM))
 
     # --- helpers -----------------------------------------------------------------------------
 

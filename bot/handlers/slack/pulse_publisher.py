@@ -13,8 +13,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.engine.pulse import PulseResults
 from bot.handlers.slack import blocks_pulse
-from bot.pulse.chart import results_chart_png
+from bot.pulse.chart import CHART_FILENAME, results_chart_png
 from bot.pulse.service import PulseService
+from bot.views import catalogue
 from storage.pulse import SurveyRecord
 
 log = logging.getLogger(__name__)
@@ -22,8 +23,6 @@ log = logging.getLogger(__name__)
 # The Web API client for a survey's workspace.
 ClientFor = Callable[[SurveyRecord], Awaitable[AsyncWebClient]]
 Chart = Callable[[PulseResults], bytes | None]
-CHART_FILENAME = "team-pulse-results.png"
-CHART_ALT = "Bar chart of the team pulse results: the share of answers per option."
 
 
 class NoInstallation(LookupError):
@@ -117,7 +116,7 @@ class SlackPulsePublisher:
                 content=png,
                 filename=CHART_FILENAME,
                 title=blocks_pulse.RESULTS_TITLE,
-                alt_txt=CHART_ALT,
+                alt_txt=catalogue.CHART_ALT,
             )
         except Exception:
             log.exception("pulse chart not uploaded survey=%s", survey.id)

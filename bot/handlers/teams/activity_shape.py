@@ -19,6 +19,13 @@ from storage.conversations import KEY_LENGTH
 _ACCOUNTS = ("from", "recipient", "conversation")
 _OBJECTS = ("channelData",)
 _LISTS = ("entities", "attachments", "membersAdded", "membersRemoved")
+# The 400 answer to an invoke no handler takes (botbuilder's 501 for it is no server error).
+UNHANDLED_INVOKE = "not an invoke this bot handles"
+
+
+def not_an_activity(problem: str) -> str:
+    """The 400 answer to a body that is no activity, `problem` from `activity_problem`."""
+    return f"not an activity: {problem}"
 
 
 def activity_problem(body: bytes) -> str | None:

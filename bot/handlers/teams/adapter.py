@@ -27,9 +27,13 @@ from msrest.exceptions import ClientRequestError
 
 from bot.app import App
 from bot.config import TeamsConfig
-from bot.forget import forget_service
 from bot.handlers.teams.activities import PLATFORM
-from bot.handlers.teams.activity_shape import activity_problem, service_url_of
+from bot.handlers.teams.activity_shape import (
+    UNHANDLED_INVOKE,
+    activity_problem,
+    not_an_activity,
+    service_url_of,
+)
 from bot.handlers.teams.admin import TeamsAdmin
 from bot.handlers.teams.clients import ReusingAuthentication
 from bot.handlers.teams.fair import FairTurnsBot
@@ -45,11 +49,11 @@ from bot.handlers.teams.signing_keys import (
 )
 from bot.observability import record
 from bot.pulse.runner import PulseRunner
+from bot.views import catalogue
 
 log = logging.getLogger(__name__)
 
 MESSAGES_PATH = "/api/messages"
-APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
 
 
 @dataclass(frozen=True)
@@ -128,7 +132,7 @@ async def _apologise(turn_context: TurnContext) -> None:
     """The apology goes where the reply failed to: it may fail the same way (a connector
     answering 403 to an app that was removed, a serviceUrl that is no URL)."""
     try:
-        await turn_context.send_activity(Activity(type=ActivityTypes.message, text=APOLOGY))
+        await turn_context.send_activity(Activity(type=ActivityTypes.message, text=catalogue.SORRY))
     except Exception as failure:
         log.warning("teams apology not delivered error=%s", type(failure).__name__)
 
@@ -162,7 +166,7 @@ class TeamsEndpoint:
         problem = activity_problem(body)
         if problem is not None:
             log.info("teams request refused: %s", problem)
-            return web.Response(status=400, text=f"not an activity: {problem}")
+            return web.Response(status=400, text=not_an_activity(problem))
         try:
             response: web.StreamResponse | None = await self.adapter.process(request, self.bot)
         except SigningKeysUnavailable as unavailable:
@@ -180,7 +184,7 @@ class TeamsEndpoint:
         if response.status == 501:
             # botbuilder's answer to an invoke no handler took (no name, a name this bot does
             # not serve): the request's fault, not a server error.
-            return web.Response(status=400, text="not an invoke this bot handles")
+            return web.Response(status=400, text=UNHANDLED_INVOKE)
         return response
 
     async def close(self) -> None:
@@ -202,7 +206,7 @@ def build_endpoint(config: TeamsConfig, app: App, runner: PulseRunner) -> TeamsE
     publisher = TeamsPulsePublisher(proactive)
     runner.register(PLATFORM, publisher)
     pulse = TeamsPulse(app.pulse, runner, proactive, publisher)
-    forget = TeamsForget(forget_service(app))
+    forget = TeamsForget(app.forget)
     bot = FairTurnsBot(
         AdvisorTeamsBot(
             app.service, app.storage.conversations, pulse, TeamsAdmin(app.admin), forget

@@ -10,7 +10,8 @@ import logging
 from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.schema import Activity
 
-from bot.admin import (
+from bot.admin.live import Actor
+from bot.admin.service import (
     NOT_ALLOWED,
     RELOAD,
     SORRY,
@@ -28,7 +29,7 @@ from bot.handlers.teams.activities import (
     user_ids,
     user_of,
 )
-from bot.knowledge.live import Actor
+from bot.views import catalogue
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ def report_activity(report: AdminReport) -> Activity:
         parts.append(f"**{report.errors_title}**")
         parts.append(code_block("\n".join(shown)))
         if left:
-            parts.append(f"… and {left} more: `advisor knowledge check` lists them all.")
+            parts.append(catalogue.more_errors(left))
     return markdown_activity("\n\n".join(parts))
 
 

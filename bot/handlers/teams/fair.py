@@ -16,7 +16,7 @@ from botbuilder.core import Bot, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot.fair_turns import Busy, BusyReplies, FairTurns
-from bot.handlers.texts import BUSY
+from bot.views.catalogue import BUSY
 
 log = logging.getLogger(__name__)
 

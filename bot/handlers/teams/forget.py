@@ -58,6 +58,7 @@ from bot.handlers.teams.cards import (
 )
 from bot.handlers.teams.incoming import plain_text
 from bot.handlers.teams.submit import FORGET_KINDS, SUBMIT_KEY
+from bot.views import catalogue
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +66,6 @@ CONFIRM_KIND = "forget"
 CANCEL_KIND = "forget_cancel"
 PLATFORM_NAME = "Teams"
 FORGET_WORDS = frozenset({"forget-me", "forget me", "forgetme"})
-IN_PRIVATE = (
-    "To delete what I keep about you, type forget-me in a personal chat with me "
-    "(AI Ownership Advisor)."
-)
 
 
 def forget_word(text: str) -> bool:
@@ -138,7 +135,9 @@ class TeamsForget:
             if conversation_type(activity) == PERSONAL:
                 await turn_context.send_activity(to_activity(confirmation_message()))
             else:
-                await turn_context.send_activity(to_activity(notice_message(IN_PRIVATE)))
+                await turn_context.send_activity(
+                    to_activity(notice_message(catalogue.FORGET_IN_PRIVATE))
+                )
             return True
         if conversation_type(activity) != PERSONAL:
             return True  # our card is only ever sent in a personal chat: a forged press

@@ -25,23 +25,21 @@ from bot.handlers.teams.activities import (
     to_activity,
 )
 from bot.handlers.teams.admin import TeamsAdmin, admin_word
-from bot.handlers.teams.cards import TeamsMessage, render_all, welcome_message
+from bot.handlers.teams.cards import TeamsMessage
 from bot.handlers.teams.export_file import FILE_CONSENT_INVOKE
 from bot.handlers.teams.forget import TeamsForget, delivery_prefix
 from bot.handlers.teams.incoming import plain_text
 from bot.handlers.teams.pulse import TeamsPulse
+from bot.handlers.teams.render import render_all, welcome_message
 from bot.handlers.teams.submit import Submitted, is_pulse, parse_submit
 from bot.service import AdvisorService
+from bot.views import catalogue
 from storage.conversations import ConversationKey, ConversationStore
 
 log = logging.getLogger(__name__)
 
 __all__ = ["PERSONAL", "PLATFORM", "AdvisorTeamsBot", "conversation_key", "send", "to_activity"]
 
-OPEN_PERSONAL_CHAT = (
-    "The diagnostic runs in a private chat: open a chat with me (AI Ownership Advisor) and "
-    "say hi. Here in the channel, @mention me with a question."
-)
 REMEMBERED_REFERENCES = 10_000
 START_WORDS = frozenset({"start", "restart", "hi", "hello"})
 
@@ -131,7 +129,9 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
         if not text or word == "help" or word in START_WORDS:
             if not await self._service.first_delivery(delivery):
                 return []
-            return [help_reply() if word not in START_WORDS else NoticeReply(OPEN_PERSONAL_CHAT)]
+            if word in START_WORDS:
+                return [NoticeReply(catalogue.DIAGNOSTIC_IN_PRIVATE)]
+            return [help_reply()]
         return await self._service.handle(
             key, command=Command.ASK, argument=text, delivery_key=delivery
         )

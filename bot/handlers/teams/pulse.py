@@ -32,7 +32,6 @@ from bot.handlers.teams.activities import (
     user_ids,
     user_of,
 )
-from bot.handlers.teams.cards import render
 from bot.handlers.teams.cards_pulse import questions_card, survey_card
 from bot.handlers.teams.export_file import (
     UploadFailed,
@@ -42,8 +41,9 @@ from bot.handlers.teams.export_file import (
     upload,
 )
 from bot.handlers.teams.proactive import Proactive, thread_reference
-from bot.handlers.teams.pulse_args import USAGE, PulseRequest, PulseUsage, parse_pulse
+from bot.handlers.teams.pulse_args import PulseRequest, PulseUsage, parse_pulse
 from bot.handlers.teams.pulse_publisher import TeamsPulsePublisher, survey_message
+from bot.handlers.teams.render import render
 from bot.handlers.teams.submit import Submitted
 from bot.pulse.runner import PulseRunner
 from bot.pulse.service import (
@@ -56,43 +56,11 @@ from bot.pulse.service import (
     PulseError,
     PulseService,
 )
+from bot.views import catalogue
 from storage.pulse import SurveyRecord, SurveyStatus
 
 log = logging.getLogger(__name__)
 
-IN_A_CHANNEL = (
-    "Pulse surveys run in a channel or group chat: @mention me there with “pulse” to ask the "
-    "whole team, anonymously."
-)
-NO_OPEN = "There is no open pulse survey in this channel."
-NO_CLOSED = "No pulse survey of this channel has closed yet."
-ALREADY_CLOSED = "This survey is already closed."
-EXPORT_SENT = "I've sent the results as a CSV file to our private chat."
-EXPORT_DESCRIPTION = (
-    "Team pulse results: counts per question and option and the model shares, never a row per "
-    "person."
-)
-EXPORT_SAVED = "Here are the team pulse results as CSV, saved in your OneDrive."
-EXPORT_DECLINED = (
-    "Nothing was saved to your OneDrive. Here are the same counts as text (aggregate counts "
-    "only, never a row per person):"
-)
-EXPORT_UPLOAD_FAILED = (
-    "I couldn't save the file to your OneDrive. Here are the same counts as text (aggregate "
-    "counts only, never a row per person):"
-)
-NOT_REACHED = (
-    "I couldn't open a private chat just now. Please open a chat with me (AI Ownership "
-    "Advisor), then press “Answer privately” again."
-)
-EXPORT_NOT_REACHED = (
-    "I couldn't open a private chat to send the export. Please open a chat with me (AI "
-    "Ownership Advisor), then ask for “pulse export” again."
-)
-SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
-SORRY_ANSWERS = (
-    "Sorry, something went wrong on my side and your answers were not saved. Please try again."
-)
 # A Teams message carries about 28 KB; the export of a knowledge's pulse is a few KB.
 MAX_EXPORT = 20_000
 _RECORDED = frozenset({AnswerStatus.RECORDED, AnswerStatus.REPLACED})
@@ -116,7 +84,7 @@ class TeamsPulse:
     async def on_text(self, turn_context: TurnContext, text: str) -> None:
         """`pulse ...` (the mention removed) in any conversation."""
         if conversation_type(turn_context.activity) == PERSONAL:
-            await _notice(turn_context, IN_A_CHANNEL)
+            await _notice(turn_context, catalogue.PULSE_IN_A_CHANNEL)
             return
         try:
             request = parse_pulse(text)
@@ -124,7 +92,7 @@ class TeamsPulse:
             await _notice(turn_context, str(usage), NoticeLevel.WARNING)
             return
         await self._guarded(
-            turn_context, request.action, SORRY, self._request(turn_context, request)
+            turn_context, request.action, catalogue.SORRY, self._request(turn_context, request)
         )
 
     async def on_submit(self, turn_context: TurnContext, submitted: Submitted | None) -> None:
@@ -133,12 +101,14 @@ class TeamsPulse:
             await _notice(turn_context, UNKNOWN_SURVEY, NoticeLevel.WARNING)
         elif submitted.kind == "pulse_send":
             job = self._answer(turn_context, submitted)
-            await self._guarded(turn_context, "answer", SORRY_ANSWERS, job)
+            await self._guarded(turn_context, "answer", catalogue.ANSWERS_NOT_SAVED, job)
         elif submitted.kind == "pulse_answer":
-            await self._guarded(turn_context, "form", SORRY, self._form(turn_context, submitted))
+            await self._guarded(
+                turn_context, "form", catalogue.SORRY, self._form(turn_context, submitted)
+            )
         else:
             await self._guarded(
-                turn_context, "close", SORRY, self._close_button(turn_context, submitted)
+                turn_context, "close", catalogue.SORRY, self._close_button(turn_context, submitted)
             )
 
     async def _guarded(
@@ -164,7 +134,7 @@ class TeamsPulse:
         elif request.action == "export":
             await self._export(turn_context)
         else:
-            await _notice(turn_context, USAGE)
+            await _notice(turn_context, catalogue.PULSE_USAGE)
 
     async def _launch(self, turn_context: TurnContext, request: PulseRequest) -> None:
         activity = turn_context.activity
@@ -190,7 +160,7 @@ class TeamsPulse:
     async def _close_latest(self, turn_context: TurnContext) -> None:
         survey = await self._latest(turn_context, SurveyStatus.OPEN)
         if survey is None:
-            await _notice(turn_context, NO_OPEN)
+            await _notice(turn_context, catalogue.NO_OPEN_SURVEY)
             return
         await self._close(turn_context, survey)
 
@@ -213,12 +183,12 @@ class TeamsPulse:
             await _notice(turn_context, str(refused))
             return
         if result.status is CloseStatus.ALREADY_CLOSED:
-            await _notice(turn_context, ALREADY_CLOSED)
+            await _notice(turn_context, catalogue.ALREADY_CLOSED)
 
     async def _results(self, turn_context: TurnContext) -> None:
         survey = await self._latest(turn_context, SurveyStatus.CLOSED)
         if survey is None:
-            await _notice(turn_context, NO_CLOSED)
+            await _notice(turn_context, catalogue.NO_CLOSED_SURVEY)
             return
         results = self._service.results(survey)
         await turn_context.send_activity(await self._publisher.results_activity(survey, results))
@@ -228,17 +198,17 @@ class TeamsPulse:
         their private chat (`export_file`); the file itself comes once they allow it."""
         survey = await self._latest(turn_context, SurveyStatus.CLOSED)
         if survey is None:
-            await _notice(turn_context, NO_CLOSED)
+            await _notice(turn_context, catalogue.NO_CLOSED_SURVEY)
             return
         csv = await self._csv_for(turn_context, survey)
         if csv is None:
             return
         offer = consent_activity(
-            survey.id, export_filename(survey), len(csv_bytes(csv)), EXPORT_DESCRIPTION
+            survey.id, export_filename(survey), len(csv_bytes(csv)), catalogue.EXPORT_ABOUT
         )
-        if not await self._private(turn_context, offer, EXPORT_NOT_REACHED):
+        if not await self._private(turn_context, offer, catalogue.EXPORT_NOT_REACHED):
             return
-        await _notice(turn_context, EXPORT_SENT)
+        await _notice(turn_context, catalogue.export_sent(catalogue.OUR_PRIVATE_CHAT))
 
     async def _csv_for(self, turn_context: TurnContext, survey: SurveyRecord) -> str | None:
         """The survey's CSV for the person asking, or None once told why not (not theirs,
@@ -256,7 +226,9 @@ class TeamsPulse:
         """The person's answer to an export's file consent card (a `fileConsent/invoke` in
         their private chat): allowed, the file is uploaded and shown; declined, the same counts
         come as text. Their right to export is checked again: the card may be old."""
-        await self._guarded(turn_context, "export", SORRY, self._file_consent(turn_context))
+        await self._guarded(
+            turn_context, "export", catalogue.SORRY, self._file_consent(turn_context)
+        )
 
     async def _file_consent(self, turn_context: TurnContext) -> None:
         answer = parse_consent(turn_context.activity.value)
@@ -272,16 +244,16 @@ class TeamsPulse:
             return
         if not answer.accepted:
             log.info("pulse export declined survey=%s", survey.id)
-            await turn_context.send_activity(export_activity(csv, EXPORT_DECLINED))
+            await turn_context.send_activity(export_activity(csv, catalogue.EXPORT_DECLINED))
             return
         try:
             await upload(answer.upload_url, csv_bytes(csv))
         except UploadFailed as failed:
             log.warning("pulse export upload failed survey=%s error=%s", survey.id, failed)
-            await turn_context.send_activity(export_activity(csv, EXPORT_UPLOAD_FAILED))
+            await turn_context.send_activity(export_activity(csv, catalogue.EXPORT_UPLOAD_FAILED))
             return
         log.info("pulse export uploaded survey=%s", survey.id)
-        await turn_context.send_activity(file_info_activity(answer, EXPORT_SAVED))
+        await turn_context.send_activity(file_info_activity(answer, catalogue.EXPORT_SAVED))
 
     # --- in the private chat ----------------------------------------------------------------
 
@@ -301,7 +273,7 @@ class TeamsPulse:
         if conversation_type(activity) == PERSONAL:
             await turn_context.send_activity(reply)
         else:
-            await self._private(turn_context, reply, NOT_REACHED)
+            await self._private(turn_context, reply, catalogue.PULSE_NOT_REACHED)
 
     async def _answer(self, turn_context: TurnContext, submitted: Submitted) -> None:
         activity = turn_context.activity

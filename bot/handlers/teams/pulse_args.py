@@ -7,8 +7,9 @@
     pulse 2 days threshold 6 remind   ...combined, in any order
     pulse close | results | export | help
 
-A mistake raises PulseUsage, whose message says what to write instead. Ranges (threshold 3 and
-up, at most 90 days) are the service's to check, so every platform gets the same rule.
+A mistake raises PulseUsage, whose message (from `bot.views.catalogue`) says what to write
+instead. Ranges (threshold 3 and up, at most 90 days) are the service's to check, so every
+platform gets the same rule.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import timedelta
 from typing import Literal
 
 from bot.pulse.service import DEFAULT_THRESHOLD, LONGEST_DURATION
+from bot.views import catalogue
 
 PulseAction = Literal["launch", "close", "results", "export", "help"]
 
@@ -48,16 +50,6 @@ _SKIPPED = frozenset({"and", "with", "for"})
 # Longer than any survey may run, so a huge number never reaches timedelta (OverflowError).
 _MAX_DIGITS = 6
 
-USAGE = (
-    "To start an anonymous team survey, write “pulse”: it runs 3 days and shows results once "
-    "at least 5 people answered. Options, in any order: “pulse 5 days” or “pulse 12 hours”, "
-    "“pulse threshold 7” (at least 3), “pulse remind” (one reminder before it closes), e.g. "
-    "“pulse 2 days threshold 6 remind”. Also: “pulse close”, “pulse results” and “pulse export”."
-)
-
-
-_BAD_THRESHOLD = f"Write the threshold as a whole number, e.g. “pulse threshold 7”. {USAGE}"
-
 
 class PulseUsage(ValueError):
     """The text is not a pulse command we understand; the message says what to write."""
@@ -81,7 +73,7 @@ def parse_pulse(text: str) -> PulseRequest:
     """The request in `text` ("pulse ..."), or PulseUsage saying what to write."""
     words = [word for word in _words(text) if word not in _SKIPPED]
     if not words or words[0] != KEYWORD:
-        raise PulseUsage(USAGE)
+        raise PulseUsage(catalogue.PULSE_USAGE)
     options = words[1:]
     if len(options) == 1 and options[0] in _ACTIONS:
         return PulseRequest(_ACTIONS[options[0]])
@@ -102,23 +94,23 @@ def _launch(options: list[str]) -> PulseRequest:
         word = options[index]
         following = options[index + 1] if index + 1 < len(options) else ""
         if word in _ACTIONS:
-            raise PulseUsage(f"“pulse {word}” takes nothing else. {USAGE}")
+            raise PulseUsage(catalogue.pulse_takes_nothing_else(word))
         if word in _REMIND_WORDS:
             remind = True
             index += 1
         elif word in _THRESHOLD_WORDS:
             if threshold is not None:
-                raise PulseUsage(f"Give the threshold once. {USAGE}")
-            threshold = _whole_number(following, _BAD_THRESHOLD)
+                raise PulseUsage(catalogue.PULSE_THRESHOLD_TWICE)
+            threshold = _whole_number(following, catalogue.PULSE_BAD_THRESHOLD)
             index += 2
         elif (joined := _NUMBER_AND_UNIT.fullmatch(word)) or _NUMBER.fullmatch(word):
             if duration is not None:
-                raise PulseUsage(f"Give the duration once, in hours or days. {USAGE}")
+                raise PulseUsage(catalogue.PULSE_DURATION_TWICE)
             number, unit = joined.groups() if joined else (word, following)
             duration = _duration(number, unit)
             index += 1 if joined else 2
         else:
-            raise PulseUsage(f"I didn't understand “{word[:40]}”. {USAGE}")
+            raise PulseUsage(catalogue.pulse_not_understood(word[:40]))
     return PulseRequest(
         "launch",
         duration=duration,
@@ -135,13 +127,8 @@ def _whole_number(word: str, problem: str) -> int:
 
 def _duration(number: str, unit: str) -> timedelta:
     if unit not in _UNITS:
-        raise PulseUsage(
-            f"How long should it run? Write hours or days, e.g. “pulse {number[:6]} days”. {USAGE}"
-        )
-    longest = (
-        f"A survey runs at least 1 hour and at most {LONGEST_DURATION.days} days, e.g. "
-        "“pulse 5 days” or “pulse 12 hours”."
-    )
+        raise PulseUsage(catalogue.pulse_duration_unit(number[:6]))
+    longest = catalogue.pulse_duration_range(LONGEST_DURATION.days)
     amount = _whole_number(number, longest)
     duration = timedelta(**{_UNITS[unit]: amount})
     if not timedelta(hours=1) <= duration <= LONGEST_DURATION:

@@ -7,7 +7,7 @@ import json
 
 from slack_sdk.models.blocks import Block
 
-from bot.admin import AdminReport
+from bot.admin.service import AdminReport
 from bot.handlers.slack.admin import is_admin_command, report_message
 
 # Slack refuses a message of much over 13,000 characters of blocks.

@@ -23,17 +23,11 @@ from bot.engine.replies import (
     Summary,
 )
 from bot.engine.summary import build_summary
-from bot.handlers.slack.blocks import (
-    CUT_NOTICE,
-    answered_question,
-    cut,
-    escape,
-    home_view,
-    render,
-    summary_message,
-)
-from bot.handlers.slack.blocks_summary import TITLE
+from bot.handlers.slack.blocks import answered_question, cut, escape
+from bot.handlers.slack.render import home_view, render, summary_message
 from bot.knowledge import Knowledge
+from bot.views.catalogue import CUT_NOTICE
+from bot.views.catalogue import SUMMARY_TITLE as TITLE
 from tests.handlers.slack.checks import (
     all_text,
     assert_safe,

@@ -12,7 +12,8 @@ import pytest
 from bot.engine.pulse import PulseResults, pulse_results
 from bot.engine.replies import Clarity
 from bot.handlers.slack import blocks_pulse, ids
-from bot.handlers.slack.blocks import help_message
+from bot.handlers.slack.blocks import SlackMessage
+from bot.handlers.slack.render import help_message, slack_date
 from bot.knowledge import Knowledge
 from storage.pulse import SurveyRecord, SurveyStatus
 from tests.handlers.slack.checks import (
@@ -54,10 +55,8 @@ def split_results(knowledge: Knowledge, respondents: int = 4) -> PulseResults:
     return pulse_results(respondents, counts, question_ids, knowledge, 3)
 
 
-def assert_safe_with_dates(message: blocks_pulse.SlackMessage, survey: SurveyRecord) -> None:
-    dates = tuple(
-        blocks_pulse.slack_date(when) for when in (survey.deadline, survey.closed_at) if when
-    )
+def assert_safe_with_dates(message: SlackMessage, survey: SurveyRecord) -> None:
+    dates = tuple(slack_date(when) for when in (survey.deadline, survey.closed_at) if when)
     assert_safe_message(message, mentions=dates)
 
 
@@ -133,10 +132,10 @@ def test_open_card_shows_the_count_and_the_buttons(knowledge: Knowledge) -> None
     card = blocks_pulse.survey_card(survey, 5, 0)
     assert_valid_message(card)
     assert_safe_with_dates(card, survey)
-    assert "0 responses" in all_text(card.blocks)
+    assert "0 people have answered" in all_text(card.blocks)
     assert "reminder" in all_text(card.blocks)
     one = blocks_pulse.survey_card(survey, 5, 1)
-    assert "*1 response* so far" in all_text(one.blocks)
+    assert "*1 person has answered so far.*" in all_text(one.blocks)
     actions = [e["action_id"] for b in card.blocks if b["type"] == "actions" for e in b["elements"]]
     assert actions == [ids.PULSE_ANSWER_ACTION, ids.PULSE_CLOSE_ACTION]
 
@@ -146,7 +145,7 @@ def test_closed_card_has_no_buttons(knowledge: Knowledge) -> None:
     card = blocks_pulse.survey_card(survey, 5, 7)
     assert_valid_message(card)
     assert_safe_with_dates(card, survey)
-    assert "7 answered" in all_text(card.blocks)
+    assert "7 people have answered" in all_text(card.blocks)
     assert all(block["type"] != "actions" for block in card.blocks)
 
 
@@ -169,11 +168,11 @@ def test_results_show_bars_recommendation_and_splits(knowledge: Knowledge) -> No
     assert_valid_message(shown)
     assert_safe_message(shown)
     text = all_text(shown.blocks)
-    assert "*4 answered* · anonymity threshold 3" in text
+    assert "4 people have answered · anonymity threshold 3" in text
     assert "█████░░░░░ 50%" in text
     assert "(2)" in text
     assert results.recommended is not None
-    assert f"recommended model: {results.recommended.name}" in text
+    assert f"The team points to: {results.recommended.name}" in text
     assert "Where the team is split" in text
     for question in knowledge.pulse_questions:
         assert question.prompt in text
@@ -186,7 +185,7 @@ def test_hidden_results_draw_nothing_of_the_answers(knowledge: Knowledge) -> Non
     shown = blocks_pulse.results_message(survey_of(knowledge), results)
     assert_valid_message(shown)
     text = all_text(shown.blocks) + shown.text
-    assert "2 answered, fewer than the anonymity threshold of 5" in text
+    assert "2 people have answered, fewer than the anonymity threshold of 5" in text
     assert "results stay hidden" in text
     assert "█" not in text
     assert "%" not in text
@@ -209,7 +208,7 @@ def test_results_fit_the_largest_knowledge(maximal: MaximalFactory, pattern: str
         (Clarity.CLEAR, False, "A clear result: {a} leads {b} by 30 points."),
         (Clarity.LEANING, False, "Leaning toward {a}, 30 points ahead of {b}."),
         (Clarity.CLOSE_CALL, False, "A close call between {a} and {b}, 30 point(s) apart."),
-        (Clarity.CLOSE_CALL, True, "the team splits between {a} and {b}"),
+        (Clarity.CLOSE_CALL, True, "the team's answers split between {a} and {b}"),
         (Clarity.INSUFFICIENT, False, "No recommendation"),
     ],
 )
@@ -227,7 +226,7 @@ def test_recommendation_says_how_clear_cut_it_is(
         shares=((first, 0.6), (second, 0.3)),
         mixed=mixed,
     )
-    line = blocks_pulse.recommendation_text(results)
+    line = all_text(blocks_pulse.results_message(survey_of(knowledge), results).blocks)
     assert expected.format(a=first.name, b=second.name) in line
 
 

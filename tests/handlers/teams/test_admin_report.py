@@ -3,7 +3,7 @@ the errors can close early, and a bounded size."""
 
 from __future__ import annotations
 
-from bot.admin import AdminReport
+from bot.admin.service import AdminReport
 from bot.handlers.teams.admin import MAX_ERROR_CHARS, admin_word, report_activity
 
 

@@ -28,11 +28,8 @@ from bot.engine.replies import (
     SummaryReply,
 )
 from bot.engine.turn import Choice, Command
-from bot.handlers.teams.cards import (
-    CUT_NOTICE,
-    TITLE,
-    TeamsMessage,
-    escape,
+from bot.handlers.teams.cards import TeamsMessage, escape
+from bot.handlers.teams.render import (
     help_message,
     render,
     render_all,
@@ -49,6 +46,8 @@ from bot.handlers.teams.submit import (
     parse_submit,
 )
 from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
+from bot.views.catalogue import CUT_NOTICE
+from bot.views.catalogue import SUMMARY_TITLE as TITLE
 from tests.handlers.slack.conftest import NOW, full_script, run_engine
 from tests.handlers.teams.card_checks import (
     assert_valid_card,
@@ -177,8 +176,7 @@ def test_question_card(replies: list[Reply]) -> None:
         lead, prompt = card["body"][:2]
         assert lead["text"] == f"Question {reply.number} of {reply.total} · {reply.dimension}"
         assert lead["isSubtle"] is True
-        assert prompt["text"] == escape(reply.prompt)
-        assert prompt["weight"] == "bolder"
+        assert prompt["text"] == f"**{escape(reply.prompt)}**"
         rows = button_rows(card)
         assert rows[:-1] == [[f"{o.letter}. {o.label}"] for o in reply.options]
         option_data = [s["actions"][0]["data"] for s in card["body"][2:-2]]
@@ -282,8 +280,10 @@ def test_help_card_lists_every_command(replies: list[Reply]) -> None:
     reply, card = next(rendered(replies, HelpReply))
     assert card == help_message(reply.commands).card
     facts = [fact for fact_set in of_type(card, "FactSet") for fact in fact_set["facts"]]
-    assert [unescape(fact["title"]) for fact in facts] == [f"**{c}**" for c, _ in reply.commands]
-    assert [unescape(fact["value"]) for fact in facts] == [d for _, d in reply.commands]
+    chat = facts[: len(reply.commands)]  # then the channel's @mention commands
+    assert [unescape(fact["title"]) for fact in chat] == [f"**{c}**" for c, _ in reply.commands]
+    assert [unescape(fact["value"]) for fact in chat] == [d for _, d in reply.commands]
+    assert any("pulse" in fact["title"] for fact in facts[len(reply.commands) :])
     assert "ask \\<question\\>" in facts[4]["title"]
     assert body_texts(card)[0].startswith("I help you decide who should own AI work")
     assert any("@mention me" in text for text in body_texts(card))
@@ -300,10 +300,10 @@ def test_help_card_lists_every_command(replies: list[Reply]) -> None:
 def test_notice_card(level: NoticeLevel, prefix: str, color: str | None) -> None:
     message = render(NoticeReply("Type `start` to begin.", level))
     assert_valid_message(message)
-    assert message.text == f"{prefix}Type `start` to begin."
+    assert message.text == f"{prefix}Type start to begin."
     assert message.card is not None
     (block,) = message.card["body"]
-    assert block["text"] == prefix + "Type \\`start\\` to begin."
+    assert block["text"] == prefix + "Type **start** to begin."
     assert block.get("color") == color
 
 
@@ -333,14 +333,9 @@ def test_summary_card_content(replies: list[Reply]) -> None:
         escape(summary.recommended.description),
         f"*{escape(summary.clarity_text)}*",
     ]
-    rows = [
-        [column["items"][0]["text"] for column in row["columns"]]
-        for row in of_type(card, "ColumnSet")
-    ]
-    assert rows == [
-        [f"{score_bar(s.score)} {round(100 * s.score):>3}%", escape(s.model.name)]
-        for s in summary.scores
-    ]
+    for score in summary.scores:
+        bar = f"{score_bar(score.score)} {round(100 * score.score)}% · {escape(score.model.name)}"
+        assert bar in shown
     facts = [fact for fact_set in of_type(card, "FactSet") for fact in fact_set["facts"]]
     assert [(f["title"], unescape(f["value"])) for f in facts] == [
         (

@@ -26,19 +26,12 @@ from bot.engine.replies import (
     Summary,
 )
 from bot.engine.summary import build_summary
-from bot.handlers.teams.cards import (
-    CUT_NOTICE,
-    MARKUP_CHARACTERS,
-    TITLE,
-    clean,
-    cut,
-    escape,
-    markup,
-    plain,
-    render,
-    summary_card,
-)
+from bot.handlers.teams.cards import MARKUP_CHARACTERS, clean, escape, markup, plain
+from bot.handlers.teams.render import render, summary_card
 from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
+from bot.views.catalogue import CUT_NOTICE
+from bot.views.catalogue import SUMMARY_TITLE as TITLE
+from bot.views.parts import cut
 from tests.handlers.slack.conftest import (
     HOSTILE,
     NOW,
@@ -170,12 +163,13 @@ def test_cut_priorities_follow_slack(maximal: dict[str, Knowledge]) -> None:
     shown = texts(card)
     for heading in ("How the models score", "Why", "Next steps"):
         assert heading in shown
-    assert len(of_type(card, "ColumnSet")) == len(summary.scores)
+    assert sum("% · " in text for text in shown) >= len(summary.scores)  # every score bar
     assert any(text.endswith(f"· {NOW.date().isoformat()}") for text in shown)  # the footer
     next_steps = shown[shown.index("Next steps") + 1 : shown.index("Next steps") + 4]
     assert [text[:3] for text in next_steps] == ["1. ", "2. ", "3. "]
     facts = sum(len(fact_set["facts"]) for fact_set in of_type(card, "FactSet"))
-    assert 0 < facts < len(summary.leanings)  # as many leanings as fit, not all
+    assert 0 < facts <= len(summary.leanings)  # as many leanings as fit
+    assert CUT_NOTICE in shown  # and the cut is said
     # Further reasons are gone; the other view, ranked below the leanings, may come back in
     # the room a leaning list too long to fit left (as on Slack).
     other_view = any(text.startswith("The other view") for text in shown)

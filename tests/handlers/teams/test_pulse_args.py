@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.handlers.teams.pulse_args import USAGE, PulseRequest, PulseUsage, is_pulse, parse_pulse
+from bot.handlers.teams.pulse_args import PulseRequest, PulseUsage, is_pulse, parse_pulse
+from bot.views.catalogue import PULSE_USAGE as USAGE
 
 
 @pytest.mark.parametrize(

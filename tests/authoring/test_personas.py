@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.authoring.personas import BUNDLED_PERSONAS, MIXED, Persona, play, read_personas
 from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
-from bot.knowledge.personas import BUNDLED_PERSONAS, MIXED, Persona, play, read_personas
 
 PERSONAS = read_personas(default_knowledge_dir() / BUNDLED_PERSONAS)
 

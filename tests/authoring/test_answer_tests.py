@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
-from bot.knowledge.answer_tests import (
+from bot.authoring.answer_tests import (
     BUNDLED_ANSWERS,
     KINDS,
     Thresholds,
@@ -18,6 +17,7 @@ from bot.knowledge.answer_tests import (
     read_cases,
     run_answer_tests,
 )
+from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
 from bot.knowledge.loader import knowledge_files
 
 BUNDLED = default_knowledge_dir()

@@ -19,9 +19,9 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.admin import RELOAD, SORRY, TOKEN_ACTOR, VIEW, KnowledgeAdmin, KnowledgeStatus
-from bot.admin_refusals import RefusalWindows
-from bot.knowledge.live import Actor
+from bot.admin.live import Actor
+from bot.admin.refusals import RefusalWindows
+from bot.admin.service import RELOAD, SORRY, TOKEN_ACTOR, VIEW, KnowledgeAdmin, KnowledgeStatus
 from storage.admin import KnowledgeLoadRecord
 
 log = logging.getLogger(__name__)

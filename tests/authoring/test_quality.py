@@ -8,8 +8,7 @@ from typing import get_args
 
 import pytest
 
-from bot.knowledge import KnowledgeError, default_knowledge_dir
-from bot.knowledge.quality import (
+from bot.authoring.quality import (
     KIND_NAMES,
     QualityWarning,
     WarningKind,
@@ -19,6 +18,7 @@ from bot.knowledge.quality import (
     summary,
     warnings_for,
 )
+from bot.knowledge import KnowledgeError, default_knowledge_dir
 from testing.fakes.knowledge_folder import ADDED_SNIPPET, add_snippet
 
 BUNDLED = default_knowledge_dir()

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.admin.live import STARTUP_ACTOR, Actor, KnowledgePoller, LiveKnowledge
 from bot.knowledge import KnowledgeError, load_knowledge
-from bot.knowledge.live import STARTUP_ACTOR, Actor, KnowledgePoller, LiveKnowledge
 from storage.admin import KnowledgeLoadRecord, LoadOutcome
 from storage.memory import MemoryStorage
 from storage.memory.admin import MemoryAdmin

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.admin_refusals import RefusalWindows
+from bot.admin.refusals import RefusalWindows
 
 
 class Clock:

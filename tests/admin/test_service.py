@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.admin import (
+from bot.admin.live import FILE_WATCH_ACTOR, STARTUP_ACTOR, Actor, LiveKnowledge, ReloadResult
+from bot.admin.service import (
     KnowledgeAdmin,
     KnowledgeStatus,
     reload_report,
@@ -16,7 +17,6 @@ from bot.admin import (
     who_loaded,
 )
 from bot.config import ConfigError, Settings, load_settings
-from bot.knowledge.live import FILE_WATCH_ACTOR, STARTUP_ACTOR, Actor, LiveKnowledge, ReloadResult
 from storage.admin import KnowledgeLoadRecord, LoadOutcome
 from storage.memory import MemoryStorage
 from storage.memory.admin import MemoryAdmin

@@ -16,8 +16,8 @@ from typing import Any, TextIO
 
 import aiohttp
 
-from bot.admin import counts_line
-from bot.admin_http import RELOAD_PATH
+from bot.admin.http import RELOAD_PATH
+from bot.admin.service import counts_line
 from bot.config import Settings
 
 TIMEOUT_SECONDS = 60.0

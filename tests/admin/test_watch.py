@@ -9,9 +9,9 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.admin import KnowledgeAdmin
-from bot.knowledge.live import FILE_WATCH_ACTOR, LiveKnowledge
-from bot.knowledge.watch import KnowledgeWatch
+from bot.admin.live import FILE_WATCH_ACTOR, LiveKnowledge
+from bot.admin.service import KnowledgeAdmin
+from bot.admin.watch import KnowledgeWatch
 from storage.memory import MemoryStorage
 from testing.fakes.knowledge_folder import copy_knowledge, reword_question
 

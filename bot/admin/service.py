@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.knowledge.live import (
+from bot.admin.live import (
     FILE_WATCH,
     SERVER,
     STARTUP,
@@ -24,6 +24,7 @@ from bot.knowledge.live import (
     ReloadResult,
     counts,
 )
+from bot.views import catalogue
 from storage.admin import AdminStore, AuditRecord, KnowledgeLoadRecord
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ NOT_ALLOWED = (
     "Sorry, only the advisor's admins can do that. If you look after the knowledge, ask "
     "whoever runs the advisor to add your user id to ADMIN_USERS."
 )
-SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+SORRY = catalogue.SORRY
 
 
 @dataclass(frozen=True)

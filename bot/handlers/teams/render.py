@@ -1,0 +1,275 @@
+"""Adaptive Cards 1.5 for the neutral documents of `bot.views`: the Teams renderer.
+
+Teams reads a TextBlock's text (and a FactSet's titles and values) as markdown, so every text a
+document holds passes through `escape`; the only markup is the renderer's own (bold, italics).
+Every card stays under MAX_CARD_BYTES, by the one fitting algorithm of `bot.views.fit` with
+Teams' measure, then by cutting the longest texts as a last resort.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from typing import Any
+
+from bot.engine.replies import Reply, Summary
+from bot.handlers.teams.cards import (
+    MAX_CARD_BYTES,
+    MAX_FALLBACK,
+    MAX_NAME,
+    MAX_SNIPPET,
+    MAX_SOURCE,
+    MAX_TEXT,
+    TeamsMessage,
+    action_set,
+    adaptive_card,
+    ask_action,
+    card_bytes,
+    fact_sets,
+    heading,
+    markup,
+    one_line,
+    plain,
+    shrink_texts,
+    submit,
+    text_block,
+)
+from bot.handlers.teams.submit import answer_data, command_data, pulse_data
+from bot.views import catalogue
+from bot.views.diagnostic import help_view, view, welcome_view
+from bot.views.document import (
+    Action,
+    Actions,
+    Bars,
+    Chart,
+    Choices,
+    Chunk,
+    CommandHelp,
+    Divider,
+    Document,
+    Element,
+    Facts,
+    Heading,
+    Headline,
+    Hint,
+    Inline,
+    Items,
+    Note,
+    OpenAsk,
+    OpenShare,
+    Paragraph,
+    PulseAnswer,
+    PulseClose,
+    PulseExport,
+    Quote,
+    RunCommand,
+    Style,
+    Title,
+    Tone,
+    merged_runs,
+    say,
+)
+from bot.views.fit import fit
+from bot.views.parts import Surface
+from bot.views.summary import summary_view
+
+BAR_WIDTH = 10
+_CUT = Chunk((Note(say(catalogue.CUT_NOTICE)),))
+_COLOR = {Tone.GOOD: "good", Tone.WARNING: "warning", Tone.ATTENTION: "attention"}
+
+
+def render(reply: Reply) -> TeamsMessage:
+    return draw(view(reply, Surface.TEAMS))
+
+
+def render_all(replies: Sequence[Reply]) -> list[TeamsMessage]:
+    """One message per reply, except that an acknowledgement rides on top of the card that
+    follows it (the next question, usually): one message per answer reads better in a chat,
+    and on Teams every message is a round trip to the connector within the user's request."""
+    messages: list[TeamsMessage] = []
+    for reply in replies:
+        rendered = render(reply)
+        previous = messages[-1] if messages else None
+        if previous is not None and previous.acknowledgement and rendered.card is not None:
+            merged = _merge(previous, rendered)
+            if merged is not None:
+                messages[-1] = merged
+                continue
+        messages.append(rendered)
+    return messages
+
+
+def help_message(commands: Sequence[tuple[str, str]]) -> TeamsMessage:
+    return draw(help_view(commands, Surface.TEAMS))
+
+
+def welcome_message(personal: bool) -> TeamsMessage:
+    return draw(welcome_view(personal))
+
+
+def summary_card(summary: Summary) -> TeamsMessage:
+    return draw(summary_view(summary))
+
+
+def draw(document: Document) -> TeamsMessage:
+    text = plain(document.fallback, MAX_FALLBACK) or catalogue.PRODUCT
+    return TeamsMessage(text, fitted_card(document), document.acknowledgement)
+
+
+def fitted_card(document: Document) -> dict[str, Any]:
+    def within(chunks: Sequence[Chunk]) -> bool:
+        return card_bytes(adaptive_card(body(chunks))) <= MAX_CARD_BYTES
+
+    card = adaptive_card(body(document.chunks))
+    if card_bytes(card) > MAX_CARD_BYTES:  # most cards fit whole: drawn once, measured once
+        card = adaptive_card(body(fit(document.chunks, within, _CUT)))
+        shrink_texts(card)
+    return card
+
+
+def _merge(first: TeamsMessage, second: TeamsMessage) -> TeamsMessage | None:
+    """`second`'s card with `first`'s content on top, or None when that would not fit."""
+    if first.card is None or second.card is None:
+        return None
+    merged = {**second.card, "body": [*first.card["body"], *second.card["body"]]}
+    if card_bytes(merged) > MAX_CARD_BYTES:
+        return None
+    return TeamsMessage(plain(f"{first.text}\n{second.text}", MAX_FALLBACK), merged)
+
+
+def body(chunks: Sequence[Chunk]) -> list[dict[str, Any]]:
+    elements = merged_runs([element for chunk in chunks for element in chunk.elements])
+    drawn: list[dict[str, Any]] = []
+    for element in elements:
+        drawn += _elements(element)
+    return drawn
+
+
+def _elements(element: Element) -> list[dict[str, Any]]:
+    match element:
+        case Title(text=text):
+            return [text_block(one_line(text, MAX_TEXT), bold=True, size="large", is_heading=True)]
+        case Heading(text=text):
+            return [heading(one_line(text, MAX_TEXT))]
+        case Headline(text=text):
+            headline = one_line(text, MAX_TEXT)
+            return [text_block(headline, bold=True, size="medium", color="good")]
+        case Paragraph(spans=spans, tone=tone):
+            subtle = tone is Tone.SUBTLE
+            return [text_block(markdown_of(spans), subtle=subtle, color=_COLOR.get(tone))]
+        case Note(spans=spans) | Hint(spans=spans):
+            return [text_block(markdown_of(spans), subtle=True, size="small")]
+        case Quote(snippet=snippet, marker=marker):
+            text = markup(snippet.text, MAX_SNIPPET)
+            shown = f"{marker} {f'“{text}”' if snippet.quote else text}".strip()
+            echo = marker == "↳"
+            return [
+                text_block(shown, subtle=echo, spacing="small" if echo else None),
+                text_block(
+                    source_line(snippet.source.title, snippet.source.author),
+                    subtle=True,
+                    size="small",
+                    spacing="none",
+                ),
+            ]
+        case Items(items=items):
+            return [
+                text_block(f"{item.marker} {markdown_of(item.spans)}".strip()) for item in items
+            ]
+        case Facts(facts=facts):
+            return fact_sets(
+                [(one_line(fact.name, MAX_NAME), one_line(fact.value, MAX_TEXT)) for fact in facts]
+            )
+        case CommandHelp(commands=commands):
+            return fact_sets(
+                [(f"**{one_line(name, MAX_NAME)}**", markup(what)) for name, what in commands]
+            )
+        case Bars(bars=bars):
+            return [_bar_row(bar.label, bar.share, bar.count) for bar in bars]
+        case Chart(png=png, alt=alt):
+            return [
+                {
+                    "type": "Image",
+                    "url": "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+                    "altText": plain(alt, MAX_NAME),
+                    "size": "stretch",
+                    "spacing": "medium",
+                }
+            ]
+        case Divider():
+            return []  # cards separate their parts by spacing; a rule adds nothing
+        case Actions(actions=actions):
+            drawn = [action for action in map(_action, actions) if action is not None]
+            return [action_set(drawn, spacing="medium")] if drawn else []
+        case Choices(question_id=question_id, options=options):
+            # One ActionSet per option: a full-width row each, so a long label stays readable
+            # and no option hides in an overflow menu (Teams shows at most 6 actions per set).
+            return [
+                action_set(
+                    [
+                        submit(
+                            f"{option.letter}. {option.label}",
+                            answer_data(question_id, option.id),
+                        )
+                    ],
+                    spacing="small",
+                )
+                for option in options
+            ]
+    raise TypeError(f"no Adaptive Card for {type(element).__name__}")
+
+
+def markdown_of(spans: Inline) -> str:
+    return "".join(_span(span.text, span.style) for span in spans if span.text)
+
+
+def _span(text: str, style: Style) -> str:
+    if style is Style.MOMENT:
+        # Adaptive Card date functions: each reader's own time zone and format.
+        return f"{{{{DATE({text},SHORT)}}}} {{{{TIME({text})}}}}"
+    # Spaces around a span separate it from its neighbours: keep one on each side.
+    before = " " if text[:1].isspace() else ""
+    after = " " if text[-1:].isspace() else ""
+    shown = markup(text, MAX_TEXT) if "\n" in text.strip() else one_line(text, MAX_TEXT)
+    match style:
+        case Style.STRONG | Style.COMMAND:
+            shown = f"**{shown}**"
+        case Style.EMPHASIS:
+            shown = f"*{shown}*"
+    return f"{before}{shown}{after}" if shown else before
+
+
+def source_line(title: str, author: str | None) -> str:
+    by = f", {one_line(author, MAX_NAME)}" if author else ""
+    return f"— *{one_line(title, MAX_SOURCE)}*{by}"
+
+
+def score_bar(share: float) -> str:
+    filled = min(max(round(share * BAR_WIDTH), 0), BAR_WIDTH)
+    return "█" * filled + "░" * (BAR_WIDTH - filled)
+
+
+def _bar_row(label: str, share: float, count: int | None) -> dict[str, Any]:
+    """One bar line: a text bar, the share and the label (and how many). A TextBlock rather than
+    columns: a third of the bytes, which leaves room for more of the content in the card."""
+    percent = min(max(round(100 * share), 0), 100)
+    counted = f" ({count})" if count is not None else ""
+    line = f"{score_bar(share)} {percent}% · {one_line(label, MAX_NAME)}{counted}"
+    return text_block(line, spacing="none")
+
+
+def _action(action: Action) -> dict[str, Any] | None:
+    """The card action for `action`, or None where Teams has no such thing (sharing a summary
+    to a channel is Slack's modal; a CSV export is the `pulse export` command)."""
+    style = "positive" if action.primary else None
+    match action.intent:
+        case RunCommand(command=command):
+            return submit(action.label, command_data(command.value), style=style)
+        case OpenAsk():
+            return ask_action()
+        case PulseAnswer(survey_id=survey):
+            return submit(action.label, pulse_data("pulse_answer", survey), style=style)
+        case PulseClose(survey_id=survey):
+            return submit(action.label, pulse_data("pulse_close", survey), style=style)
+        case OpenShare() | PulseExport():
+            return None

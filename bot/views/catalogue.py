@@ -1,0 +1,476 @@
+"""Every sentence the advisor's views and adapters say to people, in one place.
+
+A sentence written here is said the same way on Slack, Teams and the terminal; the renderers
+and adapters hold no user-facing wording of their own (a test checks). The engine's own replies
+(notices, clarity sentences, next steps) are written in `bot.engine`, which sits below this
+module; neutral text marks the words a user can type between backticks (see
+`bot.views.document.commands_marked`).
+"""
+
+from __future__ import annotations
+
+PRODUCT = "AI Ownership Advisor"
+INTRO = (
+    "I help you decide who should own AI work: IT, the business, a dedicated AI leader or a "
+    "shared model."
+)
+ABOUT = (
+    "Four published articles disagree on it. About a dozen questions weigh your situation "
+    "against their arguments and recommend an ownership model, with the reasons, the strongest "
+    "other view and three next steps."
+)
+HOME_QUESTION = (
+    "Who should own your organisation's AI work: IT, the business, a dedicated AI leader or a "
+    "shared model?"
+)
+# Work turned away under overload (see bot.fair_turns).
+BUSY = (
+    "I'm handling a lot of requests right now, so I couldn't do that one. "
+    "Please try again in a minute."
+)
+CUT_NOTICE = "…cut to fit the message size limits"
+# A bug on our side, answered with an apology rather than a trace.
+SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+# How each platform names the one-to-one chat with the advisor.
+OUR_DM = "our direct message"  # Slack
+OUR_PRIVATE_CHAT = "our private chat"  # Teams
+# What to type in a Slack channel so the advisor may post there.
+INVITE_ME = f"`/invite @{PRODUCT}`"
+
+# --- the diagnostic -----------------------------------------------------------------------------
+
+BACK, SKIP, WHY, HELP = "Back", "Skip", "Why?", "Help"
+START, CONTINUE = "Start the diagnostic", "Continue the diagnostic"
+SHOW_ALL = "None of these: show all"
+QUESTION_HINT = "…or type a number, a letter or your own words."
+UNDERSTOOD_NOTHING = "I couldn't match that to an option. Which comes closest?"
+NOT_SURE = "I'm not sure which you meant. Is it one of these?"
+SKIPPED = "↷ Skipped"
+FROM_THE_ARTICLES = "From the articles:"
+WHY_WE_ASK = "Why we ask:"
+YOU_ASKED = "You asked:"
+NOTHING_FOUND = (
+    "I found nothing on that in the articles. Try other words, for example "
+    "`ask who should own the AI budget?`"
+)
+THE_OPTIONS = "The options"
+
+
+def question_title(number: int, total: int, dimension: str) -> str:
+    return f"Question {number} of {total} · {dimension}"
+
+
+def did_you_mean(label: str) -> str:
+    return f"Did you mean “{label}”? (yes / no)"
+
+
+def skipped(dimension: str) -> str:
+    return f"{SKIPPED}: {dimension}"
+
+
+def answered(answer: str) -> str:
+    return f"✓ Your answer: {answer}"
+
+
+# Where the diagnostic runs, when it is asked for elsewhere (a Slack command, a Teams channel).
+DIAGNOSTIC_STARTED = f"I've started the diagnostic in {OUR_DM}: answer there whenever you like."
+ANSWERED_IN_DM = f"Done: the answer is in {OUR_DM}."
+DIAGNOSTIC_IN_PRIVATE = (
+    f"The diagnostic runs in a private chat: open a chat with me ({PRODUCT}) and say hi. Here "
+    "in the channel, @mention me with a question."
+)
+
+
+# --- asking the articles --------------------------------------------------------------------------
+
+ASK_BUTTON = "Ask a question"
+ASK_SUBMIT = "Ask"
+ASK_LABEL = "Your question"
+ASK_PLACEHOLDER = "How should we measure AI success?"
+ASK_HINT = "I answer with the best-matching points from the articles, with their sources."
+ASK_EMPTY = "Type a question first."
+
+# --- the summary ----------------------------------------------------------------------------------
+
+SUMMARY_TITLE = "Your AI ownership summary"
+SCORES_HEADING = "How the models score"
+LEANINGS_HEADING = "Your answers, dimension by dimension"
+WHY_HEADING = "Why"
+NEXT_STEPS_HEADING = "Next steps"
+BALANCED = "balanced"
+ANOTHER_MODEL = "another model"
+RETAKE = "Retake"
+SHARE_BUTTON = "Share to a channel"
+SHARE_TITLE = "Share your result"
+SHARE_SUBMIT = "Share"
+SHARE_EXPLAINED = (
+    "The channel sees your recommendation, its scores, the reasons and the next steps. "
+    "Your answers stay private."
+)
+SHARE_LABEL = "Post the summary to"
+SHARE_PLACEHOLDER = "Choose a channel"
+CANCEL, CLOSE = "Cancel", "Close"
+LATEST_RESULT = "Your latest result"
+NO_RESULT_YET = "No result yet."
+NO_RESULT_HINT = "Start the diagnostic to get your recommendation."
+SHOW_SUMMARY = "Show full summary"
+
+
+def recommended(name: str) -> str:
+    return f"Recommended: {name}"
+
+
+def other_view_heading(name: str) -> str:
+    return f"The other view ({name})"
+
+
+# Around the sharer's mention, which the renderer draws.
+SOMEONE = "someone"  # a sharer whose id cannot be shown as a mention
+SHARED_BY = ("Shared by ", " from the AI Ownership Advisor diagnostic")
+
+
+def summary_footer(answered: int, skipped: int, version: str, day: str) -> str:
+    return f"{answered} answered, {skipped} skipped · knowledge {version} · {day}"
+
+
+def result_stamp(day: str, version: str) -> str:
+    return f"{day} · knowledge {version}"
+
+
+# --- sharing (Slack's share modal) -----------------------------------------------------------
+
+PICK_CHANNEL = "Pick a channel to share to."
+NO_RESULT_TO_SHARE = (
+    "There is no result to share yet: finish the diagnostic first (`/ai-owner start`)."
+)
+SHARE_FAILED = (
+    f"I couldn't post to that channel. For a private channel, invite me first ({INVITE_ME}), "
+    "then share again."
+)
+
+
+def shared_in(channel: str) -> str:
+    """`channel` as the platform shows a channel (the adapter draws the link)."""
+    return f"Shared your summary in {channel}."
+
+
+# --- help -----------------------------------------------------------------------------------------
+
+COMMANDS_HEADING = "Commands"
+SLASH_HEADING = "Slash commands"
+DM_HEADING = "In a direct message with me, type:"
+CHAT_HEADING = "In a chat with me, type:"
+SLASH_COMMANDS = (
+    ("/ai-owner start", "start the diagnostic, about a dozen questions"),
+    (
+        "/ai-owner ask <question>",
+        "search the articles, e.g. /ai-owner ask who should own the budget?",
+    ),
+    ("/ai-owner pulse", "launch an anonymous team pulse survey in this channel"),
+    (
+        "/ai-owner pulse close | results | export",
+        "close this channel's survey, show its results again, or get them as CSV",
+    ),
+    ("/ai-owner forget-me", "delete everything I keep about you (I ask first)"),
+    ("/ai-owner help", "this help"),
+)
+# Teams has no slash commands: a channel @mention carries the same words.
+CHANNEL_COMMANDS = (
+    ("@mention + question", "search the articles, e.g. who should own the AI budget?"),
+    ("@mention + pulse", "launch an anonymous team pulse survey in this channel"),
+    (
+        "@mention + pulse close | results | export",
+        "close this channel's survey, show its results again, or get them as CSV",
+    ),
+)
+CHANNEL_HEADING = "In a channel:"
+CHANNEL_HELP = (
+    "In a channel, @mention me with a question. In our personal chat, forget-me deletes "
+    "everything I keep about you (I ask first)."
+)
+QUIT = ("quit", "leave the console (progress is kept)")
+
+
+def unknown_command(shown: str) -> str:
+    return f"I don't know `{shown}`."
+
+
+# --- forget-me --------------------------------------------------------------------------------
+
+# Teams: the word typed in a channel or group chat, where nothing personal is answered.
+FORGET_IN_PRIVATE = (
+    f"To delete what I keep about you, type forget-me in a personal chat with me ({PRODUCT})."
+)
+
+# --- admin ------------------------------------------------------------------------------------
+
+
+def more_errors(left: int) -> str:
+    """After as many knowledge errors as fit in one message."""
+    return f"… and {left} more: `advisor knowledge check` lists them all."
+
+
+# --- console ----------------------------------------------------------------------------------
+
+# `make chat` is what people ran; `advisor` is only on their PATH inside the virtualenv.
+GOODBYE = (
+    "Bye. Your progress is saved: run `make chat` (or `.venv/bin/advisor chat`) to pick it up."
+)
+
+
+# --- welcome (Teams, when the app is added) ---------------------------------------------
+
+WELCOME_PERSONAL = "Say hi or press Start to begin, and type help at any point."
+WELCOME_TEAM = (
+    "@mention me with a question, for example: who should own the AI budget? Or chat with me "
+    "privately to take the diagnostic."
+)
+START_SHORT = "Start"
+
+# --- team pulse -------------------------------------------------------------------------------
+
+PULSE_TITLE = "📊 Team pulse: who should own AI work?"
+PULSE_RESULTS_TITLE = "📊 Team pulse results"
+PULSE_FORM_TITLE = "Team pulse"  # Slack's modal title: at most 24 characters
+ANONYMOUS = "Anonymous: nobody, admins included, can see who answered what."
+CHANGE_UNTIL_CLOSED = "You can change your answers until the survey closes."
+ANSWER_PRIVATELY = "Answer privately"
+CLOSE_SURVEY = "Close survey"
+CLOSE_CONFIRM = (
+    "Close the survey?",
+    "Answers stop now and the results are posted in the channel.",
+    "Close it",
+    "Keep it open",
+)
+EXPORT_CSV = "Export CSV"
+ANSWERED_IN_CHAT = "answered in a private chat with me"
+RESULTS_POSTED = "The results are posted in this thread."
+ONE_REMINDER = "one reminder before then"
+PULSE_SCORES_HEADING = "How the models score for the team"
+PULSE_SPLIT_HEADING = "Where the team is split"
+NO_TEAM_RECOMMENDATION = "No recommendation: too few of the survey's questions were answered."
+CHART_ALT = "Bar chart of the team pulse results: the share of answers per option."
+
+
+def people_answered(count: int) -> str:
+    return "1 person has answered" if count == 1 else f"{count} people have answered"
+
+
+def short_questions(count: int) -> str:
+    return "One short question" if count == 1 else f"{count} short questions"
+
+
+def pulse_about(questions: int, where: str | None) -> str:
+    """What the survey is; `where` says how people answer, when the platform needs saying."""
+    how = f", {where}" if where else ""
+    return f"{short_questions(questions)} on who should own AI work here{how}. {ANONYMOUS}"
+
+
+def results_need(threshold: int) -> str:
+    return f"The results appear here if at least {threshold} people answer."
+
+
+def so_far(count: int) -> str:
+    return f"{people_answered(count)} so far."
+
+
+def closes(moment: str) -> str:
+    return f"Closes {moment}"
+
+
+def closed(moment: str) -> str:
+    return f"Closed {moment}"
+
+
+def closed_count(count: int) -> str:
+    return f"Closed: {people_answered(count)}."
+
+
+REMINDER = "⏰ Reminder:"
+
+
+def reminder_closes() -> tuple[str, str]:
+    """Around the deadline, which the renderer draws in each reader's time zone."""
+    return ("the team pulse closes ", ".")
+
+
+def reminder_count(count: int, threshold: int) -> str:
+    return f"{people_answered(count)} so far; the results need at least {threshold}."
+
+
+def participation(count: int, threshold: int) -> str:
+    return f"{people_answered(count)} · anonymity threshold {threshold}"
+
+
+def results_hidden(count: int, threshold: int) -> str:
+    """What results below the anonymity threshold say instead of any count."""
+    return (
+        f"{people_answered(count)}, fewer than the anonymity threshold of {threshold}, so the "
+        "results stay hidden."
+    )
+
+
+def team_recommended(name: str) -> str:
+    return f"The team points to: {name}"
+
+
+def team_close_call(first: str, second: str, common: str) -> str:
+    return (
+        f"A close call: the team's answers split between {first} and {second}. When the "
+        f"evidence is this mixed, the articles' common ground is {common}."
+    )
+
+
+def dropped_questions(count: int) -> str:
+    if count == 1:
+        return "1 question of this survey is no longer asked, so it is left out."
+    return f"{count} questions of this survey are no longer asked, so they are left out."
+
+
+def pulse_fallback(count: int, name: str | None) -> str:
+    if name is None:
+        return f"{PULSE_RESULTS_TITLE}: {people_answered(count)}."
+    return f"{PULSE_RESULTS_TITLE}: {people_answered(count)}; the team points to {name}."
+
+
+# Slack's launch and answer modals.
+LAUNCH = "Launch"
+LAUNCH_ABOUT = (
+    "A short anonymous survey on who should own AI work, for everyone in ",
+    ". Nobody, admins included, can see who answered what, and the results show only if "
+    "enough people answer.",
+)
+LAUNCH_DEADLINE = "Closes at"
+LAUNCH_DEADLINE_HINT = "At most 90 days from now. Results are posted then."
+LAUNCH_THRESHOLD = "Anonymity threshold"
+LAUNCH_REMIND = "Reminder"
+LAUNCH_REMIND_OPTION = "Remind the channel once before it closes"
+EARLIER_ANSWERS = "These are your earlier answers: change any and submit."
+SUBMIT, UPDATE = "Submit", "Update"
+THIS_CHANNEL = "this channel"
+
+
+def launch_threshold_hint(minimum: int) -> str:
+    return f"Results show only if at least this many people answer (at least {minimum})."
+
+
+# Teams' private questions card.
+SEND_ANSWERS = "Send my answers"
+CHOOSE_ONE = "Choose one answer."
+CHANGE_UNTIL = "You can change your answers until "
+EARLIER_ANSWERS_FILLED = "Your earlier answers are filled in: change what you like and send again."
+
+
+def only_totals(threshold: int) -> str:
+    return f"The team sees only totals, and only once at least {threshold} people have answered."
+
+
+# --- pulse notices ----------------------------------------------------------------------------
+
+NO_OPEN_SURVEY = "There is no open pulse survey in this channel."
+NO_CLOSED_SURVEY = "No pulse survey of this channel has closed yet."
+ALREADY_CLOSED = "This survey is already closed."
+SURVEY_CLOSED = "Closed. The results are posted in the channel."
+CLOSED_RESULTS_PENDING = "Closed. The results will be posted in the channel shortly."
+CLOSE_FAILED = "Sorry, I couldn't close the survey just now. Please try again in a minute."
+ANSWERS_NOT_SAVED = (
+    "Sorry, something went wrong on my side and your answers were not saved. Please try again."
+)
+# A survey asked for in the one-to-one chat: each platform says how it is launched there.
+PULSE_NOT_IN_A_DM = (  # Slack
+    "Launch a pulse survey in the channel of the team you want to ask, not in a direct message."
+)
+PULSE_IN_A_CHANNEL = (  # Teams
+    "Pulse surveys run in a channel or group chat: @mention me there with “pulse” to ask the "
+    "whole team, anonymously."
+)
+PULSE_NOT_REACHED = (
+    f"I couldn't open a private chat just now. Please open a chat with me ({PRODUCT}), then "
+    "press “Answer privately” again."
+)
+PICK_DEADLINE = "Pick the date and time the survey closes."
+
+
+def survey_not_posted(channel: str) -> str:
+    """`channel` as the platform shows a channel (the adapter draws the link)."""
+    return (
+        f"I couldn't post the survey in {channel}, so it is withdrawn. Invite me there first "
+        f"({INVITE_ME}), then launch it again."
+    )
+
+
+def threshold_range(minimum: int, maximum: int) -> str:
+    return (
+        f"A whole number from {minimum} to {maximum}: below {minimum}, results could point at "
+        "a person."
+    )
+
+
+# Exporting the results as CSV.
+EXPORT_TITLE = "Team pulse results (aggregate counts)"
+EXPORT_ABOUT = (
+    "Team pulse results: counts per question and option and the model shares, never a row per "
+    "person."
+)
+EXPORT_FAILED = "Sorry, I couldn't upload the CSV just now. Please try again in a minute."
+EXPORT_SAVED = "Here are the team pulse results as CSV, saved in your OneDrive."
+SAME_COUNTS_AS_TEXT = (
+    "Here are the same counts as text (aggregate counts only, never a row per person):"
+)
+EXPORT_DECLINED = f"Nothing was saved to your OneDrive. {SAME_COUNTS_AS_TEXT}"
+EXPORT_UPLOAD_FAILED = f"I couldn't save the file to your OneDrive. {SAME_COUNTS_AS_TEXT}"
+EXPORT_NOT_REACHED = (
+    f"I couldn't open a private chat to send the export. Please open a chat with me ({PRODUCT}), "
+    "then ask for “pulse export” again."
+)
+
+
+def export_sent(chat: str) -> str:
+    """`chat`: OUR_DM or OUR_PRIVATE_CHAT."""
+    return f"I've sent the results as a CSV file to {chat}."
+
+
+# Slack's `/ai-owner pulse help`; the adapter draws the heading bold and the commands as code.
+PULSE_HELP_HEADING = "Team pulse surveys"
+PULSE_HELP_ABOUT = "(anonymous, for a whole channel)"
+PULSE_SLASH_COMMANDS = (
+    ("/ai-owner pulse", "launch one in this channel"),
+    (
+        "/ai-owner pulse close",
+        "close this channel's open survey and post the results (its launcher or an admin)",
+    ),
+    ("/ai-owner pulse results", "show the latest results here again"),
+    ("/ai-owner pulse export", "the results as CSV in a direct message (launcher or admin)"),
+)
+
+# Teams' `@mention pulse ...`: what to write, and what was wrong with what was written.
+PULSE_USAGE = (
+    "To start an anonymous team survey, write “pulse”: it runs 3 days and shows results once "
+    "at least 5 people answered. Options, in any order: “pulse 5 days” or “pulse 12 hours”, "
+    "“pulse threshold 7” (at least 3), “pulse remind” (one reminder before it closes), e.g. "
+    "“pulse 2 days threshold 6 remind”. Also: “pulse close”, “pulse results” and “pulse export”."
+)
+PULSE_BAD_THRESHOLD = (
+    f"Write the threshold as a whole number, e.g. “pulse threshold 7”. {PULSE_USAGE}"
+)
+PULSE_THRESHOLD_TWICE = f"Give the threshold once. {PULSE_USAGE}"
+PULSE_DURATION_TWICE = f"Give the duration once, in hours or days. {PULSE_USAGE}"
+
+
+def pulse_takes_nothing_else(word: str) -> str:
+    return f"“pulse {word}” takes nothing else. {PULSE_USAGE}"
+
+
+def pulse_not_understood(word: str) -> str:
+    return f"I didn't understand “{word}”. {PULSE_USAGE}"
+
+
+def pulse_duration_unit(number: str) -> str:
+    return f"How long should it run? Write hours or days, e.g. “pulse {number} days”. {PULSE_USAGE}"
+
+
+def pulse_duration_range(longest_days: int) -> str:
+    return (
+        f"A survey runs at least 1 hour and at most {longest_days} days, e.g. "
+        "“pulse 5 days” or “pulse 12 hours”."
+    )

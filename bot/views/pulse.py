@@ -1,0 +1,204 @@
+"""The views of a team pulse survey: its card in the channel (open, then closed), the reminder,
+and the results (visible, or hidden below the anonymity threshold).
+
+Anonymity shows here as what is never drawn: no view names a respondent, the card shows only
+how many answered while the survey is open, and below the threshold the results carry no
+distribution at all (the engine leaves nothing to draw; these views do not look either).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.engine.pulse import OptionResult, PulseResults, QuestionResult
+from bot.engine.replies import Clarity
+from bot.engine.summary import clarity_sentence, points_apart
+from bot.views import catalogue
+from bot.views.document import (
+    Action,
+    Actions,
+    Bar,
+    Bars,
+    Chart,
+    Chunk,
+    Document,
+    Element,
+    Heading,
+    Headline,
+    Item,
+    Items,
+    Note,
+    Paragraph,
+    PulseAnswer,
+    PulseClose,
+    PulseExport,
+    Span,
+    Title,
+    Tone,
+    emphasis,
+    moment,
+    moment_plain,
+    pinned,
+    say,
+    strong,
+)
+from bot.views.parts import Surface
+
+# What the results keep longest when a platform's limits force a cut (higher stays longer).
+MODEL_SHARES = 80
+SPLIT = 70
+QUESTIONS = 60
+DROPPED = 20
+CHART = 0  # the chart repeats the numbers: it is the first to go, silently
+
+
+@dataclass(frozen=True)
+class SurveyView:
+    """What the views need of a survey (its stored record stays in storage)."""
+
+    id: str
+    questions: int
+    threshold: int
+    deadline: datetime
+    closed_at: datetime | None
+    remind: bool
+    closed: bool
+
+
+def answer_action(survey: SurveyView) -> Action:
+    return Action(catalogue.ANSWER_PRIVATELY, PulseAnswer(survey.id), primary=True)
+
+
+def survey_card(survey: SurveyView, count: int, surface: Surface) -> Document:
+    """The card in the channel: what the survey is, the live count, Answer and Close; once
+    closed, only how many answered. On Teams people answer in a private chat (a channel card's
+    inputs are neither private nor safe from the live count's redraws), which the card says."""
+    if survey.closed:
+        return _closed_card(survey, count)
+    where = catalogue.ANSWERED_IN_CHAT if surface is Surface.TEAMS else None
+    when: list[str | Span] = [catalogue.closes(""), moment(survey.deadline)]
+    if survey.remind:
+        when.append(f" · {catalogue.ONE_REMINDER}")
+    close = Action(catalogue.CLOSE_SURVEY, PulseClose(survey.id), confirm=catalogue.CLOSE_CONFIRM)
+    chunk = pinned(
+        Title(catalogue.PULSE_TITLE),
+        Paragraph(say(catalogue.pulse_about(survey.questions, where))),
+        Paragraph(say(*when, f". {catalogue.results_need(survey.threshold)}"), Tone.SUBTLE),
+        Paragraph(say(strong(catalogue.so_far(count)))),
+        Actions((answer_action(survey), close)),
+    )
+    fallback = (
+        f"{catalogue.PULSE_TITLE} {catalogue.so_far(count)} "
+        f"{catalogue.closes(moment_plain(survey.deadline))}."
+    )
+    return Document((chunk,), fallback)
+
+
+def _closed_card(survey: SurveyView, count: int) -> Document:
+    closed_at = survey.closed_at or survey.deadline
+    chunk = pinned(
+        Title(catalogue.PULSE_TITLE),
+        Paragraph(say(strong(catalogue.closed_count(count))), Tone.GOOD),
+        Paragraph(say(catalogue.RESULTS_POSTED, " ", catalogue.closed(""), moment(closed_at))),
+    )
+    return Document((chunk,), f"{catalogue.PULSE_TITLE} {catalogue.closed_count(count)}")
+
+
+def reminder(survey: SurveyView, count: int) -> Document:
+    before, after = catalogue.reminder_closes()
+    chunk = pinned(
+        Paragraph(
+            say(
+                strong(catalogue.REMINDER),
+                f" {before}",
+                moment(survey.deadline),
+                f"{after} {catalogue.reminder_count(count, survey.threshold)}",
+            )
+        ),
+        Paragraph(say(catalogue.ANONYMOUS), Tone.SUBTLE),
+        Actions((answer_action(survey),)),
+    )
+    fallback = (
+        f"{catalogue.REMINDER} {before}{moment_plain(survey.deadline)}{after} "
+        f"{catalogue.reminder_count(count, survey.threshold)}"
+    )
+    return Document((chunk,), fallback)
+
+
+def results(survey: SurveyView, results: PulseResults, chart: bytes | None = None) -> Document:
+    """Participation; when at least the threshold answered, the team's recommendation, the
+    model scores, the questions the team is split on, each question's answers as bars, and
+    `chart` (a PNG of the same numbers) where the platform can show it and it fits."""
+    closed: list[str | Span] = (
+        [f" · {catalogue.closed('')}", moment(survey.closed_at)] if survey.closed_at else []
+    )
+    head: list[Element] = [
+        Title(catalogue.PULSE_RESULTS_TITLE),
+        Paragraph(
+            say(catalogue.participation(results.respondents, results.threshold), *closed),
+            Tone.SUBTLE,
+        ),
+    ]
+    if not results.visible:
+        hidden = catalogue.results_hidden(results.respondents, results.threshold)
+        fallback = f"{catalogue.PULSE_RESULTS_TITLE}: {hidden}"
+        return Document((pinned(*head, Paragraph(say(hidden))),), fallback)
+    chunks = [pinned(*head, *_recommendation(results))]
+    if chart:
+        chunks.append(Chunk((Chart(chart, catalogue.CHART_ALT),), CHART, optional=True))
+    if results.shares:
+        bars = Bars(tuple(Bar(model.name, share) for model, share in results.shares))
+        chunks.append(Chunk((Heading(catalogue.PULSE_SCORES_HEADING), bars), MODEL_SHARES))
+    if results.split:
+        split = tuple(
+            Item("•", say(f"{item.question.prompt} ({_leaders(item)})")) for item in results.split
+        )
+        chunks.append(Chunk((Heading(catalogue.PULSE_SPLIT_HEADING), Items(split)), SPLIT))
+    chunks += [
+        Chunk((Heading(f"{n}. {item.question.prompt}"), _option_bars(item)), QUESTIONS - n)
+        for n, item in enumerate(results.questions, 1)
+    ]
+    if results.dropped_questions:
+        note = Note(say(catalogue.dropped_questions(results.dropped_questions)))
+        chunks.append(Chunk((note,), DROPPED))
+    chunks.append(pinned(Actions((Action(catalogue.EXPORT_CSV, PulseExport(survey.id)),))))
+    name = results.recommended.name if results.recommended else None
+    return Document(tuple(chunks), catalogue.pulse_fallback(results.respondents, name))
+
+
+def _recommendation(results: PulseResults) -> list[Headline | Paragraph]:
+    model = results.recommended
+    if model is None or results.clarity in (None, Clarity.INSUFFICIENT):
+        return [Paragraph(say(catalogue.NO_TEAM_RECOMMENDATION))]
+    return [
+        Headline(catalogue.team_recommended(model.name)),
+        Paragraph(say(model.summary)),
+        Paragraph(say(emphasis(clarity_text(results)))),
+    ]
+
+
+def clarity_text(results: PulseResults) -> str:
+    """How clear-cut the team's result is, in the summary card's words."""
+    top = results.recommended.name if results.recommended else ""
+    ranked = [model.name for model, _ in results.shares]
+    second = results.runner_up.name if results.runner_up else ranked[1] if len(ranked) > 1 else ""
+    if results.mixed and len(ranked) > 1:
+        return catalogue.team_close_call(ranked[0], ranked[1], top)
+    gap = points_apart([share for _, share in results.shares])
+    return clarity_sentence(results.clarity or Clarity.INSUFFICIENT, top, second, gap)
+
+
+def _leaders(item: QuestionResult) -> str:
+    ranked = sorted(item.options, key=lambda option: -option.count)[:2]
+    return " vs ".join(_share_of(option) for option in ranked)
+
+
+def _share_of(option: OptionResult) -> str:
+    return f"{option.option.label} {round(100 * option.share)}%"
+
+
+def _option_bars(item: QuestionResult) -> Bars:
+    return Bars(
+        tuple(Bar(option.option.label, option.share, option.count) for option in item.options)
+    )

@@ -1,0 +1,173 @@
+"""The diagnostic's result: the summary (the private one, and the copy shared to a channel) and
+the home page that shows the latest result.
+
+The shared copy is built from the same parts minus everything private: a channel sees the
+recommendation and the reasoning, never how the sharer answered."""
+
+from __future__ import annotations
+
+from bot.engine.replies import Summary
+from bot.engine.turn import Command
+from bot.views import catalogue
+from bot.views.document import (
+    Action,
+    Actions,
+    Bar,
+    Bars,
+    Chunk,
+    CommandHelp,
+    Divider,
+    Document,
+    Fact,
+    Heading,
+    Headline,
+    Item,
+    Note,
+    OpenAsk,
+    OpenShare,
+    Paragraph,
+    Quote,
+    Title,
+    Tone,
+    emphasis,
+    listed,
+    mention,
+    pinned,
+    say,
+    tabled,
+)
+from bot.views.parts import command_action, snippet_chunks
+
+# What the summary keeps longest when a platform's limits force a cut (higher stays longer;
+# the title, recommendation, clarity and buttons are pinned).
+SCORES = 80
+NEXT_STEPS = 70
+FOOTER = 60
+WHY = 50  # the first reason; further ones rank below the other view
+LEANINGS = 40
+OTHER_VIEW = 30
+MORE_WHY = 20
+HOME_COMMANDS = 90
+
+
+def summary_view(summary: Summary, *, shared_by: str | None = None) -> Document:
+    """The summary card; `shared_by` (a platform user id) makes it the channel copy: no
+    answers, no buttons, and a line saying who shared it."""
+    private = shared_by is None
+    chunks = [pinned(Title(catalogue.SUMMARY_TITLE))]
+    if shared_by is not None:
+        line = say(catalogue.SHARED_BY[0], mention(shared_by), catalogue.SHARED_BY[1])
+        chunks.append(pinned(Paragraph(line, Tone.SUBTLE)))
+    chunks.append(pinned(*recommendation(summary)))
+    chunks.append(Chunk((Heading(catalogue.SCORES_HEADING), score_bars(summary)), SCORES))
+    if private:
+        chunks += tabled(catalogue.LEANINGS_HEADING, _leanings(summary), LEANINGS)
+    chunks += _why(summary)
+    chunks += _other_view(summary)
+    steps = [Item(f"{n}.", say(step)) for n, step in enumerate(summary.next_steps, 1)]
+    chunks += listed(catalogue.NEXT_STEPS_HEADING, steps, NEXT_STEPS)
+    chunks.append(Chunk((Note(say(footer(summary))),), FOOTER))
+    if private:
+        chunks.append(pinned(Actions(summary_actions())))
+    fallback = f"{catalogue.recommended(summary.recommended.name)} — {summary.clarity_text}"
+    return Document(tuple(chunks), fallback)
+
+
+def recommendation(summary: Summary) -> tuple[Headline, Paragraph, Paragraph]:
+    model = summary.recommended
+    return (
+        Headline(catalogue.recommended(model.name)),
+        Paragraph(say(model.description)),
+        Paragraph(say(emphasis(summary.clarity_text))),
+    )
+
+
+def score_bars(summary: Summary) -> Bars:
+    return Bars(tuple(Bar(item.model.name, item.score) for item in summary.scores))
+
+
+def _leanings(summary: Summary) -> list[Fact]:
+    return [
+        Fact(
+            item.dimension,
+            f"{item.answer} → {item.leaning.name if item.leaning else catalogue.BALANCED}",
+        )
+        for item in summary.leanings
+    ]
+
+
+def _why(summary: Summary) -> list[Chunk]:
+    """The first reason under the heading (so the heading never stays behind alone); each
+    further reason ranks below the other view and shows only after the one before it."""
+    if not summary.why:
+        return []
+    first, *rest = summary.why
+    more = snippet_chunks(rest, "•")
+    return [
+        Chunk((Heading(catalogue.WHY_HEADING), Quote(first)), WHY),
+        *(Chunk(chunk.elements, MORE_WHY - n, follows=True) for n, chunk in enumerate(more)),
+    ]
+
+
+def _other_view(summary: Summary) -> list[Chunk]:
+    snippet = summary.other_view
+    if snippet is None:
+        return []
+    name = summary.runner_up.name if summary.runner_up else catalogue.ANOTHER_MODEL
+    return [Chunk((Heading(catalogue.other_view_heading(name)), Quote(snippet)), OTHER_VIEW)]
+
+
+def footer(summary: Summary) -> str:
+    return catalogue.summary_footer(
+        summary.answered, summary.skipped, summary.knowledge_version, summary.date.isoformat()
+    )
+
+
+def summary_actions() -> tuple[Action, ...]:
+    return (
+        command_action(catalogue.RETAKE, Command.RESTART),
+        Action(catalogue.ASK_BUTTON, OpenAsk()),
+        Action(catalogue.SHARE_BUTTON, OpenShare(), primary=True),
+    )
+
+
+def home_view(latest: Summary | None, in_progress: bool) -> Document:
+    """The home page: what the advisor does, start or continue, the latest result, commands."""
+    start = (
+        command_action(catalogue.CONTINUE, Command.RESUME, primary=True)
+        if in_progress
+        else command_action(catalogue.START, Command.START, primary=True)
+    )
+    chunks = [
+        pinned(
+            Title(catalogue.PRODUCT),
+            Paragraph(say(f"{catalogue.HOME_QUESTION} {catalogue.ABOUT}")),
+        ),
+        pinned(Actions((start, Action(catalogue.ASK_BUTTON, OpenAsk()))), Divider()),
+        _latest_result(latest),
+        Chunk(
+            (
+                Divider(),
+                Heading(catalogue.COMMANDS_HEADING),
+                CommandHelp(catalogue.SLASH_COMMANDS),
+            ),
+            HOME_COMMANDS,
+        ),
+    ]
+    return Document(tuple(chunks), catalogue.PRODUCT)
+
+
+def _latest_result(latest: Summary | None) -> Chunk:
+    if latest is None:
+        return pinned(
+            Paragraph(say(emphasis(catalogue.NO_RESULT_YET), f" {catalogue.NO_RESULT_HINT}"))
+        )
+    stamp = catalogue.result_stamp(latest.date.isoformat(), latest.knowledge_version)
+    return pinned(
+        Heading(catalogue.LATEST_RESULT),
+        Headline(catalogue.recommended(latest.recommended.name)),
+        Paragraph(say(latest.clarity_text), Tone.SUBTLE),
+        score_bars(latest),
+        Note(say(stamp)),
+        Actions((command_action(catalogue.SHOW_SUMMARY, Command.SUMMARY),)),
+    )
