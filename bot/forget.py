@@ -1,7 +1,8 @@
 """ "Forget me": delete everything stored about the person who asks, and tell them what went.
 
 Platform-neutral: the Slack and Teams adapters (`bot/handlers/*/forget.py`) ask for the
-confirmation, call `ForgetService.forget`, and draw `report(...)` in their own format.
+confirmation, call `ForgetService.forget`, and draw `report(...)` in their own format. The
+words, the report's as the confirmation's, are `bot.views.catalogue`'s.
 
 What goes, in one transaction (`storage.lifecycle`): the person's conversation, completed
 assessments and conversation reference; their answers to the workspace's pulse surveys (found
@@ -19,28 +20,11 @@ from dataclasses import dataclass
 
 from bot.engine.state import ConversationState, Phase
 from bot.pulse.keys import PulseKeys
+from bot.views import catalogue
 from storage.conversations import ConversationKey
 from storage.lifecycle import Forgotten, LifecycleStore
 
 log = logging.getLogger(__name__)
-
-CONFIRM_TITLE = "Delete everything I keep about you?"
-CONFIRM_TEXT = (
-    "This deletes, here: your diagnostic (in progress or finished) and your completed results, "
-    "what I keep to message you, your answers to pulse surveys, and the link between you and "
-    "any survey you launched. It cannot be undone. Closed surveys' team totals stay: they "
-    "count answers, never who gave them."
-)
-CONFIRM_BUTTON = "Delete my data"
-CANCEL_BUTTON = "Cancel"
-CANCELLED = "Nothing was deleted."
-SORRY = (
-    "Sorry, something went wrong on my side and nothing was deleted. Please try again in a moment."
-)
-DONE_TITLE = "Done: I deleted everything I kept about you."
-NOTHING_TITLE = "There was nothing to delete: I keep no conversation, result or answer of yours."
-KEPT_TITLE = "What stays"
-TOTALS_KEPT = "Closed pulse surveys' team totals: they count answers, never who gave them."
 
 
 @dataclass(frozen=True)
@@ -100,23 +84,11 @@ class ForgetService:
 
 def report(forgotten: Forgotten, platform: str, retention_days: int | None = None) -> ForgetReport:
     deleted = tuple(_deleted(forgotten))
-    kept = [TOTALS_KEPT]
+    kept = [catalogue.FORGET_TOTALS_KEPT]
     if forgotten.admin_records:
-        until = (
-            f"; retention deletes them after {retention_days} days, except the record of the "
-            "knowledge versions in use"
-            if retention_days
-            else " (an administrator of this app can remove them)"
-        )
-        kept.append(
-            f"{_count(forgotten.admin_records, 'admin record')} naming you (knowledge reloads, "
-            f"the audit log): kept for accountability{until}."
-        )
-    kept.append(
-        f"Messages already in our chat: they are kept by {platform}, not by me; "
-        "you can delete your own there."
-    )
-    title = DONE_TITLE if deleted else NOTHING_TITLE
+        kept.append(catalogue.kept_admin_records(forgotten.admin_records, retention_days))
+    kept.append(catalogue.kept_messages(platform))
+    title = catalogue.FORGET_DONE if deleted else catalogue.FORGET_NOTHING
     return ForgetReport(title, deleted, tuple(kept))
 
 
@@ -125,31 +97,22 @@ def _deleted(forgotten: Forgotten) -> list[str]:
     if forgotten.conversation is not None:
         lines.append(_conversation(forgotten.conversation))
     if forgotten.assessments:
-        lines.append(_count(forgotten.assessments, "completed result"))
+        lines.append(catalogue.deleted_results(forgotten.assessments))
     if forgotten.references:
-        lines.append("the reference I used to message you")
+        lines.append(catalogue.DELETED_REFERENCE)
     if forgotten.survey_answers:
-        lines.append(f"your answers to {_count(forgotten.survey_answers, 'pulse survey')}")
+        lines.append(catalogue.deleted_survey_answers(forgotten.survey_answers))
     if forgotten.launched_surveys:
-        surveys = _count(forgotten.launched_surveys, "pulse survey")
-        them = "it" if forgotten.launched_surveys == 1 else "them"
-        lines.append(
-            f"the link between you and {surveys} you launched (an admin can still close {them})"
-        )
+        lines.append(catalogue.deleted_launcher_links(forgotten.launched_surveys))
     if forgotten.deliveries:
-        records = _count(forgotten.deliveries, "record")
-        lines.append(f"{records} of your recent messages' delivery, kept to ignore duplicates")
+        lines.append(catalogue.deleted_deliveries(forgotten.deliveries))
     return lines
 
 
 def _conversation(state: dict[str, object]) -> str:
     phase = ConversationState.from_json(dict(state)).phase
     if phase is Phase.ASKING:
-        return "your diagnostic in progress"
+        return catalogue.DELETED_DIAGNOSTIC_IN_PROGRESS
     if phase is Phase.DONE:
-        return "the answers of your last diagnostic"
-    return "our conversation's saved state"
-
-
-def _count(n: int, thing: str) -> str:
-    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
+        return catalogue.DELETED_LAST_DIAGNOSTIC
+    return catalogue.DELETED_CONVERSATION

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.forget import DONE_TITLE, NOTHING_TITLE, ForgetService, report
+from bot.forget import ForgetService, report
 from bot.pulse.keys import PulseKeys
+from bot.views.catalogue import FORGET_DONE, FORGET_NOTHING
 from storage.conversations import ConversationKey
 from storage.lifecycle import Forgotten
 from storage.memory import MemoryStorage
@@ -19,7 +20,7 @@ KEYS = PulseKeys(b"test-survey-secret")
 def test_nothing_deleted_says_so_and_still_names_what_stays() -> None:
     shown = report(Forgotten(admin_records=1), "Slack")
 
-    assert shown.title == NOTHING_TITLE
+    assert shown.title == FORGET_NOTHING
     assert shown.deleted == ()
     assert any("1 admin record naming you" in line for line in shown.kept)
     assert any("an administrator of this app can remove them" in line for line in shown.kept)
@@ -28,7 +29,7 @@ def test_nothing_deleted_says_so_and_still_names_what_stays() -> None:
 def test_an_idle_conversation_is_named_as_such() -> None:
     shown = report(Forgotten(conversation={}, references=1), "Teams")
 
-    assert shown.title == DONE_TITLE
+    assert shown.title == FORGET_DONE
     assert shown.deleted == (
         "our conversation's saved state",
         "the reference I used to message you",

@@ -16,7 +16,7 @@ from bench.pulse.postgres import Backends
 RPS_BAR = 500.0  # responses/s on PostgreSQL, at the burst's full in-flight level
 P99_BAR_MS = 1000.0
 
-THANKS = "Thanks, your answers are in"  # bot.pulse.service._thanks, first answer
+THANKS = "Thanks, your answers are in"  # the start of catalogue.ANSWERS_IN, a first answer
 UPDATED = "Your answers are updated"  # the same, changed answer
 CARD_TIMEOUT_SECONDS = 20.0  # the card must show the final count this soon after a burst
 

@@ -20,8 +20,7 @@ from bench.pulse.measures import CARD_TIMEOUT_SECONDS, THANKS, UPDATED
 from bench.pulse.plan import plan_burst
 from bench.pulse.slack_figures import Submission
 from bot.handlers.slack import ids
-from bot.pulse.service import CLOSED_SURVEY, UNKNOWN_SURVEY
-from bot.views.catalogue import ANSWERS_NOT_SAVED
+from bot.views.catalogue import ANSWERS_NOT_SAVED, CLOSED_SURVEY, UNKNOWN_SURVEY
 from storage.pulse import SurveyTally
 from testing.fakes.slack_api import ApiCall, FakeSlackApi
 from testing.fakes.slack_requests import SlackRequests, view_submission_payload

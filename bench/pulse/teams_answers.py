@@ -16,7 +16,7 @@ from bench.harness.processes import Server
 from bench.harness.teams import MESSAGES_PATH, ActivityBuilder, User, send_all
 from bench.pulse.measures import THANKS, UPDATED
 from bench.pulse.plan import plan_burst
-from bot.pulse.service import CLOSED_SURVEY, UNKNOWN_SURVEY
+from bot.views.catalogue import CLOSED_SURVEY, UNKNOWN_SURVEY
 from storage.pulse import SurveyTally
 from testing.fakes.teams_activities import PEOPLE, TeamsActivities
 from testing.fakes.teams_connector import UPDATE, ConnectorCall, FakeConnector

@@ -17,8 +17,8 @@ from typing import Any, TextIO
 import aiohttp
 
 from bot.admin.http import RELOAD_PATH
-from bot.admin.service import counts_line
 from bot.config import Settings
+from bot.views import catalogue
 
 TIMEOUT_SECONDS = 60.0
 
@@ -100,7 +100,7 @@ def report(answer: Answer, base: str, out: TextIO, err: TextIO) -> int:
     if answer.status != 200 or not body.get("ok"):
         print(f"error: {base} answered HTTP {answer.status}: see the server's log", file=err)
         return 2
-    counts = counts_line(body.get("counts") or {})
+    counts = catalogue.knowledge_counts(body.get("counts") or {})
     if body.get("changed"):
         print(f"reloaded: version {body['version']} (was {body['previous']}); {counts}", file=out)
     else:

@@ -21,7 +21,8 @@ from aiohttp import web
 
 from bot.admin.live import Actor
 from bot.admin.refusals import RefusalWindows
-from bot.admin.service import RELOAD, SORRY, TOKEN_ACTOR, VIEW, KnowledgeAdmin, KnowledgeStatus
+from bot.admin.service import RELOAD, TOKEN_ACTOR, VIEW, KnowledgeAdmin, KnowledgeStatus
+from bot.views import catalogue
 from storage.admin import KnowledgeLoadRecord
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ class AdminEndpoint:
             result = await self._admin.reload(TOKEN_ACTOR)
         except Exception:
             log.exception("knowledge reload by the admin endpoint failed")
-            return web.json_response({"ok": False, "error": SORRY}, status=500)
+            return web.json_response({"ok": False, "error": catalogue.SORRY}, status=500)
         body = {
             "ok": result.ok,
             "version": result.version,
@@ -66,7 +67,7 @@ class AdminEndpoint:
             status = await self._admin.status(TOKEN_ACTOR)
         except Exception:
             log.exception("knowledge status for the admin endpoint failed")
-            return web.json_response({"ok": False, "error": SORRY}, status=500)
+            return web.json_response({"ok": False, "error": catalogue.SORRY}, status=500)
         return web.json_response(status_json(status))
 
     def _authorized(self, request: web.Request) -> bool:

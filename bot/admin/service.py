@@ -4,7 +4,8 @@ knowledge in use, who may, and the audit trail of all of it.
 Adapters work out who the person is and whether the platform itself makes them an admin (a
 Slack workspace admin or owner), then call `KnowledgeAdmin`, which records every action in the
 audit log (refusals too) and hands back plain data; `reload_report` and `status_report` turn it
-into the words every adapter shows, each in its own markup.
+into the words every adapter shows (the catalogue's, `bot.views.catalogue`), each in its own
+markup.
 """
 
 from __future__ import annotations
@@ -36,12 +37,6 @@ OK, FAILED, REFUSED = "ok", "failed", "refused"
 HTTP = "http"
 ADMIN_TOKEN = "admin-token"
 TOKEN_ACTOR = Actor(HTTP, ADMIN_TOKEN)
-
-NOT_ALLOWED = (
-    "Sorry, only the advisor's admins can do that. If you look after the knowledge, ask "
-    "whoever runs the advisor to add your user id to ADMIN_USERS."
-)
-SORRY = catalogue.SORRY
 
 
 @dataclass(frozen=True)
@@ -140,26 +135,21 @@ def reload_report(result: ReloadResult) -> AdminReport:
     if not result.ok:
         return AdminReport(
             False,
-            f"The knowledge was not reloaded: {_problems(len(result.errors))} in the files. "
-            f"Version {result.version} is still in use everywhere.",
-            ("Fix them and reload again (`advisor knowledge check` lists the same problems).",),
-            "Problems (file:line: message):",
+            catalogue.not_reloaded(len(result.errors), result.version),
+            (catalogue.RELOAD_FIX_THEM,),
+            catalogue.PROBLEMS_HEADING,
             result.errors,
         )
     if not result.changed:
         return AdminReport(
             True,
-            f"Reloaded: the files are unchanged, version {result.version} stays in use.",
-            (counts_line(result.counts),),
+            catalogue.reloaded_unchanged(result.version),
+            (catalogue.knowledge_counts(result.counts),),
         )
     return AdminReport(
         True,
-        f"Reloaded: version {result.version} is now in use (was {result.previous}).",
-        (
-            counts_line(result.counts),
-            "Every server process switches within a few seconds; conversations in progress "
-            "carry on with the new version.",
-        ),
+        catalogue.reloaded(result.version, result.previous),
+        (catalogue.knowledge_counts(result.counts), catalogue.RELOAD_SPREADS),
     )
 
 
@@ -170,36 +160,20 @@ def status_report(
     facts = []
     active = status.active
     if active is not None:
-        facts.append(f"Loaded {when(active.loaded_at)} by {who_loaded(active, viewer, mention)}.")
+        facts.append(
+            catalogue.loaded_by(when(active.loaded_at), who_loaded(active, viewer, mention))
+        )
         if active.version != status.version:
-            facts.append(f"This process is switching to version {active.version} right now.")
-    facts.append(counts_line(status.counts))
+            facts.append(catalogue.switching_to(active.version))
+    facts.append(catalogue.knowledge_counts(status.counts))
+    title = catalogue.knowledge_in_use(status.version)
     failed = status.failed_since
     if failed is None:
-        return AdminReport(True, f"Knowledge version {status.version} is in use.", tuple(facts))
-    errors_title = (
-        f"The last reload, {when(failed.loaded_at)} by "
-        f"{who_loaded(failed, viewer, mention)}, failed with {_problems(len(failed.errors))} "
-        "(the version above kept serving):"
+        return AdminReport(True, title, tuple(facts))
+    errors_title = catalogue.last_reload_failed(
+        when(failed.loaded_at), who_loaded(failed, viewer, mention), len(failed.errors)
     )
-    return AdminReport(
-        True,
-        f"Knowledge version {status.version} is in use.",
-        tuple(facts),
-        errors_title,
-        failed.errors,
-    )
-
-
-def counts_line(numbers: dict[str, int]) -> str:
-    def n(key: str) -> int:
-        return numbers.get(key, 0)
-
-    return (
-        f"{n('sources')} sources, {n('models')} models, {n('dimensions')} dimensions, "
-        f"{n('questions')} questions ({n('pulse_questions')} in the pulse), "
-        f"{n('snippets')} snippets."
-    )
+    return AdminReport(True, title, tuple(facts), errors_title, failed.errors)
 
 
 def when(moment: datetime) -> str:
@@ -210,11 +184,11 @@ def who_loaded(
     load: KnowledgeLoadRecord, viewer: Actor | None = None, mention: Mention | None = None
 ) -> str:
     if load.platform == SERVER and load.actor == STARTUP:
-        return "a server starting with new files"
+        return catalogue.LOADED_AT_STARTUP
     if load.platform == SERVER and load.actor == FILE_WATCH:
-        return "the file watch"
+        return catalogue.LOADED_BY_FILE_WATCH
     if load.platform == HTTP:
-        return "the admin endpoint (ADMIN_TOKEN)"
+        return catalogue.LOADED_BY_TOKEN
     if (
         mention is not None
         and viewer is not None
@@ -222,7 +196,3 @@ def who_loaded(
     ):
         return mention(load.actor)
     return f"{load.actor} ({load.platform.capitalize()})"
-
-
-def _problems(count: int) -> str:
-    return f"{count} problem{'s' if count != 1 else ''}"

@@ -23,8 +23,6 @@ HEADING = 24
 GAP = 10
 FONT_SIZE = 13
 COLOURS = 4  # measured: 4 keeps the bundled pulse's chart near 12 KB, 16 near 20 KB
-# The file the chart is uploaded as, where a platform takes files (Slack).
-CHART_FILENAME = "team-pulse-results.png"
 
 BACKGROUND = (255, 255, 255)
 TEXT = (36, 41, 47)

@@ -1,6 +1,7 @@
 """The pulse survey service: launch, answer, close and read a survey, with the permission and
 anonymity rules in one place. Platform adapters call it and draw what it returns; storage is a
-`PulseStore`. Its messages are user-facing: adapters show them as they are.
+`PulseStore`. Its messages are user-facing (written in `bot.views.catalogue`): adapters show
+them as they are.
 
 Nothing here logs a user id or an answer: a respondent appears in the logs, the database and
 the results only as the survey's count.
@@ -127,7 +128,7 @@ class PulseService:
         knowledge = self._knowledge()
         questions = knowledge.pulse_questions
         if not questions:
-            raise PulseError("The knowledge has no pulse questions, so there is nothing to ask.")
+            raise PulseError(catalogue.NO_PULSE_QUESTIONS)
         now = self._clock()
         deadline = check_launch(options, now)
         survey = SurveyRecord(
@@ -184,7 +185,7 @@ class PulseService:
         """A closed survey's results (only counts, and nothing of them below the threshold)."""
         tally = survey.tally
         if survey.status is not SurveyStatus.CLOSED or tally is None:
-            raise PulseError("The results appear when the survey closes.")
+            raise PulseError(catalogue.RESULTS_WHEN_CLOSED)
         return pulse_results(
             tally.respondents,
             tally.counts,
@@ -200,9 +201,9 @@ class PulseService:
     ) -> AnswerResult:
         survey = await self._known_survey(survey_id)
         if survey is None or survey.workspace != workspace:
-            return AnswerResult(AnswerStatus.UNKNOWN, UNKNOWN_SURVEY)
+            return AnswerResult(AnswerStatus.UNKNOWN, catalogue.UNKNOWN_SURVEY)
         if not self.is_open(survey):
-            return AnswerResult(AnswerStatus.CLOSED, CLOSED_SURVEY, survey)
+            return AnswerResult(AnswerStatus.CLOSED, catalogue.CLOSED_SURVEY, survey)
         try:
             clean = check_answers(answers, self.questions(survey))
         except PulseAnswerError as error:
@@ -212,12 +213,12 @@ class PulseService:
         record.survey_response(survey.platform, outcome.value)
         log.info("pulse response survey=%s outcome=%s", survey.id, outcome.value)
         if outcome is ResponseOutcome.UNKNOWN:
-            return AnswerResult(AnswerStatus.UNKNOWN, UNKNOWN_SURVEY)
+            return AnswerResult(AnswerStatus.UNKNOWN, catalogue.UNKNOWN_SURVEY)
         if outcome is ResponseOutcome.CLOSED:
-            return AnswerResult(AnswerStatus.CLOSED, CLOSED_SURVEY, survey)
+            return AnswerResult(AnswerStatus.CLOSED, catalogue.CLOSED_SURVEY, survey)
         if outcome is ResponseOutcome.REPLACED:
-            return AnswerResult(AnswerStatus.REPLACED, _thanks(survey, changed=True), survey)
-        return AnswerResult(AnswerStatus.RECORDED, _thanks(survey, changed=False), survey)
+            return AnswerResult(AnswerStatus.REPLACED, catalogue.ANSWERS_UPDATED, survey)
+        return AnswerResult(AnswerStatus.RECORDED, catalogue.ANSWERS_IN, survey)
 
     async def _known_survey(self, survey_id: str) -> SurveyRecord | None:
         """The survey, from this process's memory when it was read before. Only what never
@@ -254,7 +255,7 @@ class PulseService:
     async def close(self, survey: SurveyRecord, user: str, *, admin: bool) -> CloseResult:
         """Close it now, for its launcher or an admin; closing twice is no error."""
         if not self.may_manage(survey, user, admin=admin):
-            raise NotAllowed(NOT_YOURS.format(doing="close it"))
+            raise NotAllowed(catalogue.NOT_YOURS_TO_CLOSE)
         return await self.close_now(survey)
 
     async def close_now(self, survey: SurveyRecord) -> CloseResult:
@@ -270,45 +271,29 @@ class PulseService:
         """The aggregate counts as CSV (never a row per person), for the launcher or an admin,
         once the survey is closed with enough answers."""
         if not self.may_manage(survey, user, admin=admin):
-            raise NotAllowed(NOT_YOURS.format(doing="export it"))
+            raise NotAllowed(catalogue.NOT_YOURS_TO_EXPORT)
         results = self.results(survey)
         if not results.visible:
             raise PulseError(hidden_text(results))
         return results_csv(results)
 
 
-NOT_YOURS = "Only the person who launched this survey, or an admin, can {doing}."
-UNKNOWN_SURVEY = "I can't find that survey any more. It may have been removed."
-CLOSED_SURVEY = "This survey is closed, so answers are no longer taken."
-
-
 def check_launch(options: LaunchOptions, now: datetime) -> datetime:
     """The deadline to use, or PulseError saying what to change."""
     if not MIN_THRESHOLD <= options.threshold <= MAX_THRESHOLD:
-        raise PulseError(
-            f"The anonymity threshold must be a whole number from {MIN_THRESHOLD} to "
-            f"{MAX_THRESHOLD}: below {MIN_THRESHOLD}, results could point at a person."
-        )
+        raise PulseError(catalogue.threshold_out_of_range(MIN_THRESHOLD, MAX_THRESHOLD))
     deadline = options.deadline or now + DEFAULT_DURATION
     if deadline.tzinfo is None:
         raise ValueError("the deadline must be timezone-aware")
     if deadline <= now:
-        raise PulseError("The deadline must be in the future.")
+        raise PulseError(catalogue.DEADLINE_PASSED)
     if deadline > now + LONGEST_DURATION:
-        raise PulseError(f"The deadline can be at most {LONGEST_DURATION.days} days away.")
+        raise PulseError(catalogue.deadline_too_far(LONGEST_DURATION.days))
     return deadline
 
 
 def reminder_time(now: datetime, deadline: datetime) -> datetime:
     return max(now + (deadline - now) / 2, deadline - REMIND_BEFORE)
-
-
-def _thanks(survey: SurveyRecord, *, changed: bool) -> str:
-    done = "Your answers are updated" if changed else "Thanks, your answers are in"
-    return (
-        f"{done}. They are anonymous: nobody, admins included, can see who answered what. "
-        "You can change them until the survey closes."
-    )
 
 
 def hidden_text(results: PulseResults) -> str:

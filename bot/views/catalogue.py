@@ -9,6 +9,8 @@ module; neutral text marks the words a user can type between backticks (see
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 PRODUCT = "AI Ownership Advisor"
 INTRO = (
     "I help you decide who should own AI work: IT, the business, a dedicated AI leader or a "
@@ -202,12 +204,147 @@ FORGET_IN_PRIVATE = (
     f"To delete what I keep about you, type forget-me in a personal chat with me ({PRODUCT})."
 )
 
+# --- forget-me (the service) ------------------------------------------------------------------
+
+# Asking first (the cancel button is CANCEL).
+FORGET_CONFIRM_TITLE = "Delete everything I keep about you?"
+FORGET_CONFIRM_TEXT = (
+    "This deletes, here: your diagnostic (in progress or finished) and your completed results, "
+    "what I keep to message you, your answers to pulse surveys, and the link between you and "
+    "any survey you launched. It cannot be undone. Closed surveys' team totals stay: they "
+    "count answers, never who gave them."
+)
+FORGET_CONFIRM_BUTTON = "Delete my data"
+FORGET_CANCELLED = "Nothing was deleted."
+FORGET_FAILED = (
+    "Sorry, something went wrong on my side and nothing was deleted. Please try again in a moment."
+)
+# The report: a title, what was deleted, what stays.
+FORGET_DONE = "Done: I deleted everything I kept about you."
+FORGET_NOTHING = "There was nothing to delete: I keep no conversation, result or answer of yours."
+FORGET_KEPT_HEADING = "What stays"
+FORGET_TOTALS_KEPT = "Closed pulse surveys' team totals: they count answers, never who gave them."
+DELETED_DIAGNOSTIC_IN_PROGRESS = "your diagnostic in progress"
+DELETED_LAST_DIAGNOSTIC = "the answers of your last diagnostic"
+DELETED_CONVERSATION = "our conversation's saved state"
+DELETED_REFERENCE = "the reference I used to message you"
+
+
+def deleted_results(count: int) -> str:
+    return _counted(count, "completed result")
+
+
+def deleted_survey_answers(count: int) -> str:
+    return f"your answers to {_counted(count, 'pulse survey')}"
+
+
+def deleted_launcher_links(count: int) -> str:
+    them = "it" if count == 1 else "them"
+    return (
+        f"the link between you and {_counted(count, 'pulse survey')} you launched (an admin can "
+        f"still close {them})"
+    )
+
+
+def deleted_deliveries(count: int) -> str:
+    return (
+        f"{_counted(count, 'record')} of your recent messages' delivery, kept to ignore duplicates"
+    )
+
+
+def kept_admin_records(count: int, retention_days: int | None) -> str:
+    """`retention_days`: None (or 0) when no retention is configured."""
+    until = (
+        f"; retention deletes them after {retention_days} days, except the record of the "
+        "knowledge versions in use"
+        if retention_days
+        else " (an administrator of this app can remove them)"
+    )
+    return (
+        f"{_counted(count, 'admin record')} naming you (knowledge reloads, the audit log): kept "
+        f"for accountability{until}."
+    )
+
+
+def kept_messages(platform: str) -> str:
+    """`platform`: the name people know ("Slack", "Teams")."""
+    return (
+        f"Messages already in our chat: they are kept by {platform}, not by me; "
+        "you can delete your own there."
+    )
+
+
 # --- admin ------------------------------------------------------------------------------------
 
 
 def more_errors(left: int) -> str:
     """After as many knowledge errors as fit in one message."""
     return f"… and {left} more: `advisor knowledge check` lists them all."
+
+
+# --- knowledge admin ----------------------------------------------------------------------------
+
+ADMINS_ONLY = (
+    "Sorry, only the advisor's admins can do that. If you look after the knowledge, ask "
+    "whoever runs the advisor to add your user id to ADMIN_USERS."
+)
+RELOAD_FIX_THEM = "Fix them and reload again (`advisor knowledge check` lists the same problems)."
+PROBLEMS_HEADING = "Problems (file:line: message):"
+RELOAD_SPREADS = (
+    "Every server process switches within a few seconds; conversations in progress "
+    "carry on with the new version."
+)
+# Who loaded a knowledge version, when it was no person.
+LOADED_AT_STARTUP = "a server starting with new files"
+LOADED_BY_FILE_WATCH = "the file watch"
+LOADED_BY_TOKEN = "the admin endpoint (ADMIN_TOKEN)"
+
+
+def not_reloaded(problems: int, version: str) -> str:
+    return (
+        f"The knowledge was not reloaded: {_counted(problems, 'problem')} in the files. "
+        f"Version {version} is still in use everywhere."
+    )
+
+
+def reloaded_unchanged(version: str) -> str:
+    return f"Reloaded: the files are unchanged, version {version} stays in use."
+
+
+def reloaded(version: str, previous: str) -> str:
+    return f"Reloaded: version {version} is now in use (was {previous})."
+
+
+def knowledge_in_use(version: str) -> str:
+    return f"Knowledge version {version} is in use."
+
+
+def loaded_by(moment: str, who: str) -> str:
+    return f"Loaded {moment} by {who}."
+
+
+def switching_to(version: str | None) -> str:
+    return f"This process is switching to version {version} right now."
+
+
+def last_reload_failed(moment: str, who: str, problems: int) -> str:
+    return (
+        f"The last reload, {moment} by {who}, failed with {_counted(problems, 'problem')} "
+        "(the version above kept serving):"
+    )
+
+
+def knowledge_counts(numbers: Mapping[str, int]) -> str:
+    """The size of a knowledge version, from its counts by kind (a missing kind counts 0)."""
+
+    def n(key: str) -> int:
+        return numbers.get(key, 0)
+
+    return (
+        f"{n('sources')} sources, {n('models')} models, {n('dimensions')} dimensions, "
+        f"{n('questions')} questions ({n('pulse_questions')} in the pulse), "
+        f"{n('snippets')} snippets."
+    )
 
 
 # --- console ----------------------------------------------------------------------------------
@@ -250,6 +387,8 @@ PULSE_SCORES_HEADING = "How the models score for the team"
 PULSE_SPLIT_HEADING = "Where the team is split"
 NO_TEAM_RECOMMENDATION = "No recommendation: too few of the survey's questions were answered."
 CHART_ALT = "Bar chart of the team pulse results: the share of answers per option."
+# The file the chart is uploaded as, where a platform takes files (Slack).
+CHART_FILENAME = "team-pulse-results.png"
 
 
 def people_answered(count: int) -> str:
@@ -365,6 +504,40 @@ def only_totals(threshold: int) -> str:
     return f"The team sees only totals, and only once at least {threshold} people have answered."
 
 
+# --- pulse (the service) ----------------------------------------------------------------------
+
+UNKNOWN_SURVEY = "I can't find that survey any more. It may have been removed."
+CLOSED_SURVEY = "This survey is closed, so answers are no longer taken."
+_ANSWERS_KEPT = (
+    "They are anonymous: nobody, admins included, can see who answered what. "
+    "You can change them until the survey closes."
+)
+ANSWERS_IN = f"Thanks, your answers are in. {_ANSWERS_KEPT}"
+ANSWERS_UPDATED = f"Your answers are updated. {_ANSWERS_KEPT}"
+NO_PULSE_QUESTIONS = "The knowledge has no pulse questions, so there is nothing to ask."
+RESULTS_WHEN_CLOSED = "The results appear when the survey closes."
+DEADLINE_PASSED = "The deadline must be in the future."
+
+
+def _not_yours(doing: str) -> str:
+    return f"Only the person who launched this survey, or an admin, can {doing}."
+
+
+NOT_YOURS_TO_CLOSE = _not_yours("close it")
+NOT_YOURS_TO_EXPORT = _not_yours("export it")
+
+
+def threshold_out_of_range(minimum: int, maximum: int) -> str:
+    return (
+        f"The anonymity threshold must be a whole number from {minimum} to {maximum}: below "
+        f"{minimum}, results could point at a person."
+    )
+
+
+def deadline_too_far(longest_days: int) -> str:
+    return f"The deadline can be at most {longest_days} days away."
+
+
 # --- pulse notices ----------------------------------------------------------------------------
 
 NO_OPEN_SURVEY = "There is no open pulse survey in this channel."
@@ -474,3 +647,8 @@ def pulse_duration_range(longest_days: int) -> str:
         f"A survey runs at least 1 hour and at most {longest_days} days, e.g. "
         "“pulse 5 days” or “pulse 12 hours”."
     )
+
+
+def _counted(count: int, thing: str) -> str:
+    """`count` things, for a `thing` made plural with an s ("1 problem", "2 problems")."""
+    return f"{count} {thing}" if count == 1 else f"{count} {thing}s"

@@ -8,9 +8,9 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from bot.forget import CANCELLED, CONFIRM_TITLE
 from bot.handlers.slack.forget import CANCEL_ACTION, CONFIRM_ACTION
 from bot.pulse.service import LaunchOptions
+from bot.views.catalogue import FORGET_CANCELLED, FORGET_CONFIRM_TITLE
 from storage.conversations import AssessmentRecord, ConversationKey
 from storage.pulse import SurveyRecord
 from testing.fakes.slack_api import ApiCall
@@ -59,7 +59,7 @@ async def ask_to_forget(server: RunningServer) -> dict[str, dict[str, Any]]:
     assert reply.status == 200
     payload = json.loads(reply.body)
     assert payload["response_type"] == "ephemeral"
-    assert CONFIRM_TITLE in payload["text"]
+    assert FORGET_CONFIRM_TITLE in payload["text"]
     return ephemeral_buttons(payload)
 
 
@@ -124,7 +124,7 @@ async def test_a_double_click_deletes_once_and_keeps_the_report(server: RunningS
     buttons = await ask_to_forget(server)
     cancelled = await press(server, buttons[CANCEL_ACTION], "1700000000.000300")
     await asyncio.sleep(0.2)
-    assert cancelled.params["text"] == CANCELLED
+    assert cancelled.params["text"] == FORGET_CANCELLED
     answers = [call.params.get("text", "") for call in server.api.calls("response_url")]
     assert len(answers) == 2
     assert "2 completed results" in answers[0]
@@ -136,7 +136,7 @@ async def test_cancel_deletes_nothing(server: RunningServer) -> None:
 
     answer = await press(server, buttons[CANCEL_ACTION], "1700000000.000400")
 
-    assert (answer.params["text"], answer.params["replace_original"]) == (CANCELLED, True)
+    assert (answer.params["text"], answer.params["replace_original"]) == (FORGET_CANCELLED, True)
     assert len(await server.app.storage.conversations.list_assessments(KEY)) == 2
 
 
@@ -152,9 +152,9 @@ async def test_forget_me_with_a_space_is_understood_and_forget_alone_is_not(
     server: RunningServer,
 ) -> None:
     reply = await server.slack.slash_command("Forget me")
-    assert CONFIRM_TITLE in reply.body
+    assert FORGET_CONFIRM_TITLE in reply.body
     other = await server.slack.slash_command("forget")
-    assert CONFIRM_TITLE not in other.body
+    assert FORGET_CONFIRM_TITLE not in other.body
 
 
 def test_the_manifests_offer_forget_me() -> None:

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from bot.config import Settings
-from bot.forget import CANCELLED, CONFIRM_TITLE
 from bot.handlers.teams.forget import CANCEL_KIND, CONFIRM_KIND
 from bot.pulse.service import LaunchOptions
+from bot.views.catalogue import FORGET_CANCELLED, FORGET_CONFIRM_TITLE
 from bot.views.catalogue import FORGET_IN_PRIVATE as IN_PRIVATE
 from storage.conversations import AssessmentRecord, ConversationKey
 from storage.pulse import SurveyRecord
@@ -67,7 +67,7 @@ async def ask_to_forget(server: TeamsServer) -> tuple[str, dict[str, Any]]:
     await say(server, "forget-me", 1)
     reply = server.connector.last(REPLY)
     assert reply.body is not None
-    assert CONFIRM_TITLE in text_of(reply.body)
+    assert FORGET_CONFIRM_TITLE in text_of(reply.body)
     return str(reply.answer["id"]), reply.body
 
 
@@ -141,7 +141,7 @@ async def test_cancel_deletes_nothing(server: TeamsServer) -> None:
 
     redrawn = await press(server, card_id, {"advisor": CANCEL_KIND})
 
-    assert CANCELLED in text_of(redrawn)
+    assert FORGET_CANCELLED in text_of(redrawn)
     assert await server.app.storage.conversations.load_conversation(KEY) is not None
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.admin.service import NOT_ALLOWED
 from bot.knowledge import load_knowledge
+from bot.views.catalogue import ADMINS_ONLY
 from bot.views.catalogue import DIAGNOSTIC_STARTED as STARTED
 from storage.conversations import ConversationKey
 from testing.fakes.knowledge_folder import (
@@ -169,10 +169,10 @@ async def test_admins_are_allowed_others_refused_politely_and_all_of_it_audited(
     reword_question(folder, 0, "Only an admin can make this the question?")
 
     refused = await command(server, "reload", OTHER)
-    assert refused.params["text"] == NOT_ALLOWED
+    assert refused.params["text"] == ADMINS_ONLY
     assert server.app.knowledge.version == before
     refused_view = await command(server, "knowledge", OTHER)
-    assert refused_view.params["text"] == NOT_ALLOWED
+    assert refused_view.params["text"] == ADMINS_ONLY
 
     by_workspace_admin = all_text(await command(server, "reload", WORKSPACE_ADMIN))
     assert "is now in use" in by_workspace_admin

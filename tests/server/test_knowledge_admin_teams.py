@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.admin.service import NOT_ALLOWED
 from bot.knowledge import load_knowledge
+from bot.views.catalogue import ADMINS_ONLY
 from testing.fakes.knowledge_folder import (
     BROKEN_ERRORS,
     break_it,
@@ -115,10 +115,10 @@ async def test_admins_by_either_id_are_allowed_others_refused_and_all_audited(
     reword_question(folder, 0, "Only an admin can make this the question?")
 
     [refused] = await say(server, ALAN, "reload")
-    assert refused["text"] == NOT_ALLOWED
+    assert refused["text"] == ADMINS_ONLY
     assert server.app.knowledge.version == before
     [refused_view] = await say(server, ALAN, "knowledge")
-    assert refused_view["text"] == NOT_ALLOWED
+    assert refused_view["text"] == ADMINS_ONLY
 
     [by_aad] = await say(server, KATHERINE, "knowledge")
     assert f"Knowledge version {before} is in use" in by_aad["text"]
@@ -155,6 +155,6 @@ async def test_admin_words_in_a_diagnostic_are_not_taken_as_answers(server: Puls
     # "reload" typed by someone mid-diagnostic gets the refusal, and their answers are intact.
     await say(server, ADA, "hi", 2)
     [refused] = await say(server, ADA, "reload")
-    assert refused["text"] == NOT_ALLOWED
+    assert refused["text"] == ADMINS_ONLY
     await answer_first(server, ADA)
     assert "Question 2 of" in text_of(server.connector.sent(chat_of(ADA))[-1])

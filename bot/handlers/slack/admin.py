@@ -18,9 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.admin.live import Actor
 from bot.admin.service import (
-    NOT_ALLOWED,
     RELOAD,
-    SORRY,
     VIEW,
     AdminReport,
     KnowledgeAdmin,
@@ -65,7 +63,7 @@ class SlackAdmin:
         try:
             if not await self._allowed(client, who.user):
                 await self._admin.refused(who, action)
-                await respond(text=NOT_ALLOWED, response_type="ephemeral")
+                await respond(text=catalogue.ADMINS_ONLY, response_type="ephemeral")
                 return
             if action == RELOAD:
                 report = reload_report(await self._admin.reload(who))
@@ -74,7 +72,7 @@ class SlackAdmin:
                 report = status_report(status, who, mention=lambda user: f"<@{user}>")
         except Exception:
             log.exception("slack admin command failed action=%s", action)
-            await respond(text=SORRY, response_type="ephemeral")
+            await respond(text=catalogue.SORRY, response_type="ephemeral")
             return
         text, blocks = report_message(report)
         await respond(text=text, blocks=blocks, response_type="ephemeral")

@@ -5,8 +5,8 @@ been counted), so its acknowledgement carries the work. Through bolt, every subm
 pays bolt's dispatch and its ack polling (bolt checks every 10 ms whether the listener has
 acknowledged), and under a burst bolt gives up after three seconds and answers "unhandled
 request" (Slack shows an error) for answers that were saved all the same. Here (the signature
-already checked by `SignedRequests`, as for every request of the route) the same listener runs
-(`SlackPulse.on_answer_submitted`), and its acknowledgement becomes the HTTP answer directly.
+already checked by `SignedRequests`, as for every request of the route) the same function runs
+(`SlackPulse.submit_answers`), and what it returns is the HTTP answer.
 
 Only this one kind of request takes the short path; every other one goes through bolt.
 """
@@ -14,7 +14,6 @@ Only this one kind of request takes the short path; every other one goes through
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from aiohttp import web
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -38,16 +37,8 @@ class FastAnswers:
         )
 
     async def answer(self, request: AsyncBoltRequest) -> web.Response:
-        """The listener with the context bolt built from the request (workspace, user), as it
-        would get it through bolt."""
-        acknowledgement: dict[str, Any] = {}
-
-        async def ack(**answer: Any) -> None:
-            acknowledgement.update({key: value for key, value in answer.items() if value})
-
-        await self._pulse.on_answer_submitted(ack, request.body["view"], request.context)
-        if not acknowledgement:
-            return web.Response(status=200)
+        """The answer with the context bolt built from the request (workspace, user)."""
+        acknowledgement = await self._pulse.submit_answers(request.body["view"], request.context)
         return web.Response(
             status=200,
             body=json.dumps(acknowledgement, ensure_ascii=False),

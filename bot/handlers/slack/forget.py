@@ -21,21 +21,12 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.forget import (
-    CANCEL_BUTTON,
-    CANCELLED,
-    CONFIRM_BUTTON,
-    CONFIRM_TEXT,
-    CONFIRM_TITLE,
-    KEPT_TITLE,
-    SORRY,
-    ForgetReport,
-    ForgetService,
-)
+from bot.forget import ForgetReport, ForgetService
 from bot.handlers.slack import blocks, render
 from bot.handlers.slack.deliveries import delivery_key
 from bot.handlers.slack.incoming import plain_text
 from bot.handlers.slack.listeners import conversation_key
+from bot.views import catalogue
 
 log = logging.getLogger(__name__)
 
@@ -54,21 +45,21 @@ async def is_forget_command(command: dict[str, Any]) -> bool:
 def confirmation_blocks() -> list[dict[str, Any]]:
     delete = {
         "type": "button",
-        "text": blocks.plain(CONFIRM_BUTTON, blocks.MAX_BUTTON_TEXT),
+        "text": blocks.plain(catalogue.FORGET_CONFIRM_BUTTON, blocks.MAX_BUTTON_TEXT),
         "action_id": CONFIRM_ACTION,
         "value": "forget-me",
         "style": "danger",
     }
-    cancel = blocks.button(CANCEL_BUTTON, CANCEL_ACTION, "cancel")
+    cancel = blocks.button(catalogue.CANCEL, CANCEL_ACTION, "cancel")
     return [
-        blocks.section(f"*{CONFIRM_TITLE}*\n{CONFIRM_TEXT}"),
+        blocks.section(f"*{catalogue.FORGET_CONFIRM_TITLE}*\n{catalogue.FORGET_CONFIRM_TEXT}"),
         *blocks.actions([delete, cancel]),
     ]
 
 
 def report_blocks(report: ForgetReport) -> list[dict[str, Any]]:
     lines = [f"*{report.title}*", *(f"• {line}" for line in report.deleted)]
-    kept = [f"*{KEPT_TITLE}*", *(f"• {line}" for line in report.kept)]
+    kept = [f"*{catalogue.FORGET_KEPT_HEADING}*", *(f"• {line}" for line in report.kept)]
     return [blocks.section("\n".join(lines)), blocks.context("\n".join(kept))]
 
 
@@ -86,7 +77,11 @@ class SlackForget:
 
     async def on_command(self, ack: AsyncAck) -> None:
         # The ack's own body is the ephemeral answer: nothing to look up, nothing recorded.
-        await ack(text=CONFIRM_TITLE, blocks=confirmation_blocks(), response_type="ephemeral")
+        await ack(
+            text=catalogue.FORGET_CONFIRM_TITLE,
+            blocks=confirmation_blocks(),
+            response_type="ephemeral",
+        )
 
     async def on_confirm(
         self,
@@ -105,7 +100,9 @@ class SlackForget:
             forgotten = await self._service.forget(key)
         except Exception:
             log.exception("slack forget-me failed workspace=%s", key.workspace)
-            await respond(text=SORRY, replace_original=True, response_type="ephemeral")
+            await respond(
+                text=catalogue.FORGET_FAILED, replace_original=True, response_type="ephemeral"
+            )
             return
         report = self._service.report(forgotten, PLATFORM_NAME)
         await respond(
@@ -118,7 +115,9 @@ class SlackForget:
 
     async def on_cancel(self, ack: AsyncAck, respond: AsyncRespond) -> None:
         await ack()
-        await respond(text=CANCELLED, replace_original=True, response_type="ephemeral")
+        await respond(
+            text=catalogue.FORGET_CANCELLED, replace_original=True, response_type="ephemeral"
+        )
 
     async def _clear_home(self, client: AsyncWebClient, user: str) -> None:
         """The App Home tab still shows the deleted result until it is drawn again."""

@@ -22,7 +22,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 
 from bot.fair_turns import Busy, BusyReplies, FairTurns
-from bot.observability import record
+from bot.handlers import failures
 from bot.views.catalogue import BUSY
 
 log = logging.getLogger(__name__)
@@ -110,8 +110,7 @@ class InFlight:
                 raise  # bolt's error handling answers the request
             # After the ack, bolt would replace the answer it is about to send with a 404
             # "unhandled request" (3 s later) if the listener failed fast: keep the ack.
-            record.error("slack_listener")
-            log.error("slack listener failed error=%s", type(error).__name__, exc_info=error)
+            failures.turn_failed("slack", "listener", error)
         finally:
             if release is not None:
                 release()

@@ -21,17 +21,16 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.handlers import failures
 from bot.handlers.slack import blocks_pulse, ids
 from bot.handlers.slack.identity import open_dm, workspace_admin, workspace_of
 from bot.handlers.slack.incoming import plain_text
 from bot.handlers.slack.pulse_publisher import SlackPulsePublisher
 from bot.pulse.runner import PulseRunner
 from bot.pulse.service import (
-    CLOSED_SURVEY,
     DEFAULT_THRESHOLD,
     MAX_THRESHOLD,
     MIN_THRESHOLD,
-    UNKNOWN_SURVEY,
     AnswerStatus,
     CloseStatus,
     LaunchOptions,
@@ -154,7 +153,9 @@ class SlackPulse:
             )
         except Exception as error:
             await self._pulse.withdraw(survey.id)
-            log.info("pulse card not posted survey=%s error=%s", survey.id, _error_name(error))
+            log.info(
+                "pulse card not posted survey=%s error=%s", survey.id, failures.error_name(error)
+            )
             text = catalogue.survey_not_posted(blocks_pulse.channel_link(channel))
             await _tell_in_dm(client, user, text)
             return
@@ -215,9 +216,9 @@ class SlackPulse:
         await ack()
         survey = await self._find(str(action.get("value", "")), context)
         if survey is None:
-            view = blocks_pulse.notice_view(UNKNOWN_SURVEY)
+            view = blocks_pulse.notice_view(catalogue.UNKNOWN_SURVEY)
         elif not self._pulse.is_open(survey):
-            view = blocks_pulse.notice_view(CLOSED_SURVEY)
+            view = blocks_pulse.notice_view(catalogue.CLOSED_SURVEY)
         else:
             previous = await self._pulse.previous_answers(survey, context.user_id or "")
             questions = self._pulse.questions(survey)
@@ -225,9 +226,16 @@ class SlackPulse:
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
     async def on_answer_submitted(
-        self, ack: Callable[..., Awaitable[object]], view: dict[str, Any], context: AsyncBoltContext
+        self, ack: AsyncAck, view: dict[str, Any], context: AsyncBoltContext
     ) -> None:
-        """Recorded before the acknowledgement: a person who sees "thanks" has been counted."""
+        """The bolt listener (Socket Mode): `submit_answers`, acknowledged with its answer."""
+        await ack(**await self.submit_answers(view, context))
+
+    async def submit_answers(
+        self, view: dict[str, Any], context: AsyncBoltContext
+    ) -> dict[str, Any]:
+        """A submitted answer modal, recorded, and what to answer Slack (a `response_action`):
+        recorded before the answer, so a person who sees "thanks" has been counted."""
         survey_id = str(view.get("private_metadata", ""))[:64]
         answers = _chosen(view.get("state", {}).get("values", {}))
         try:
@@ -235,22 +243,18 @@ class SlackPulse:
                 survey_id, workspace_of(context), context.user_id or "", answers
             )
         except Exception as error:
-            # No traceback: a database error's text can carry the statement's parameters.
-            log.error("pulse answer not recorded survey=%s error=%s", survey_id, _error_name(error))
-            await ack(
-                response_action="update", view=blocks_pulse.notice_view(catalogue.ANSWERS_NOT_SAVED)
-            )
-            return
+            failures.survey_failed(PLATFORM, "answer", error, survey_id)
+            notice = blocks_pulse.notice_view(catalogue.ANSWERS_NOT_SAVED)
+            return {"response_action": "update", "view": notice}
         if result.status is AnswerStatus.INVALID and result.problems:
             errors = {
                 ids.pulse_question_block(question): catalogue.CHOOSE_ONE
                 for question in result.problems
             }
-            await ack(response_action="errors", errors=errors)
-            return
-        await ack(response_action="update", view=blocks_pulse.notice_view(result.message))
+            return {"response_action": "errors", "errors": errors}
         if result.status in (AnswerStatus.RECORDED, AnswerStatus.REPLACED) and result.survey:
             self._runner.counted(result.survey)
+        return {"response_action": "update", "view": blocks_pulse.notice_view(result.message)}
 
     # --- closing, results, export ------------------------------------------------------------
 
@@ -288,7 +292,7 @@ class SlackPulse:
         """The survey a button names (its value), or None after saying it is gone."""
         survey = await self._find(str(action.get("value", "")), context)
         if survey is None:
-            await reply(UNKNOWN_SURVEY)
+            await reply(catalogue.UNKNOWN_SURVEY)
         return survey
 
     async def _close(
@@ -308,7 +312,7 @@ class SlackPulse:
             await reply(str(error))
             return
         except Exception as error:
-            log.warning("pulse close incomplete survey=%s error=%s", survey.id, _error_name(error))
+            failures.survey_failed(PLATFORM, "close", error, survey.id)
             # Once closed, the runner posts the results on a later tick.
             latest = await self._pulse.survey(survey.id)
             closed = latest is not None and latest.status is SurveyStatus.CLOSED
@@ -357,7 +361,9 @@ class SlackPulse:
             )
         except Exception as error:
             log.warning(
-                "pulse export not uploaded survey=%s error=%s", survey.id, _error_name(error)
+                "pulse export not uploaded survey=%s error=%s",
+                survey.id,
+                failures.error_name(error),
             )
             await reply(catalogue.EXPORT_FAILED)
             return
@@ -437,9 +443,3 @@ async def _tell_in_dm(client: AsyncWebClient, user: str, text: str) -> None:
         await client.chat_postMessage(channel=await open_dm(client, user), text=text)
     except SlackApiError as error:
         log.warning("pulse launcher not told error=%s", error.response.get("error"))
-
-
-def _error_name(error: BaseException) -> str:
-    if isinstance(error, SlackApiError):
-        return str(error.response.get("error"))
-    return type(error).__name__

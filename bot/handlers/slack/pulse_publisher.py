@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.engine.pulse import PulseResults
 from bot.handlers.slack import blocks_pulse
-from bot.pulse.chart import CHART_FILENAME, results_chart_png
+from bot.pulse.chart import results_chart_png
 from bot.pulse.service import PulseService
 from bot.views import catalogue
 from storage.pulse import SurveyRecord
@@ -114,7 +114,7 @@ class SlackPulsePublisher:
             await client.files_upload_v2(
                 channel=channel,
                 content=png,
-                filename=CHART_FILENAME,
+                filename=catalogue.CHART_FILENAME,
                 title=blocks_pulse.RESULTS_TITLE,
                 alt_txt=catalogue.CHART_ALT,
             )

@@ -25,6 +25,8 @@ from storage.conversations import KEY_LENGTH
 
 # Slack's own bound on a request's age (replays older than this are refused).
 MAX_AGE_SECONDS = 5 * 60
+# The reason a signed body of a shape Slack never sends is refused (HTTP 400).
+NOT_A_SLACK_PAYLOAD = "not a Slack payload"
 
 
 class SignedRequests:
@@ -61,10 +63,10 @@ class SignedRequests:
             UnicodeDecodeError, ValueError, TypeError, KeyError, AttributeError, IndexError,
             RecursionError,
         ):  # fmt: skip
-            return web.Response(status=400, text="not a Slack payload")
+            return web.Response(status=400, text=NOT_A_SLACK_PAYLOAD)
         problem = shape_problem(read.body) or identity_problem(read)
         if problem is not None:
-            return web.Response(status=400, text=f"not a Slack payload: {problem}")
+            return web.Response(status=400, text=f"{NOT_A_SLACK_PAYLOAD}: {problem}")
         return read
 
 

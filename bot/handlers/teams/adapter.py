@@ -27,6 +27,7 @@ from msrest.exceptions import ClientRequestError
 
 from bot.app import App
 from bot.config import TeamsConfig
+from bot.handlers import failures
 from bot.handlers.teams.activities import PLATFORM
 from bot.handlers.teams.activity_shape import (
     UNHANDLED_INVOKE,
@@ -111,13 +112,9 @@ async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
     if _is_unreachable(error):
         _note_unreachable(activity.service_url)
     else:
-        record.error("teams_turn")
-        log.error(
-            "teams turn failed conversation=%s activity=%s error=%s",
-            activity.conversation.id if activity.conversation else None,
-            activity.id,
-            type(error).__name__,
-            exc_info=error,
+        conversation = activity.conversation.id if activity.conversation else None
+        failures.turn_failed(
+            "teams", "turn", error, conversation=conversation, activity=activity.id
         )
         if activity.type == ActivityTypes.message:
             await _apologise(turn_context)

@@ -12,9 +12,7 @@ from botbuilder.schema import Activity
 
 from bot.admin.live import Actor
 from bot.admin.service import (
-    NOT_ALLOWED,
     RELOAD,
-    SORRY,
     VIEW,
     AdminReport,
     KnowledgeAdmin,
@@ -55,7 +53,7 @@ class TeamsAdmin:
         try:
             if not self._admin.listed(*user_ids(activity)):
                 await self._admin.refused(who, action)
-                await turn_context.send_activity(MessageFactory.text(NOT_ALLOWED))
+                await turn_context.send_activity(MessageFactory.text(catalogue.ADMINS_ONLY))
                 return
             if action == RELOAD:
                 report = reload_report(await self._admin.reload(who))
@@ -63,7 +61,7 @@ class TeamsAdmin:
                 report = status_report(await self._admin.status(who), who)
         except Exception as error:
             log.error("teams admin command failed action=%s error=%s", action, type(error).__name__)
-            await turn_context.send_activity(MessageFactory.text(SORRY))
+            await turn_context.send_activity(MessageFactory.text(catalogue.SORRY))
             return
         await turn_context.send_activity(report_activity(report))
 

@@ -30,17 +30,7 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
-from bot.forget import (
-    CANCEL_BUTTON,
-    CANCELLED,
-    CONFIRM_BUTTON,
-    CONFIRM_TEXT,
-    CONFIRM_TITLE,
-    KEPT_TITLE,
-    SORRY,
-    ForgetReport,
-    ForgetService,
-)
+from bot.forget import ForgetReport, ForgetService
 from bot.handlers.teams.activities import (
     PERSONAL,
     conversation_key,
@@ -87,23 +77,25 @@ def delivery_prefix(activity: Activity) -> str | None:
 
 def confirmation_message() -> TeamsMessage:
     body = [
-        heading(escape(CONFIRM_TITLE)),
-        text_block(escape(CONFIRM_TEXT)),
+        heading(escape(catalogue.FORGET_CONFIRM_TITLE)),
+        text_block(escape(catalogue.FORGET_CONFIRM_TEXT)),
         action_set(
             [
-                submit(CONFIRM_BUTTON, {SUBMIT_KEY: CONFIRM_KIND}, style="destructive"),
-                submit(CANCEL_BUTTON, {SUBMIT_KEY: CANCEL_KIND}),
+                submit(
+                    catalogue.FORGET_CONFIRM_BUTTON, {SUBMIT_KEY: CONFIRM_KIND}, style="destructive"
+                ),
+                submit(catalogue.CANCEL, {SUBMIT_KEY: CANCEL_KIND}),
             ]
         ),
     ]
-    return TeamsMessage(CONFIRM_TITLE, adaptive_card(body))
+    return TeamsMessage(catalogue.FORGET_CONFIRM_TITLE, adaptive_card(body))
 
 
 def report_message(report: ForgetReport) -> TeamsMessage:
     body: list[dict[str, Any]] = [heading(escape(report.title))]
     if report.deleted:
         body.append(text_block(_bullets(report.deleted)))
-    body.append(text_block(KEPT_TITLE, bold=True, spacing="medium"))
+    body.append(text_block(catalogue.FORGET_KEPT_HEADING, bold=True, spacing="medium"))
     body.append(text_block(_bullets(report.kept), subtle=True))
     return TeamsMessage(report.title, adaptive_card(body))
 
@@ -142,7 +134,7 @@ class TeamsForget:
         if conversation_type(activity) != PERSONAL:
             return True  # our card is only ever sent in a personal chat: a forged press
         if kind == CANCEL_KIND:
-            await self._replace_card(turn_context, notice_message(CANCELLED))
+            await self._replace_card(turn_context, notice_message(catalogue.FORGET_CANCELLED))
             return True
         try:
             forgotten = await self._service.forget(
@@ -150,7 +142,7 @@ class TeamsForget:
             )
         except Exception:
             log.exception("teams forget-me failed")
-            await turn_context.send_activity(to_activity(notice_message(SORRY)))
+            await turn_context.send_activity(to_activity(notice_message(catalogue.FORGET_FAILED)))
             return True
         message = report_message(self._service.report(forgotten, PLATFORM_NAME))
         if forgotten.anything:

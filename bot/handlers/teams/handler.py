@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -63,67 +64,93 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
         self._saved: dict[ConversationKey, dict[str, Any]] = {}
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
-        activity = turn_context.activity
-        if is_pulse(activity.value):
-            # Before anything below records the person (their conversation reference, a
-            # delivery key of their private chat): a survey's answers stay unlinkable.
-            if self._pulse is not None:
-                await self._pulse.on_submit(turn_context, parse_submit(activity.value))
-            return
-        if self._forget is not None and await self._forget.on_message(turn_context):
-            # Also before anything records the person; and this process must save their
-            # reference again when they next write, should they have been forgotten.
-            self._saved.pop(conversation_key(activity), None)
-            return
-        delivery = _delivery_key(activity)
-        key = conversation_key(activity)
-        personal = conversation_type(activity) == PERSONAL
-        if personal:
-            await self._remember(turn_context, key)
-        submitted = parse_submit(activity.value) if activity.value is not None else None
-        if submitted is not None:
-            replies = await self._on_submit(key, submitted, delivery)
-        elif activity.value is not None and not (activity.text or "").strip():
-            log.warning("teams submit with an unreadable value user=%s", key.user)
-            return
-        else:
-            recipient = activity.recipient.id if activity.recipient else ""
-            text = plain_text(activity.text, activity.entities or (), recipient)
-            if self._pulse is not None and pulse_args.is_pulse(text):
-                await self._on_pulse(self._pulse, turn_context, text, delivery)
+        """A message, a card button or a form: the first route that takes it answers. The order
+        is the rule: survey answers and forget-me come before anything that records the person
+        (their conversation reference, a delivery key of their private chat), so a survey's
+        answers stay unlinkable and a forgotten person is not written down again."""
+        message = _Message.of(turn_context)
+        for route in (
+            self._pulse_answers,
+            self._forget_me,
+            self._record_person,
+            self._card_button,
+            self._unreadable_value,
+            self._pulse_command,
+            self._admin_command,
+            self._diagnostic,
+        ):
+            if await route(message):
                 return
-            word = admin_word(text) if personal else None
-            if word is not None and self._admin is not None:
-                if await self._service.first_delivery(delivery):
-                    await self._admin.on_text(turn_context, word)
-                return
-            replies = await self._on_text(key, text, personal, delivery)
-        await send(turn_context, render_all(replies))
 
-    async def _on_pulse(
-        self, pulse: TeamsPulse, turn_context: TurnContext, text: str, delivery: str | None
-    ) -> None:
+    # --- the routes, in order: each says whether it took the message ---------------------------
+
+    async def _pulse_answers(self, message: _Message) -> bool:
+        if not is_pulse(message.activity.value):
+            return False
+        if self._pulse is not None:
+            await self._pulse.on_submit(message.turn, parse_submit(message.activity.value))
+        return True
+
+    async def _forget_me(self, message: _Message) -> bool:
+        if self._forget is None or not await self._forget.on_message(message.turn):
+            return False
+        # This process must save their reference again when they next write.
+        self._saved.pop(message.key, None)
+        return True
+
+    async def _record_person(self, message: _Message) -> bool:
+        """Never takes the message: keeps the reference to write to this person later."""
+        if message.personal:
+            await self._remember(message.turn, message.key)
+        return False
+
+    async def _card_button(self, message: _Message) -> bool:
+        value = message.activity.value
+        submitted = parse_submit(value) if value is not None else None
+        if submitted is None:
+            return False
+        await send(message.turn, render_all(await self._on_submit(message, submitted)))
+        return True
+
+    async def _unreadable_value(self, message: _Message) -> bool:
+        """A value that is not one of our cards', with no text to read instead."""
+        if message.activity.value is None or (message.activity.text or "").strip():
+            return False
+        log.warning("teams submit with an unreadable value user=%s", message.key.user)
+        return True
+
+    async def _pulse_command(self, message: _Message) -> bool:
         """`pulse ...`: once per delivery in a channel (a redelivered launch would post a second
         survey); that key names a message everyone in the channel sees, not a private chat."""
-        channel = conversation_type(turn_context.activity) != PERSONAL
-        if channel and not await self._service.first_delivery(delivery):
-            return
-        await pulse.on_text(turn_context, text)
+        if self._pulse is None or not pulse_args.is_pulse(message.text):
+            return False
+        if message.personal or await self._service.first_delivery(message.delivery):
+            await self._pulse.on_text(message.turn, message.text)
+        return True
 
-    async def _on_submit(
-        self, key: ConversationKey, submitted: Submitted, delivery: str | None
-    ) -> list[Reply]:
-        handle = functools.partial(self._service.handle, key, delivery_key=delivery)
+    async def _admin_command(self, message: _Message) -> bool:
+        word = admin_word(message.text) if message.personal else None
+        if word is None or self._admin is None:
+            return False
+        if await self._service.first_delivery(message.delivery):
+            await self._admin.on_text(message.turn, word)
+        return True
+
+    async def _diagnostic(self, message: _Message) -> bool:
+        await send(message.turn, render_all(await self._on_text(message)))
+        return True
+
+    async def _on_submit(self, message: _Message, submitted: Submitted) -> list[Reply]:
+        handle = functools.partial(self._service.handle, message.key, delivery_key=message.delivery)
         if submitted.kind == "answer":
             return await handle(choice=Choice(submitted.question_id, submitted.option_id))
         if submitted.kind == "ask":
             return await handle(command=Command.ASK, argument=plain_text(submitted.text))
         return await handle(command=Command(submitted.command))
 
-    async def _on_text(
-        self, key: ConversationKey, text: str, personal: bool, delivery: str | None
-    ) -> list[Reply]:
-        if personal:
+    async def _on_text(self, message: _Message) -> list[Reply]:
+        key, text, delivery = message.key, message.text, message.delivery
+        if message.personal:
             return await self._service.handle(key, text=text, delivery_key=delivery)
         word = text.lower().strip(" .!?")
         if not text or word == "help" or word in START_WORDS:
@@ -176,6 +203,31 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
         if len(self._saved) >= REMEMBERED_REFERENCES:
             self._saved.clear()
         self._saved[key] = reference
+
+
+@dataclass(frozen=True)
+class _Message:
+    """An incoming message activity, read once for every route."""
+
+    turn: TurnContext
+    activity: Activity
+    key: ConversationKey
+    personal: bool
+    delivery: str | None
+    text: str  # the typed text, the bot's own mention removed
+
+    @classmethod
+    def of(cls, turn: TurnContext) -> _Message:
+        activity = turn.activity
+        recipient = activity.recipient.id if activity.recipient else ""
+        return cls(
+            turn,
+            activity,
+            conversation_key(activity),
+            conversation_type(activity) == PERSONAL,
+            _delivery_key(activity),
+            plain_text(activity.text, activity.entities or (), recipient),
+        )
 
 
 def _delivery_key(activity: Activity) -> str | None:

@@ -21,6 +21,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
 from bot.engine.replies import NoticeLevel, NoticeReply
+from bot.handlers import failures
 from bot.handlers.teams.activities import (
     PERSONAL,
     PLATFORM,
@@ -47,8 +48,6 @@ from bot.handlers.teams.render import render
 from bot.handlers.teams.submit import Submitted
 from bot.pulse.runner import PulseRunner
 from bot.pulse.service import (
-    CLOSED_SURVEY,
-    UNKNOWN_SURVEY,
     AnswerStatus,
     CloseStatus,
     LaunchOptions,
@@ -98,7 +97,7 @@ class TeamsPulse:
     async def on_submit(self, turn_context: TurnContext, submitted: Submitted | None) -> None:
         """A pulse button: "Answer privately", "Close survey" or "Send my answers"."""
         if submitted is None:
-            await _notice(turn_context, UNKNOWN_SURVEY, NoticeLevel.WARNING)
+            await _notice(turn_context, catalogue.UNKNOWN_SURVEY, NoticeLevel.WARNING)
         elif submitted.kind == "pulse_send":
             job = self._answer(turn_context, submitted)
             await self._guarded(turn_context, "answer", catalogue.ANSWERS_NOT_SAVED, job)
@@ -114,12 +113,12 @@ class TeamsPulse:
     async def _guarded(
         self, turn_context: TurnContext, action: str, sorry: str, job: Awaitable[None]
     ) -> None:
-        """Run `job`; a bug is logged by action (never by person or conversation: a private
-        chat's id points at its person) and answered with an apology, not a trace."""
+        """Run `job`; a bug is handled by the survey rule of `bot.handlers.failures` and
+        answered with an apology, not a trace."""
         try:
             await job
         except Exception as error:
-            log.error("pulse %s failed error=%s", action, type(error).__name__, exc_info=error)
+            failures.survey_failed(PLATFORM, action, error)
             await _notice(turn_context, sorry, NoticeLevel.ERROR)
 
     # --- in the channel -----------------------------------------------------------------------
@@ -167,7 +166,7 @@ class TeamsPulse:
     async def _close_button(self, turn_context: TurnContext, submitted: Submitted) -> None:
         survey = await self._survey(turn_context, submitted.survey_id)
         if survey is None:
-            await _notice(turn_context, UNKNOWN_SURVEY, NoticeLevel.WARNING)
+            await _notice(turn_context, catalogue.UNKNOWN_SURVEY, NoticeLevel.WARNING)
             return
         await self._close(turn_context, survey)
 
@@ -233,11 +232,11 @@ class TeamsPulse:
     async def _file_consent(self, turn_context: TurnContext) -> None:
         answer = parse_consent(turn_context.activity.value)
         if answer is None:
-            await _notice(turn_context, UNKNOWN_SURVEY, NoticeLevel.WARNING)
+            await _notice(turn_context, catalogue.UNKNOWN_SURVEY, NoticeLevel.WARNING)
             return
         survey = await self._survey(turn_context, answer.survey_id)
         if survey is None:
-            await _notice(turn_context, UNKNOWN_SURVEY, NoticeLevel.WARNING)
+            await _notice(turn_context, catalogue.UNKNOWN_SURVEY, NoticeLevel.WARNING)
             return
         csv = await self._csv_for(turn_context, survey)
         if csv is None:
@@ -263,9 +262,9 @@ class TeamsPulse:
         activity = turn_context.activity
         survey = await self._survey(turn_context, submitted.survey_id)
         if survey is None:
-            reply = _notice_activity(UNKNOWN_SURVEY, NoticeLevel.WARNING)
+            reply = _notice_activity(catalogue.UNKNOWN_SURVEY, NoticeLevel.WARNING)
         elif not self._service.is_open(survey):
-            reply = _notice_activity(CLOSED_SURVEY)
+            reply = _notice_activity(catalogue.CLOSED_SURVEY)
         else:
             previous = await self._service.previous_answers(survey, user_of(activity))
             questions = self._service.questions(survey)
