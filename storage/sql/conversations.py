@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Insert, and_, insert, select, update
+from sqlalchemy import ColumnElement, Insert, and_, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -30,6 +30,29 @@ from storage.conversations import AssessmentRecord, ConversationKey, StoredConve
 from storage.errors import ConcurrentUpdateError, DuplicateDeliveryError
 from storage.sql.database import Database, dialect_insert
 from storage.tables import Assessment, Conversation, ConversationReference, Delivery
+
+# The statements of every turn (load, update, the delivery), built once with parameters: a
+# statement object costs more to build than SQLAlchemy's cached compilation of it.
+_KEY_IS = and_(
+    Conversation.platform == bindparam("key_platform"),
+    Conversation.workspace == bindparam("key_workspace"),
+    Conversation.user_id == bindparam("key_user"),
+)
+_LOAD = select(Conversation).where(_KEY_IS)
+_UPDATE = (
+    update(Conversation)
+    .where(_KEY_IS, Conversation.version == bindparam("expected_version"))
+    .values(
+        state=bindparam("new_state", type_=Conversation.__table__.c.state.type),
+        version=bindparam("new_version"),
+        updated_at=bindparam("new_updated_at", type_=Conversation.__table__.c.updated_at.type),
+    )
+)
+_INSERT_DELIVERY: dict[str, Insert] = {}
+
+
+def _key_params(key: ConversationKey) -> dict[str, str]:
+    return {"key_platform": key.platform, "key_workspace": key.workspace, "key_user": key.user}
 
 
 class SqlConversations:
@@ -40,7 +63,7 @@ class SqlConversations:
 
     async def load_conversation(self, key: ConversationKey) -> StoredConversation | None:
         async with self._db.transaction("load the conversation") as session:
-            row = await session.scalar(select(Conversation).where(_is_conversation(key)))
+            row = await session.scalar(_LOAD, _key_params(key))
         if row is None:
             return None
         return StoredConversation(key, row.state, row.version, row.updated_at)
@@ -151,11 +174,14 @@ async def _update_conversation(
     version = expected_version + 1
     # Core-level execution: a plain UPDATE whose rowcount says whether the version matched.
     connection = await session.connection()
-    result = await connection.execute(
-        update(Conversation)
-        .where(_is_conversation(key), Conversation.version == expected_version)
-        .values(state=state, version=version, updated_at=now)
-    )
+    parameters = {
+        **_key_params(key),
+        "expected_version": expected_version,
+        "new_state": state,
+        "new_version": version,
+        "new_updated_at": now,
+    }
+    result = await connection.execute(_UPDATE, parameters)
     if result.rowcount != 1:
         raise ConcurrentUpdateError("the conversation changed since it was loaded")
     return version
@@ -167,12 +193,18 @@ async def _insert_delivery(
     """Record the delivery `key` unless it is there already; True when this call inserted it.
     Only a conflict on the key is ignored (not any constraint, as SQLite's INSERT OR IGNORE
     would)."""
-    statement = (
-        dialect_insert(dialect, Delivery)
-        .values(key=key, received_at=at)
-        .on_conflict_do_nothing(index_elements=[Delivery.key])
-    )
-    return (await connection.execute(statement)).rowcount == 1
+    statement = _INSERT_DELIVERY.get(dialect)
+    if statement is None:
+        statement = _INSERT_DELIVERY[dialect] = (
+            dialect_insert(dialect, Delivery)
+            .values(
+                key=bindparam("delivery_key"),
+                received_at=bindparam("delivery_at", type_=Delivery.__table__.c.received_at.type),
+            )
+            .on_conflict_do_nothing(index_elements=[Delivery.key])
+        )
+    parameters = {"delivery_key": key, "delivery_at": at}
+    return (await connection.execute(statement, parameters)).rowcount == 1
 
 
 def _upsert_reference(dialect: str, row: dict[str, Any]) -> Insert:
@@ -191,14 +223,6 @@ def _upsert_reference(dialect: str, row: dict[str, Any]) -> Insert:
             "reference": statement.excluded.reference,
             "updated_at": statement.excluded.updated_at,
         },
-    )
-
-
-def _is_conversation(key: ConversationKey) -> ColumnElement[bool]:
-    return and_(
-        Conversation.platform == key.platform,
-        Conversation.workspace == key.workspace,
-        Conversation.user_id == key.user,
     )
 
 

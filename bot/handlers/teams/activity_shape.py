@@ -30,6 +30,13 @@ def not_an_activity(problem: str) -> str:
 
 def activity_problem(body: bytes) -> str | None:
     """What keeps `body` from being an activity, or None."""
+    read = read_activity(body)
+    return read if isinstance(read, str) else None
+
+
+def read_activity(body: bytes) -> Activity | str:
+    """The activity `body` holds, deserialized once (the endpoint hands it to the adapter), or
+    what keeps it from being one."""
     try:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
@@ -40,12 +47,14 @@ def activity_problem(body: bytes) -> str | None:
     if problem is not None:
         return problem
     try:
-        Activity().deserialize(data)
+        activity: Activity = Activity().deserialize(data)
     except (ValueError, TypeError, AttributeError, KeyError):  # msrest's errors are ValueErrors
         return "the body is not an activity"
+    if not activity.type:
+        return "'type' is empty"
     if data["type"] == "message" and data.get("conversation") is None:
         return "a message without its 'conversation'"  # nowhere to answer it
-    return None
+    return activity
 
 
 def _field_problem(data: dict[str, Any]) -> str | None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import aiohttp
 from aiohttp import web
-from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.core import InvokeResponse, TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
@@ -31,8 +31,8 @@ from bot.handlers import failures
 from bot.handlers.teams.activities import PLATFORM
 from bot.handlers.teams.activity_shape import (
     UNHANDLED_INVOKE,
-    activity_problem,
     not_an_activity,
+    read_activity,
     service_url_of,
 )
 from bot.handlers.teams.admin import TeamsAdmin
@@ -159,13 +159,17 @@ class TeamsEndpoint:
             self._warming = asyncio.create_task(self.keys.for_url(CHANNEL_METADATA_URL).warm())
 
     async def messages(self, request: web.Request) -> web.StreamResponse:
-        body = await request.read()  # aiohttp keeps it for the SDK to read again
-        problem = activity_problem(body)
-        if problem is not None:
-            log.info("teams request refused: %s", problem)
-            return web.Response(status=400, text=not_an_activity(problem))
+        if "application/json" not in request.headers.get("Content-Type", ""):
+            return web.Response(status=415)
+        body = await request.read()
+        activity = read_activity(body)
+        if isinstance(activity, str):
+            log.info("teams request refused: %s", activity)
+            return web.Response(status=400, text=not_an_activity(activity))
         try:
-            response: web.StreamResponse | None = await self.adapter.process(request, self.bot)
+            response = await self._process(request, activity)
+        except PermissionError:
+            return web.Response(status=401)
         except SigningKeysUnavailable as unavailable:
             # Not the caller's fault, nor proof of a forgery: the Bot Framework retries.
             log.warning("teams request deferred: signing keys unavailable")
@@ -176,13 +180,20 @@ class TeamsEndpoint:
             # The activity was received and handled; only its replies could not be sent.
             _note_unreachable(service_url_of(body))
             return web.Response(status=200)
-        if response is None:
-            return web.Response(status=200)
         if response.status == 501:
             # botbuilder's answer to an invoke no handler took (no name, a name this bot does
             # not serve): the request's fault, not a server error.
             return web.Response(status=400, text=UNHANDLED_INVOKE)
         return response
+
+    async def _process(self, request: web.Request, activity: Activity) -> web.Response:
+        """What the SDK's `CloudAdapter.process` does with a POST, given the activity already
+        read: the turn (authenticated by the adapter), then the invoke's answer, or 201."""
+        auth_header = request.headers.get("Authorization", "")
+        invoke = await self.adapter.process_activity(auth_header, activity, self.bot.on_turn)
+        if invoke is None:
+            return web.Response(status=201)
+        return web.json_response(data=serializer_helper(invoke.body), status=invoke.status)
 
     async def close(self) -> None:
         """Close the HTTP sessions of the connector clients kept between turns and of the

@@ -62,6 +62,8 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
         # The last reference saved per person: it rarely changes, and an upsert per message
         # would be a database write per message for nothing. Another process saves its own.
         self._saved: dict[ConversationKey, dict[str, Any]] = {}
+        # What the saved reference was built from, to skip building it again when unchanged.
+        self._seen: dict[ConversationKey, tuple[object, ...]] = {}
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         """A message, a card button or a form: the first route that takes it answers. The order
@@ -95,7 +97,7 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
         if self._forget is None or not await self._forget.on_message(message.turn):
             return False
         # This process must save their reference again when they next write.
-        self._saved.pop(message.key, None)
+        self._forget_saved(message.key)
         return True
 
     async def _record_person(self, message: _Message) -> bool:
@@ -189,11 +191,19 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
         """Removed from a personal chat: that person's data goes (see `forget`)."""
         if self._forget is not None and await self._forget.on_removed(turn_context):
-            self._saved.pop(conversation_key(turn_context.activity), None)
+            self._forget_saved(conversation_key(turn_context.activity))
+
+    def _forget_saved(self, key: ConversationKey) -> None:
+        self._saved.pop(key, None)
+        self._seen.pop(key, None)
 
     async def _remember(self, turn_context: TurnContext, key: ConversationKey) -> None:
         """Keep the conversation reference, so the bot can write to this person later."""
-        reference = TurnContext.get_conversation_reference(turn_context.activity).serialize()
+        activity = turn_context.activity
+        where = _reference_parts(activity)
+        if self._seen.get(key) == where:
+            return  # the same reference as last time: no need to build and compare it
+        reference = TurnContext.get_conversation_reference(activity).serialize()
         # activityId names the message being answered: it changes every turn and is not
         # needed to start a new message in the conversation later.
         reference.pop("activityId", None)
@@ -202,7 +212,21 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
         await self._repository.save_reference(key, reference, datetime.now(UTC))
         if len(self._saved) >= REMEMBERED_REFERENCES:
             self._saved.clear()
+            self._seen.clear()
         self._saved[key] = reference
+        self._seen[key] = where
+
+
+def _reference_parts(activity: Activity) -> tuple[object, ...]:
+    """Everything a conversation reference is made of but the activity id: the accounts and
+    the conversation as their attributes (a copy of each goes into the reference)."""
+    accounts = (activity.from_property, activity.recipient, activity.conversation)
+    return (
+        activity.service_url,
+        activity.channel_id,
+        activity.locale,
+        *(None if account is None else dict(vars(account)) for account in accounts),
+    )
 
 
 @dataclass(frozen=True)
