@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.slack_response import SlackResponse
 
 from bot.handlers import failures
+from bot.observability import context
 
 SECRET = "INSERT ... respondent=abc123 answers={'q': 'a'}"
+
+
+@pytest.fixture(autouse=True)
+def in_a_request() -> Iterator[None]:
+    """Failures note their outcome in the request's context: a context of this test's own, so
+    nothing is left in the context of the tests after it."""
+    token = context.begin("test-failures")
+    yield
+    context.end(token)
 
 
 def test_survey_failures_log_no_message_and_no_traceback(
