@@ -237,7 +237,26 @@ class PulseExport:
     survey_id: str
 
 
-Intent = RunCommand | OpenAsk | OpenShare | PulseAnswer | PulseClose | PulseExport
+@dataclass(frozen=True)
+class ForgetConfirm:
+    """Delete everything kept about the person (forget-me), after they were asked."""
+
+
+@dataclass(frozen=True)
+class ForgetCancel:
+    pass
+
+
+Intent = (
+    RunCommand
+    | OpenAsk
+    | OpenShare
+    | PulseAnswer
+    | PulseClose
+    | PulseExport
+    | ForgetConfirm
+    | ForgetCancel
+)
 
 
 @dataclass(frozen=True)
@@ -245,6 +264,7 @@ class Action:
     label: str
     intent: Intent
     primary: bool = False
+    destructive: bool = False  # it deletes: drawn as a warning, never as the primary action
     # Asked before a press that cannot be undone: (title, text, confirm, deny).
     confirm: tuple[str, str, str, str] | None = None
 

@@ -18,7 +18,7 @@ from bot.handlers import console_render
 from bot.handlers.slack import render as slack
 from bot.handlers.teams import render as teams
 from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
-from bot.views import pulse
+from bot.views import forget, pulse
 from bot.views.diagnostic import help_view, view, welcome_view
 from bot.views.document import Document
 from bot.views.parts import Surface
@@ -64,6 +64,9 @@ def documents(knowledge: Knowledge, surface: Surface) -> list[tuple[str, Documen
         ("reminder", pulse.reminder(survey, 1)),
         ("results", pulse.results(closed, split_results(knowledge, 9), PNG)),
         ("hidden results", pulse.results(closed, hidden)),
+        ("forget-me question", forget.confirmation()),
+        ("forget-me report", forget.report(HOSTILE, (HOSTILE,) * 8, (HOSTILE,) * 3)),
+        ("forget-me notice", forget.notice(HOSTILE)),
     ]
     return found
 

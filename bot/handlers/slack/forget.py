@@ -22,16 +22,17 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.forget import ForgetReport, ForgetService
-from bot.handlers.slack import blocks, render
+from bot.handlers.slack import ids, render
 from bot.handlers.slack.deliveries import delivery_key
 from bot.handlers.slack.incoming import plain_text
 from bot.handlers.slack.listeners import conversation_key
 from bot.views import catalogue
+from bot.views import forget as views
+from bot.views.document import Document
 
 log = logging.getLogger(__name__)
 
-CONFIRM_ACTION = "forget_me_confirm"
-CANCEL_ACTION = "forget_me_cancel"
+CONFIRM_ACTION, CANCEL_ACTION = ids.FORGET_CONFIRM_ACTION, ids.FORGET_CANCEL_ACTION
 PLATFORM_NAME = "Slack"
 FORGET_WORDS = (("forget-me",), ("forget", "me"), ("forgetme",))
 
@@ -43,29 +44,20 @@ async def is_forget_command(command: dict[str, Any]) -> bool:
 
 
 def confirmation_blocks() -> list[dict[str, Any]]:
-    delete = {
-        "type": "button",
-        "text": blocks.plain(catalogue.FORGET_CONFIRM_BUTTON, blocks.MAX_BUTTON_TEXT),
-        "action_id": CONFIRM_ACTION,
-        "value": "forget-me",
-        "style": "danger",
-    }
-    cancel = blocks.button(catalogue.CANCEL, CANCEL_ACTION, "cancel")
-    return [
-        blocks.section(f"*{catalogue.FORGET_CONFIRM_TITLE}*\n{catalogue.FORGET_CONFIRM_TEXT}"),
-        *blocks.actions([delete, cancel]),
-    ]
+    return render.fitted_blocks(views.confirmation())
 
 
 def report_blocks(report: ForgetReport) -> list[dict[str, Any]]:
-    lines = [f"*{report.title}*", *(f"• {line}" for line in report.deleted)]
-    kept = [f"*{catalogue.FORGET_KEPT_HEADING}*", *(f"• {line}" for line in report.kept)]
-    return [blocks.section("\n".join(lines)), blocks.context("\n".join(kept))]
+    return render.fitted_blocks(_report(report))
 
 
 def report_text(report: ForgetReport) -> str:
     """The notification fallback: the title and what went."""
-    return " ".join([report.title, *(f"{line}." for line in report.deleted)])
+    return _report(report).fallback
+
+
+def _report(report: ForgetReport) -> Document:
+    return views.report(report.title, report.deleted, report.kept)
 
 
 class SlackForget:

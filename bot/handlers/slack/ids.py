@@ -17,6 +17,9 @@ COMMAND_PREFIX = "command:"
 COMMAND_ACTION = re.compile(r"^command:")
 # The summary card's "Share to a channel" and "Ask a question" buttons, and the App Home's.
 SHARE_ACTION = "share_summary"
+# forget-me's "Delete my data" and "Cancel" (`bot.handlers.slack.forget`).
+FORGET_CONFIRM_ACTION = "forget_me_confirm"
+FORGET_CANCEL_ACTION = "forget_me_cancel"
 ASK_ACTION = "ask_question"
 # Modals: callback ids, and the block/action ids of their single input.
 SHARE_VIEW = "share_summary_view"

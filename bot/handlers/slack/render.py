@@ -36,6 +36,8 @@ from bot.handlers.slack.blocks import (
 )
 from bot.handlers.slack.ids import (
     ASK_ACTION,
+    FORGET_CANCEL_ACTION,
+    FORGET_CONFIRM_ACTION,
     PULSE_ANSWER_ACTION,
     PULSE_CLOSE_ACTION,
     PULSE_EXPORT_ACTION,
@@ -57,6 +59,8 @@ from bot.views.document import (
     Document,
     Element,
     Facts,
+    ForgetCancel,
+    ForgetConfirm,
     Heading,
     Headline,
     Hint,
@@ -291,8 +295,14 @@ def _button(action: Action) -> dict[str, Any]:
             element = button(action.label, PULSE_CLOSE_ACTION, survey)
         case PulseExport(survey_id=survey):
             element = button(action.label, PULSE_EXPORT_ACTION, survey)
+        case ForgetConfirm():
+            element = button(action.label, FORGET_CONFIRM_ACTION, "forget-me")
+        case ForgetCancel():
+            element = button(action.label, FORGET_CANCEL_ACTION, "cancel")
     if action.primary:
         element["style"] = "primary"
+    if action.destructive:
+        element["style"] = "danger"
     if action.confirm is not None:
         title, text, confirm, deny = action.confirm
         element["confirm"] = {

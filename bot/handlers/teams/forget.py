@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
 
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
@@ -39,21 +38,21 @@ from bot.handlers.teams.activities import (
 )
 from bot.handlers.teams.cards import (
     TeamsMessage,
-    action_set,
-    adaptive_card,
-    escape,
-    heading,
-    submit,
-    text_block,
 )
 from bot.handlers.teams.incoming import plain_text
-from bot.handlers.teams.submit import FORGET_KINDS, SUBMIT_KEY
+from bot.handlers.teams.render import draw
+from bot.handlers.teams.submit import (
+    FORGET_CANCEL_KIND,
+    FORGET_CONFIRM_KIND,
+    FORGET_KINDS,
+    SUBMIT_KEY,
+)
 from bot.views import catalogue
+from bot.views import forget as views
 
 log = logging.getLogger(__name__)
 
-CONFIRM_KIND = "forget"
-CANCEL_KIND = "forget_cancel"
+CONFIRM_KIND, CANCEL_KIND = FORGET_CONFIRM_KIND, FORGET_CANCEL_KIND
 PLATFORM_NAME = "Teams"
 FORGET_WORDS = frozenset({"forget-me", "forget me", "forgetme"})
 
@@ -76,37 +75,15 @@ def delivery_prefix(activity: Activity) -> str | None:
 
 
 def confirmation_message() -> TeamsMessage:
-    body = [
-        heading(escape(catalogue.FORGET_CONFIRM_TITLE)),
-        text_block(escape(catalogue.FORGET_CONFIRM_TEXT)),
-        action_set(
-            [
-                submit(
-                    catalogue.FORGET_CONFIRM_BUTTON, {SUBMIT_KEY: CONFIRM_KIND}, style="destructive"
-                ),
-                submit(catalogue.CANCEL, {SUBMIT_KEY: CANCEL_KIND}),
-            ]
-        ),
-    ]
-    return TeamsMessage(catalogue.FORGET_CONFIRM_TITLE, adaptive_card(body))
+    return draw(views.confirmation())
 
 
 def report_message(report: ForgetReport) -> TeamsMessage:
-    body: list[dict[str, Any]] = [heading(escape(report.title))]
-    if report.deleted:
-        body.append(text_block(_bullets(report.deleted)))
-    body.append(text_block(catalogue.FORGET_KEPT_HEADING, bold=True, spacing="medium"))
-    body.append(text_block(_bullets(report.kept), subtle=True))
-    return TeamsMessage(report.title, adaptive_card(body))
-
-
-def _bullets(lines: tuple[str, ...]) -> str:
-    # A bullet character, not a markdown list: every line is escaped like any other text.
-    return "\n".join(f"• {escape(line)}" for line in lines)
+    return draw(views.report(report.title, report.deleted, report.kept))
 
 
 def notice_message(text: str) -> TeamsMessage:
-    return TeamsMessage(text, adaptive_card([text_block(escape(text))]))
+    return draw(views.notice(text))
 
 
 class TeamsForget:

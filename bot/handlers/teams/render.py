@@ -34,7 +34,14 @@ from bot.handlers.teams.cards import (
     submit,
     text_block,
 )
-from bot.handlers.teams.submit import answer_data, command_data, pulse_data
+from bot.handlers.teams.submit import (
+    FORGET_CANCEL_KIND,
+    FORGET_CONFIRM_KIND,
+    SUBMIT_KEY,
+    answer_data,
+    command_data,
+    pulse_data,
+)
 from bot.views import catalogue
 from bot.views.diagnostic import help_view, view, welcome_view
 from bot.views.document import (
@@ -49,6 +56,8 @@ from bot.views.document import (
     Document,
     Element,
     Facts,
+    ForgetCancel,
+    ForgetConfirm,
     Heading,
     Headline,
     Hint,
@@ -261,7 +270,7 @@ def _bar_row(label: str, share: float, count: int | None) -> dict[str, Any]:
 def _action(action: Action) -> dict[str, Any] | None:
     """The card action for `action`, or None where Teams has no such thing (sharing a summary
     to a channel is Slack's modal; a CSV export is the `pulse export` command)."""
-    style = "positive" if action.primary else None
+    style = "destructive" if action.destructive else "positive" if action.primary else None
     match action.intent:
         case RunCommand(command=command):
             return submit(action.label, command_data(command.value), style=style)
@@ -271,5 +280,9 @@ def _action(action: Action) -> dict[str, Any] | None:
             return submit(action.label, pulse_data("pulse_answer", survey), style=style)
         case PulseClose(survey_id=survey):
             return submit(action.label, pulse_data("pulse_close", survey), style=style)
+        case ForgetConfirm():
+            return submit(action.label, {SUBMIT_KEY: FORGET_CONFIRM_KIND}, style=style)
+        case ForgetCancel():
+            return submit(action.label, {SUBMIT_KEY: FORGET_CANCEL_KIND}, style=style)
         case OpenShare() | PulseExport():
             return None

@@ -35,7 +35,8 @@ SubmitKind = Literal[
 # "Answer privately" and "Close survey" on the channel card; "Send my answers" in private.
 PULSE_KINDS = frozenset({"pulse_answer", "pulse_close", "pulse_send"})
 # "Delete my data" and "Cancel" on the forget-me card (`bot.handlers.teams.forget`).
-FORGET_KINDS = frozenset({"forget", "forget_cancel"})
+FORGET_CONFIRM_KIND, FORGET_CANCEL_KIND = "forget", "forget_cancel"
+FORGET_KINDS = frozenset({FORGET_CONFIRM_KIND, FORGET_CANCEL_KIND})
 _COMMANDS = frozenset(command.value for command in Command)
 # The knowledge schema's id (bot/knowledge/model.py `Id`): question and option ids look so.
 _ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
