@@ -23,10 +23,9 @@ log = logging.getLogger("bot.handlers")
 def error_name(error: BaseException) -> str:
     """What failed, in words safe to log: a platform API's own error code (Slack's
     `invalid_auth`) where it has one, else the exception's class."""
-    response = getattr(error, "response", None)
-    code = response.get("error") if isinstance(response, dict) else None
-    if code is None and response is not None and hasattr(response, "get"):
-        code = response.get("error")
+    # A platform's error response: a dict, or slack_sdk's SlackResponse (both have `get`).
+    get = getattr(getattr(error, "response", None), "get", None)
+    code = get("error") if callable(get) else None
     return str(code) if code else type(error).__name__
 
 

@@ -105,7 +105,7 @@ def acknowledgement(reply: AcknowledgementReply) -> Document:
     answered = say("✓ ", strong(reply.dimension), f": {reply.answer}")
     chunks = [pinned(Paragraph(answered, Tone.SUBTLE))]
     if reply.echo is not None:
-        chunks.append(Chunk((Quote(reply.echo, "↳"),), SNIPPETS))
+        chunks.append(Chunk((Quote(reply.echo, "↳", aside=True),), SNIPPETS))
     fallback = f"✓ {reply.dimension}: {reply.answer}"
     return Document(tuple(chunks), fallback, acknowledgement=True)
 

@@ -79,11 +79,6 @@ def commands_marked(text: str) -> Inline:
     return say(*(command(part) if n % 2 else part for n, part in enumerate(parts)))
 
 
-def plain_text(spans: Inline) -> str:
-    """The words of `spans` without any style (fallback texts, the terminal's plain lines)."""
-    return "".join(span.text for span in spans)
-
-
 class Tone(StrEnum):
     NORMAL = "normal"
     SUBTLE = "subtle"  # context: where we are, who shared it
@@ -143,6 +138,7 @@ class Quote:
 
     snippet: SnippetView
     marker: str = "•"
+    aside: bool = False  # an echo under the line it belongs to: drawn small
 
 
 @dataclass(frozen=True)

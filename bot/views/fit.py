@@ -18,8 +18,6 @@ def fit(
     until the rest fits, then smaller ones that now fit again come back (a long chunk gone can
     leave room for a short, less important one), and `notice` says content was cut. Pinned
     chunks always stay; the renderer deals with pinned content alone being too large."""
-    if within(chunks):
-        return list(chunks)
     kept = set(range(len(chunks)))
     droppable = [i for i, chunk in enumerate(chunks) if chunk.priority < PINNED]
     for index in sorted(droppable, key=lambda i: (chunks[i].priority, -i)):

@@ -38,6 +38,12 @@ def cut(text: str, limit: int) -> str:
     return head.rstrip() + ELLIPSIS
 
 
+def text_bar(share: float, width: int = 10) -> str:
+    """A share (0-1) as a bar of block characters, for texts that cannot draw one."""
+    filled = min(max(round(share * width), 0), width)
+    return "█" * filled + "░" * (width - filled)
+
+
 def one_line(text: str, limit: int) -> str:
     """`text` with every run of whitespace made one space, cut to `limit`."""
     return cut(" ".join(text.split()), limit)

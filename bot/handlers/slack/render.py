@@ -82,11 +82,10 @@ from bot.views.document import (
     say,
 )
 from bot.views.fit import fit
-from bot.views.parts import Surface
+from bot.views.parts import Surface, text_bar
 from bot.views.summary import home_view as home_document
 from bot.views.summary import summary_view
 
-BAR_WIDTH = 10
 # Slack user ids. Anything else is not drawn as a mention: it could be forged markup.
 _USER_ID = re.compile(r"[UW][A-Z0-9]{1,30}")
 _CUT = Chunk((Note(say(catalogue.CUT_NOTICE)),))
@@ -233,7 +232,7 @@ def _quote(quote: Quote, lead: list[str]) -> list[dict[str, Any]]:
     text = escape(snippet.text)
     shown = f"{quote.marker} {f'“{text}”' if snippet.quote else text}".strip()
     source = source_line(snippet.source.title, snippet.source.author)
-    if quote.marker == "↳" and not lead:
+    if quote.aside and not lead:
         return [context(shown, source)]
     return [section("\n".join([*lead, shown])), context(source)]
 
@@ -271,14 +270,9 @@ def source_line(title: str, author: str | None) -> str:
     return f"— _{escape(title)}_{by}"
 
 
-def score_bar(share: float) -> str:
-    filled = min(max(round(share * BAR_WIDTH), 0), BAR_WIDTH)
-    return "█" * filled + "░" * (BAR_WIDTH - filled)
-
-
 def _bar_line(label: str, share: float, count: int | None) -> str:
     counted = f" ({count})" if count is not None else ""
-    return f"{score_bar(share)} {round(100 * share)}%  {escape(label)}{counted}"
+    return f"{text_bar(share)} {round(100 * share)}%  {escape(label)}{counted}"
 
 
 def _button(action: Action) -> dict[str, Any]:

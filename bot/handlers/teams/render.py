@@ -79,10 +79,9 @@ from bot.views.document import (
     say,
 )
 from bot.views.fit import fit
-from bot.views.parts import Surface
+from bot.views.parts import Surface, text_bar
 from bot.views.summary import summary_view
 
-BAR_WIDTH = 10
 _CUT = Chunk((Note(say(catalogue.CUT_NOTICE)),))
 _COLOR = {Tone.GOOD: "good", Tone.WARNING: "warning", Tone.ATTENTION: "attention"}
 
@@ -168,10 +167,9 @@ def _elements(element: Element) -> list[dict[str, Any]]:
             return [text_block(markdown_of(spans), subtle=subtle, color=_COLOR.get(tone))]
         case Note(spans=spans) | Hint(spans=spans):
             return [text_block(markdown_of(spans), subtle=True, size="small")]
-        case Quote(snippet=snippet, marker=marker):
+        case Quote(snippet=snippet, marker=marker, aside=echo):
             text = markup(snippet.text, MAX_SNIPPET)
             shown = f"{marker} {f'“{text}”' if snippet.quote else text}".strip()
-            echo = marker == "↳"
             return [
                 text_block(shown, subtle=echo, spacing="small" if echo else None),
                 text_block(
@@ -253,17 +251,12 @@ def source_line(title: str, author: str | None) -> str:
     return f"— *{one_line(title, MAX_SOURCE)}*{by}"
 
 
-def score_bar(share: float) -> str:
-    filled = min(max(round(share * BAR_WIDTH), 0), BAR_WIDTH)
-    return "█" * filled + "░" * (BAR_WIDTH - filled)
-
-
 def _bar_row(label: str, share: float, count: int | None) -> dict[str, Any]:
     """One bar line: a text bar, the share and the label (and how many). A TextBlock rather than
     columns: a third of the bytes, which leaves room for more of the content in the card."""
     percent = min(max(round(100 * share), 0), 100)
     counted = f" ({count})" if count is not None else ""
-    line = f"{score_bar(share)} {percent}% · {one_line(label, MAX_NAME)}{counted}"
+    line = f"{text_bar(share)} {percent}% · {one_line(label, MAX_NAME)}{counted}"
     return text_block(line, spacing="none")
 
 

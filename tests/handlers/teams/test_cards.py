@@ -33,7 +33,6 @@ from bot.handlers.teams.render import (
     help_message,
     render,
     render_all,
-    score_bar,
     summary_card,
     welcome_message,
 )
@@ -48,6 +47,7 @@ from bot.handlers.teams.submit import (
 from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
 from bot.views.catalogue import CUT_NOTICE
 from bot.views.catalogue import SUMMARY_TITLE as TITLE
+from bot.views.parts import text_bar as score_bar
 from tests.handlers.slack.conftest import NOW, full_script, run_engine
 from tests.handlers.teams.card_checks import (
     assert_valid_card,
