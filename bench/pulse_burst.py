@@ -36,6 +36,7 @@ import aiohttp
 
 from bench.harness import REPO_ROOT
 from bench.harness.measure import Latency, statuses
+from bench.harness.postgres import DEFAULT_POSTGRES_URL, Backends, postgres_admin
 from bench.harness.processes import ADVISOR, Processes, Server, bench_module
 from bench.harness.reporting import bench_arguments, tree_state
 from bench.harness.slack import (
@@ -48,7 +49,6 @@ from bench.harness.slack import (
 )
 from bench.pulse.measures import CpuMeter, bar_verdicts
 from bench.pulse.plan import SEED
-from bench.pulse.postgres import DEFAULT_POSTGRES_URL, Backends, postgres_admin
 from bench.pulse.profiler import Profiler
 from bench.pulse.results import (
     RESULTS_BAR_MS,

@@ -29,13 +29,13 @@ from pathlib import Path
 import aiohttp
 
 from bench.harness.measure import Latency, Sample, statuses
+from bench.harness.postgres import DEFAULT_POSTGRES_URL, Backends, postgres_admin
 from bench.harness.processes import ADVISOR, Processes, Server, bench_module
 from bench.harness.reporting import bench_arguments, tree_state
 from bench.harness.teams import OK_STATUSES, REQUEST_TIMEOUT_SECONDS, ActivityBuilder, User
 from bench.harness.teams import server_env as teams_env
 from bench.pulse.measures import CARD_TIMEOUT_SECONDS, CpuMeter, bar_verdicts
 from bench.pulse.plan import SEED
-from bench.pulse.postgres import DEFAULT_POSTGRES_URL, Backends, postgres_admin
 from bench.pulse.targets import Target, advisor_targets, closed_tally_problems, without_inherited
 from bench.pulse.teams_answers import (
     Burst,

@@ -9,6 +9,8 @@ does). The replies of all three go to a local fake connector service.
     python -m bench.teams_throughput            # full run: 300 users, 5 rounds at 50 and at 200
     python -m bench.teams_throughput --quick    # a short smoke run
     python -m bench.teams_throughput --json out.json
+    python -m bench.teams_throughput --postgres postgresql://postgres@127.0.0.1:5432/test
+                                    # the advisor on PostgreSQL (a scratch schema, dropped after)
 
 Everything listens on 127.0.0.1: the fake connector (testing/fakes/teams_connector.py) runs in
 this process, `advisor serve --dev` and bench/echo_bot_app.py (twice) run as separate processes.
@@ -32,6 +34,7 @@ import aiohttp
 
 from bench.harness import REPO_ROOT
 from bench.harness.measure import Latency, Sample, cpu_seconds, read_memory, statuses
+from bench.harness.postgres import admin_connection, fresh_schema, local_postgres, schema_url
 from bench.harness.processes import (
     ADVISOR,
     Server,
@@ -74,6 +77,7 @@ from bench.throughput.teams_figures import (
 )
 from bench.throughput.teams_report import print_report, write_json
 from bot.knowledge import load_knowledge
+from storage.url import redacted
 from testing.fakes.teams_connector import ConnectorCall, FakeConnector
 
 
@@ -95,9 +99,9 @@ class Servers:
         return servers[first:] + servers[:first]
 
 
-def start_servers(processes: ExitStack, workdir: Path) -> Servers:
+def start_servers(processes: ExitStack, workdir: Path, database_url: str) -> Servers:
     """The advisor and both echo bots, each stopped when `processes` closes, whatever happens."""
-    env = server_env(f"sqlite:///{workdir / 'bench.db'}")
+    env = server_env(database_url)
     commands = {
         "advisor": [str(ADVISOR), "serve", "--dev"],
         "echo bot": bench_module("echo_bot_app"),
@@ -284,7 +288,23 @@ async def measure(
     )
 
 
-async def run(config: Config, workdir: Path) -> Report:
+async def run(config: Config, workdir: Path, postgres: str | None = None) -> Report:
+    """The run on a SQLite file in `workdir`, or in a scratch schema of `postgres`."""
+    if postgres is None:
+        return await run_on(config, workdir, f"sqlite:///{workdir / 'bench.db'}")
+    refused = local_postgres(postgres)
+    if refused is not None:
+        raise ValueError(f"--postgres {redacted(postgres)}: {refused}")
+    admin = await admin_connection(postgres)
+    try:
+        async with fresh_schema(admin, "advisor_bench_teams") as schema:
+            url = schema_url(postgres, schema, "advisor-bench-teams")
+            return await run_on(config, workdir, url)
+    finally:
+        await admin.close()
+
+
+async def run_on(config: Config, workdir: Path, database_url: str) -> Report:
     question_ids = [q.id for q in load_knowledge(REPO_ROOT / "knowledge").questions]
     if config.questions_needed >= len(question_ids):
         raise ValueError(
@@ -297,7 +317,7 @@ async def run(config: Config, workdir: Path) -> Report:
         aiohttp.ClientSession(connector=pool, timeout=timeout) as session,
     ):
         with ExitStack() as processes:
-            servers = start_servers(processes, workdir)
+            servers = start_servers(processes, workdir, database_url)
             report = await measure(config, connector, session, servers, question_ids)
     # Read after the servers stopped, so errors on shutdown are shown too.
     return replace(
@@ -308,20 +328,26 @@ async def run(config: Config, workdir: Path) -> Report:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    return bench_arguments(__doc__).parse_args(argv)
+    parser = bench_arguments(__doc__)
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="run the advisor on this PostgreSQL server (on 127.0.0.1), not on a SQLite file",
+    )
+    return parser.parse_args(argv)
 
 
-def config_for(quick: bool) -> Config:
+def config_for(quick: bool, database: str = "SQLite") -> Config:
     if quick:
-        return Config(quick=True, users=100, rounds=2, levels=(50,))
-    return Config(quick=False, users=300, rounds=5, levels=(50, 200))
+        return Config(quick=True, users=100, rounds=2, levels=(50,), database=database)
+    return Config(quick=False, users=300, rounds=5, levels=(50, 200), database=database)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    config = config_for(args.quick)
+    config = config_for(args.quick, "PostgreSQL" if args.postgres else "SQLite")
     with tempfile.TemporaryDirectory(prefix="advisor-bench-teams-") as workdir:
-        report = asyncio.run(run(config, Path(workdir)))
+        report = asyncio.run(run(config, Path(workdir), args.postgres))
     print_report(report)
     if args.json:
         write_json(report, args.json)

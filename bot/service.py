@@ -1,5 +1,6 @@
-"""The one place where the engine meets storage: load a conversation, apply a turn, save the
-new state and any completed assessment in one transaction, hand back the replies."""
+"""The one place where the engine meets storage: a turn is one transaction of the store, which
+loads the conversation, applies the engine, and saves the new state with any completed
+assessment (and the delivery key that makes a redelivery a no-op); the replies come back."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from storage.conversations import (
     AssessmentRecord,
     ConversationKey,
     ConversationStore,
+    StoredConversation,
+    TurnWrite,
 )
 from storage.errors import ConcurrentUpdateError, DuplicateDeliveryError
 
@@ -79,28 +82,9 @@ class AdvisorService:
         self, key: ConversationKey, action: _Action, delivery_key: str | None
     ) -> list[Reply]:
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            stored = await self._repository.load_conversation(key)
-            state = ConversationState.from_json(stored.state if stored else None)
-            now = self._clock()
-            knowledge = self._knowledge()
-            turn = Turn(now, action.text, action.choice, action.command, action.argument)
-            new_state, replies = handle(state, turn, knowledge)
-            if stored is not None and new_state == state:
-                if delivery_key is not None and not await self._first(delivery_key):
-                    outcome.turn(key.platform, outcome.DUPLICATE)
-                    return []
-                outcome.turn(key.platform, outcome.UNCHANGED)
-                return replies
-            assessment = _completed_assessment(key, state, new_state, replies, knowledge)
+            step = _Step(key, action, self._clock(), self._knowledge())
             try:
-                await self._repository.save_turn(
-                    key,
-                    new_state.to_json(),
-                    stored.version if stored else None,
-                    now,
-                    assessment,
-                    delivery_key,
-                )
+                version = await self._repository.run_turn(key, step, step.now, delivery_key)
             except ConcurrentUpdateError:
                 log.info("turn conflict, retrying attempt=%d user=%s", attempt, key.user)
                 continue
@@ -108,16 +92,20 @@ class AdvisorService:
                 outcome.turn(key.platform, outcome.DUPLICATE)
                 log.info("duplicate delivery dropped user=%s", key.user)
                 return []
-            outcome.turn(key.platform, outcome.COMPLETED if assessment else outcome.ANSWERED)
+            if version is None:
+                outcome.turn(key.platform, outcome.UNCHANGED)
+                return step.replies
+            completed = step.completed
+            outcome.turn(key.platform, outcome.COMPLETED if completed else outcome.ANSWERED)
             log.info(
                 "turn platform=%s workspace=%s user=%s phase=%s completed=%s",
                 key.platform,
                 key.workspace,
                 key.user,
-                new_state.phase,
-                assessment is not None,
+                step.phase,
+                completed,
             )
-            return replies
+            return step.replies
         raise ConcurrentUpdateError(f"gave up after {MAX_ATTEMPTS} conflicting saves")
 
     async def first_delivery(self, delivery_key: str | None) -> bool:
@@ -150,6 +138,35 @@ class AdvisorService:
         record = await self._repository.latest_assessment(key)
         summary = build_summary(record.answers, index, record.completed_at) if record else None
         return Overview(summary, in_progress=state.phase is Phase.ASKING)
+
+
+class _Step:
+    """One attempt at a turn: given the stored conversation, what the engine answers and what
+    is to be saved (`storage.conversations.TurnStep`). It runs inside the store's transaction,
+    and it is quick and pure: the engine, and the assessment when the turn completed one."""
+
+    def __init__(
+        self, key: ConversationKey, action: _Action, now: datetime, knowledge: Knowledge
+    ) -> None:
+        self.key = key
+        self.action = action
+        self.now = now
+        self.knowledge = knowledge
+        self.replies: list[Reply] = []
+        self.phase = Phase.ASKING
+        self.completed = False
+
+    def __call__(self, stored: StoredConversation | None) -> TurnWrite:
+        state = ConversationState.from_json(stored.state if stored else None)
+        action = self.action
+        turn = Turn(self.now, action.text, action.choice, action.command, action.argument)
+        new_state, self.replies = handle(state, turn, self.knowledge)
+        self.phase = new_state.phase
+        if stored is not None and new_state == state:
+            return TurnWrite(None)
+        assessment = _completed_assessment(self.key, state, new_state, self.replies, self.knowledge)
+        self.completed = assessment is not None
+        return TurnWrite(new_state.to_json(), assessment)
 
 
 @dataclass(frozen=True)

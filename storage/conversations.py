@@ -10,6 +10,7 @@ contract test suite (`tests/storage/test_contract.py`) runs against both.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -60,6 +61,19 @@ class AssessmentRecord:
     scores: dict[str, float] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class TurnWrite:
+    """What a turn decided, given the stored conversation: the state to save (None when the
+    conversation is unchanged and nothing is saved) and the assessment it completed, if any."""
+
+    state: dict[str, Any] | None
+    assessment: AssessmentRecord | None = None
+
+
+# A turn's decision, computed from the stored conversation (None when there is none yet).
+TurnStep = Callable[[StoredConversation | None], TurnWrite]
+
+
 class ConversationStore(Protocol):
     """Conversations, assessments, delivery keys and conversation references. Safe to share
     between concurrent tasks: each call is its own transaction. Database failures raise
@@ -89,6 +103,28 @@ class ConversationStore(Protocol):
         version differs (or, for None, when a conversation now exists); nothing is written then.
         Raises ValueError, writing nothing, for a caller's mistake: a naive datetime, a state or
         assessment values JSON cannot hold (objects, NaN), an assessment of another user.
+        """
+        ...
+
+    async def run_turn(
+        self,
+        key: ConversationKey,
+        step: TurnStep,
+        now: datetime,
+        delivery_key: str | None = None,
+    ) -> int | None:
+        """A whole turn in one transaction: record `delivery_key` (`DuplicateDeliveryError`,
+        nothing written, when it was recorded before), load the conversation, hand it to
+        `step`, and save what `step` returns as `save_turn` would. Returns the new version, or
+        None when `step` left the conversation unchanged (only the delivery is recorded then).
+
+        One transaction instead of a read and then a write: a turn costs one round of BEGIN and
+        COMMIT, the largest part of its cost. `step` runs inside the transaction (on SQLite,
+        holding the write lock), so it must be quick and must not wait on anything: the pure
+        engine is. `ConcurrentUpdateError` when another turn saved in between (on databases
+        that let two such transactions run at once); nothing of this turn is kept then. The
+        errors of `save_turn` for a caller's mistake apply to what `step` returns, and
+        whatever `step` raises passes through, writing nothing.
         """
         ...
 

@@ -9,8 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bench.harness.measure import Latency, cpu_seconds, machine_busy_seconds
+from bench.harness.postgres import Backends
 from bench.harness.processes import Server
-from bench.pulse.postgres import Backends
 
 # The bars of the issue.
 RPS_BAR = 500.0  # responses/s on PostgreSQL, at the burst's full in-flight level

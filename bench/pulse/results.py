@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from bench.harness.postgres import admin_connection, fresh_schema, schema_url
 from bench.harness.slack import user_id
 from bench.pulse.plan import SEED, pick_answers, tally_of_answers, tally_problems
-from bench.pulse.postgres import admin_connection, fresh_schema, schema_url
 from bot.engine.pulse import PulseResults, pulse_results
 from bot.knowledge import Knowledge
 from bot.pulse.chart import results_chart_png

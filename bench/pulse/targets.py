@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 
 import asyncpg
 
+from bench.harness.postgres import Backends, fresh_schema, schema_url
 from bench.harness.processes import Processes, Server
 from bench.pulse.plan import tally_problems
-from bench.pulse.postgres import Backends, fresh_schema, schema_url
 from storage.pulse import SurveyTally
 from storage.sql import SqlStorage
 

@@ -17,6 +17,7 @@ class Config:
     users: int
     rounds: int  # per in-flight level: one answer per user to the question the bot last sent
     levels: tuple[int, ...]  # requests kept in flight, one block of rounds each
+    database: str = "SQLite"  # what the advisor stores in: "SQLite" (a file) or "PostgreSQL"
 
     @property
     def questions_needed(self) -> int:

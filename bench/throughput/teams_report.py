@@ -146,9 +146,9 @@ def print_report(report: Report) -> None:
         f"{config.rounds} rounds of Action.Submit answers at {levels} in flight"
     )
     print(
-        f"advisor: `advisor serve --dev` on SQLite (tree {report.tree}); echo bot: botbuilder "
-        "ActivityHandler that only echoes, SDK authentication as shipped (new connector clients "
-        "every turn);"
+        f"advisor: `advisor serve --dev` on {config.database} (tree {report.tree}); echo bot: "
+        "botbuilder ActivityHandler that only echoes, SDK authentication as shipped (new "
+        "connector clients every turn);"
     )
     print(
         "echo reuse: the same echo bot with the advisor's ReusingAuthentication (clients kept "

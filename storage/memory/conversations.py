@@ -13,7 +13,12 @@ from typing import Any
 
 from storage.checks.common import json_copy
 from storage.checks.conversations import checked_delivery, checked_reference, checked_turn
-from storage.conversations import AssessmentRecord, ConversationKey, StoredConversation
+from storage.conversations import (
+    AssessmentRecord,
+    ConversationKey,
+    StoredConversation,
+    TurnStep,
+)
 from storage.errors import ConcurrentUpdateError, DuplicateDeliveryError
 from storage.memory.database import MemoryDatabase
 
@@ -25,6 +30,9 @@ class MemoryConversations:
         self._db = database
 
     async def load_conversation(self, key: ConversationKey) -> StoredConversation | None:
+        return self._copy_of(key)
+
+    def _copy_of(self, key: ConversationKey) -> StoredConversation | None:
         stored = self._db.conversations.get(key)
         if stored is None:
             return None
@@ -39,19 +47,53 @@ class MemoryConversations:
         assessment: AssessmentRecord | None = None,
         delivery_key: str | None = None,
     ) -> int:
-        saved_state, updated_at, record = checked_turn(key, state, now, assessment)
+        checked = checked_turn(key, state, now, assessment)
         delivery = None if delivery_key is None else checked_delivery(delivery_key, now)
         stored = self._db.conversations.get(key)
         if (None if stored is None else stored.version) != expected_version:
             raise ConcurrentUpdateError("the conversation changed since it was loaded")
+        if delivery is not None and delivery[0] in self._db.deliveries:
+            raise DuplicateDeliveryError("this delivery was processed before")
+        version = self._write(key, checked, expected_version)
         if delivery is not None:
-            if delivery[0] in self._db.deliveries:
-                raise DuplicateDeliveryError("this delivery was processed before")
             self._db.deliveries[delivery[0]] = delivery[1]
+        return version
+
+    def _write(
+        self,
+        key: ConversationKey,
+        checked: tuple[dict[str, Any], datetime, AssessmentRecord | None],
+        expected_version: int | None,
+    ) -> int:
+        """Write a turn `checked_turn` accepted over `expected_version`."""
+        state, updated_at, record = checked
         version = 1 if expected_version is None else expected_version + 1
-        self._db.conversations[key] = StoredConversation(key, saved_state, version, updated_at)
+        self._db.conversations[key] = StoredConversation(key, state, version, updated_at)
         if record is not None:
             self._db.assessments.setdefault(key, []).append(record)
+        return version
+
+    async def run_turn(
+        self,
+        key: ConversationKey,
+        step: TurnStep,
+        now: datetime,
+        delivery_key: str | None = None,
+    ) -> int | None:
+        delivery = None if delivery_key is None else checked_delivery(delivery_key, now)
+        if delivery is not None and delivery[0] in self._db.deliveries:
+            raise DuplicateDeliveryError("this delivery was processed before")
+        # No await between the load and the save: nothing else can run in between.
+        stored = self._copy_of(key)
+        decided = step(stored)
+        if decided.state is not None:
+            expected_version = None if stored is None else stored.version
+            checked = checked_turn(key, decided.state, now, decided.assessment)
+            version: int | None = self._write(key, checked, expected_version)
+        else:
+            version = None
+        if delivery is not None:
+            self._db.deliveries[delivery[0]] = delivery[1]
         return version
 
     async def latest_assessment(self, key: ConversationKey) -> AssessmentRecord | None:

@@ -1,6 +1,7 @@
 """`ConversationStore` on SQLAlchemy: SQLite (aiosqlite) and PostgreSQL (asyncpg).
 
-Concurrency is optimistic: a turn saves with `UPDATE ... WHERE version = <the version it
+A turn (`run_turn`) is one write transaction: the delivery, the load, the engine's step, the
+save. Concurrency is still optimistic: it saves with `UPDATE ... WHERE version = <the version it
 loaded>`, and a first save inserts under the unique (platform, workspace, user_id) constraint,
 so of two turns that loaded the same version exactly one wins; the other gets
 ConcurrentUpdateError and its transaction, assessment included, rolls back.
@@ -23,10 +24,15 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Insert, and_, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.checks.conversations import checked_delivery, checked_reference, checked_turn
-from storage.conversations import AssessmentRecord, ConversationKey, StoredConversation
+from storage.conversations import (
+    AssessmentRecord,
+    ConversationKey,
+    StoredConversation,
+    TurnStep,
+)
 from storage.errors import ConcurrentUpdateError, DuplicateDeliveryError
 from storage.sql.database import Database, dialect_insert
 from storage.tables import Assessment, Conversation, ConversationReference, Delivery
@@ -38,7 +44,7 @@ _KEY_IS = and_(
     Conversation.workspace == bindparam("key_workspace"),
     Conversation.user_id == bindparam("key_user"),
 )
-_LOAD = select(Conversation).where(_KEY_IS)
+_LOAD = select(Conversation.state, Conversation.version, Conversation.updated_at).where(_KEY_IS)
 _UPDATE = (
     update(Conversation)
     .where(_KEY_IS, Conversation.version == bindparam("expected_version"))
@@ -62,11 +68,8 @@ class SqlConversations:
         self._db = database
 
     async def load_conversation(self, key: ConversationKey) -> StoredConversation | None:
-        async with self._db.transaction("load the conversation") as session:
-            row = await session.scalar(_LOAD, _key_params(key))
-        if row is None:
-            return None
-        return StoredConversation(key, row.state, row.version, row.updated_at)
+        async with self._db.connection("load the conversation") as connection:
+            return await _load(connection, key)
 
     async def save_turn(
         self,
@@ -79,20 +82,36 @@ class SqlConversations:
     ) -> int:
         saved_state, updated_at, record = checked_turn(key, state, now, assessment)
         delivery = None if delivery_key is None else checked_delivery(delivery_key, now)
-        async with self._db.transaction("save the turn", write=True) as session:
+        async with self._db.connection("save the turn", write=True) as connection:
             if delivery is not None:
-                connection = await session.connection()
-                if not await _insert_delivery(connection, self._db.dialect, *delivery):
-                    raise DuplicateDeliveryError("this delivery was processed before")
-            if expected_version is None:
-                version = await _insert_conversation(session, key, saved_state, updated_at)
-            else:
-                version = await _update_conversation(
-                    session, key, saved_state, expected_version, updated_at
-                )
-            if record is not None:
-                await session.execute(insert(Assessment).values(_assessment_row(record)))
-        return version
+                await self._first_delivery(connection, *delivery)
+            return await _save(connection, key, saved_state, expected_version, updated_at, record)
+
+    async def run_turn(
+        self,
+        key: ConversationKey,
+        step: TurnStep,
+        now: datetime,
+        delivery_key: str | None = None,
+    ) -> int | None:
+        delivery = None if delivery_key is None else checked_delivery(delivery_key, now)
+        async with self._db.connection("run the turn", write=True) as connection:
+            # The delivery first: a redelivery costs one statement and reads nothing.
+            if delivery is not None:
+                await self._first_delivery(connection, *delivery)
+            stored = await _load(connection, key)
+            decided = step(stored)
+            if decided.state is None:
+                return None
+            saved_state, updated_at, record = checked_turn(
+                key, decided.state, now, decided.assessment
+            )
+            expected_version = None if stored is None else stored.version
+            return await _save(connection, key, saved_state, expected_version, updated_at, record)
+
+    async def _first_delivery(self, connection: AsyncConnection, key: str, at: datetime) -> None:
+        if not await _insert_delivery(connection, self._db.dialect, key, at):
+            raise DuplicateDeliveryError("this delivery was processed before")
 
     async def latest_assessment(self, key: ConversationKey) -> AssessmentRecord | None:
         query = (
@@ -127,9 +146,8 @@ class SqlConversations:
             "updated_at": updated_at,
         }
         statement = _upsert_reference(self._db.dialect, row)
-        async with self._db.transaction("save the conversation reference", write=True) as session:
-            connection = await session.connection()
-            await connection.execute(statement)
+        async with self._db.connection("save the conversation reference", write=True) as db:
+            await db.execute(statement)
 
     async def load_reference(self, key: ConversationKey) -> dict[str, Any] | None:
         query = select(ConversationReference.reference).where(_is_reference_of(key))
@@ -139,13 +157,37 @@ class SqlConversations:
 
     async def record_delivery(self, key: str, now: datetime) -> bool:
         key, received_at = checked_delivery(key, now)
-        async with self._db.transaction("record the delivery", write=True) as session:
-            connection = await session.connection()
+        async with self._db.connection("record the delivery", write=True) as connection:
             return await _insert_delivery(connection, self._db.dialect, key, received_at)
 
 
+async def _load(connection: AsyncConnection, key: ConversationKey) -> StoredConversation | None:
+    row = (await connection.execute(_LOAD, _key_params(key))).first()
+    if row is None:
+        return None
+    return StoredConversation(key, row.state, row.version, row.updated_at)
+
+
+async def _save(
+    connection: AsyncConnection,
+    key: ConversationKey,
+    state: dict[str, Any],
+    expected_version: int | None,
+    now: datetime,
+    record: AssessmentRecord | None,
+) -> int:
+    """The new state over `expected_version` (None: the first save), and the assessment."""
+    if expected_version is None:
+        version = await _insert_conversation(connection, key, state, now)
+    else:
+        version = await _update_conversation(connection, key, state, expected_version, now)
+    if record is not None:
+        await connection.execute(insert(Assessment).values(_assessment_row(record)))
+    return version
+
+
 async def _insert_conversation(
-    session: AsyncSession, key: ConversationKey, state: dict[str, Any], now: datetime
+    connection: AsyncConnection, key: ConversationKey, state: dict[str, Any], now: datetime
 ) -> int:
     row = {
         "platform": key.platform,
@@ -157,7 +199,7 @@ async def _insert_conversation(
         "updated_at": now,
     }
     try:
-        await session.execute(insert(Conversation).values(row))
+        await connection.execute(insert(Conversation).values(row))
     except IntegrityError:
         # Only the unique key can be violated here: another turn created it first.
         raise ConcurrentUpdateError("the conversation was created since it was loaded") from None
@@ -165,15 +207,13 @@ async def _insert_conversation(
 
 
 async def _update_conversation(
-    session: AsyncSession,
+    connection: AsyncConnection,
     key: ConversationKey,
     state: dict[str, Any],
     expected_version: int,
     now: datetime,
 ) -> int:
     version = expected_version + 1
-    # Core-level execution: a plain UPDATE whose rowcount says whether the version matched.
-    connection = await session.connection()
     parameters = {
         **_key_params(key),
         "expected_version": expected_version,
@@ -181,6 +221,7 @@ async def _update_conversation(
         "new_version": version,
         "new_updated_at": now,
     }
+    # A plain UPDATE whose rowcount says whether the version matched.
     result = await connection.execute(_UPDATE, parameters)
     if result.rowcount != 1:
         raise ConcurrentUpdateError("the conversation changed since it was loaded")

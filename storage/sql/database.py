@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, nullcontext
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.engine import for_writes, open_engine
 from storage.errors import StorageError
@@ -44,8 +44,9 @@ class Database:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._write_engine = for_writes(engine)
         self._reads = async_sessionmaker(engine, expire_on_commit=False)
-        self._writes = async_sessionmaker(for_writes(engine), expire_on_commit=False)
+        self._writes = async_sessionmaker(self._write_engine, expire_on_commit=False)
         # The three queues of the module docstring; at most one applies to an engine.
         self._one_at_a_time = asyncio.Lock() if is_memory_sqlite(engine.url) else None
         self._one_writer = (
@@ -82,17 +83,33 @@ class Database:
         caller's other errors pass through (and roll the transaction back). `write` takes
         SQLite's write lock at BEGIN (see `storage.engine`)."""
         sessions = self._writes if write else self._reads
-        queue = (
+        try:
+            async with self._queue(write), sessions.begin() as session:
+                yield session
+        except (SQLAlchemyError, OSError) as exc:
+            raise StorageError(f"could not {doing}: {type(exc).__name__}") from exc
+
+    @asynccontextmanager
+    async def connection(
+        self, doing: str, *, write: bool = False
+    ) -> AsyncIterator[AsyncConnection]:
+        """`transaction` without the ORM session: a connection in one transaction, for the
+        statements of every turn, where the session's own bookkeeping is a cost worth saving."""
+        engine = self._write_engine if write else self._engine
+        try:
+            async with self._queue(write), engine.begin() as connection:
+                yield connection
+        except (SQLAlchemyError, OSError) as exc:
+            raise StorageError(f"could not {doing}: {type(exc).__name__}") from exc
+
+    def _queue(self, write: bool) -> AbstractAsyncContextManager[object]:
+        """Where a transaction waits for its turn (the three queues of the module docstring)."""
+        return (
             self._one_at_a_time
             or (self._one_writer if write else None)
             or self._in_turn
             or nullcontext()
         )
-        try:
-            async with queue, sessions.begin() as session:
-                yield session
-        except (SQLAlchemyError, OSError) as exc:
-            raise StorageError(f"could not {doing}: {type(exc).__name__}") from exc
 
     async def close(self) -> None:
         """Close the pooled connections."""

@@ -9,6 +9,8 @@ import io
 from typing import cast
 
 import pytest
+from botframework.connector.aio import ConnectorClient
+from botframework.connector.auth import MicrosoftAppCredentials
 from rich.cells import cell_len
 from rich.console import Console
 
@@ -17,6 +19,8 @@ from bot.engine.replies import Reply
 from bot.handlers import console_render
 from bot.handlers.slack import render as slack
 from bot.handlers.teams import render as teams
+from bot.handlers.teams.activities import to_activity
+from bot.handlers.teams.card_body import pass_cards_through
 from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
 from bot.views import forget, pulse
 from bot.views.diagnostic import help_view, view, welcome_view
@@ -96,6 +100,17 @@ def test_every_view_fits_teams(knowledge: Knowledge) -> None:
             card_checks.assert_valid_message(message)
         except AssertionError as error:
             raise AssertionError(f"{name}: {error}") from error
+
+
+def test_every_card_is_sent_as_msrest_would_send_it(knowledge: Knowledge) -> None:
+    """Cards skip msrest's walk (`bot.handlers.teams.card_body`): the JSON sent is the same."""
+    client = ConnectorClient(MicrosoftAppCredentials("", ""), base_url="http://127.0.0.1:9")
+    msrest = client.conversations._serialize
+    passing = pass_cards_through(client).conversations._serialize
+    for name, document in documents(knowledge, Surface.TEAMS):
+        activity = to_activity(teams.draw(document))
+        sent = passing.body(activity, "Activity")
+        assert sent == msrest.body(card_checks.with_plain_cards(activity), "Activity"), name
 
 
 def test_every_view_draws_in_the_terminal(knowledge: Knowledge) -> None:

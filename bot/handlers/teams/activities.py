@@ -6,6 +6,7 @@ from __future__ import annotations
 from botbuilder.core import CardFactory, MessageFactory
 from botbuilder.schema import Activity, TextFormatTypes
 
+from bot.handlers.teams.card_body import FinishedCard
 from bot.handlers.teams.cards import TeamsMessage
 from storage.conversations import ConversationKey
 
@@ -62,7 +63,7 @@ def base_conversation(activity: Activity) -> str:
 def to_activity(message: TeamsMessage) -> Activity:
     if message.card is None:
         return MessageFactory.text(message.text)
-    activity = MessageFactory.attachment(CardFactory.adaptive_card(message.card))
+    activity = MessageFactory.attachment(CardFactory.adaptive_card(FinishedCard(message.card)))
     activity.summary = message.text  # the notification text
     return activity
 

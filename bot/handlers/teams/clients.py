@@ -7,7 +7,8 @@ and a `requests` session with its own connection pool, so every turn also opened
 connection to the connector, a TLS handshake against the real one. The earlier
 `BotFrameworkAdapter` of the same SDK kept its connector clients per service URL; this does
 the same for `CloudAdapter`, and everything else (token checks, caller ids, credentials) is
-left to the SDK's own authentication, which it wraps.
+left to the SDK's own authentication, which it wraps. The connector clients it builds send
+Adaptive Cards without msrest walking them (`card_body`).
 
 Sharing is safe: a client holds no per-turn state, its credentials fetch and refresh tokens
 themselves, and msrest's requests sender is built to be called from several threads. Clients
@@ -30,6 +31,7 @@ from botframework.connector.auth import (
     ConnectorFactory,
 )
 
+from bot.handlers.teams.card_body import pass_cards_through
 from bot.handlers.teams.signing_keys import SigningKeysUnavailable
 
 T = TypeVar("T")
@@ -110,7 +112,11 @@ class _ReusingConnectorFactory(ConnectorFactory):  # type: ignore[misc]  # botbu
 
     async def create(self, service_url: str, audience: str | None = None) -> Any:
         key = (self._app_id, service_url, audience or "")
-        return await self._clients.get(key, lambda: self._inner.create(service_url, audience))
+
+        async def build() -> Any:
+            return pass_cards_through(await self._inner.create(service_url, audience))
+
+        return await self._clients.get(key, build)
 
 
 class ReusingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]  # untyped SDK

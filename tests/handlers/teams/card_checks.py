@@ -5,6 +5,7 @@ renderer's escaping."""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Iterator
@@ -12,8 +13,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from botbuilder.schema import ConversationParameters
 from jsonschema import Draft6Validator
 
+from bot.handlers.teams.card_body import FinishedCard
 from bot.handlers.teams.cards import TeamsMessage
 from bot.handlers.teams.submit import ASK_INPUT_ID, SUBMIT_KEY, Submitted, parse_submit
 
@@ -155,3 +158,14 @@ def assert_valid_message(message: TeamsMessage) -> None:
     assert message.card is not None
     assert_valid_card(message.card)
     assert_safe_card(message.card)
+
+
+def with_plain_cards(model: Any) -> Any:
+    """A copy of `model` (an Activity, or ConversationParameters with one) whose finished
+    cards are plain dicts: what msrest alone is given to serialize, for comparisons."""
+    copied = copy.deepcopy(model)
+    activity = copied.activity if isinstance(copied, ConversationParameters) else copied
+    for attachment in activity.attachments or ():
+        if isinstance(attachment.content, FinishedCard):
+            attachment.content = dict(attachment.content)
+    return copied

@@ -1,4 +1,4 @@
-"""The PostgreSQL of the pulse benchmarks: a local server only, a scratch schema per run, and
+"""The PostgreSQL of the benchmarks: a local server only, a scratch schema per run, and
 its backends watched while a burst runs (their CPU, and what they were doing)."""
 
 from __future__ import annotations
