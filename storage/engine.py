@@ -79,4 +79,11 @@ def _manage_sqlite_transactions(engine: Engine, *, wal: bool) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         immediate = connection.get_execution_options().get(WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+        # Straight to the driver: one trip to aiosqlite's thread, where `exec_driver_sql`
+        # makes three (open a cursor, run the statement, close the cursor), on every
+        # transaction. (`execute_fetchall` runs a statement and drops its cursor in one trip.)
+        driver = connection.connection.dbapi_connection
+        if driver is None:
+            raise RuntimeError("BEGIN on a connection that was closed")
+        driver.run_async(lambda aiosqlite: aiosqlite.execute_fetchall(begin))
