@@ -26,6 +26,7 @@ from bot.admin.live import (
     counts,
 )
 from bot.views import catalogue
+from bot.views.document import Inline, Span, mention, say
 from storage.admin import AdminStore, AuditRecord, KnowledgeLoadRecord
 
 log = logging.getLogger(__name__)
@@ -119,16 +120,13 @@ class KnowledgeAdmin:
 @dataclass(frozen=True)
 class AdminReport:
     """An answer to an admin, in plain words: a headline, facts, and errors to show verbatim
-    (as code: `file:line: message`) under their own heading."""
+    (as code: `file:line: message`) under their own heading. `bot.views.admin` draws it."""
 
     ok: bool
     title: str
-    facts: tuple[str, ...] = ()
-    errors_title: str = ""
+    facts: tuple[Inline, ...] = ()
+    errors_title: Inline = ()
     errors: tuple[str, ...] = ()
-
-
-Mention = Callable[[str], str]
 
 
 def reload_report(result: ReloadResult) -> AdminReport:
@@ -136,42 +134,42 @@ def reload_report(result: ReloadResult) -> AdminReport:
         return AdminReport(
             False,
             catalogue.not_reloaded(len(result.errors), result.version),
-            (catalogue.RELOAD_FIX_THEM,),
-            catalogue.PROBLEMS_HEADING,
+            (say(catalogue.RELOAD_FIX_THEM),),
+            say(catalogue.PROBLEMS_HEADING),
             result.errors,
         )
     if not result.changed:
         return AdminReport(
             True,
             catalogue.reloaded_unchanged(result.version),
-            (catalogue.knowledge_counts(result.counts),),
+            (say(catalogue.knowledge_counts(result.counts)),),
         )
     return AdminReport(
         True,
         catalogue.reloaded(result.version, result.previous),
-        (catalogue.knowledge_counts(result.counts), catalogue.RELOAD_SPREADS),
+        (say(catalogue.knowledge_counts(result.counts)), say(catalogue.RELOAD_SPREADS)),
     )
 
 
 def status_report(
-    status: KnowledgeStatus, viewer: Actor | None = None, mention: Mention | None = None
+    status: KnowledgeStatus, viewer: Actor | None = None, *, mentions: bool = False
 ) -> AdminReport:
-    """`mention` draws a user of the viewer's own platform and workspace (Slack's <@U…>)."""
+    """`mentions`: the viewer's platform can mention a user of their own workspace (Slack)."""
     facts = []
     active = status.active
     if active is not None:
         facts.append(
-            catalogue.loaded_by(when(active.loaded_at), who_loaded(active, viewer, mention))
+            catalogue.loaded_by(when(active.loaded_at), who_loaded(active, viewer, mentions))
         )
         if active.version != status.version:
-            facts.append(catalogue.switching_to(active.version))
-    facts.append(catalogue.knowledge_counts(status.counts))
+            facts.append(say(catalogue.switching_to(active.version)))
+    facts.append(say(catalogue.knowledge_counts(status.counts)))
     title = catalogue.knowledge_in_use(status.version)
     failed = status.failed_since
     if failed is None:
         return AdminReport(True, title, tuple(facts))
     errors_title = catalogue.last_reload_failed(
-        when(failed.loaded_at), who_loaded(failed, viewer, mention), len(failed.errors)
+        when(failed.loaded_at), who_loaded(failed, viewer, mentions), len(failed.errors)
     )
     return AdminReport(True, title, tuple(facts), errors_title, failed.errors)
 
@@ -181,8 +179,8 @@ def when(moment: datetime) -> str:
 
 
 def who_loaded(
-    load: KnowledgeLoadRecord, viewer: Actor | None = None, mention: Mention | None = None
-) -> str:
+    load: KnowledgeLoadRecord, viewer: Actor | None = None, mentions: bool = False
+) -> str | Span:
     if load.platform == SERVER and load.actor == STARTUP:
         return catalogue.LOADED_AT_STARTUP
     if load.platform == SERVER and load.actor == FILE_WATCH:
@@ -190,7 +188,7 @@ def who_loaded(
     if load.platform == HTTP:
         return catalogue.LOADED_BY_TOKEN
     if (
-        mention is not None
+        mentions
         and viewer is not None
         and (load.platform, load.workspace) == (viewer.platform, viewer.workspace)
     ):

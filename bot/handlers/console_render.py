@@ -17,6 +17,7 @@ from bot.views.document import (
     Bars,
     Chart,
     Choices,
+    Code,
     CommandHelp,
     Divider,
     Document,
@@ -125,6 +126,8 @@ def _parts(element: Element) -> list[RenderableType]:
         case Actions(actions=actions):
             words = [word for word in map(_typed, actions) if word]
             return [Text(" · ".join(words), style="dim")] if words else []
+        case Code(lines=lines):
+            return [Text("\n".join(lines), style="cyan", no_wrap=False)]
         case Chart() | Divider():
             return []
     raise TypeError(f"nothing draws {type(element).__name__} in the terminal")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bot.views.document import Inline, Span, say
+
 PRODUCT = "AI Ownership Advisor"
 INTRO = (
     "I help you decide who should own AI work: IT, the business, a dedicated AI leader or a "
@@ -277,6 +279,10 @@ def kept_messages(platform: str) -> str:
 # --- admin ------------------------------------------------------------------------------------
 
 
+REPORT_OK_MARK = "✅"
+REPORT_WARNING_MARK = "⚠️"
+
+
 def more_errors(left: int) -> str:
     """After as many knowledge errors as fit in one message."""
     return f"… and {left} more: `advisor knowledge check` lists them all."
@@ -319,18 +325,19 @@ def knowledge_in_use(version: str) -> str:
     return f"Knowledge version {version} is in use."
 
 
-def loaded_by(moment: str, who: str) -> str:
-    return f"Loaded {moment} by {who}."
+def loaded_by(moment: str, who: str | Span) -> Inline:
+    return say(f"Loaded {moment} by ", who, ".")
 
 
 def switching_to(version: str | None) -> str:
     return f"This process is switching to version {version} right now."
 
 
-def last_reload_failed(moment: str, who: str, problems: int) -> str:
-    return (
-        f"The last reload, {moment} by {who}, failed with {_counted(problems, 'problem')} "
-        "(the version above kept serving):"
+def last_reload_failed(moment: str, who: str | Span, problems: int) -> Inline:
+    return say(
+        f"The last reload, {moment} by ",
+        who,
+        f", failed with {_counted(problems, 'problem')} (the version above kept serving):",
     )
 
 

@@ -196,6 +196,14 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class Code:
+    """Lines shown exactly as they are, in a fixed-width font: a file's problems, one a line
+    (`file:line: message`)."""
+
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Divider:
     pass
 
@@ -291,6 +299,7 @@ Element = (
     | CommandHelp
     | Bars
     | Chart
+    | Code
     | Divider
     | Actions
     | Choices

@@ -17,6 +17,7 @@ from bot.admin.service import (
     who_loaded,
 )
 from bot.config import ConfigError, Settings, load_settings
+from bot.views.document import Inline, mention
 from storage.admin import KnowledgeLoadRecord, LoadOutcome
 from storage.memory import MemoryStorage
 from storage.memory.admin import MemoryAdmin
@@ -97,13 +98,17 @@ def test_listed_admins_by_any_of_their_ids(
 # --- reports --------------------------------------------------------------------------------
 
 
+def words(spans: Inline) -> str:
+    return "".join(span.text for span in spans)
+
+
 def test_reload_reports() -> None:
     counts = {"sources": 4, "models": 4, "dimensions": 12, "questions": 12}
     changed = reload_report(ReloadResult(True, "v2", "v1", {**counts, "snippets": 57}))
     assert changed.ok
     assert changed.title == "Reloaded: version v2 is now in use (was v1)."
     assert "4 sources, 4 models, 12 dimensions, 12 questions (0 in the pulse), 57 snippets." in (
-        changed.facts
+        map(words, changed.facts)
     )
     same = reload_report(ReloadResult(True, "v1", "v1", counts))
     assert "unchanged" in same.title
@@ -118,13 +123,11 @@ def load(platform: str, actor: str, workspace: str | None = None) -> KnowledgeLo
 
 
 def test_who_loaded_names_people_and_the_server() -> None:
-    def mention(user: str) -> str:
-        return f"<@{user}>"
-
     viewer = Actor("slack", "U0VIEW", "T0001")
-    assert who_loaded(load("slack", "U1", "T0001"), viewer, mention) == "<@U1>"
-    assert who_loaded(load("slack", "U1", "T0002"), viewer, mention) == "U1 (Slack)"
-    assert who_loaded(load("teams", "aad-1", "T0001"), viewer, mention) == "aad-1 (Teams)"
+    assert who_loaded(load("slack", "U1", "T0001"), viewer, mentions=True) == mention("U1")
+    assert who_loaded(load("slack", "U1", "T0001"), viewer) == "U1 (Slack)"
+    assert who_loaded(load("slack", "U1", "T0002"), viewer, mentions=True) == "U1 (Slack)"
+    assert who_loaded(load("teams", "aad-1", "T0001"), viewer, mentions=True) == "aad-1 (Teams)"
     assert who_loaded(load("server", STARTUP_ACTOR.user)) == "a server starting with new files"
     assert who_loaded(load("server", FILE_WATCH_ACTOR.user)) == "the file watch"
     assert who_loaded(load("http", "admin-token")) == "the admin endpoint (ADMIN_TOKEN)"
@@ -137,8 +140,9 @@ def test_the_status_report_says_when_this_process_is_behind() -> None:
     report = status_report(status)
 
     assert report.title == "Knowledge version v0 is in use."
-    assert "Loaded 2026-01-08 09:30 UTC by the admin endpoint (ADMIN_TOKEN)." in report.facts
-    assert "This process is switching to version v1 right now." in report.facts
+    facts = [words(fact) for fact in report.facts]
+    assert "Loaded 2026-01-08 09:30 UTC by the admin endpoint (ADMIN_TOKEN)." in facts
+    assert "This process is switching to version v1 right now." in facts
     assert report.errors == ()
 
 

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.handlers.slack.app import BOT_SCOPES, EVENTS_PATH, REDIRECT_PATH, SLASH_COMMAND
+from bot.handlers.slack.app import BOT_SCOPES, EVENTS_PATH, REDIRECT_PATH
+from bot.handlers.slack.dispatch import SLASH_COMMAND
 
 MANIFESTS = Path(__file__).resolve().parents[2] / "manifests"
 EVENTS = {"app_home_opened", "app_mention", "message.im", "app_uninstalled", "tokens_revoked"}

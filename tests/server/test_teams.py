@@ -165,7 +165,7 @@ async def test_hostile_text_is_not_echoed_raw(server: TeamsServer) -> None:
 
 
 async def test_bot_name_elsewhere_in_a_mention_stays() -> None:
-    from bot.handlers.teams.incoming import plain_text
+    from bot.handlers.teams.translate import plain_text
 
     mention = f"<at>{BOT_NAME}</at>"
     entities = [{"type": "mention", "mentioned": {"id": "28:bot"}, "text": mention}]

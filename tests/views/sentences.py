@@ -11,6 +11,8 @@ from pathlib import Path
 # Three or more words with letters: what a person reads, not an id, a key or a format.
 _SENTENCE = re.compile(r"[A-Za-z\u2019']+(?:[ ,:;\u2013\u2014-]+[A-Za-z\u2019'()<>]+){2,}")
 _LOGGERS = {"debug", "info", "warning", "error", "exception", "critical", "log"}
+# re.compile(...): a pattern, whatever its letters look like.
+_PATTERNS = {"compile"}
 
 
 @dataclass(frozen=True)
@@ -25,9 +27,10 @@ class Literal:
 
 def sentences_in(path: Path) -> Iterator[Literal]:
     """String literals in `path` that read as sentences, leaving out docstrings, log lines,
-    exception messages (for developers and logs, not people in a chat) and test strings."""
+    exception messages (for developers and logs, not people in a chat), regular expressions and
+    test strings."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    skipped = _docstrings(tree) | _in_logs_and_raises(tree)
+    skipped = _docstrings(tree) | _in_logs_raises_and_patterns(tree)
     for node in ast.walk(tree):
         if (
             isinstance(node, ast.Constant)
@@ -48,14 +51,14 @@ def _docstrings(tree: ast.Module) -> set[int]:
     return found
 
 
-def _in_logs_and_raises(tree: ast.Module) -> set[int]:
+def _in_logs_raises_and_patterns(tree: ast.Module) -> set[int]:
     found: set[int] = set()
     for node in ast.walk(tree):
         inside: ast.AST | None = None
         if isinstance(node, ast.Raise) or (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
-            and node.func.attr in _LOGGERS
+            and node.func.attr in _LOGGERS | _PATTERNS
         ):
             inside = node
         if inside is not None:

@@ -14,6 +14,7 @@ from botframework.connector.auth import MicrosoftAppCredentials
 from rich.cells import cell_len
 from rich.console import Console
 
+from bot.admin.service import AdminReport
 from bot.engine.pulse import pulse_results
 from bot.engine.replies import Reply
 from bot.handlers import console_render
@@ -22,9 +23,9 @@ from bot.handlers.teams import render as teams
 from bot.handlers.teams.activities import to_activity
 from bot.handlers.teams.card_body import pass_cards_through
 from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
-from bot.views import forget, pulse
+from bot.views import admin, forget, pulse
 from bot.views.diagnostic import help_view, view, welcome_view
-from bot.views.document import Document
+from bot.views.document import Document, mention, say
 from bot.views.parts import Surface
 from bot.views.pulse import SurveyView
 from bot.views.summary import home_view, summary_view
@@ -71,8 +72,17 @@ def documents(knowledge: Knowledge, surface: Surface) -> list[tuple[str, Documen
         ("forget-me question", forget.confirmation()),
         ("forget-me report", forget.report(HOSTILE, (HOSTILE,) * 8, (HOSTILE,) * 3)),
         ("forget-me notice", forget.notice(HOSTILE)),
+        ("admin report", admin.report(admin_report(ok=False))),
+        ("admin status", admin.report(admin_report(ok=True))),
     ]
     return found
+
+
+def admin_report(ok: bool) -> AdminReport:
+    """An answer to an admin with a thousand problems of hostile text, and a mention."""
+    problems = tuple(f"questions/{n}.yml:{n}: {HOSTILE * 3}" for n in range(1000))
+    facts = (say(HOSTILE), say("Loaded by ", mention("U123"), "."))
+    return AdminReport(ok, HOSTILE, facts, say(HOSTILE, mention("U123")), problems)
 
 
 @pytest.fixture(scope="module", params=["bundled", "words", "hostile"])

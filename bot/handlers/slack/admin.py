@@ -17,25 +17,16 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.admin.live import Actor
-from bot.admin.service import (
-    RELOAD,
-    VIEW,
-    AdminReport,
-    KnowledgeAdmin,
-    reload_report,
-    status_report,
-)
-from bot.handlers.slack.identity import workspace_admin, workspace_of
-from bot.handlers.slack.incoming import plain_text
+from bot.admin.service import RELOAD, VIEW, KnowledgeAdmin, reload_report, status_report
+from bot.handlers.slack.identity import workspace_admin
+from bot.handlers.slack.render import draw
+from bot.handlers.slack.translate import PLATFORM, plain_text, workspace_of
+from bot.views import admin as views
 from bot.views import catalogue
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "slack"
 ACTIONS = {"reload": RELOAD, "knowledge": VIEW}
-# Slack refuses a section over 3000 characters and a message of much over 13,000.
-SECTION_CHARS = 2900
-MESSAGE_ERROR_CHARS = 11_000
 
 
 async def is_admin_command(command: dict[str, Any]) -> bool:
@@ -69,61 +60,13 @@ class SlackAdmin:
                 report = reload_report(await self._admin.reload(who))
             else:
                 status = await self._admin.status(who)
-                report = status_report(status, who, mention=lambda user: f"<@{user}>")
+                report = status_report(status, who, mentions=True)
         except Exception:
             log.exception("slack admin command failed action=%s", action)
             await respond(text=catalogue.SORRY, response_type="ephemeral")
             return
-        text, blocks = report_message(report)
-        await respond(text=text, blocks=blocks, response_type="ephemeral")
+        message = draw(views.report(report))
+        await respond(text=message.text, blocks=message.blocks, response_type="ephemeral")
 
     async def _allowed(self, client: AsyncWebClient, user: str) -> bool:
         return self._admin.listed(user) or await workspace_admin(client, user)
-
-
-def report_message(report: AdminReport) -> tuple[str, list[dict[str, Any]]]:
-    """The report as Block Kit: the headline, the facts, and every error in code blocks (as
-    many as fit in one message; the rest are counted, not dropped silently)."""
-    mark = ":white_check_mark:" if report.ok else ":warning:"
-    blocks: list[dict[str, Any]] = [_section(f"{mark} *{report.title}*")]
-    if report.facts:
-        blocks.append(_section("\n".join(report.facts)))
-    if report.errors:
-        blocks.append(_section(f"*{report.errors_title}*"))
-        chunks, left = _error_chunks(report.errors)
-        blocks.extend(_section(f"```{chunk}```") for chunk in chunks)
-        if left:
-            blocks.append(_section(catalogue.more_errors(left)))
-    return report.title, blocks
-
-
-def _error_chunks(errors: tuple[str, ...]) -> tuple[list[str], int]:
-    chunks: list[str] = []
-    current: list[str] = []
-    size = total = 0
-    for index, error in enumerate(errors):
-        line = _escape(error)[: SECTION_CHARS - 10]
-        if total + len(line) > MESSAGE_ERROR_CHARS:
-            if current:
-                chunks.append("\n".join(current))
-            return chunks, len(errors) - index
-        if size + len(line) + 1 > SECTION_CHARS - 6 and current:
-            chunks.append("\n".join(current))
-            current, size = [], 0
-        current.append(line)
-        size += len(line) + 1
-        total += len(line) + 1
-    if current:
-        chunks.append("\n".join(current))
-    return chunks, 0
-
-
-def _escape(text: str) -> str:
-    """Knowledge text shown as code: Slack's three control characters escaped, and no run of
-    backticks that could end the code block early."""
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return escaped.replace("```", "'''")
-
-
-def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}

@@ -1,5 +1,5 @@
-"""Build the slack-bolt app: the Web API client, single-workspace or OAuth mode, the
-de-duplication middleware, and the listener routes."""
+"""Build the slack-bolt app: the Web API client, single-workspace or OAuth mode, and the
+listeners, routed by `dispatch`."""
 
 from __future__ import annotations
 
@@ -23,13 +23,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import App
 from bot.config import SlackConfig
-from bot.handlers.slack import ids
-from bot.handlers.slack.admin import SlackAdmin, is_admin_command
-from bot.handlers.slack.forget import CANCEL_ACTION, CONFIRM_ACTION, SlackForget, is_forget_command
-from bot.handlers.slack.in_flight import InFlight, note_conversation
-from bot.handlers.slack.listeners import SlackAdvisor
+from bot.handlers.slack.admin import SlackAdmin
+from bot.handlers.slack.advisor import SlackAdvisor
+from bot.handlers.slack.dispatch import register
+from bot.handlers.slack.forget import SlackForget
+from bot.handlers.slack.in_flight import InFlight
 from bot.handlers.slack.oauth_state import SignedStateStore
-from bot.handlers.slack.pulse import SlackPulse, is_pulse_command
+from bot.handlers.slack.pulse import SlackPulse
 from bot.handlers.slack.pulse_publisher import (
     ClientFor,
     SlackPulsePublisher,
@@ -42,7 +42,6 @@ from storage.sql import SqlStorage
 
 log = logging.getLogger(__name__)
 
-SLASH_COMMAND = "/ai-owner"
 # The minimum the app needs; manifests/slack.yml asks for the same.
 BOT_SCOPES = (
     "app_mentions:read",
@@ -202,39 +201,3 @@ def authorization_url(api_url: str) -> str:
     """Slack's authorize page beside its Web API (slack.com, slack-gov.com, or a test fake)."""
     root = api_url.removesuffix("/").removesuffix("/api")
     return f"{root}/oauth/v2/authorize"
-
-
-def register(
-    app: AsyncApp,
-    advisor: SlackAdvisor,
-    pulse: SlackPulse,
-    in_flight: InFlight,
-    admin: SlackAdmin,
-    forget: SlackForget,
-) -> None:
-    """Every route of the Slack app, in one list (bolt takes the first that matches)."""
-    app.use(note_conversation)  # which conversation each listener's work is for
-    track = in_flight.track
-    app.command(SLASH_COMMAND, matchers=[is_admin_command])(track(admin.on_command))
-    app.command(SLASH_COMMAND, matchers=[is_pulse_command])(track(pulse.on_command))
-    app.command(SLASH_COMMAND, matchers=[is_forget_command])(track(forget.on_command))
-    app.action(CONFIRM_ACTION)(track(forget.on_confirm))
-    app.action(CANCEL_ACTION)(track(forget.on_cancel))
-    app.command(SLASH_COMMAND)(track(advisor.on_command))
-    app.action(ids.ANSWER_ACTION)(track(advisor.on_answer))
-    app.action(ids.COMMAND_ACTION)(track(advisor.on_command_button))
-    app.action(ids.SHARE_ACTION)(track(advisor.on_share_button))
-    app.action(ids.ASK_ACTION)(track(advisor.on_ask_button))
-    app.view(ids.SHARE_VIEW)(track(advisor.on_share_submitted))
-    app.view(ids.ASK_VIEW)(track(advisor.on_ask_submitted))
-    app.action(ids.PULSE_ANSWER_ACTION)(track(pulse.on_answer_button))
-    app.action(ids.PULSE_CLOSE_ACTION)(track(pulse.on_close_button))
-    app.action(ids.PULSE_EXPORT_ACTION)(track(pulse.on_export_button))
-    # These two launch or record before their ack says so: what follows is never turned away.
-    app.view(ids.PULSE_LAUNCH_VIEW)(track(pulse.on_launch_submitted, may_turn_away=False))
-    app.view(ids.PULSE_ANSWER_VIEW)(track(pulse.on_answer_submitted, may_turn_away=False))
-    app.event("message")(track(advisor.on_message))
-    app.event("app_mention")(track(advisor.on_mention))
-    app.event("app_home_opened")(track(advisor.on_home_opened))
-    app.event("app_uninstalled")(track(advisor.on_uninstalled))
-    app.event("tokens_revoked")(track(advisor.on_tokens_revoked))

@@ -23,9 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.forget import ForgetReport, ForgetService
 from bot.handlers.slack import ids, render
-from bot.handlers.slack.deliveries import delivery_key
-from bot.handlers.slack.incoming import plain_text
-from bot.handlers.slack.listeners import conversation_key
+from bot.handlers.slack.translate import conversation_key, delivery_key, plain_text
 from bot.views import catalogue
 from bot.views import forget as views
 from bot.views.document import Document

@@ -1,21 +1,15 @@
-"""Who and where a Slack request comes from: its workspace, whether the person administers
-it, and their direct-message channel with the bot. Shared by the diagnostic, survey, admin
-and forget listeners and the request log."""
+"""What the Web API says of a person: whether they administer the workspace, and their
+direct-message channel with the bot. Shared by the diagnostic, survey, admin and forget
+listeners."""
 
 from __future__ import annotations
 
 import logging
 
-from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 log = logging.getLogger(__name__)
-
-
-def workspace_of(context: AsyncBoltContext) -> str:
-    """The workspace (or, for an org-wide install without one, the enterprise)."""
-    return context.team_id or context.enterprise_id or "unknown"
 
 
 async def workspace_admin(client: AsyncWebClient, user: str) -> bool:

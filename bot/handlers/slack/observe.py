@@ -11,13 +11,11 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.response import BoltResponse
 
-from bot.handlers.slack.identity import workspace_of
+from bot.handlers.slack.translate import PLATFORM, workspace_of
 from bot.observability import context as request_context
 from bot.observability import record
 
 log = logging.getLogger(__name__)
-
-PLATFORM = "slack"
 
 
 async def note_workspace(

@@ -23,9 +23,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.handlers import failures
 from bot.handlers.slack import blocks_pulse, ids
-from bot.handlers.slack.identity import open_dm, workspace_admin, workspace_of
-from bot.handlers.slack.incoming import plain_text
+from bot.handlers.slack.identity import open_dm, workspace_admin
 from bot.handlers.slack.pulse_publisher import SlackPulsePublisher
+from bot.handlers.slack.translate import PLATFORM, plain_text, workspace_of
 from bot.pulse.runner import PulseRunner
 from bot.pulse.service import (
     DEFAULT_THRESHOLD,
@@ -43,8 +43,6 @@ from bot.views import catalogue
 from storage.pulse import SurveyRecord, SurveyStatus
 
 log = logging.getLogger(__name__)
-
-PLATFORM = "slack"
 
 
 def pulse_help() -> str:

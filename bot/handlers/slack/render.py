@@ -54,6 +54,7 @@ from bot.views.document import (
     Chart,
     Choices,
     Chunk,
+    Code,
     CommandHelp,
     Divider,
     Document,
@@ -222,7 +223,29 @@ def _blocks(element: Element) -> list[dict[str, Any]]:
             )
         case Chart():
             return []  # Slack cannot show an inline image: the numbers are there as text
+        case Code(lines=lines):
+            return [section(f"```{chunk}```") for chunk in code_chunks(lines)]
     raise TypeError(f"no Block Kit for {type(element).__name__}")
+
+
+def code_chunks(lines: Sequence[str]) -> list[str]:
+    """`lines` as code, in as few sections as Slack's section limit allows; a line longer
+    than a section is cut. Slack's three control characters are escaped, and no run of
+    backticks can end the code block early."""
+    room = MAX_TEXT - len("``````")
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        shown = cut(escape(line).replace("```", "'''"), room)
+        if current and size + len(shown) + 1 > room:
+            chunks.append("\n".join(current))
+            current, size = [], 0
+        current.append(shown)
+        size += len(shown) + 1
+    if current:
+        chunks.append("\n".join(current))
+    return chunks
 
 
 def _quote(quote: Quote, lead: list[str]) -> list[dict[str, Any]]:

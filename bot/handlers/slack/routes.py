@@ -20,10 +20,10 @@ from bot.handlers.hooks import calling, on_platform
 from bot.handlers.slack.app import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH, build_slack_app
 from bot.handlers.slack.fast_ack import FastAck
 from bot.handlers.slack.fast_answer import FastAnswers
-from bot.handlers.slack.identity import workspace_of
 from bot.handlers.slack.in_flight import InFlight
 from bot.handlers.slack.observe import observe
 from bot.handlers.slack.signed import NOT_A_SLACK_PAYLOAD, SignedRequests
+from bot.handlers.slack.translate import workspace_of
 from bot.observability import context, record
 from bot.pulse.runner import PulseRunner
 

@@ -28,7 +28,6 @@ from msrest.exceptions import ClientRequestError
 from bot.app import App
 from bot.config import TeamsConfig
 from bot.handlers import failures
-from bot.handlers.teams.activities import PLATFORM
 from bot.handlers.teams.activity_shape import (
     UNHANDLED_INVOKE,
     not_an_activity,
@@ -37,9 +36,9 @@ from bot.handlers.teams.activity_shape import (
 )
 from bot.handlers.teams.admin import TeamsAdmin
 from bot.handlers.teams.clients import ReusingAuthentication
+from bot.handlers.teams.dispatch import AdvisorTeamsBot
 from bot.handlers.teams.fair import FairTurnsBot
 from bot.handlers.teams.forget import TeamsForget
-from bot.handlers.teams.handler import AdvisorTeamsBot
 from bot.handlers.teams.proactive import Proactive
 from bot.handlers.teams.pulse import TeamsPulse
 from bot.handlers.teams.pulse_publisher import TeamsPulsePublisher
@@ -48,6 +47,7 @@ from bot.handlers.teams.signing_keys import (
     SigningKeysUnavailable,
     take_keys_from,
 )
+from bot.handlers.teams.translate import PLATFORM
 from bot.observability import record
 from bot.pulse.runner import PulseRunner
 from bot.views import catalogue

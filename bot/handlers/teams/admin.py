@@ -8,32 +8,18 @@ from __future__ import annotations
 import logging
 
 from botbuilder.core import MessageFactory, TurnContext
-from botbuilder.schema import Activity
 
 from bot.admin.live import Actor
-from bot.admin.service import (
-    RELOAD,
-    VIEW,
-    AdminReport,
-    KnowledgeAdmin,
-    reload_report,
-    status_report,
-)
-from bot.handlers.teams.activities import (
-    PLATFORM,
-    code_block,
-    markdown_activity,
-    tenant_of,
-    user_ids,
-    user_of,
-)
+from bot.admin.service import RELOAD, VIEW, KnowledgeAdmin, reload_report, status_report
+from bot.handlers.teams.activities import markdown_activity
+from bot.handlers.teams.render import markdown_text
+from bot.handlers.teams.translate import PLATFORM, tenant_of, user_ids, user_of
+from bot.views import admin as views
 from bot.views import catalogue
 
 log = logging.getLogger(__name__)
 
 ACTIONS = {"reload": RELOAD, "knowledge": VIEW}
-# A Teams message carries about 28 KB; errors beyond this are counted rather than sent.
-MAX_ERROR_CHARS = 20_000
 
 
 def admin_word(text: str) -> str | None:
@@ -63,28 +49,4 @@ class TeamsAdmin:
             log.error("teams admin command failed action=%s error=%s", action, type(error).__name__)
             await turn_context.send_activity(MessageFactory.text(catalogue.SORRY))
             return
-        await turn_context.send_activity(report_activity(report))
-
-
-def report_activity(report: AdminReport) -> Activity:
-    """The report as a markdown message; errors in a code block, verbatim."""
-    mark = "✅" if report.ok else "⚠️"
-    parts = [f"{mark} **{report.title}**", *report.facts]
-    if report.errors:
-        shown, left = _fit(report.errors)
-        parts.append(f"**{report.errors_title}**")
-        parts.append(code_block("\n".join(shown)))
-        if left:
-            parts.append(catalogue.more_errors(left))
-    return markdown_activity("\n\n".join(parts))
-
-
-def _fit(errors: tuple[str, ...]) -> tuple[list[str], int]:
-    shown: list[str] = []
-    total = 0
-    for index, error in enumerate(errors):
-        total += len(error) + 1
-        if total > MAX_ERROR_CHARS:
-            return shown, len(errors) - index
-        shown.append(error)
-    return shown, 0
+        await turn_context.send_activity(markdown_activity(markdown_text(views.report(report))))

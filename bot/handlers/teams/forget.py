@@ -27,25 +27,25 @@ import logging
 from collections.abc import Mapping
 
 from botbuilder.core import TurnContext
-from botbuilder.schema import Activity
 
 from bot.forget import ForgetReport, ForgetService
-from bot.handlers.teams.activities import (
-    PERSONAL,
-    conversation_key,
-    conversation_type,
-    to_activity,
-)
+from bot.handlers.teams.activities import to_activity
 from bot.handlers.teams.cards import (
     TeamsMessage,
 )
-from bot.handlers.teams.incoming import plain_text
 from bot.handlers.teams.render import draw
 from bot.handlers.teams.submit import (
     FORGET_CANCEL_KIND,
     FORGET_CONFIRM_KIND,
     FORGET_KINDS,
     SUBMIT_KEY,
+)
+from bot.handlers.teams.translate import (
+    PERSONAL,
+    conversation_key,
+    conversation_type,
+    delivery_prefix,
+    plain_text,
 )
 from bot.views import catalogue
 from bot.views import forget as views
@@ -66,12 +66,6 @@ def forget_kind(value: object) -> str | None:
     if isinstance(value, Mapping) and value.get(SUBMIT_KEY) in FORGET_KINDS:
         return str(value[SUBMIT_KEY])
     return None
-
-
-def delivery_prefix(activity: Activity) -> str | None:
-    """The start of the delivery keys of this conversation's activities."""
-    conversation = activity.conversation.id if activity.conversation else None
-    return f"teams:{conversation}:" if conversation else None
 
 
 def confirmation_message() -> TeamsMessage:

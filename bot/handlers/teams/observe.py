@@ -10,7 +10,7 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 
-from bot.handlers.teams.activities import PLATFORM, tenant_of
+from bot.handlers.teams.translate import PLATFORM, tenant_of
 from bot.observability import context
 
 

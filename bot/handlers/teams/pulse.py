@@ -1,5 +1,5 @@
 """The Teams side of team pulse surveys: `@bot pulse ...` in a channel or group chat, and the
-buttons of the survey cards. The bot (handler.py) hands these turns over to `TeamsPulse`.
+buttons of the survey cards. The dispatch (`dispatch.py`) hands these turns over to `TeamsPulse`.
 
 The flow: `pulse` posts the survey card in the thread it was asked in. "Answer privately" makes
 the bot write to that person in their private chat with the questions card; "Send my answers"
@@ -22,17 +22,7 @@ from botbuilder.schema import Activity
 
 from bot.engine.replies import NoticeLevel, NoticeReply
 from bot.handlers import failures
-from bot.handlers.teams.activities import (
-    PERSONAL,
-    PLATFORM,
-    base_conversation,
-    conversation_type,
-    fenced_markdown,
-    tenant_of,
-    to_activity,
-    user_ids,
-    user_of,
-)
+from bot.handlers.teams.activities import fenced_markdown, to_activity
 from bot.handlers.teams.cards_pulse import questions_card, survey_card
 from bot.handlers.teams.export_file import (
     UploadFailed,
@@ -46,6 +36,15 @@ from bot.handlers.teams.pulse_args import PulseRequest, PulseUsage, parse_pulse
 from bot.handlers.teams.pulse_publisher import TeamsPulsePublisher, survey_message
 from bot.handlers.teams.render import render
 from bot.handlers.teams.submit import Submitted
+from bot.handlers.teams.translate import (
+    PERSONAL,
+    PLATFORM,
+    base_conversation,
+    conversation_type,
+    tenant_of,
+    user_ids,
+    user_of,
+)
 from bot.pulse.runner import PulseRunner
 from bot.pulse.service import (
     AnswerStatus,

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.engine.replies import Reply, Summary
+from bot.handlers.teams.activities import code_block
 from bot.handlers.teams.cards import (
     MAX_CARD_BYTES,
     MAX_FALLBACK,
@@ -51,6 +52,7 @@ from bot.views.document import (
     Chart,
     Choices,
     Chunk,
+    Code,
     CommandHelp,
     Divider,
     Document,
@@ -122,6 +124,22 @@ def summary_card(summary: Summary) -> TeamsMessage:
 def draw(document: Document) -> TeamsMessage:
     text = plain(document.fallback, MAX_FALLBACK) or catalogue.PRODUCT
     return TeamsMessage(text, fitted_card(document), document.acknowledgement)
+
+
+def markdown_text(document: Document) -> str:
+    """A document of text alone (paragraphs, notes, code) as the markdown of one message, no
+    card: how admins have always been answered, the problems in a code block to copy from."""
+    parts: list[str] = []
+    for chunk in document.chunks:
+        for element in chunk.elements:
+            match element:
+                case Paragraph(spans=spans) | Note(spans=spans):
+                    parts.append(markdown_of(spans))
+                case Code(lines=lines):
+                    parts.append(code_block("\n".join(lines)))
+                case _:
+                    raise TypeError(f"no markdown for {type(element).__name__}")
+    return "\n\n".join(parts)
 
 
 def fitted_card(document: Document) -> dict[str, Any]:
@@ -203,6 +221,8 @@ def _elements(element: Element) -> list[dict[str, Any]]:
                     "spacing": "medium",
                 }
             ]
+        case Code(lines=lines):
+            return [text_block(markup("\n\n".join(lines)), monospace=True)]
         case Divider():
             return []  # cards separate their parts by spacing; a rule adds nothing
         case Actions(actions=actions):

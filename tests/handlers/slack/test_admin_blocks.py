@@ -4,11 +4,15 @@ knowledge text shown as it is, never as markup."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from slack_sdk.models.blocks import Block
 
 from bot.admin.service import AdminReport
-from bot.handlers.slack.admin import is_admin_command, report_message
+from bot.handlers.slack.admin import is_admin_command
+from bot.handlers.slack.render import draw
+from bot.views.admin import report
+from bot.views.document import mention, say
 
 # Slack refuses a message of much over 13,000 characters of blocks.
 MESSAGE_LIMIT = 13_000
@@ -19,45 +23,54 @@ def broken(count: int) -> AdminReport:
         f"snippets/{n:03d}.yml:{n}: snippet 's{n}': text: String should have at most 600 characters"
         for n in range(count)
     )
-    return AdminReport(False, "Not reloaded.", ("Fix them.",), "Problems:", errors)
+    return AdminReport(False, "Not reloaded.", (say("Fix them."),), say("Problems:"), errors)
+
+
+def report_message(answer: AdminReport) -> tuple[str, list[dict[str, Any]]]:
+    message = draw(report(answer))
+    return message.text, message.blocks
 
 
 def test_a_few_errors_are_all_shown_in_one_code_block() -> None:
-    report = broken(3)
+    answer = broken(3)
 
-    text, blocks = report_message(report)
+    text, blocks = report_message(answer)
 
     assert text == "Not reloaded."
     shown = json.dumps(blocks)
-    assert all(error in shown for error in report.errors)
+    assert all(error in shown for error in answer.errors)
     assert sum("```" in block["text"]["text"] for block in blocks) == 1
     for block in blocks:
         Block.parse(block).to_dict()  # type: ignore[union-attr]  # validates Slack's limits
 
 
 def test_many_errors_stay_within_the_limits_and_the_rest_is_counted() -> None:
-    report = broken(1000)
-
-    _, blocks = report_message(report)
+    _, blocks = report_message(broken(1000))
 
     assert len(json.dumps(blocks)) < MESSAGE_LIMIT
-    for block in blocks:
-        assert len(block["text"]["text"]) <= 3000
-    shown = sum(
-        block["text"]["text"].count("\n") + 1 for block in blocks if "```" in block["text"]["text"]
-    )
-    assert f"… and {1000 - shown} more" in blocks[-1]["text"]["text"]
+    sections = [block["text"]["text"] for block in blocks if block["type"] == "section"]
+    assert all(len(text) <= 3000 for text in sections)
+    shown = sum(text.count("\n") + 1 for text in sections if "```" in text)
+    assert f"… and {1000 - shown} more" in blocks[-1]["elements"][0]["text"]
 
 
 def test_error_text_is_escaped() -> None:
-    report = AdminReport(
-        False, "Not reloaded.", (), "Problems:", ("a.yml:1: <!channel> & ```x```",)
+    answer = AdminReport(
+        False, "Not reloaded.", (), say("Problems:"), ("a.yml:1: <!channel> & ```x```",)
     )
 
-    shown = json.dumps(report_message(report)[1])
+    shown = json.dumps(report_message(answer)[1])
 
     assert "<!channel>" not in shown
     assert "&lt;!channel&gt; &amp; '''x'''" in shown
+
+
+def test_who_loaded_the_knowledge_is_a_mention_in_their_own_workspace() -> None:
+    answer = AdminReport(True, "In use.", (say("Loaded by ", mention("U0ADMIN"), "."),))
+
+    shown = json.dumps(report_message(answer)[1])
+
+    assert "Loaded by <@U0ADMIN>." in shown
 
 
 async def test_only_the_two_admin_words_are_admin_commands() -> None:

@@ -19,9 +19,8 @@ from bot.engine.dialogue import help_reply
 from bot.engine.replies import AcknowledgementReply, Reply
 from bot.engine.turn import Choice, Command
 from bot.handlers.slack import blocks, ids, render
-from bot.handlers.slack.deliveries import delivery_key
-from bot.handlers.slack.identity import open_dm, workspace_of
-from bot.handlers.slack.incoming import plain_text
+from bot.handlers.slack.identity import open_dm
+from bot.handlers.slack.translate import PLATFORM, conversation_key, delivery_key, plain_text
 from bot.service import AdvisorService
 from bot.views import catalogue
 from storage.conversations import ConversationKey
@@ -29,7 +28,6 @@ from storage.lifecycle import LifecycleStore
 
 log = logging.getLogger(__name__)
 
-PLATFORM = "slack"
 # Subcommands of /ai-owner that run an engine command in the user's DM.
 DM_COMMANDS = {
     "": Command.START,
@@ -42,10 +40,6 @@ DM_COMMANDS = {
     "cancel": Command.CANCEL,
     "summary": Command.SUMMARY,
 }
-
-
-def conversation_key(context: AsyncBoltContext) -> ConversationKey:
-    return ConversationKey(PLATFORM, workspace_of(context), context.user_id or "unknown")
 
 
 class SlackAdvisor:

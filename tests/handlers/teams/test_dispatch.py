@@ -1,5 +1,5 @@
-"""The Teams activity handler through botbuilder's own TestAdapter: no HTTP, the real SDK
-turn pipeline, a real service over the in-memory repository."""
+"""The Teams dispatch (`AdvisorTeamsBot`) through botbuilder's own TestAdapter: no HTTP, the
+real SDK turn pipeline, a real service over the in-memory repository."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from botbuilder.schema import (
     ConversationReference,
 )
 
-from bot.handlers.teams.forget import delivery_prefix
-from bot.handlers.teams.handler import AdvisorTeamsBot, _delivery_key, conversation_key
+from bot.handlers.teams.dispatch import AdvisorTeamsBot
 from bot.handlers.teams.submit import answer_data, command_data
+from bot.handlers.teams.translate import conversation_key, delivery_key, delivery_prefix
 from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
 from bot.service import AdvisorService
 from storage.memory import MemoryStorage
@@ -172,16 +172,16 @@ async def test_a_pulse_press_records_nothing_about_the_person(knowledge: Knowled
 def test_delivery_keys_start_with_the_conversation_prefix_forget_deletes() -> None:
     activity = template()
     activity.id = "act-1"
-    assert _delivery_key(activity) == "teams:a:1:act-1"
+    assert delivery_key(activity) == "teams:a:1:act-1"
     assert delivery_prefix(activity) == "teams:a:1:"
     activity.id = None
-    assert _delivery_key(activity) is None
+    assert delivery_key(activity) is None
 
 
 def test_a_delivery_key_without_a_conversation_id_keeps_its_form() -> None:
     activity = Activity(id="act-1")
-    assert _delivery_key(activity) == "teams::act-1"
+    assert delivery_key(activity) == "teams::act-1"
     activity.conversation = ConversationAccount(id="")
-    assert _delivery_key(activity) == "teams::act-1"
+    assert delivery_key(activity) == "teams::act-1"
     activity.conversation = ConversationAccount()
-    assert _delivery_key(activity) == "teams:None:act-1"
+    assert delivery_key(activity) == "teams:None:act-1"
