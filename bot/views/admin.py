@@ -13,8 +13,6 @@ from bot.views.document import (
     Inline,
     Note,
     Paragraph,
-    Span,
-    Style,
     Tone,
     commands_marked,
     pinned,
@@ -51,7 +49,7 @@ def report(answer: Report) -> Document:
     ]
     if answer.errors:
         shown, left = shown_problems(answer.errors)
-        elements += [Paragraph(_bold(answer.errors_title)), Code(shown)]
+        elements += [Paragraph(answer.errors_title), Code(shown)]
         if left:
             elements.append(Note(commands_marked(catalogue.more_errors(left))))
     return Document((pinned(*elements),), answer.title)
@@ -65,10 +63,3 @@ def shown_problems(errors: tuple[str, ...]) -> tuple[tuple[str, ...], int]:
         if total > MAX_PROBLEM_CHARS:
             return errors[:index], len(errors) - index
     return errors, 0
-
-
-def _bold(spans: Inline) -> Inline:
-    """`spans` as a heading over the problems: plain words made strong, a mention kept."""
-    return tuple(
-        Span(span.text, Style.STRONG) if span.style is Style.PLAIN else span for span in spans
-    )

@@ -318,7 +318,7 @@ async def test_failed_turns_are_counted_as_errors(metered: RunningServer) -> Non
     async def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("the database went away")
 
-    server.app.storage.conversations.load_conversation = broken  # type: ignore[method-assign]
+    server.app.storage.conversations.run_turn = broken  # type: ignore[method-assign]
     await server.slack.slash_command("start")
     for _ in range(100):
         _, text, _ = await get(server.base + "/metrics")
