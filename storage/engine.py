@@ -22,10 +22,10 @@ import json
 from functools import partial
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import event, make_url
+from sqlalchemy.engine import AdaptedConnection, Connection, Engine, create_engine
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 from storage.url import connect_arguments, is_memory_sqlite
 
@@ -62,6 +62,22 @@ def open_engine(url: str, *, pool_size: int | None = None, echo: bool = False) -
     return engine
 
 
+def open_sqlite_thread_engine(url: str) -> Engine:
+    """A file SQLite database through the standard library's driver, for `SqliteThread`: one
+    connection, used by that one thread, with the same busy timeout, WAL and transaction
+    handling as the async engine's."""
+    target = make_url(url).set(drivername="sqlite+pysqlite")
+    engine = create_engine(
+        target,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+        json_serializer=json_text,
+        hide_parameters=True,
+        poolclass=StaticPool,
+    )
+    _manage_sqlite_transactions(engine, wal=True)
+    return engine
+
+
 def for_writes(engine: AsyncEngine) -> AsyncEngine:
     """A view of `engine` (same pool) whose transactions take the write lock up front."""
     return engine.execution_options(**{WRITE_OPTION: True})
@@ -80,10 +96,11 @@ def _manage_sqlite_transactions(engine: Engine, *, wal: bool) -> None:
     def _on_begin(connection: Connection) -> None:
         immediate = connection.get_execution_options().get(WRITE_OPTION, False)
         begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
-        # Straight to the driver: one trip to aiosqlite's thread, where `exec_driver_sql`
-        # makes three (open a cursor, run the statement, close the cursor), on every
-        # transaction. (`execute_fetchall` runs a statement and drops its cursor in one trip.)
         driver = connection.connection.dbapi_connection
-        if driver is None:
-            raise RuntimeError("BEGIN on a connection that was closed")
+        if not isinstance(driver, AdaptedConnection):
+            connection.exec_driver_sql(begin)  # the stdlib driver, on `SqliteThread`'s thread
+            return
+        # Straight to aiosqlite: one trip to its thread, where `exec_driver_sql` makes three
+        # (open a cursor, run the statement, close the cursor), on every transaction.
+        # (`execute_fetchall` runs a statement and drops its cursor in one trip.)
         driver.run_async(lambda aiosqlite: aiosqlite.execute_fetchall(begin))

@@ -23,8 +23,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Insert, and_, bindparam, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.checks.conversations import checked_delivery, checked_reference, checked_turn
 from storage.conversations import (
@@ -68,8 +68,7 @@ class SqlConversations:
         self._db = database
 
     async def load_conversation(self, key: ConversationKey) -> StoredConversation | None:
-        async with self._db.connection("load the conversation") as connection:
-            return await _load(connection, key)
+        return await self._db.run("load the conversation", lambda db: _load(db, key))
 
     async def save_turn(
         self,
@@ -82,10 +81,14 @@ class SqlConversations:
     ) -> int:
         saved_state, updated_at, record = checked_turn(key, state, now, assessment)
         delivery = None if delivery_key is None else checked_delivery(delivery_key, now)
-        async with self._db.connection("save the turn", write=True) as connection:
+        dialect = self._db.dialect
+
+        def save(db: Connection) -> int:
             if delivery is not None:
-                await self._first_delivery(connection, *delivery)
-            return await _save(connection, key, saved_state, expected_version, updated_at, record)
+                _first_delivery(db, dialect, *delivery)
+            return _save(db, key, saved_state, expected_version, updated_at, record)
+
+        return await self._db.run("save the turn", save, write=True)
 
     async def run_turn(
         self,
@@ -95,11 +98,13 @@ class SqlConversations:
         delivery_key: str | None = None,
     ) -> int | None:
         delivery = None if delivery_key is None else checked_delivery(delivery_key, now)
-        async with self._db.connection("run the turn", write=True) as connection:
+        dialect = self._db.dialect
+
+        def turn(db: Connection) -> int | None:
             # The delivery first: a redelivery costs one statement and reads nothing.
             if delivery is not None:
-                await self._first_delivery(connection, *delivery)
-            stored = await _load(connection, key)
+                _first_delivery(db, dialect, *delivery)
+            stored = _load(db, key)
             decided = step(stored)
             if decided.state is None:
                 return None
@@ -107,11 +112,9 @@ class SqlConversations:
                 key, decided.state, now, decided.assessment
             )
             expected_version = None if stored is None else stored.version
-            return await _save(connection, key, saved_state, expected_version, updated_at, record)
+            return _save(db, key, saved_state, expected_version, updated_at, record)
 
-    async def _first_delivery(self, connection: AsyncConnection, key: str, at: datetime) -> None:
-        if not await _insert_delivery(connection, self._db.dialect, key, at):
-            raise DuplicateDeliveryError("this delivery was processed before")
+        return await self._db.run("run the turn", turn, write=True)
 
     async def latest_assessment(self, key: ConversationKey) -> AssessmentRecord | None:
         query = (
@@ -146,8 +149,11 @@ class SqlConversations:
             "updated_at": updated_at,
         }
         statement = _upsert_reference(self._db.dialect, row)
-        async with self._db.connection("save the conversation reference", write=True) as db:
-            await db.execute(statement)
+
+        def save(db: Connection) -> None:
+            db.execute(statement)
+
+        await self._db.run("save the conversation reference", save, write=True)
 
     async def load_reference(self, key: ConversationKey) -> dict[str, Any] | None:
         query = select(ConversationReference.reference).where(_is_reference_of(key))
@@ -157,19 +163,28 @@ class SqlConversations:
 
     async def record_delivery(self, key: str, now: datetime) -> bool:
         key, received_at = checked_delivery(key, now)
-        async with self._db.connection("record the delivery", write=True) as connection:
-            return await _insert_delivery(connection, self._db.dialect, key, received_at)
+        dialect = self._db.dialect
+        return await self._db.run(
+            "record the delivery",
+            lambda db: _insert_delivery(db, dialect, key, received_at),
+            write=True,
+        )
 
 
-async def _load(connection: AsyncConnection, key: ConversationKey) -> StoredConversation | None:
-    row = (await connection.execute(_LOAD, _key_params(key))).first()
+def _first_delivery(db: Connection, dialect: str, key: str, at: datetime) -> None:
+    if not _insert_delivery(db, dialect, key, at):
+        raise DuplicateDeliveryError("this delivery was processed before")
+
+
+def _load(db: Connection, key: ConversationKey) -> StoredConversation | None:
+    row = db.execute(_LOAD, _key_params(key)).first()
     if row is None:
         return None
     return StoredConversation(key, row.state, row.version, row.updated_at)
 
 
-async def _save(
-    connection: AsyncConnection,
+def _save(
+    db: Connection,
     key: ConversationKey,
     state: dict[str, Any],
     expected_version: int | None,
@@ -178,16 +193,16 @@ async def _save(
 ) -> int:
     """The new state over `expected_version` (None: the first save), and the assessment."""
     if expected_version is None:
-        version = await _insert_conversation(connection, key, state, now)
+        version = _insert_conversation(db, key, state, now)
     else:
-        version = await _update_conversation(connection, key, state, expected_version, now)
+        version = _update_conversation(db, key, state, expected_version, now)
     if record is not None:
-        await connection.execute(insert(Assessment).values(_assessment_row(record)))
+        db.execute(insert(Assessment).values(_assessment_row(record)))
     return version
 
 
-async def _insert_conversation(
-    connection: AsyncConnection, key: ConversationKey, state: dict[str, Any], now: datetime
+def _insert_conversation(
+    db: Connection, key: ConversationKey, state: dict[str, Any], now: datetime
 ) -> int:
     row = {
         "platform": key.platform,
@@ -199,15 +214,15 @@ async def _insert_conversation(
         "updated_at": now,
     }
     try:
-        await connection.execute(insert(Conversation).values(row))
+        db.execute(insert(Conversation).values(row))
     except IntegrityError:
         # Only the unique key can be violated here: another turn created it first.
         raise ConcurrentUpdateError("the conversation was created since it was loaded") from None
     return 1
 
 
-async def _update_conversation(
-    connection: AsyncConnection,
+def _update_conversation(
+    db: Connection,
     key: ConversationKey,
     state: dict[str, Any],
     expected_version: int,
@@ -222,15 +237,13 @@ async def _update_conversation(
         "new_updated_at": now,
     }
     # A plain UPDATE whose rowcount says whether the version matched.
-    result = await connection.execute(_UPDATE, parameters)
+    result = db.execute(_UPDATE, parameters)
     if result.rowcount != 1:
         raise ConcurrentUpdateError("the conversation changed since it was loaded")
     return version
 
 
-async def _insert_delivery(
-    connection: AsyncConnection, dialect: str, key: str, at: datetime
-) -> bool:
+def _insert_delivery(db: Connection, dialect: str, key: str, at: datetime) -> bool:
     """Record the delivery `key` unless it is there already; True when this call inserted it.
     Only a conflict on the key is ignored (not any constraint, as SQLite's INSERT OR IGNORE
     would)."""
@@ -245,7 +258,7 @@ async def _insert_delivery(
             .on_conflict_do_nothing(index_elements=[Delivery.key])
         )
     parameters = {"delivery_key": key, "delivery_at": at}
-    return (await connection.execute(statement, parameters)).rowcount == 1
+    return db.execute(statement, parameters).rowcount == 1
 
 
 def _upsert_reference(dialect: str, row: dict[str, Any]) -> Insert:
