@@ -64,7 +64,7 @@ class Database:
             if engine.url.get_backend_name() != "sqlite"
             else None
         )
-        # A file SQLite database runs `run`'s transactions whole on a thread of its own.
+        # A file SQLite database runs `run`'s writes whole on a thread of its own.
         self._sqlite_thread = (
             SqliteThread(engine.url.render_as_string(hide_password=False))
             if self._one_writer is not None
@@ -102,15 +102,16 @@ class Database:
 
     async def run(self, doing: str, work: Callable[[Connection], T], *, write: bool = False) -> T:
         """`work`, given a connection, in one transaction, committed when it returns: for the
-        statements of every turn, where the cost of the way there counts. On a file SQLite
-        database the transaction runs whole on the database's own thread (`SqliteThread`: one
-        trip there and back, not three or four per statement); elsewhere on the async engine,
-        the statements awaited from the event loop. `work` must not wait on anything else.
-        Errors as `transaction`'s."""
+        statements of every turn, where the cost of the way there counts. A write on a file
+        SQLite database runs whole on the database's own thread (`SqliteThread`: one trip
+        there and back, not three or four per statement); the rest on the async engine, the
+        statements awaited from the event loop (reads stay there: behind a write waiting for
+        another process's lock on that one thread, they would wait too). `work` must not wait
+        on anything else. Errors as `transaction`'s."""
         try:
             async with self._queue(write):
-                if self._sqlite_thread is not None:
-                    return await self._sqlite_thread.run(work, write=write)
+                if self._sqlite_thread is not None and write:
+                    return await self._sqlite_thread.run(work)
                 engine = self._write_engine if write else self._engine
                 async with engine.begin() as connection:
                     return await connection.run_sync(work)

@@ -7,8 +7,8 @@ wake-up and the two threads a hand-over of the interpreter lock. On SQLite that 
 what an answer cost. Here a transaction's statements run one after the other on one thread of
 the database's own, through the standard library's driver: one trip for the whole of it.
 
-Only what must be quick goes this way (`Database.run`: the statements of every turn); the
-rest stays on the async engine. Both use the same file, its write lock and its busy timeout,
+Only the writes that must be quick go this way (`Database.run`: the statements of every turn);
+the rest stays on the async engine. Both use the same file, its write lock and its busy timeout,
 and both queue behind the same writer lock of this process (`Database`).
 """
 
@@ -29,18 +29,18 @@ T = TypeVar("T")
 class SqliteThread:
     def __init__(self, url: str) -> None:
         self._engine = open_sqlite_thread_engine(url)
+        # Writes only: BEGIN IMMEDIATE, the write lock taken up front (see `storage.engine`).
         self._writes = self._engine.execution_options(**{WRITE_OPTION: True})
         # One thread: the connection is only ever used by it, and jobs run in the order given.
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="advisor-sqlite")
 
-    async def run(self, work: Callable[[Connection], T], *, write: bool) -> T:
-        """`work` in one transaction on the thread, committed when it returns, rolled back when
-        it raises. A caller that stops waiting does not stop the transaction: it ends, one way
-        or the other, before the thread takes the next."""
-        engine = self._writes if write else self._engine
+    async def run(self, work: Callable[[Connection], T]) -> T:
+        """`work` in one write transaction on the thread, committed when it returns, rolled
+        back when it raises. A caller that stops waiting does not stop the transaction: it
+        ends, one way or the other, before the thread takes the next."""
 
         def transaction() -> T:
-            with engine.begin() as connection:
+            with self._writes.begin() as connection:
                 return work(connection)
 
         return await asyncio.get_running_loop().run_in_executor(self._thread, transaction)

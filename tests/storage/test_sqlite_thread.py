@@ -1,5 +1,5 @@
-"""`Database.run` on a file SQLite database: each transaction whole on the database's own thread
-(`storage.sql.sqlite_thread`), never blocking the event loop, and always ended."""
+"""`Database.run` on a file SQLite database: each write transaction whole on the database's own
+thread (`storage.sql.sqlite_thread`), never blocking the event loop, and always ended."""
 
 from __future__ import annotations
 
@@ -43,25 +43,46 @@ def insert(key: str) -> Callable[[Connection], None]:
     return work
 
 
-async def test_a_transaction_runs_whole_on_the_database_s_own_thread(database: Database) -> None:
-    def where(db: Connection) -> tuple[str, bool]:
-        return threading.current_thread().name, db.in_transaction()
+def where(db: Connection) -> tuple[str, bool]:
+    return threading.current_thread().name, db.in_transaction()
 
-    name, in_transaction = await database.run("look", where)
+
+async def test_a_write_runs_whole_on_the_database_s_own_thread(database: Database) -> None:
+    name, in_transaction = await database.run("look", where, write=True)
 
     assert name.startswith("advisor-sqlite")
     assert name != threading.current_thread().name
     assert in_transaction
 
 
-async def test_an_in_memory_database_stays_on_the_event_loop() -> None:
-    database = Database.from_url("sqlite://")
+async def test_reads_and_an_in_memory_database_stay_on_the_event_loop(
+    database: Database,
+) -> None:
+    memory = Database.from_url("sqlite://")
     try:
-        name = await database.run("look", lambda db: threading.current_thread().name)
+        names = [
+            (await database.run("read", where))[0],
+            (await memory.run("write", where, write=True))[0],
+        ]
     finally:
-        await database.close()
+        await memory.close()
 
-    assert name == threading.current_thread().name
+    assert names == [threading.current_thread().name] * 2
+
+
+async def test_a_read_does_not_wait_behind_a_write_waiting_for_a_lock(
+    database: Database, tmp_path: Path
+) -> None:
+    other = sqlite3.connect(tmp_path / "advisor.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    writing = asyncio.create_task(database.run("insert", insert("waited"), write=True))
+    await asyncio.sleep(0.1)
+
+    assert await asyncio.wait_for(database.run("count", count), 2) == 0
+    assert not writing.done()
+    other.execute("COMMIT")
+    other.close()
+    await writing
 
 
 async def test_a_failing_transaction_writes_nothing_and_the_next_one_works(
