@@ -4,6 +4,7 @@ that say an answer was saved."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ P99_BAR_MS = 1000.0
 
 THANKS = "Thanks, your answers are in"  # the start of catalogue.ANSWERS_IN, a first answer
 UPDATED = "Your answers are updated"  # the same, changed answer
+# The live count on a survey card, on both platforms (catalogue.people_answered).
+CARD_COUNT = re.compile(r"(\d+) (?:people have|person has) answered")
 CARD_TIMEOUT_SECONDS = 20.0  # the card must show the final count this soon after a burst
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ import aiohttp
 
 from bench.harness.processes import Server
 from bench.harness.slack import EVENTS_PATH, Signer, form_body
-from bench.pulse.measures import CARD_TIMEOUT_SECONDS, THANKS, UPDATED
+from bench.pulse.measures import CARD_COUNT, CARD_TIMEOUT_SECONDS, THANKS, UPDATED
 from bench.pulse.plan import plan_burst
 from bench.pulse.slack_figures import Submission
 from bot.handlers.slack import ids
@@ -31,8 +30,6 @@ from testing.flows.slack_pulse import (
     radio_inputs,
     survey_id,
 )
-
-COUNT = re.compile(r"(\d+) responses?\b")  # blocks_pulse.responses on the card
 
 
 @dataclass(frozen=True)
@@ -190,8 +187,8 @@ def card_updates(api: FakeSlackApi, card: ApiCall) -> list[ApiCall]:
 
 
 def card_count(call: ApiCall) -> int | None:
-    """The live count a card update shows ("1234 responses" or "1 response")."""
-    found = COUNT.findall(json.dumps(call.params, ensure_ascii=False))
+    """The live count a card update shows ("1234 people have answered", "1 person has")."""
+    found = CARD_COUNT.findall(json.dumps(call.params, ensure_ascii=False))
     return int(found[-1]) if found else None
 
 

@@ -5,7 +5,6 @@ the bot replied and showed on the channel card."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -14,7 +13,7 @@ import aiohttp
 from bench.harness.measure import Sample
 from bench.harness.processes import Server
 from bench.harness.teams import MESSAGES_PATH, ActivityBuilder, User, send_all
-from bench.pulse.measures import THANKS, UPDATED
+from bench.pulse.measures import CARD_COUNT, THANKS, UPDATED
 from bench.pulse.plan import plan_burst
 from bot.views.catalogue import CLOSED_SURVEY, UNKNOWN_SURVEY
 from storage.pulse import SurveyTally
@@ -23,7 +22,6 @@ from testing.fakes.teams_connector import UPDATE, ConnectorCall, FakeConnector
 from testing.flows.teams_pulse import answer_value, launch, open_form
 
 # The live count on the channel card (bot.handlers.teams.cards_pulse._answered).
-COUNT = re.compile(r"(\d+) (?:people have|person has) answered")
 LAUNCHER = PEOPLE[0]
 
 
@@ -115,5 +113,5 @@ def reply_kind(call: ConnectorCall) -> str:
 def card_count(calls: Sequence[ConnectorCall], card_id: str) -> tuple[int | None, int]:
     """The last live count shown on the channel card, and how many updates it got."""
     updates = [c for c in calls if c.operation == UPDATE and c.activity_id == card_id]
-    found = COUNT.findall(json.dumps(updates[-1].body, ensure_ascii=False)) if updates else []
+    found = CARD_COUNT.findall(json.dumps(updates[-1].body, ensure_ascii=False)) if updates else []
     return (int(found[-1]) if found else None), len(updates)
