@@ -269,9 +269,14 @@ def _record(context: _Context, question: Question, option_id: str | None) -> Out
     answers = {**state.answers, question.id: option_id}
     # A reopened question is answered a second time: keep one place in `order` for `back`.
     order = (*(q for q in state.order if q != question.id), question.id)
-    new_state = state.model_copy(update={"answers": answers, "order": order, "pending": ()})
     option = question.option(option_id) if option_id else None
     echo = context.index.echo(question.id, option_id) if option_id else None
+    if echo is not None and echo.id in state.echoed:
+        echo = None  # said after an earlier answer already: once is enough
+    echoed = (*state.echoed, echo.id) if echo is not None else state.echoed
+    new_state = state.model_copy(
+        update={"answers": answers, "order": order, "pending": (), "echoed": echoed}
+    )
     acknowledgement = AcknowledgementReply(
         question_id=question.id,
         dimension=context.index.dimension_name(question.dimension),
@@ -352,8 +357,11 @@ def _resume(context: _Context, _argument: str) -> Outcome:
             "it again, `restart` to retake the diagnostic, or ask me a question."
         )
         return state, [NoticeReply(text)]
-    answered = sum(1 for q in context.knowledge.questions if not context.is_open(q))
-    text = f"Welcome back: {answered} of {len(context.knowledge.questions)} answered so far."
+    closed = [q.id for q in context.knowledge.questions if not context.is_open(q)]
+    skipped = sum(1 for question in closed if state.answers.get(question) is None)
+    total = len(context.knowledge.questions)
+    text = f"Welcome back: {len(closed) - skipped} of {total} answered so far"
+    text += f", {skipped} skipped." if skipped else "."
     return _with_question(context, state.model_copy(update={"pending": ()}), NoticeReply(text))
 
 

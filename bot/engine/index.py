@@ -143,6 +143,9 @@ class KnowledgeIndex:
             title=source.title if source else snippet.source,
             author=source.author if source else None,
             file=source.file if source else "",
+            url=source.url if source else None,
+            publisher=source.publisher if source else None,
+            published=source.published if source else None,
         )
         names = tuple(self.model_name(model_id) for model_id in snippet.models)
         return SnippetView(snippet.id, snippet.text, snippet.quote, source_view, names, score)

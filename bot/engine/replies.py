@@ -24,6 +24,9 @@ class SourceView:
     title: str
     author: str | None
     file: str
+    url: str | None = None
+    publisher: str | None = None
+    published: date | None = None
 
 
 @dataclass(frozen=True)

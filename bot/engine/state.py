@@ -43,6 +43,8 @@ class ConversationState(BaseModel):
     # taken for the one on screen, as it was then.
     shown: str | None = None
     shown_form: str | None = None
+    # Snippets already echoed after an answer in this run: none is echoed twice.
+    echoed: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

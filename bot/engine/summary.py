@@ -22,7 +22,7 @@ def build_summary(
     recommended = _model(index, scoring.recommended)
     runner_up = knowledge.model(scoring.runner_up) if scoring.runner_up else None
     why = _supporting_snippets(index, scoring, scoring.recommended, WHY_COUNT)
-    other = _supporting_snippets(index, scoring, runner_up.id, 1) if runner_up else []
+    other = _other_view(index, scoring, runner_up.id, why) if runner_up else []
     return Summary(
         recommended=index.model_view(recommended),
         clarity=scoring.clarity,
@@ -62,11 +62,29 @@ def _leaning(index: KnowledgeIndex, item: Answered) -> LeaningView:
     )
 
 
+def _other_view(
+    index: KnowledgeIndex, scoring: Scoring, runner_up: str, why: Sequence[Snippet]
+) -> list[Snippet]:
+    """The runner-up's strongest point that is not a reason already given, preferring one
+    that does not also argue for the recommendation: the other view is really other."""
+    against = _supporting_snippets(
+        index, scoring, runner_up, 1, excluded=why, unless_for=scoring.recommended
+    )
+    return against or _supporting_snippets(index, scoring, runner_up, 1, excluded=why)
+
+
 def _supporting_snippets(
-    index: KnowledgeIndex, scoring: Scoring, model_id: str, count: int
+    index: KnowledgeIndex,
+    scoring: Scoring,
+    model_id: str,
+    count: int,
+    *,
+    excluded: Sequence[Snippet] = (),
+    unless_for: str | None = None,
 ) -> list[Snippet]:
     """Snippets for `model_id`, preferring those behind the answers that leaned its way, then
-    spreading over sources so the card does not quote one article three times."""
+    spreading over sources so the card does not quote one article three times; never one of
+    `excluded`, nor one that also argues for `unless_for`."""
     relevance: dict[str, float] = {}
     for item in scoring.answered:
         pull = item.option.weights.get(model_id, 0)
@@ -80,7 +98,11 @@ def _supporting_snippets(
         for snippet in index.knowledge.snippets:
             if item.question.dimension in snippet.dimensions:
                 relevance[snippet.id] = relevance.get(snippet.id, 0.0) + pull / 2
-    candidates = [s for s in index.knowledge.snippets if model_id in s.models]
+    candidates = [
+        s
+        for s in index.knowledge.snippets
+        if model_id in s.models and s not in excluded and unless_for not in s.models
+    ]
     position = {s.id: i for i, s in enumerate(index.knowledge.snippets)}
     candidates.sort(key=lambda s: (-relevance.get(s.id, 0.0), position[s.id]))
     chosen: list[Snippet] = []
@@ -99,8 +121,8 @@ def _clarity_text(index: KnowledgeIndex, scoring: Scoring) -> str:
     gap = points_apart([scoring.shares[model] for model in scoring.ranking[:2]])
     if scoring.clarity is Clarity.INSUFFICIENT:
         return (
-            f"Only {len(scoring.answered)} question(s) answered: treat {top} as a first "
-            "impression, not a recommendation."
+            f"Only {_counted(len(scoring.answered), 'question')} answered: treat {top} as a "
+            "first impression, not a recommendation."
         )
     if scoring.mixed:
         leaders = " and ".join(index.model_name(m) for m in scoring.ranking[:2])
@@ -118,7 +140,11 @@ def clarity_sentence(clarity: Clarity | None, top: str, second: str, gap: int) -
         return f"A clear result: {top} leads {second} by {gap} points."
     if clarity is Clarity.LEANING:
         return f"Leaning toward {top}, {gap} points ahead of {second}."
-    return f"A close call between {top} and {second}, {gap} point(s) apart."
+    return f"A close call between {top} and {second}, {_counted(gap, 'point')} apart."
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def points_apart(shares: Sequence[float]) -> int:

@@ -38,7 +38,7 @@ from bot.views.document import (
     Tone,
     merged_runs,
 )
-from bot.views.parts import Surface
+from bot.views.parts import Surface, credit
 from bot.views.summary import summary_view
 
 BAR_WIDTH = 24
@@ -166,5 +166,6 @@ def _row(prefix: str, body: Text) -> Table:
 
 
 def source_line(snippet: SnippetView) -> str:
-    author = f", {snippet.source.author}" if snippet.source.author else ""
-    return f"{snippet.source.title}{author}"
+    source = snippet.source
+    link = f" ({source.url})" if source.url else ""
+    return f"{source.title}{credit(source)}{link}"

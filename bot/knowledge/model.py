@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from types import MappingProxyType
 from typing import Annotated, TypeVar
 
@@ -20,6 +21,11 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 # Button labels: Slack cuts button text at 75 characters, so labels must fit.
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=75)]
 Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+# A link a reader can follow: http(s) only, and none of the characters Slack's or markdown's
+# link syntax would read as its end (so a renderer can put it in a link as it is).
+Url = Annotated[
+    str, StringConstraints(max_length=500, pattern=r"^https?://[^\s<>|\"'`()\[\]{}\\]+$")
+]
 Weight = Annotated[int, Field(ge=0, le=3)]
 # An option's description: one or two sentences on what choosing it means.
 Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
@@ -51,6 +57,10 @@ class Source(Entry):
     title: Text
     author: Phrase | None = None
     stance: Text
+    # Where a reader can find the article: shown with every quote from it where present.
+    url: Url | None = None
+    publisher: Phrase | None = None
+    published: date | None = None
 
 
 class OwnershipModel(Entry):

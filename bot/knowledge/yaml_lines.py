@@ -56,10 +56,29 @@ def parse(text: str) -> ParsedYaml:
             return _parse(text, _FAST)
         except YamlSyntaxError:
             pass
-    return _parse(text, yaml.SafeLoader)
+    return _parse(text, _Safe)
 
 
-_FAST: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
+class _Safe(yaml.SafeLoader):
+    """The safe loader, with dates left as text: the schema reads the ones it expects, and an
+    impossible one (2024-13-40) is then a problem at its line, where PyYAML's own date
+    constructor raised a bare ValueError."""
+
+
+def _date_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    return str(node.value)
+
+
+_Safe.add_constructor("tag:yaml.org,2002:timestamp", _date_as_text)
+_C_SAFE: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
+_FAST: type[yaml.SafeLoader] | None = None
+if _C_SAFE is not None:
+
+    class _FastSafe(_C_SAFE):  # type: ignore[valid-type,misc]  # chosen at run time
+        """libyaml's safe loader, with dates left as text (see `_Safe`)."""
+
+    _FastSafe.add_constructor("tag:yaml.org,2002:timestamp", _date_as_text)
+    _FAST = _FastSafe
 
 
 def _parse(text: str, loader_class: type[yaml.SafeLoader]) -> ParsedYaml:

@@ -133,12 +133,9 @@ SOMEONE = "someone"  # a sharer whose id cannot be shown as a mention
 SHARED_BY = ("Shared by ", " from the AI Ownership Advisor diagnostic")
 
 
-def summary_footer(answered: int, skipped: int, version: str, day: str) -> str:
-    return f"{answered} answered, {skipped} skipped · knowledge {version} · {day}"
-
-
-def result_stamp(day: str, version: str) -> str:
-    return f"{day} · knowledge {version}"
+def summary_footer(model: str, answered: int, skipped: int, day: str) -> str:
+    """The summary's last line: the recommendation again, for whoever scrolled past it."""
+    return f"{recommended(model)} · {answered} answered, {skipped} skipped · {day}"
 
 
 # --- sharing (Slack's share modal) -----------------------------------------------------------

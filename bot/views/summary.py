@@ -118,8 +118,9 @@ def _other_view(summary: Summary) -> list[Chunk]:
 
 
 def footer(summary: Summary) -> str:
+    # The knowledge version stays in the stored result, not in front of a manager.
     return catalogue.summary_footer(
-        summary.answered, summary.skipped, summary.knowledge_version, summary.date.isoformat()
+        summary.recommended.name, summary.answered, summary.skipped, summary.date.isoformat()
     )
 
 
@@ -162,12 +163,11 @@ def _latest_result(latest: Summary | None) -> Chunk:
         return pinned(
             Paragraph(say(emphasis(catalogue.NO_RESULT_YET), f" {catalogue.NO_RESULT_HINT}"))
         )
-    stamp = catalogue.result_stamp(latest.date.isoformat(), latest.knowledge_version)
     return pinned(
         Heading(catalogue.LATEST_RESULT),
         Headline(catalogue.recommended(latest.recommended.name)),
         Paragraph(say(latest.clarity_text), Tone.SUBTLE),
         score_bars(latest),
-        Note(say(stamp)),
+        Note(say(latest.date.isoformat())),
         Actions((command_action(catalogue.SHOW_SUMMARY, Command.SUMMARY),)),
     )

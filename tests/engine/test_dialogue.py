@@ -332,3 +332,35 @@ def test_state_round_trips_through_json(chat: Conversation) -> None:
 def test_unreadable_state_starts_afresh() -> None:
     assert ConversationState.from_json({"phase": "??"}) == ConversationState()
     assert ConversationState.from_json(None) == ConversationState()
+
+
+def test_no_snippet_is_echoed_twice_in_one_run(chat: Conversation, knowledge: Knowledge) -> None:
+    """Whatever the answers, an echo already shown after an earlier answer is not shown again;
+    a new run starts afresh."""
+    for option_index in range(4):
+        chat.send("restart" if option_index else "start")
+        echoed: list[str] = []
+        while not chat.of(SummaryReply):
+            question = current(chat)
+            option = question.options[min(option_index, len(question.options) - 1)]
+            chat.send(choice=Choice(question.question_id, option.id))
+            echoed += [ack.echo.id for ack in chat.of(AcknowledgementReply) if ack.echo]
+        assert echoed, "some answers are echoed"
+        assert len(echoed) == len(set(echoed)), echoed
+
+
+def test_welcome_back_counts_answers_and_skips_apart(
+    chat: Conversation, knowledge: Knowledge
+) -> None:
+    chat.send("start")
+    first = current(chat)
+    chat.send(choice=Choice(first.question_id, first.options[0].id))
+    chat.send(command=Command.SKIP)
+    second = current(chat)
+    chat.send(choice=Choice(second.question_id, second.options[0].id))
+
+    chat.send(command=Command.RESUME)
+
+    (notice,) = chat.of(NoticeReply)
+    total = len(knowledge.questions)
+    assert notice.text == f"Welcome back: 2 of {total} answered so far, 1 skipped."

@@ -3,11 +3,13 @@
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.engine.index import index_for
 from bot.engine.replies import QuestionReply, SummaryReply
 from bot.engine.state import Phase
+from bot.engine.summary import build_summary
 from bot.engine.turn import Choice, Command
 from bot.knowledge import Knowledge
-from tests.engine.conftest import Conversation
+from tests.engine.conftest import NOW, Conversation
 
 WORDS = [
     "IT", "it", "the business", "not", "CIO", "both", "skip", "back", "why", "help", "ask",
@@ -115,3 +117,30 @@ def test_a_number_a_letter_or_an_exact_label_is_always_understood(
         "option n": f"option {position + 1}",
     }[form]
     assert index_for(knowledge).matchers[asked.id].match(typed).chosen == option.id
+
+
+@given(data=st.data())
+@SETTINGS
+def test_no_snippet_is_shown_twice_in_a_summary(knowledge: Knowledge, data: st.DataObject) -> None:
+    """Over any answers: the reasons and the other view quote distinct snippets, and the other
+    view never also argues for the recommendation when the runner-up has a point that does not."""
+    answers = {
+        question.id: data.draw(st.sampled_from([None, *(o.id for o in question.options)]))
+        for question in knowledge.questions
+    }
+    summary = build_summary(answers, index_for(knowledge), NOW)
+
+    shown = [snippet.id for snippet in summary.why]
+    if summary.other_view is not None:
+        shown.append(summary.other_view.id)
+    assert len(shown) == len(set(shown)), shown
+    if summary.other_view is not None and summary.runner_up is not None:
+        recommended, runner_up = summary.recommended.id, summary.runner_up.id
+        reasons = {snippet.id for snippet in summary.why}
+        really_other = [
+            s.id
+            for s in knowledge.snippets
+            if runner_up in s.models and recommended not in s.models and s.id not in reasons
+        ]
+        if really_other:
+            assert summary.other_view.id in really_other

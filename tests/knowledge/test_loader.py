@@ -697,3 +697,50 @@ def test_a_missing_dimensions_file_is_one_problem_naming_it(kdir: Path) -> None:
     (problem,) = problems_of(kdir)
     assert Path(problem.file) == kdir / "dimensions.yml"
     assert problem.message == "no dimensions defined: dimensions.yml is missing"
+
+
+# --- where a reader can find a source -----------------------------------------------------------
+
+SOURCE_AUTHOR = '    author: "Jay Banlasan"\n'
+
+
+def test_a_source_may_say_where_and_when_it_was_published(kdir: Path) -> None:
+    replace(
+        kdir / "sources.yml",
+        SOURCE_AUTHOR,
+        SOURCE_AUTHOR + '    url: "https://example.com/ai-ops%28not-it%29"\n'
+        '    publisher: "The AI Systems Guy"\n'
+        "    published: 2024-05-01\n",
+    )
+
+    source = load_knowledge(kdir).source("ai-ops-not-it")
+
+    assert source is not None
+    assert source.url == "https://example.com/ai-ops%28not-it%29"
+    assert (source.publisher, str(source.published)) == ("The AI Systems Guy", "2024-05-01")
+    assert load_knowledge(BUNDLED).source("ai-ops-not-it").url is None  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        'url: "javascript:alert(1)"',
+        'url: "https://example.com/a b"',
+        'url: "https://example.com/x>y"',
+        'url: "https://example.com/x|y"',
+        'url: "https://example.com/(x)"',
+        'url: "ftp://example.com/file"',
+        f'url: "https://example.com/{"x" * 500}"',
+        "published: 2024-13-40",
+        "published: yesterday",
+    ],
+)
+def test_a_source_link_or_date_that_cannot_be_shown_safely_is_refused_at_its_line(
+    kdir: Path, field: str
+) -> None:
+    line = replace(kdir / "sources.yml", SOURCE_AUTHOR, SOURCE_AUTHOR + f"    {field}\n") + 1
+
+    with pytest.raises(KnowledgeError) as raised:
+        load_knowledge(kdir)
+
+    assert [(Path(p.file).name, p.line) for p in raised.value.problems] == [("sources.yml", line)]

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.engine.replies import Reply, Summary
+from bot.engine.replies import Reply, SourceView, Summary
 from bot.handlers.slack.blocks import (
     MAX_BLOCKS,
     MAX_MESSAGE_TEXT,
@@ -83,7 +83,7 @@ from bot.views.document import (
     say,
 )
 from bot.views.fit import fit
-from bot.views.parts import Surface, text_bar
+from bot.views.parts import Surface, credit, text_bar
 from bot.views.summary import home_view as home_document
 from bot.views.summary import summary_view
 
@@ -254,7 +254,7 @@ def _quote(quote: Quote, lead: list[str]) -> list[dict[str, Any]]:
     snippet = quote.snippet
     text = escape(snippet.text)
     shown = f"{quote.marker} {f'“{text}”' if snippet.quote else text}".strip()
-    source = source_line(snippet.source.title, snippet.source.author)
+    source = source_line(snippet.source)
     if quote.aside and not lead:
         return [context(shown, source)]
     return [section("\n".join([*lead, shown])), context(source)]
@@ -288,9 +288,16 @@ def slack_date(when: datetime) -> str:
     return f"<!date^{int(when.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
-def source_line(title: str, author: str | None) -> str:
-    by = f", {escape(author)}" if author else ""
-    return f"— _{escape(title)}_{by}"
+MAX_SOURCE_TITLE = 300
+
+
+def source_line(source: SourceView) -> str:
+    """The source of a quote: its title (a link where the knowledge has one), then who wrote
+    it, where and when. The knowledge admits no URL that could end a Slack link early."""
+    # Cut before it is made a link: a link cut in the middle would be no link at all.
+    title = escape(cut(" ".join(source.title.split()), MAX_SOURCE_TITLE))
+    shown = f"<{source.url}|{title}>" if source.url else title
+    return f"— _{shown}_{escape(credit(source))}"
 
 
 def _bar_line(label: str, share: float, count: int | None) -> str:

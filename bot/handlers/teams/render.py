@@ -12,7 +12,7 @@ import base64
 from collections.abc import Sequence
 from typing import Any
 
-from bot.engine.replies import Reply, Summary
+from bot.engine.replies import Reply, SourceView, Summary
 from bot.handlers.teams.activities import code_block
 from bot.handlers.teams.cards import (
     MAX_CARD_BYTES,
@@ -81,7 +81,7 @@ from bot.views.document import (
     say,
 )
 from bot.views.fit import fit
-from bot.views.parts import Surface, text_bar
+from bot.views.parts import Surface, credit, text_bar
 from bot.views.summary import summary_view
 
 _CUT = Chunk((Note(say(catalogue.CUT_NOTICE)),))
@@ -191,7 +191,7 @@ def _elements(element: Element) -> list[dict[str, Any]]:
             return [
                 text_block(shown, subtle=echo, spacing="small" if echo else None),
                 text_block(
-                    source_line(snippet.source.title, snippet.source.author),
+                    source_line(snippet.source),
                     subtle=True,
                     size="small",
                     spacing="none",
@@ -266,9 +266,12 @@ def _span(text: str, style: Style) -> str:
     return f"{before}{shown}{after}" if shown else before
 
 
-def source_line(title: str, author: str | None) -> str:
-    by = f", {one_line(author, MAX_NAME)}" if author else ""
-    return f"— *{one_line(title, MAX_SOURCE)}*{by}"
+def source_line(source: SourceView) -> str:
+    """The source of a quote: its title (a link where the knowledge has one), then who wrote
+    it, where and when. The knowledge admits no URL that could end a markdown link early."""
+    title = one_line(source.title, MAX_SOURCE)
+    shown = f"[{title}]({source.url})" if source.url else title
+    return f"— *{shown}*{one_line(credit(source), MAX_NAME)}"
 
 
 def _bar_row(label: str, share: float, count: int | None) -> dict[str, Any]:

@@ -17,6 +17,8 @@ MAX_MESSAGE_TEXT = 12_000
 BROADCAST = re.compile(r"@(here|channel|everyone)", re.IGNORECASE)
 # In mrkdwn, outside the mentions we build on purpose, "&" may only start an entity.
 ESCAPED = re.compile(r"(?:[^&<>]|&amp;|&lt;|&gt;)*", re.DOTALL)
+# A source's link: a URL the knowledge admits (bot.knowledge.model.Url) and an escaped label.
+SOURCE_LINK = re.compile(r"<https?://[^\s<>|\"'`()\[\]{}\\]+\|(?:[^&<>]|&amp;|&lt;|&gt;)*>")
 
 
 def text_objects(node: object) -> Iterator[dict[str, Any]]:
@@ -83,7 +85,7 @@ def assert_valid_view(view: dict[str, Any]) -> None:
 
 def assert_safe(node: object, fallback: str = "", mentions: tuple[str, ...] = ()) -> None:
     """No broadcast anywhere, and in mrkdwn (the fallback text is mrkdwn too) no markup but
-    entities and the `mentions` we put there on purpose."""
+    entities, the `mentions` we put there on purpose, and sources' links."""
     markups = [fallback] if fallback else []
     for obj in text_objects(node):
         assert not BROADCAST.search(obj["text"]), obj
@@ -93,6 +95,7 @@ def assert_safe(node: object, fallback: str = "", mentions: tuple[str, ...] = ()
         assert not BROADCAST.search(markup), markup
         for mention in mentions:
             markup = markup.replace(mention, "")
+        markup = SOURCE_LINK.sub("", markup)
         assert ESCAPED.fullmatch(markup), markup
         assert "<!" not in markup
         assert "<@" not in markup

@@ -27,9 +27,9 @@ WORDS = "lorem ipsum dolor sit amet consectetur "
 HOSTILE = "<!channel> & @here <@U123> <https://evil|click> *b* _i_ `c` 🎉👩‍👩‍👧 a>b\n"
 
 # The schema's maximum length of each text field (bot/knowledge/model.py), per entry kind.
-TEXT, LABEL, PHRASE, SNIPPET = 2000, 75, 120, 600
+TEXT, LABEL, PHRASE, SNIPPET, MAX_URL = 2000, 75, 120, 600, 500
 FIELDS: dict[str, dict[str, int]] = {
-    "sources": {"title": TEXT, "author": PHRASE, "stance": TEXT},
+    "sources": {"title": TEXT, "author": PHRASE, "stance": TEXT, "publisher": PHRASE},
     "models": {"name": LABEL, "summary": TEXT, "description": TEXT},
     "dimensions": {"name": LABEL, "description": TEXT},
     "questions": {"prompt": TEXT, "why": TEXT},
@@ -91,6 +91,9 @@ def _maximise(kind: str, entry: dict[str, Any], pattern: str) -> None:
         entry[name] = [
             fill(f"{entry['id']}-{name}{i}", TEXT, pattern) for i, _ in enumerate(entry[name])
         ]
+    if kind == "sources":  # a link at the schema's maximum (a URL holds no hostile markup)
+        entry["url"] = f"https://example.com/{entry['id']}/".ljust(MAX_URL, "x")
+        entry["published"] = "2024-05-01"
     if kind == "questions":
         options = entry["options"]
         while len(options) < MAX_OPTIONS:

@@ -207,7 +207,7 @@ def test_results_fit_the_largest_knowledge(maximal: MaximalFactory, pattern: str
     [
         (Clarity.CLEAR, False, "A clear result: {a} leads {b} by 30 points."),
         (Clarity.LEANING, False, "Leaning toward {a}, 30 points ahead of {b}."),
-        (Clarity.CLOSE_CALL, False, "A close call between {a} and {b}, 30 point(s) apart."),
+        (Clarity.CLOSE_CALL, False, "A close call between {a} and {b}, 30 points apart."),
         (Clarity.CLOSE_CALL, True, "the team's answers split between {a} and {b}"),
         (Clarity.INSUFFICIENT, False, "No recommendation"),
     ],

@@ -29,6 +29,9 @@ NEVER_RAW = set("_[]<>`~&")
 # Line starts that make a heading, list item or setext underline.
 _LINE_MARKER = re.compile(r"^ *(?:[#=+-]|\d{1,9}[.)])")
 _UNESCAPE = re.compile(r"\\(.)", re.DOTALL)
+# A source's link, which we make on purpose: a label whose every markdown character is escaped,
+# and a URL the knowledge admits (bot.knowledge.model.Url).
+_SOURCE_LINK = re.compile(r"\[(?:\\.|[^\\\[\]_<>`~&])*\]\(https?://[^\s<>|\"'`()\[\]{}\\]+\)")
 
 
 @cache
@@ -80,7 +83,9 @@ def unescape(markup: str) -> str:
 
 def unescaped_markup(markup: str) -> list[str]:
     """The markdown in `markup` that is not escaped (empty: nothing dynamic can have made a
-    link, image, tag, code span, heading or list), beyond our own emphasis."""
+    link, image, tag, code span, heading or list), beyond our own emphasis and sources'
+    links."""
+    markup = _SOURCE_LINK.sub("", markup)
     problems: list[str] = []
     index = 0
     while index < len(markup):

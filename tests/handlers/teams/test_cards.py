@@ -352,8 +352,12 @@ def test_summary_card_content(replies: list[Reply]) -> None:
         assert any(snippet.text[:40] in unescape(text) for text in shown)
     steps = shown[shown.index("Next steps") + 1 : shown.index("Next steps") + 4]
     assert steps == [f"{n}. {escape(step)}" for n, step in enumerate(summary.next_steps, 1)]
-    footer = f"{summary.answered} answered, {summary.skipped} skipped · knowledge "
-    assert any(text.startswith(footer) for text in shown)
+    footer = (
+        f"Recommended: {escape(summary.recommended.name)} · {summary.answered} answered, "
+        f"{summary.skipped} skipped · {summary.date.isoformat()}"
+    )
+    assert footer in shown
+    assert not any(summary.knowledge_version in text for text in shown)
     assert CUT_NOTICE not in shown
 
 
