@@ -93,6 +93,16 @@ class LeaningView:
     leaning: ModelView | None  # None: the answer weighs two models equally
 
 
+@dataclass(frozen=True)
+class ReasonView:
+    """A reason for the recommendation: the article point, and the person's own answer behind
+    it (its dimension and option label; None for a point no answer of theirs called up)."""
+
+    snippet: SnippetView
+    dimension: str | None = None
+    answer: str | None = None
+
+
 class Clarity(StrEnum):
     CLEAR = "clear"
     LEANING = "leaning"
@@ -109,13 +119,18 @@ class Summary:
     runner_up: ModelView | None
     scores: tuple[ModelScoreView, ...]
     leanings: tuple[LeaningView, ...]
-    why: tuple[SnippetView, ...]
+    reasons: tuple[ReasonView, ...]
     other_view: SnippetView | None
     next_steps: tuple[str, ...]
     answered: int
     skipped: int
     knowledge_version: str
     date: date
+
+    @property
+    def why(self) -> tuple[SnippetView, ...]:
+        """The reasons' article points, in order."""
+        return tuple(reason.snippet for reason in self.reasons)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from bot.engine.index import KnowledgeIndex
-from bot.engine.replies import Clarity, LeaningView, ModelScoreView, Summary
+from bot.engine.replies import Clarity, LeaningView, ModelScoreView, ReasonView, Summary
 from bot.engine.scoring import Answered, Scoring, score
 from bot.knowledge.model import OwnershipModel, Snippet
 
@@ -21,7 +21,8 @@ def build_summary(
     scoring = score(answers, knowledge)
     recommended = _model(index, scoring.recommended)
     runner_up = knowledge.model(scoring.runner_up) if scoring.runner_up else None
-    why = _supporting_snippets(index, scoring, scoring.recommended, WHY_COUNT)
+    reasons = _reasons(index, scoring, WHY_COUNT)
+    why = [snippet for snippet, _ in reasons]
     other = _other_view(index, scoring, runner_up.id, why) if runner_up else []
     return Summary(
         recommended=index.model_view(recommended),
@@ -34,7 +35,7 @@ def build_summary(
             for m in scoring.ranking
         ),
         leanings=tuple(_leaning(index, item) for item in scoring.answered),
-        why=tuple(index.snippet_view(snippet) for snippet in why),
+        reasons=tuple(_reason_view(index, snippet, item) for snippet, item in reasons),
         other_view=index.snippet_view(other[0]) if other else None,
         next_steps=recommended.next_steps,
         answered=len(scoring.answered),
@@ -60,6 +61,56 @@ def _leaning(index: KnowledgeIndex, item: Answered) -> LeaningView:
         answer=item.option.label,
         leaning=index.model_view(leaning) if leaning else None,
     )
+
+
+def _reasons(
+    index: KnowledgeIndex, scoring: Scoring, count: int
+) -> list[tuple[Snippet, Answered | None]]:
+    """Up to `count` reasons for the recommendation, each the article point behind one of the
+    person's own answers that pulled toward it (the strongest pulls first, the snippets spread
+    over sources, none twice); general points for the model fill what the answers leave."""
+    model_id = scoring.recommended
+    pulling = sorted(
+        (item for item in scoring.answered if item.option.weights.get(model_id, 0) > 0),
+        key=lambda item: -item.option.weights[model_id],
+    )
+    chosen: list[tuple[Snippet, Answered | None]] = []
+    for spread in (True, False):  # first one source per reason, then any source
+        for item in pulling:
+            if len(chosen) == count:
+                return chosen
+            if any(answered is item for _, answered in chosen):
+                continue
+            used = [snippet for snippet, _ in chosen]
+            sources = {snippet.source for snippet in used}
+            for snippet in _behind(index, item, model_id):
+                if snippet not in used and not (spread and snippet.source in sources):
+                    chosen.append((snippet, item))
+                    break
+    used = [snippet for snippet, _ in chosen]
+    general = _supporting_snippets(index, scoring, model_id, count - len(chosen), excluded=used)
+    return chosen + [(snippet, None) for snippet in general]
+
+
+def _behind(index: KnowledgeIndex, item: Answered, model_id: str) -> list[Snippet]:
+    """The snippets behind an answer that argue for `model_id`, nearest first: the one its
+    option echoes, the question's own, then its dimension's."""
+    knowledge = index.knowledge
+    echo = index.echo(item.question.id, item.option.id)
+    linked = [knowledge.snippet(snippet_id) for snippet_id in item.question.snippets]
+    related = [s for s in knowledge.snippets if item.question.dimension in s.dimensions]
+    found: list[Snippet] = []
+    for snippet in (echo, *linked, *related):
+        if snippet is not None and model_id in snippet.models and snippet not in found:
+            found.append(snippet)
+    return found
+
+
+def _reason_view(index: KnowledgeIndex, snippet: Snippet, item: Answered | None) -> ReasonView:
+    if item is None:
+        return ReasonView(index.snippet_view(snippet))
+    dimension = index.dimension_name(item.question.dimension)
+    return ReasonView(index.snippet_view(snippet), dimension, item.option.label)
 
 
 def _other_view(

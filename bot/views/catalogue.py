@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.views.document import Inline, Span, say
+from bot.views.document import Inline, Span, emphasis, say
 
 PRODUCT = "AI Ownership Advisor"
 INTRO = (
@@ -100,6 +100,13 @@ SUMMARY_TITLE = "Your AI ownership summary"
 SCORES_HEADING = "How the models score"
 LEANINGS_HEADING = "Your answers, dimension by dimension"
 WHY_HEADING = "Why"
+
+
+def because_you_said(answer: str, dimension: str) -> Inline:
+    """Above a reason: the person's own answer it stands on (private summaries only)."""
+    return say("Because you said ", emphasis(f"“{answer}”"), f" ({dimension}):")
+
+
 NEXT_STEPS_HEADING = "Next steps"
 BALANCED = "balanced"
 ANOTHER_MODEL = "another model"

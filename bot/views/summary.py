@@ -36,7 +36,7 @@ from bot.views.document import (
     say,
     tabled,
 )
-from bot.views.parts import command_action, snippet_chunks
+from bot.views.parts import command_action
 
 # What the summary keeps longest when a platform's limits force a cut (higher stays longer;
 # the title, recommendation, clarity and buttons are pinned).
@@ -62,7 +62,7 @@ def summary_view(summary: Summary, *, shared_by: str | None = None) -> Document:
     chunks.append(Chunk((Heading(catalogue.SCORES_HEADING), score_bars(summary)), SCORES))
     if private:
         chunks += tabled(catalogue.LEANINGS_HEADING, _leanings(summary), LEANINGS)
-    chunks += _why(summary)
+    chunks += _why(summary, private)
     chunks += _other_view(summary)
     steps = [Item(f"{n}.", say(step)) for n, step in enumerate(summary.next_steps, 1)]
     chunks += listed(catalogue.NEXT_STEPS_HEADING, steps, NEXT_STEPS)
@@ -96,17 +96,23 @@ def _leanings(summary: Summary) -> list[Fact]:
     ]
 
 
-def _why(summary: Summary) -> list[Chunk]:
+def _why(summary: Summary, private: bool) -> list[Chunk]:
     """The first reason under the heading (so the heading never stays behind alone); each
-    further reason ranks below the other view and shows only after the one before it."""
-    if not summary.why:
-        return []
-    first, *rest = summary.why
-    more = snippet_chunks(rest, "•")
-    return [
-        Chunk((Heading(catalogue.WHY_HEADING), Quote(first)), WHY),
-        *(Chunk(chunk.elements, MORE_WHY - n, follows=True) for n, chunk in enumerate(more)),
-    ]
+    further reason ranks below the other view and shows only after the one before it. In a
+    private summary a reason says which of the person's answers it stands on; a shared copy
+    never shows an answer."""
+    chunks: list[Chunk] = []
+    for n, reason in enumerate(summary.reasons):
+        elements: list[Heading | Paragraph | Quote] = (
+            [Heading(catalogue.WHY_HEADING)] if n == 0 else []
+        )
+        if private and reason.answer is not None and reason.dimension is not None:
+            said = catalogue.because_you_said(reason.answer, reason.dimension)
+            elements.append(Paragraph(said, Tone.SUBTLE))
+        elements.append(Quote(reason.snippet))
+        first = n == 0
+        chunks.append(Chunk(tuple(elements), WHY if first else MORE_WHY - n + 1, follows=not first))
+    return chunks
 
 
 def _other_view(summary: Summary) -> list[Chunk]:

@@ -382,7 +382,7 @@ def test_summary_card_actions_retake_and_ask(replies: list[Reply]) -> None:
 def test_summary_without_other_view_or_why(replies: list[Reply]) -> None:
     summary = summary_of(replies)
     bare = Summary(
-        **{**summary.__dict__, "why": (), "other_view": None, "runner_up": None, "leanings": ()}
+        **{**summary.__dict__, "reasons": (), "other_view": None, "runner_up": None, "leanings": ()}
     )
     message = summary_card(bare)
     assert_valid_message(message)
