@@ -121,6 +121,7 @@ class Summary:
     leanings: tuple[LeaningView, ...]
     reasons: tuple[ReasonView, ...]
     other_view: SnippetView | None
+    other_view_for: ModelView | None  # the model the other view argues for
     next_steps: tuple[str, ...]
     answered: int
     skipped: int

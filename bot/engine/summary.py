@@ -3,6 +3,7 @@ the leaning per dimension, and the next steps."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
@@ -23,7 +24,7 @@ def build_summary(
     runner_up = knowledge.model(scoring.runner_up) if scoring.runner_up else None
     reasons = _reasons(index, scoring, WHY_COUNT)
     why = [snippet for snippet, _ in reasons]
-    other = _other_view(index, scoring, runner_up.id, why) if runner_up else []
+    other = _other_view(index, scoring, runner_up.id, why) if runner_up else None
     return Summary(
         recommended=index.model_view(recommended),
         clarity=scoring.clarity,
@@ -37,6 +38,7 @@ def build_summary(
         leanings=tuple(_leaning(index, item) for item in scoring.answered),
         reasons=tuple(_reason_view(index, snippet, item) for snippet, item in reasons),
         other_view=index.snippet_view(other[0]) if other else None,
+        other_view_for=index.model_view(_model(index, other[1])) if other else None,
         next_steps=recommended.next_steps,
         answered=len(scoring.answered),
         skipped=scoring.skipped,
@@ -115,13 +117,44 @@ def _reason_view(index: KnowledgeIndex, snippet: Snippet, item: Answered | None)
 
 def _other_view(
     index: KnowledgeIndex, scoring: Scoring, runner_up: str, why: Sequence[Snippet]
-) -> list[Snippet]:
-    """The runner-up's strongest point that is not a reason already given, preferring one
-    that does not also argue for the recommendation: the other view is really other."""
+) -> tuple[Snippet, str] | None:
+    """The other view, and the model it argues for; never a reason already given. After a
+    clear result, the strongest point of the article that disagrees most with it; otherwise
+    (or when no article disagrees) the runner-up's strongest point, preferring one that does
+    not also argue for the recommendation: the other view is really other."""
+    if scoring.clarity is Clarity.CLEAR:
+        found = _disagreeing_article_point(index, scoring, why)
+        if found is not None:
+            return found
     against = _supporting_snippets(
         index, scoring, runner_up, 1, excluded=why, unless_for=scoring.recommended
     )
-    return against or _supporting_snippets(index, scoring, runner_up, 1, excluded=why)
+    chosen = against or _supporting_snippets(index, scoring, runner_up, 1, excluded=why)
+    return (chosen[0], runner_up) if chosen else None
+
+
+def _disagreeing_article_point(
+    index: KnowledgeIndex, scoring: Scoring, why: Sequence[Snippet]
+) -> tuple[Snippet, str] | None:
+    """The article whose points most often argue against the recommendation (the largest
+    share of them, then the most), and its strongest such point, for the best-scoring model
+    it argues for."""
+    recommended = scoring.recommended
+    snippets = index.knowledge.snippets
+    against = Counter(s.source for s in snippets if s.models and recommended not in s.models)
+    if not against:
+        return None
+    total = Counter(s.source for s in snippets)
+    source = max(against, key=lambda src: (against[src] / total[src], against[src]))
+    for model_id in scoring.ranking:
+        if model_id == recommended:
+            continue
+        points = _supporting_snippets(
+            index, scoring, model_id, 1, excluded=why, unless_for=recommended, source=source
+        )
+        if points:
+            return points[0], model_id
+    return None
 
 
 def _supporting_snippets(
@@ -132,10 +165,11 @@ def _supporting_snippets(
     *,
     excluded: Sequence[Snippet] = (),
     unless_for: str | None = None,
+    source: str | None = None,
 ) -> list[Snippet]:
     """Snippets for `model_id`, preferring those behind the answers that leaned its way, then
     spreading over sources so the card does not quote one article three times; never one of
-    `excluded`, nor one that also argues for `unless_for`."""
+    `excluded`, nor one that also argues for `unless_for`; only `source`'s, when given."""
     relevance: dict[str, float] = {}
     for item in scoring.answered:
         pull = item.option.weights.get(model_id, 0)
@@ -152,7 +186,10 @@ def _supporting_snippets(
     candidates = [
         s
         for s in index.knowledge.snippets
-        if model_id in s.models and s not in excluded and unless_for not in s.models
+        if model_id in s.models
+        and s not in excluded
+        and unless_for not in s.models
+        and source in (None, s.source)
     ]
     position = {s.id: i for i, s in enumerate(index.knowledge.snippets)}
     candidates.sort(key=lambda s: (-relevance.get(s.id, 0.0), position[s.id]))

@@ -119,7 +119,7 @@ def _other_view(summary: Summary) -> list[Chunk]:
     snippet = summary.other_view
     if snippet is None:
         return []
-    name = summary.runner_up.name if summary.runner_up else catalogue.ANOTHER_MODEL
+    name = summary.other_view_for.name if summary.other_view_for else catalogue.ANOTHER_MODEL
     return [Chunk((Heading(catalogue.other_view_heading(name)), Quote(snippet)), OTHER_VIEW)]
 
 

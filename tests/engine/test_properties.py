@@ -4,7 +4,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.engine.index import index_for
-from bot.engine.replies import QuestionReply, SummaryReply
+from bot.engine.replies import Clarity, QuestionReply, SummaryReply
 from bot.engine.state import Phase
 from bot.engine.summary import build_summary
 from bot.engine.turn import Choice, Command
@@ -135,12 +135,21 @@ def test_no_snippet_is_shown_twice_in_a_summary(knowledge: Knowledge, data: st.D
         shown.append(summary.other_view.id)
     assert len(shown) == len(set(shown)), shown
     if summary.other_view is not None and summary.runner_up is not None:
-        recommended, runner_up = summary.recommended.id, summary.runner_up.id
+        recommended = summary.recommended.id
+        other = knowledge.snippet(summary.other_view.id)
+        assert other is not None
+        assert summary.other_view_for is not None
+        assert summary.other_view_for.id in other.models
+        # After a clear result any article's point may answer it; otherwise the runner-up's.
+        answering = None if summary.clarity is Clarity.CLEAR else summary.runner_up.id
         reasons = {snippet.id for snippet in summary.why}
         really_other = [
             s.id
             for s in knowledge.snippets
-            if runner_up in s.models and recommended not in s.models and s.id not in reasons
+            if s.models
+            and recommended not in s.models
+            and (answering is None or answering in s.models)
+            and s.id not in reasons
         ]
         if really_other:
             assert summary.other_view.id in really_other

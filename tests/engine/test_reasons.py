@@ -75,3 +75,30 @@ def test_the_private_summary_says_which_answer_each_reason_stands_on(
         assert f"Because you said _“{reason.answer}”_ ({reason.dimension}):" in private
         assert reason.answer not in shared
     assert "Because you said" not in shared
+
+
+@pytest.mark.parametrize("model_id", MODELS)
+def test_after_a_clear_result_the_other_view_is_the_most_disagreeing_article_s(
+    knowledge: Knowledge, model_id: str
+) -> None:
+    summary = build_summary(leaning_hard(knowledge, model_id), index_for(knowledge), NOW)
+    recommended = summary.recommended.id
+    against = {
+        source.id: [s for s in knowledge.snippets if s.source == source.id]
+        for source in knowledge.sources
+    }
+    share = {
+        source: sum(1 for s in points if s.models and recommended not in s.models) / len(points)
+        for source, points in against.items()
+        if points
+    }
+
+    assert summary.clarity.value == "clear"
+    assert summary.other_view is not None
+    assert summary.other_view_for is not None
+    other = knowledge.snippet(summary.other_view.id)
+    assert other is not None
+    assert recommended not in other.models
+    assert summary.other_view_for.id in other.models
+    assert share[other.source] == max(share.values())
+    assert other.id not in {reason.snippet.id for reason in summary.reasons}

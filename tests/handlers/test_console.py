@@ -162,7 +162,8 @@ async def test_summary_panel(knowledge: Knowledge) -> None:
         assert re.search(rf"{re.escape(score.model.name)} [█░]+ {round(100 * score.score)}%", panel)
     assert "Your answers, dimension by dimension" in panel
     why = panel.index(" Why ")
-    other = panel.index(f"The other view ({expected.runner_up.name})")
+    assert expected.other_view_for is not None
+    other = panel.index(f"The other view ({expected.other_view_for.name})")
     steps = panel.index("Next steps")
     assert why < other < steps
     for snippet in expected.why:

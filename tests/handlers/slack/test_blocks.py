@@ -141,6 +141,7 @@ def make_summary(
             ReasonView(snippet(f"why two{text}"), f"Mandate{text}", f"Create new value{text}"),
         ),
         other_view=snippet(f"other{text}", title=f"Title{text}"),
+        other_view_for=other,
         next_steps=(f"step one{text}", f"step two{text}", f"step three{text}"),
         answered=len(answers),
         skipped=1,

@@ -346,7 +346,7 @@ def test_summary_card_content(replies: list[Reply]) -> None:
     ]
     for heading in ("How the models score", "Your answers, dimension by dimension", "Why"):
         assert heading in shown
-    assert f"The other view ({summary.runner_up.name})" in shown  # type: ignore[union-attr]
+    assert f"The other view ({summary.other_view_for.name})" in shown  # type: ignore[union-attr]
     for snippet in (*summary.why, summary.other_view):
         assert snippet is not None
         assert any(snippet.text[:40] in unescape(text) for text in shown)
