@@ -78,6 +78,9 @@ class KnowledgeIndex:
         embedder = available_embedder()
         self.matchers = _Matchers(knowledge, snippets, embedder)
         self.snippets = SnippetIndex(knowledge)
+        self._behind = {
+            question.id: _snippets_behind(knowledge, question) for question in knowledge.questions
+        }
         self._echo = {
             (question.id, option.id): self._echo_for(question, option.id)
             for question in knowledge.questions
@@ -92,6 +95,10 @@ class KnowledgeIndex:
         match = self.matchers[question_id].match(text)
         return match, self.snippets.search(text, limit=limit)
 
+    def behind(self, question: Question) -> tuple[Snippet, ...]:
+        """The snippets behind a question: its own (as listed), then its dimension's."""
+        return self._behind[question.id]
+
     def echo(self, question_id: str, option_id: str) -> Snippet | None:
         """The snippet an answer echoes: close to the option's words, for its model."""
         return self._echo.get((question_id, option_id))
@@ -104,10 +111,17 @@ class KnowledgeIndex:
         if option is None:
             return None
         leaning = option.leaning()
-        related = [s for s in self.knowledge.snippets if question.dimension in s.dimensions]
-        linked = [self.knowledge.snippet(snippet_id) for snippet_id in question.snippets]
-        related.extend(s for s in linked if s is not None and s not in related)
-        fitting = [s for s in related if leaning is None or leaning in s.models]
+        behind = self.behind(question)
+        # Its dimension's snippets first, in the knowledge's order, then the question's own:
+        # the first that fits is the fallback below.
+        position = {s.id: n for n, s in enumerate(self.knowledge.snippets)}
+        ordered = sorted(
+            behind,
+            key=lambda s: (
+                (0, position[s.id]) if question.dimension in s.dimensions else (1, behind.index(s))
+            ),
+        )
+        fitting = [s for s in ordered if leaning is None or leaning in s.models]
         if not fitting:
             return None
         query = " ".join((option.label, *option.synonyms))
@@ -174,3 +188,10 @@ class KnowledgeIndex:
 def index_for(knowledge: Knowledge) -> KnowledgeIndex:
     """Knowledge values are immutable and compared by identity, so the index is cached."""
     return KnowledgeIndex(knowledge)
+
+
+def _snippets_behind(knowledge: Knowledge, question: Question) -> tuple[Snippet, ...]:
+    linked = [knowledge.snippet(snippet_id) for snippet_id in question.snippets]
+    found = [snippet for snippet in linked if snippet is not None]
+    related = (s for s in knowledge.snippets if question.dimension in s.dimensions)
+    return (*found, *(s for s in related if s not in found))

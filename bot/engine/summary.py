@@ -97,14 +97,9 @@ def _reasons(
 def _behind(index: KnowledgeIndex, item: Answered, model_id: str) -> list[Snippet]:
     """The snippets behind an answer that argue for `model_id`, nearest first: the one its
     option echoes, the question's own, then its dimension's."""
-    knowledge = index.knowledge
     echo = index.echo(item.question.id, item.option.id)
-    linked = [knowledge.snippet(snippet_id) for snippet_id in item.question.snippets]
-    related = [s for s in knowledge.snippets if item.question.dimension in s.dimensions]
-    found: list[Snippet] = []
-    for snippet in (echo, *linked, *related):
-        if snippet is not None and model_id in snippet.models and snippet not in found:
-            found.append(snippet)
+    found = [echo] if echo is not None and model_id in echo.models else []
+    found += [s for s in index.behind(item.question) if model_id in s.models and s not in found]
     return found
 
 

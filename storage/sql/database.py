@@ -23,8 +23,13 @@ How transactions queue is decided here, once, for every store:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import (
+    AbstractAsyncContextManager,
+    asynccontextmanager,
+    contextmanager,
+    nullcontext,
+)
 from typing import TypeVar
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -94,11 +99,9 @@ class Database:
         caller's other errors pass through (and roll the transaction back). `write` takes
         SQLite's write lock at BEGIN (see `storage.engine`)."""
         sessions = self._writes if write else self._reads
-        try:
+        with _as_storage_errors(doing):
             async with self._queue(write), sessions.begin() as session:
                 yield session
-        except (SQLAlchemyError, OSError) as exc:
-            raise StorageError(f"could not {doing}: {type(exc).__name__}") from exc
 
     async def run(self, doing: str, work: Callable[[Connection], T], *, write: bool = False) -> T:
         """`work`, given a connection, in one transaction, committed when it returns: for the
@@ -108,15 +111,13 @@ class Database:
         statements awaited from the event loop (reads stay there: behind a write waiting for
         another process's lock on that one thread, they would wait too). `work` must not wait
         on anything else. Errors as `transaction`'s."""
-        try:
+        with _as_storage_errors(doing):
             async with self._queue(write):
                 if self._sqlite_thread is not None and write:
                     return await self._sqlite_thread.run(work)
                 engine = self._write_engine if write else self._engine
                 async with engine.begin() as connection:
                     return await connection.run_sync(work)
-        except (SQLAlchemyError, OSError) as exc:
-            raise StorageError(f"could not {doing}: {type(exc).__name__}") from exc
 
     def _queue(self, write: bool) -> AbstractAsyncContextManager[object]:
         """Where a transaction waits for its turn (the three queues of the module docstring)."""
@@ -132,6 +133,15 @@ class Database:
         if self._sqlite_thread is not None:
             await self._sqlite_thread.close()
         await self._engine.dispose()
+
+
+@contextmanager
+def _as_storage_errors(doing: str) -> Iterator[None]:
+    """Database failures as StorageError("could not <doing>: <type>"), the original chained."""
+    try:
+        yield
+    except (SQLAlchemyError, OSError) as exc:
+        raise StorageError(f"could not {doing}: {type(exc).__name__}") from exc
 
 
 def dialect_insert(dialect: str, table: type[Base]) -> postgresql.Insert | sqlite.Insert:
