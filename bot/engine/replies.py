@@ -103,6 +103,84 @@ class ReasonView:
     answer: str | None = None
 
 
+@dataclass(frozen=True)
+class TensionView:
+    """Answers that pull hard toward a model other than the recommended one, and what follows
+    from them for the recommendation (the knowledge's `tensions`)."""
+
+    toward: ModelView
+    dimensions: tuple[str, ...]  # the dimensions of the pulling answers, strongest first
+    answers: tuple[str, ...]  # their option labels, in the same order (private only)
+    advice: str
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    """One step of the plan: by when (30, 60 or 90 days), what to do, and, for a step the
+    knowledge attaches to answers, which answers call for it (dimension names)."""
+
+    horizon: int
+    text: str
+    because: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StageView:
+    """Where the organisation stands on AI, as the knowledge's `stages` define it."""
+
+    id: str
+    name: str
+    description: str
+    number: int  # 1-based position among the stages
+    of: int  # how many stages there are
+
+
+@dataclass(frozen=True)
+class ConstraintView:
+    """The binding constraint: the dimension whose answer most holds the recommended model
+    back (it leans furthest toward another model), and what would loosen it."""
+
+    dimension: str
+    answer: str
+    pulls_toward: ModelView
+    unblock: str | None
+
+
+@dataclass(frozen=True)
+class ScoreChange:
+    model: ModelView
+    before: float  # share 0-1 at the previous result
+    after: float
+
+
+@dataclass(frozen=True)
+class AnswerChange:
+    dimension: str
+    before: str | None  # option labels; None: skipped (or not asked) then or now
+    after: str | None
+
+
+@dataclass(frozen=True)
+class ProgressView:
+    """What changed since the person's previous result: the model, the scores, the answers."""
+
+    previous_date: date
+    previous_model: str  # the name (the model may have left the knowledge since)
+    model_changed: bool
+    scores: tuple[ScoreChange, ...]
+    changed_answers: tuple[AnswerChange, ...]
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One past result, newest first in `Summary.history`."""
+
+    date: date
+    model: str  # the recommended model's name then
+    clarity: str  # Clarity value
+    share: float  # the recommended model's share then, 0-1
+
+
 class Clarity(StrEnum):
     CLEAR = "clear"
     LEANING = "leaning"
@@ -122,11 +200,23 @@ class Summary:
     reasons: tuple[ReasonView, ...]
     other_view: SnippetView | None
     other_view_for: ModelView | None  # the model the other view argues for
-    next_steps: tuple[str, ...]
     answered: int
     skipped: int
     knowledge_version: str
     date: date
+    tensions: tuple[TensionView, ...] = ()
+    stage: StageView | None = None
+    constraint: ConstraintView | None = None
+    # The plan: the recommended model's steps and those the answers call for, by horizon.
+    plan: tuple[PlanStep, ...] = ()
+    # Filled by the service from the stored results (the engine sees one conversation).
+    progress: ProgressView | None = None
+    history: tuple[HistoryEntry, ...] = ()
+
+    @property
+    def next_steps(self) -> tuple[str, ...]:
+        """The plan's steps, in order."""
+        return tuple(step.text for step in self.plan)
 
     @property
     def why(self) -> tuple[SnippetView, ...]:

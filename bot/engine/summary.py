@@ -8,11 +8,20 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from bot.engine.index import KnowledgeIndex
-from bot.engine.replies import Clarity, LeaningView, ModelScoreView, ReasonView, Summary
+from bot.engine.replies import (
+    Clarity,
+    LeaningView,
+    ModelScoreView,
+    PlanStep,
+    ReasonView,
+    Summary,
+)
 from bot.engine.scoring import Answered, Scoring, score
 from bot.knowledge.model import OwnershipModel, Snippet
 
 WHY_COUNT = 3
+# The plan's horizons, in days: a model's three next steps are its first 30, 60 and 90 days.
+HORIZONS = (30, 60, 90)
 
 
 def build_summary(
@@ -39,7 +48,9 @@ def build_summary(
         reasons=tuple(_reason_view(index, snippet, item) for snippet, item in reasons),
         other_view=index.snippet_view(other[0]) if other else None,
         other_view_for=index.model_view(_model(index, other[1])) if other else None,
-        next_steps=recommended.next_steps,
+        plan=tuple(
+            PlanStep(horizon, step) for horizon, step in zip(HORIZONS, recommended.next_steps)
+        ),
         answered=len(scoring.answered),
         skipped=scoring.skipped,
         knowledge_version=knowledge.version,

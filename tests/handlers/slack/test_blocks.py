@@ -12,24 +12,32 @@ import pytest
 
 from bot.engine.replies import (
     AcknowledgementReply,
+    AnswerChange,
     AnswerReply,
     ClarificationReply,
     Clarity,
+    ConstraintView,
     ExplanationReply,
     HelpReply,
+    HistoryEntry,
     LeaningView,
     ModelScoreView,
     ModelView,
     NoticeLevel,
     NoticeReply,
     OptionView,
+    PlanStep,
+    ProgressView,
     QuestionReply,
     ReasonView,
     Reply,
+    ScoreChange,
     SnippetView,
     SourceView,
+    StageView,
     Summary,
     SummaryReply,
+    TensionView,
 )
 from bot.handlers.slack import blocks
 from bot.handlers.slack.blocks import (
@@ -142,11 +150,32 @@ def make_summary(
         ),
         other_view=snippet(f"other{text}", title=f"Title{text}"),
         other_view_for=other,
-        next_steps=(f"step one{text}", f"step two{text}", f"step three{text}"),
         answered=len(answers),
         skipped=1,
         knowledge_version=f"abc123{text}",
         date=date(2026, 11, 22),
+        tensions=(
+            TensionView(other, (f"Regulation{text}",), (f"Heavily{text}",), f"advice{text}"),
+        ),
+        stage=StageView("piloting", f"Piloting{text}", f"stage description{text}", 2, 4),
+        constraint=ConstraintView(f"Data{text}", f"In apps{text}", other, f"unblock{text}"),
+        plan=(
+            PlanStep(30, f"step one{text}"),
+            PlanStep(30, f"step for answers{text}", (f"Regulation{text}",)),
+            PlanStep(60, f"step two{text}"),
+            PlanStep(90, f"step three{text}"),
+        ),
+        progress=ProgressView(
+            date(2026, 10, 1),
+            f"Business-led{text}",
+            True,
+            (ScoreChange(model, 0.4, 0.7), ScoreChange(other, 0.6, 0.3)),
+            (AnswerChange(f"Mandate{text}", f"Before{text}", f"After{text}"),),
+        ),
+        history=(
+            HistoryEntry(date(2026, 11, 22), f"IT-led{text}", "clear", 0.7),
+            HistoryEntry(date(2026, 10, 1), f"Business-led{text}", "leaning", 0.6),
+        ),
     )
 
 
