@@ -1,5 +1,5 @@
 """Build the summary card's content from a scoring: the recommendation and why, the other view,
-the leaning per dimension, and the next steps."""
+the leaning per dimension, and the advice (`bot.engine.advice`): stage, tensions, plan."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from bot.engine.advice import advise
 from bot.engine.index import KnowledgeIndex
 from bot.engine.replies import (
     Clarity,
     LeaningView,
     ModelScoreView,
-    PlanStep,
     ReasonView,
     Summary,
 )
@@ -20,8 +20,6 @@ from bot.engine.scoring import Answered, Scoring, score
 from bot.knowledge.model import OwnershipModel, Snippet
 
 WHY_COUNT = 3
-# The plan's horizons, in days: a model's three next steps are its first 30, 60 and 90 days.
-HORIZONS = (30, 60, 90)
 
 
 def build_summary(
@@ -34,6 +32,7 @@ def build_summary(
     reasons = _reasons(index, scoring, WHY_COUNT)
     why = [snippet for snippet, _ in reasons]
     other = _other_view(index, scoring, runner_up.id, why) if runner_up else None
+    advice = advise(index, scoring, recommended)
     return Summary(
         recommended=index.model_view(recommended),
         clarity=scoring.clarity,
@@ -48,9 +47,10 @@ def build_summary(
         reasons=tuple(_reason_view(index, snippet, item) for snippet, item in reasons),
         other_view=index.snippet_view(other[0]) if other else None,
         other_view_for=index.model_view(_model(index, other[1])) if other else None,
-        plan=tuple(
-            PlanStep(horizon, step) for horizon, step in zip(HORIZONS, recommended.next_steps)
-        ),
+        tensions=advice.tensions,
+        stage=advice.stage,
+        constraint=advice.constraint,
+        plan=advice.plan,
         answered=len(scoring.answered),
         skipped=scoring.skipped,
         knowledge_version=knowledge.version,

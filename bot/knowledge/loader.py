@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from bot.knowledge.model import (
+    AnswerStep,
     Dimension,
     ExampleAnswers,
     Knowledge,
@@ -23,6 +24,8 @@ from bot.knowledge.model import (
     Question,
     Snippet,
     Source,
+    Stage,
+    Tension,
 )
 from bot.knowledge.yaml_lines import ParsedYaml, YamlSyntaxError, parse
 
@@ -34,6 +37,9 @@ ENTRY_TYPES: dict[str, type[BaseModel]] = {
     "snippets": Snippet,
     "examples": ExampleAnswers,
     "not_answers": NotAnswers,
+    "stages": Stage,
+    "tensions": Tension,
+    "steps": AnswerStep,
 }
 # Kinds whose entries have no id of their own (an `examples` entry belongs to a question).
 _WITHOUT_IDS = {"examples", "not_answers"}
@@ -159,6 +165,9 @@ def load_located(directory: Path) -> tuple[Knowledge, dict[str, list[Located]]]:
         snippets=tuple(item.entry for item in entries["snippets"]),
         examples=tuple(item.entry for item in entries["examples"]),
         not_answers=tuple(item.entry for item in entries["not_answers"]),
+        stages=tuple(item.entry for item in entries["stages"]),
+        tensions=tuple(item.entry for item in entries["tensions"]),
+        steps=tuple(item.entry for item in entries["steps"]),
     )
     return knowledge, entries
 
@@ -298,7 +307,53 @@ def check_references(
     for item in entries["questions"]:
         _check_question(item, require, ask_only, problems)
     problems.extend(_check_examples(entries, ids["questions"]))
+    problems.extend(_check_advice(entries, ids, require))
     problems.extend(_unreachable_models(entries))
+    return problems
+
+
+def _check_advice(
+    entries: dict[str, list[Located]], ids: dict[str, set[str]], require: Any
+) -> list[Problem]:
+    """Stages, tensions and answer steps name models, dimensions, and questions with their
+    own options."""
+    questions = {item.entry.id: item.entry for item in entries["questions"]}
+    problems: list[Problem] = []
+
+    def answers(item: Located, given: Any, field: str) -> None:
+        for question_id, options in given.items():
+            question = questions.get(question_id)
+            if question is None:
+                if question_id not in ids["questions"]:  # else: invalid, already reported
+                    line = item.line_of(field, question_id)
+                    message = f"unknown question '{question_id}'"
+                    problems.append(Problem(item.file, line, message))
+                continue
+            for i, option_id in enumerate(options):
+                if question.option(option_id) is None:
+                    message = f"question '{question_id}' has no option '{option_id}'"
+                    path = (field, question_id, i) if isinstance(options, tuple) else None
+                    line = item.line_of(*(path or (field, question_id, option_id)))
+                    problems.append(Problem(item.file, line, message))
+
+    for item in entries["stages"]:
+        stage: Stage = item.entry
+        answers(item, stage.signals, "signals")
+    for item in entries["steps"]:
+        step: AnswerStep = item.entry
+        answers(item, step.when, "when")
+        for i, model in enumerate(step.models):
+            require(item, "models", model, "models", i)
+    for item in entries["tensions"]:
+        tension: Tension = item.entry
+        require(item, "models", tension.toward, "toward")
+        for i, model in enumerate(tension.under):
+            require(item, "models", model, "under", i)
+            if model == tension.toward:
+                message = f"under '{model}', the model the tension pulls toward"
+                problems.append(Problem(item.file, item.line_of("under", i), message))
+        for i, dimension in enumerate(tension.dimensions):
+            require(item, "dimensions", dimension, "dimensions", i)
     return problems
 
 

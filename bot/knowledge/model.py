@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -78,6 +78,9 @@ class Dimension(Entry):
     id: Id
     name: Label
     description: Text
+    # What loosens this dimension when it is the one holding the recommended model back (the
+    # summary's binding constraint).
+    unblock: Text | None = None
 
 
 class Days(Entry):
@@ -94,6 +97,10 @@ def _frozen_answers(value: Mapping[str, tuple[str, ...]]) -> Mapping[str, tuple[
                 f"'{option_id}' has {len(answers)} answers; at most {MAX_EXAMPLE_ANSWERS}"
             )
     return MappingProxyType(dict(value))
+
+
+def _frozen_signals(value: Mapping[str, Mapping[str, int]]) -> Mapping[str, Mapping[str, int]]:
+    return MappingProxyType({key: MappingProxyType(dict(inner)) for key, inner in value.items()})
 
 
 def _frozen_basis(value: Mapping[str, tuple[str, ...]]) -> Mapping[str, tuple[str, ...]]:
@@ -172,6 +179,60 @@ class Snippet(Entry):
     ask_only: bool = False
 
 
+# The plan's horizons, in days: what to do in the first 30 days, by 60 and by 90.
+Horizon = Literal[30, 60, 90]
+# Answers, by question id, each the option ids that count ("any of these").
+Answers = Annotated[
+    Mapping[Id, Annotated[tuple[Id, ...], Field(min_length=1)]],
+    AfterValidator(_frozen_basis),
+    Field(min_length=1),
+]
+
+
+class Stage(Entry):
+    """A stage of AI maturity. The summary places an organisation at the stage whose `signals`
+    its answers match with the most weight (ties: the earlier stage), or at none when no
+    answer is a signal of any stage."""
+
+    id: Id
+    name: Label
+    description: Text
+    # For each question, the options that signal this stage and how strongly (1-3).
+    signals: Annotated[
+        Mapping[Id, Mapping[Id, Weight]], AfterValidator(_frozen_signals), Field(min_length=1)
+    ]
+
+
+class PlannedStep(Entry):
+    """A step the plan gains when one answer, or a combination, was given."""
+
+    text: Text
+    horizon: Horizon
+
+
+class AnswerStep(PlannedStep):
+    """A step the knowledge attaches to answers: added to the plan when every question in
+    `when` was answered with one of its options (and, with `models`, only when one of those
+    models is recommended)."""
+
+    id: Id
+    when: Answers
+    models: tuple[Id, ...] = ()
+
+
+class Tension(Entry):
+    """What follows when answers pull hard toward `toward` while another model is recommended:
+    the summary names those answers and gives `advice`, and `step` joins the plan. With
+    `dimensions`, only answers in them count; with `under`, only those recommendations."""
+
+    id: Id
+    toward: Id
+    dimensions: tuple[Id, ...] = ()
+    under: tuple[Id, ...] = ()
+    advice: Text
+    step: PlannedStep | None = None
+
+
 @dataclass(frozen=True, eq=False, repr=False)
 class Knowledge:
     """One validated, versioned knowledge base. Never changed in place: a reload builds a new
@@ -185,6 +246,9 @@ class Knowledge:
     snippets: tuple[Snippet, ...]
     examples: tuple[ExampleAnswers, ...] = ()
     not_answers: tuple[NotAnswers, ...] = ()
+    stages: tuple[Stage, ...] = ()
+    tensions: tuple[Tension, ...] = ()
+    steps: tuple[AnswerStep, ...] = ()
     _by_id: Mapping[str, Mapping[str, object]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

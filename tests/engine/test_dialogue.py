@@ -70,7 +70,10 @@ def test_full_diagnostic_by_buttons_ends_with_the_summary(
     assert 2 <= len(summary.why) <= 3
     assert all(summary.recommended.name in s.models for s in summary.why)
     assert summary.other_view is not None
-    assert len(summary.next_steps) == 3
+    model = knowledge.model(summary.recommended.id)
+    assert model is not None
+    assert [s.text for s in summary.plan if not s.because][:3] == list(model.next_steps)
+    assert {s.horizon for s in summary.plan} == {30, 60, 90}
     assert summary.knowledge_version == knowledge.version
     assert summary.date.isoformat() == "2026-11-22"
 

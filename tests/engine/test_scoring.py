@@ -110,7 +110,9 @@ def test_summary_explains_itself(knowledge: Knowledge) -> None:
     runner_up = knowledge.model(summary.runner_up.id)
     assert runner_up is not None
     assert runner_up.name in summary.other_view.models
-    assert summary.next_steps == knowledge.model("business_led").next_steps  # type: ignore[union-attr]
+    model_steps = [(step.horizon, step.text) for step in summary.plan if not step.because]
+    steps = knowledge.model("business_led").next_steps  # type: ignore[union-attr]
+    assert model_steps == list(zip((30, 60, 90), steps, strict=True))
     for leaning in summary.leanings:
         assert leaning.leaning is None or leaning.leaning.id in knowledge.model_ids
 

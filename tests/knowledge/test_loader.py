@@ -390,7 +390,63 @@ def _description_too_long(d: Path) -> tuple[Path, int]:
     return path, text.count("\n", 0, start) + 1
 
 
+def _advice_unknown_option(d: Path) -> tuple[Path, int]:
+    path = d / "advice.yml"
+    return path, replace(path, "regulation: [high_stakes]}", "regulation: [high_stake]}")
+
+
+def _advice_unknown_question(d: Path) -> tuple[Path, int]:
+    path = d / "advice.yml"
+    return path, replace(path, "when: {risk_posture: [unused]}", "when: {risk: [unused]}")
+
+
+def _advice_bad_horizon(d: Path) -> tuple[Path, int]:
+    path = d / "advice.yml"
+    return path, replace(path, "horizon: 60", "horizon: 45")
+
+
+def _tension_toward_unknown_model(d: Path) -> tuple[Path, int]:
+    path = d / "advice.yml"
+    return path, replace(path, "toward: shared", "toward: sharing")
+
+
+def _tension_under_its_own_model(d: Path) -> tuple[Path, int]:
+    path = d / "advice.yml"
+    return path, insert_after(path, "    toward: shared", "    under: [shared]\n")
+
+
+def _stage_signal_unknown_option(d: Path) -> tuple[Path, int]:
+    path = d / "advice.yml"
+    return path, replace(path, "operations_model: {mlops: 1}", "operations_model: {ml_ops: 1}")
+
+
+def _unblock_too_long(d: Path) -> tuple[Path, int]:
+    path = d / "dimensions.yml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("    unblock:")
+    end = text.index("\n", start)
+    path.write_text(text[:start] + f'    unblock: "{"x" * 2001}"' + text[end:], encoding="utf-8")
+    return path, text.count("\n", 0, start) + 1
+
+
 BROKEN: dict[str, Broken] = {
+    "step names an unknown option": Broken(
+        _advice_unknown_option, ("question 'regulation' has no option 'high_stake'",)
+    ),
+    "step names an unknown question": Broken(
+        _advice_unknown_question, ("unknown question 'risk'",)
+    ),
+    "step with a horizon not 30, 60 or 90": Broken(_advice_bad_horizon, ("horizon", "60")),
+    "tension toward an unknown model": Broken(
+        _tension_toward_unknown_model, ("unknown model 'sharing'",)
+    ),
+    "tension under the model it pulls toward": Broken(
+        _tension_under_its_own_model, ("under 'shared'", "pulls toward")
+    ),
+    "stage signal names an unknown option": Broken(
+        _stage_signal_unknown_option, ("has no option 'ml_ops'",)
+    ),
+    "unblock too long": Broken(_unblock_too_long, ("unblock", "2000")),
     "bad indentation": Broken(_bad_indentation, ("YAML syntax",)),
     "over-indented key": Broken(_over_indentation, ("YAML syntax",)),
     "tab indentation": Broken(_tab_indentation, ("YAML syntax", "\\t")),
