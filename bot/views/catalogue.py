@@ -145,6 +145,61 @@ def summary_footer(model: str, answered: int, skipped: int, day: str) -> str:
     return f"{recommended(model)} · {answered} answered, {skipped} skipped · {day}"
 
 
+# --- the PDF report (bot.report; `advisor report`) -------------------------------------------
+
+WHERE_YOU_STAND_HEADING = "Where you stand"
+YOUR_REASONS_HEADING = "Your reasons"
+TENSIONS_HEADING = "Tensions"
+YOUR_PLAN_HEADING = "Your plan"
+# The plan's horizons, in days, as the report groups the steps.
+HORIZONS = {30: "First 30 days", 60: "By 60 days", 90: "By 90 days"}
+ONLY_YOUR_RESULT = (
+    "This report contains only your own result: no one else's answers or results are in it."
+)
+
+
+def by_days(horizon: int) -> str:
+    """A plan horizon the knowledge adds beyond the three the report names."""
+    return HORIZONS.get(horizon, f"By {horizon} days")
+
+
+def stage_of(name: str, number: int, of: int) -> str:
+    return f"Stage {number} of {of}: {name}"
+
+
+def binding_constraint(dimension: str, answer: str, toward: str) -> str:
+    return (
+        f"What holds it back most: {dimension}. You said “{answer}”, which pulls toward {toward}."
+    )
+
+
+def tension_toward(dimensions: str, toward: str) -> str:
+    return f"{dimensions}: pulls toward {toward}"
+
+
+def progress_since(day: str, before: str, after: str) -> str:
+    return f"Since your result of {day}: {before} → {after}"
+
+
+def report_footer(day: str, answered: int, skipped: int, version: str) -> str:
+    return f"{day} · {answered} answered, {skipped} skipped · knowledge version {version}"
+
+
+# `advisor report` on the command line.
+NO_RESULT_FOR_REPORT = (
+    "No result yet, so there is nothing to report: take the diagnostic first with `make chat` "
+    "(or `advisor chat`), then run `advisor report` again."
+)
+
+
+def report_written(path: str, size: int) -> str:
+    return f"Wrote your report to {path} ({size:,} bytes)."
+
+
+def report_not_written(path: str, reason: str) -> str:
+    return f"Could not write the report to {path}: {reason}. Choose another place with --output."
+
+
 # --- sharing (Slack's share modal) -----------------------------------------------------------
 
 PICK_CHANNEL = "Pick a channel to share to."

@@ -1,0 +1,227 @@
+"""What the report says, part by part, as measured pieces (`bot.report.layout`), in the order
+the page shows them: the header, the recommendation, the scores, where the person stands, their
+reasons, the other view, the tensions, the plan and the progress. The footer is drawn apart, at
+the foot of the page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.engine.replies import ModelScoreView, PlanStep, SnippetView, Summary
+from bot.report.layout import (
+    BODY,
+    HEADING,
+    HEADLINE,
+    LABEL,
+    QUOTE,
+    SMALL,
+    STRONG,
+    TITLE,
+    WIDTH,
+    Gap,
+    Labelled,
+    Limits,
+    Measure,
+    Piece,
+    Rule,
+    ScoreRow,
+    Style,
+    Text,
+)
+from bot.report.text import clean
+from bot.views import catalogue
+from bot.views.parts import credit
+
+# The longest each kind of text may be before it is even wrapped (characters).
+NAME, ANSWER, SENTENCE, LONG = 120, 200, 800, 1200
+QUOTE_INDENT = 3.5
+LABEL_WIDTH = 27.0
+BULLET = "•"
+
+
+class Sections:
+    def __init__(self, summary: Summary, limits: Limits, measure: Measure) -> None:
+        self.summary = summary
+        self.limits = limits
+        self.measure = measure
+
+    def pieces(self) -> list[Piece]:
+        parts = (
+            self.header(),
+            self.recommendation(),
+            self.scores(),
+            self.where_you_stand(),
+            self.reasons(),
+            self.other_view(),
+            self.tensions(),
+            self.plan(),
+            self.progress(),
+        )
+        return [piece for part in parts for piece in part]
+
+    def text(
+        self,
+        text: str,
+        style: Style,
+        most: int,
+        *,
+        indent: float = 0.0,
+        width: float = WIDTH,
+        link: str | None = None,
+        rule: bool = False,
+    ) -> list[Text]:
+        if most <= 0 or not text:
+            return []
+        lines = self.measure.lines(text, style, width - indent, most)
+        return [Text(lines, style, indent, link, rule)] if lines else []
+
+    def heading(self, text: str) -> list[Piece]:
+        return [Gap(2.5), *self.text(clean(text, NAME), HEADING, 1)]
+
+    # --- the parts, in order --------------------------------------------------------------------
+
+    def header(self) -> list[Piece]:
+        day = self.summary.date.isoformat()
+        title = Text((catalogue.PRODUCT,), TITLE, right=day)
+        return [title, Text((catalogue.SUMMARY_TITLE,), SMALL), Rule()]
+
+    def recommendation(self) -> list[Piece]:
+        model = self.summary.recommended
+        limits = self.limits
+        headline = catalogue.recommended(clean(model.name, NAME))
+        return [
+            *self.text(headline, HEADLINE, limits.headline_lines),
+            *self.text(clean(model.description, LONG), BODY, limits.description_lines),
+            Gap(1.0),
+            *self.text(clean(self.summary.clarity_text, SENTENCE), STRONG, 3),
+        ]
+
+    def scores(self) -> list[Piece]:
+        shown = self.summary.scores[: self.limits.models]
+        if not shown:
+            return []
+        rows: list[Piece] = [_score_row(item, n == 0) for n, item in enumerate(shown)]
+        return [*self.heading(catalogue.SCORES_HEADING), Gap(0.5), *rows]
+
+    def where_you_stand(self) -> list[Piece]:
+        stage, constraint = self.summary.stage, self.summary.constraint
+        if stage is None and constraint is None:
+            return []
+        most = self.limits.stand_lines
+        pieces = self.heading(catalogue.WHERE_YOU_STAND_HEADING)
+        if stage is not None:
+            line = catalogue.stage_of(clean(stage.name, NAME), stage.number, stage.of)
+            pieces += self.text(line, STRONG, 1)
+            pieces += self.text(clean(stage.description, LONG), BODY, most)
+        if constraint is not None:
+            line = catalogue.binding_constraint(
+                clean(constraint.dimension, NAME),
+                clean(constraint.answer, ANSWER),
+                clean(constraint.pulls_toward.name, NAME),
+            )
+            pieces += [Gap(1.0), *self.text(line, STRONG, 2)]
+            pieces += self.text(clean(constraint.unblock, LONG), BODY, most)
+        return pieces
+
+    def reasons(self) -> list[Piece]:
+        shown = self.summary.reasons[: self.limits.reasons]
+        if not shown:
+            return []
+        pieces = self.heading(catalogue.YOUR_REASONS_HEADING)
+        for n, reason in enumerate(shown):
+            if n:
+                pieces.append(Gap(1.5))
+            if reason.answer is not None and reason.dimension is not None:
+                said = catalogue.because_you_said(
+                    clean(reason.answer, ANSWER), clean(reason.dimension, NAME)
+                )
+                pieces += self.text("".join(span.text for span in said), SMALL, 2)
+            pieces += self.quote(reason.snippet, self.limits.quote_lines)
+        return pieces
+
+    def other_view(self) -> list[Piece]:
+        snippet = self.summary.other_view
+        if snippet is None:
+            return []
+        model = self.summary.other_view_for
+        name = clean(model.name, NAME) if model else catalogue.ANOTHER_MODEL
+        return [
+            *self.heading(catalogue.other_view_heading(name)),
+            *self.quote(snippet, self.limits.other_view_lines),
+        ]
+
+    def tensions(self) -> list[Piece]:
+        shown = self.summary.tensions[: self.limits.tensions]
+        if not shown:
+            return []
+        pieces = self.heading(catalogue.TENSIONS_HEADING)
+        for tension in shown:
+            dimensions = ", ".join(clean(name, NAME) for name in tension.dimensions[:4])
+            line = catalogue.tension_toward(dimensions, clean(tension.toward.name, NAME))
+            pieces += self.text(line, STRONG, 1)
+            pieces += self.text(clean(tension.advice, LONG), BODY, self.limits.advice_lines)
+        return pieces
+
+    def plan(self) -> list[Piece]:
+        if not self.summary.plan:
+            return []
+        pieces = self.heading(catalogue.YOUR_PLAN_HEADING)
+        for horizon, steps in _by_horizon(self.summary.plan):
+            label = Text((catalogue.by_days(horizon),), LABEL)
+            body: list[Text] = []
+            for step in steps[: self.limits.steps_per_horizon]:
+                text = f"{BULLET} {clean(step.text, LONG)}"
+                body += self.text(text, BODY, self.limits.step_lines, width=WIDTH - LABEL_WIDTH)
+            pieces += [Gap(0.6), Labelled(label, tuple(body), LABEL_WIDTH)]
+        return pieces
+
+    def progress(self) -> list[Piece]:
+        progress = self.summary.progress
+        if progress is None or not self.limits.progress:
+            return []
+        line = catalogue.progress_since(
+            progress.previous_date.isoformat(),
+            clean(progress.previous_model, NAME),
+            clean(self.summary.recommended.name, NAME),
+        )
+        pieces: list[Piece] = [Gap(2.5), *self.text(line, STRONG, 2)]
+        if self.limits.progress_scores and progress.scores:
+            changes = " · ".join(
+                f"{clean(change.model.name, NAME)} {_percent(change.before)} → "
+                f"{_percent(change.after)}"
+                for change in progress.scores[: self.limits.models]
+            )
+            pieces += self.text(changes, SMALL, 2)
+        return pieces
+
+    # --- shared parts ---------------------------------------------------------------------------
+
+    def quote(self, snippet: SnippetView, most: int) -> list[Piece]:
+        source = snippet.source
+        pieces: list[Piece] = [
+            *self.text(clean(snippet.text, LONG), QUOTE, most, indent=QUOTE_INDENT, rule=True)
+        ]
+        line = f"— {clean(source.title, NAME)}{clean(credit(source), SENTENCE)}"
+        pieces += self.text(line, SMALL, self.limits.source_lines, indent=QUOTE_INDENT)
+        url = source.url
+        if url and url.startswith(("https://", "http://")):
+            link = clean(url, 500)
+            pieces += self.text(link, SMALL, 1, indent=QUOTE_INDENT, link=url)
+        return pieces
+
+
+def _score_row(item: ModelScoreView, leading: bool) -> ScoreRow:
+    share = item.score if 0.0 <= item.score <= 1.0 else (1.0 if item.score > 1.0 else 0.0)
+    return ScoreRow(clean(item.model.name, NAME), share, _percent(share), leading)
+
+
+def _percent(share: float) -> str:
+    bounded = min(max(share, 0.0), 1.0) if share == share else 0.0  # NaN draws as 0%
+    return f"{round(bounded * 100)}%"
+
+
+def _by_horizon(plan: Iterable[PlanStep]) -> list[tuple[int, list[PlanStep]]]:
+    groups: dict[int, list[PlanStep]] = {}
+    for step in plan:
+        groups.setdefault(step.horizon, []).append(step)
+    return sorted(groups.items())
