@@ -62,6 +62,7 @@ class Text:
     link: str | None = None
     rule: bool = False  # the quote mark: a bar down the left of the lines
     right: str = ""  # drawn right-aligned on the first line (the header's date)
+    bullet: str = ""  # drawn in the indent before the first line (a plan step's mark)
 
     @property
     def height(self) -> float:

@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime, time
 
 from fpdf import FPDF
-from fpdf.enums import Align, MethodReturnValue, WrapMode
+from fpdf.enums import Align
 
 from bot.engine.replies import Summary
 from bot.report.layout import (
@@ -33,7 +33,8 @@ from bot.report.layout import (
     height,
 )
 from bot.report.sections import Sections
-from bot.report.text import BOLD, DANGLING, ELLIPSIS, REGULAR, clean
+from bot.report.text import BOLD, REGULAR, clean
+from bot.report.wrap import Wrapper
 from bot.views import catalogue
 
 FAMILY = "DejaVu"
@@ -61,34 +62,6 @@ def report_filename(summary: Summary) -> str:
     return f"ai-ownership-advisor-{summary.date.isoformat()}.pdf"
 
 
-class _Measure:
-    def __init__(self, pdf: FPDF) -> None:
-        self.pdf = pdf
-
-    def lines(self, text: str, style: Style, width: float, most: int) -> tuple[str, ...]:
-        _font(self.pdf, style)
-        found = self.pdf.multi_cell(
-            width,
-            style.leading,
-            text,
-            dry_run=True,
-            output=MethodReturnValue.LINES,
-            wrapmode=WrapMode.WORD,
-        )
-        assert isinstance(found, list)  # what output=LINES returns
-        lines = [line.strip() for line in found if line.strip()]
-        if len(lines) <= most:
-            return tuple(lines)
-        kept = lines[:most]
-        kept[-1] = self._ellipsized(kept[-1], width)
-        return tuple(kept)
-
-    def _ellipsized(self, line: str, width: float) -> str:
-        while line and self.pdf.get_string_width(line + ELLIPSIS) > width:
-            line = line[:-1]
-        return line.rstrip(DANGLING) + ELLIPSIS
-
-
 def _document(summary: Summary) -> FPDF:
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
@@ -106,10 +79,11 @@ def _document(summary: Summary) -> FPDF:
 
 def _fitted(summary: Summary, pdf: FPDF) -> list[Piece]:
     """The pieces under the most generous limits whose page fits above the footer."""
-    measure = _Measure(pdf)
+    measure = Wrapper(pdf, FAMILY)
+    cleaned: dict[tuple[str, int], str] = {}
     pieces: list[Piece] = []
     for limits in LEVELS:
-        pieces = Sections(summary, limits, measure).pieces()
+        pieces = Sections(summary, limits, measure, cleaned).pieces()
         if MARGIN + height(pieces) <= BOTTOM:
             break
     return pieces
@@ -148,6 +122,9 @@ def _text(pdf: FPDF, text: Text, x: float, y: float) -> None:
     if text.rule:
         pdf.set_fill_color(*MUTED_BAR)
         pdf.rect(x, y + 0.5, 0.8, text.height - 1.0, style="F")
+    if text.bullet:
+        pdf.set_xy(x, y)
+        pdf.cell(text.indent, text.style.leading, text.bullet, align=Align.L)
     for n, line in enumerate(text.lines):
         pdf.set_xy(left, y + n * text.style.leading)
         pdf.cell(width, text.style.leading, line, align=Align.L, link=link)
@@ -158,7 +135,8 @@ def _text(pdf: FPDF, text: Text, x: float, y: float) -> None:
 
 def _score(pdf: FPDF, row: ScoreRow, x: float, y: float) -> None:
     style = Style(8.5, row.height, bold=row.leading)
-    name = _Measure(pdf).lines(row.name, style, NAME_WIDTH - 1.0, 1)
+    name = Wrapper(pdf, FAMILY).lines(row.name, style, NAME_WIDTH - 1.0, 1)
+    _font(pdf, style)
     pdf.set_xy(x, y)
     pdf.cell(NAME_WIDTH, row.height, name[0] if name else "", align=Align.L)
     left = x + NAME_WIDTH + BAR_GAP
@@ -184,7 +162,7 @@ def _footer(pdf: FPDF, summary: Summary) -> None:
         summary.skipped,
         clean(summary.knowledge_version, 80),
     )
-    measure = _Measure(pdf)
+    measure = Wrapper(pdf, FAMILY)
     for n, text in enumerate((line, catalogue.ONLY_YOUR_RESULT)):
         shown = measure.lines(text, SMALL, WIDTH, 1)
         _font(pdf, Style(SMALL.size, SMALL.leading, colour=SUBTLE))

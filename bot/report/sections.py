@@ -28,7 +28,7 @@ from bot.report.layout import (
     Style,
     Text,
 )
-from bot.report.text import clean
+from bot.report.text import clean, shorten
 from bot.views import catalogue
 from bot.views.parts import credit
 
@@ -36,14 +36,33 @@ from bot.views.parts import credit
 NAME, ANSWER, SENTENCE, LONG = 120, 200, 800, 1200
 QUOTE_INDENT = 3.5
 LABEL_WIDTH = 27.0
+BULLET_INDENT = 3.0
 BULLET = "•"
 
 
 class Sections:
-    def __init__(self, summary: Summary, limits: Limits, measure: Measure) -> None:
+    """The pieces of one summary's page under `limits`. `cleaned` is shared by the attempts at
+    one page, so that each text is cleaned once whatever the number of attempts."""
+
+    def __init__(
+        self,
+        summary: Summary,
+        limits: Limits,
+        measure: Measure,
+        cleaned: dict[tuple[str, int], str],
+    ) -> None:
         self.summary = summary
         self.limits = limits
         self.measure = measure
+        self.cleaned = cleaned
+
+    def clean(self, text: str | None, limit: int) -> str:
+        if not text:
+            return ""
+        key = (text, limit)
+        if key not in self.cleaned:
+            self.cleaned[key] = clean(text, limit)
+        return self.cleaned[key]
 
     def pieces(self) -> list[Piece]:
         parts = (
@@ -69,14 +88,15 @@ class Sections:
         width: float = WIDTH,
         link: str | None = None,
         rule: bool = False,
+        bullet: str = "",
     ) -> list[Text]:
         if most <= 0 or not text:
             return []
         lines = self.measure.lines(text, style, width - indent, most)
-        return [Text(lines, style, indent, link, rule)] if lines else []
+        return [Text(lines, style, indent, link, rule, bullet=bullet)] if lines else []
 
     def heading(self, text: str) -> list[Piece]:
-        return [Gap(2.5), *self.text(clean(text, NAME), HEADING, 1)]
+        return [Gap(2.5), *self.text(self.clean(text, NAME), HEADING, 1)]
 
     # --- the parts, in order --------------------------------------------------------------------
 
@@ -88,19 +108,22 @@ class Sections:
     def recommendation(self) -> list[Piece]:
         model = self.summary.recommended
         limits = self.limits
-        headline = catalogue.recommended(clean(model.name, NAME))
+        headline = catalogue.recommended(self.clean(model.name, NAME))
         return [
             *self.text(headline, HEADLINE, limits.headline_lines),
-            *self.text(clean(model.description, LONG), BODY, limits.description_lines),
+            *self.text(self.clean(model.description, LONG), BODY, limits.description_lines),
             Gap(1.0),
-            *self.text(clean(self.summary.clarity_text, SENTENCE), STRONG, 3),
+            *self.text(self.clean(self.summary.clarity_text, SENTENCE), STRONG, 3),
         ]
 
     def scores(self) -> list[Piece]:
         shown = self.summary.scores[: self.limits.models]
         if not shown:
             return []
-        rows: list[Piece] = [_score_row(item, n == 0) for n, item in enumerate(shown)]
+        rows: list[Piece] = [
+            _score_row(item, self.clean(item.model.name, NAME), n == 0)
+            for n, item in enumerate(shown)
+        ]
         return [*self.heading(catalogue.SCORES_HEADING), Gap(0.5), *rows]
 
     def where_you_stand(self) -> list[Piece]:
@@ -110,17 +133,17 @@ class Sections:
         most = self.limits.stand_lines
         pieces = self.heading(catalogue.WHERE_YOU_STAND_HEADING)
         if stage is not None:
-            line = catalogue.stage_of(clean(stage.name, NAME), stage.number, stage.of)
+            line = catalogue.stage_of(self.clean(stage.name, NAME), stage.number, stage.of)
             pieces += self.text(line, STRONG, 1)
-            pieces += self.text(clean(stage.description, LONG), BODY, most)
+            pieces += self.text(self.clean(stage.description, LONG), BODY, most)
         if constraint is not None:
             line = catalogue.binding_constraint(
-                clean(constraint.dimension, NAME),
-                clean(constraint.answer, ANSWER),
-                clean(constraint.pulls_toward.name, NAME),
+                self.clean(constraint.dimension, NAME),
+                self.clean(constraint.answer, ANSWER),
+                self.clean(constraint.pulls_toward.name, NAME),
             )
-            pieces += [Gap(1.0), *self.text(line, STRONG, 2)]
-            pieces += self.text(clean(constraint.unblock, LONG), BODY, most)
+            pieces += [Gap(1.0), *self.text(line, STRONG, 3)]
+            pieces += self.text(self.clean(constraint.unblock, LONG), BODY, most)
         return pieces
 
     def reasons(self) -> list[Piece]:
@@ -133,7 +156,7 @@ class Sections:
                 pieces.append(Gap(1.5))
             if reason.answer is not None and reason.dimension is not None:
                 said = catalogue.because_you_said(
-                    clean(reason.answer, ANSWER), clean(reason.dimension, NAME)
+                    self.clean(reason.answer, ANSWER), self.clean(reason.dimension, NAME)
                 )
                 pieces += self.text("".join(span.text for span in said), SMALL, 2)
             pieces += self.quote(reason.snippet, self.limits.quote_lines)
@@ -144,7 +167,7 @@ class Sections:
         if snippet is None:
             return []
         model = self.summary.other_view_for
-        name = clean(model.name, NAME) if model else catalogue.ANOTHER_MODEL
+        name = self.clean(model.name, NAME) if model else catalogue.ANOTHER_MODEL
         return [
             *self.heading(catalogue.other_view_heading(name)),
             *self.quote(snippet, self.limits.other_view_lines),
@@ -156,10 +179,13 @@ class Sections:
             return []
         pieces = self.heading(catalogue.TENSIONS_HEADING)
         for tension in shown:
-            dimensions = ", ".join(clean(name, NAME) for name in tension.dimensions[:4])
-            line = catalogue.tension_toward(dimensions, clean(tension.toward.name, NAME))
-            pieces += self.text(line, STRONG, 1)
-            pieces += self.text(clean(tension.advice, LONG), BODY, self.limits.advice_lines)
+            # However long the dimensions' names, the model they pull toward stays in sight.
+            dimensions = shorten(", ".join(tension.dimensions[:4]), NAME)
+            line = catalogue.tension_toward(
+                self.clean(dimensions, NAME), self.clean(tension.toward.name, NAME)
+            )
+            pieces += self.text(line, STRONG, 2)
+            pieces += self.text(self.clean(tension.advice, LONG), BODY, self.limits.advice_lines)
         return pieces
 
     def plan(self) -> list[Piece]:
@@ -170,8 +196,14 @@ class Sections:
             label = Text((catalogue.by_days(horizon),), LABEL)
             body: list[Text] = []
             for step in steps[: self.limits.steps_per_horizon]:
-                text = f"{BULLET} {clean(step.text, LONG)}"
-                body += self.text(text, BODY, self.limits.step_lines, width=WIDTH - LABEL_WIDTH)
+                body += self.text(
+                    self.clean(step.text, LONG),
+                    BODY,
+                    self.limits.step_lines,
+                    indent=BULLET_INDENT,
+                    width=WIDTH - LABEL_WIDTH,
+                    bullet=BULLET,
+                )
             pieces += [Gap(0.6), Labelled(label, tuple(body), LABEL_WIDTH)]
         return pieces
 
@@ -181,13 +213,13 @@ class Sections:
             return []
         line = catalogue.progress_since(
             progress.previous_date.isoformat(),
-            clean(progress.previous_model, NAME),
-            clean(self.summary.recommended.name, NAME),
+            self.clean(progress.previous_model, NAME),
+            self.clean(self.summary.recommended.name, NAME),
         )
         pieces: list[Piece] = [Gap(2.5), *self.text(line, STRONG, 2)]
         if self.limits.progress_scores and progress.scores:
             changes = " · ".join(
-                f"{clean(change.model.name, NAME)} {_percent(change.before)} → "
+                f"{self.clean(change.model.name, NAME)} {_percent(change.before)} → "
                 f"{_percent(change.after)}"
                 for change in progress.scores[: self.limits.models]
             )
@@ -199,20 +231,20 @@ class Sections:
     def quote(self, snippet: SnippetView, most: int) -> list[Piece]:
         source = snippet.source
         pieces: list[Piece] = [
-            *self.text(clean(snippet.text, LONG), QUOTE, most, indent=QUOTE_INDENT, rule=True)
+            *self.text(self.clean(snippet.text, LONG), QUOTE, most, indent=QUOTE_INDENT, rule=True)
         ]
-        line = f"— {clean(source.title, NAME)}{clean(credit(source), SENTENCE)}"
+        line = f"— {self.clean(source.title, NAME)}{self.clean(credit(source), SENTENCE)}"
         pieces += self.text(line, SMALL, self.limits.source_lines, indent=QUOTE_INDENT)
         url = source.url
         if url and url.startswith(("https://", "http://")):
-            link = clean(url, 500)
+            link = self.clean(url, 500)
             pieces += self.text(link, SMALL, 1, indent=QUOTE_INDENT, link=url)
         return pieces
 
 
-def _score_row(item: ModelScoreView, leading: bool) -> ScoreRow:
+def _score_row(item: ModelScoreView, name: str, leading: bool) -> ScoreRow:
     share = item.score if 0.0 <= item.score <= 1.0 else (1.0 if item.score > 1.0 else 0.0)
-    return ScoreRow(clean(item.model.name, NAME), share, _percent(share), leading)
+    return ScoreRow(name, share, _percent(share), leading)
 
 
 def _percent(share: float) -> str:
