@@ -22,7 +22,8 @@ from typing import Any
 
 from aiohttp import web
 from rich.console import Console
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from bot.app import build_app
 from bot.authoring.answer_tests import Thresholds, answer_test_command, default_answers_file
@@ -39,16 +40,23 @@ from bot.config import (
     teams_config,
 )
 from bot.engine.index import index_for
+from bot.engine.replies import Summary
 from bot.handlers.console import run_console, stdin_reader
 from bot.handlers.console_render import source_line
 from bot.handlers.teams.package import PACKAGE_NAME, PackageError, build_package, next_steps
 from bot.knowledge import Knowledge, KnowledgeError, load_knowledge
 from bot.logs import configure_logging
-from bot.views.catalogue import GOODBYE
+from bot.report import render_report, report_filename
+from bot.views.catalogue import (
+    GOODBYE,
+    NO_RESULT_FOR_REPORT,
+    report_not_written,
+    report_written,
+)
 from storage.conversations import ConversationKey
 from storage.errors import StorageError
 from storage.migrate import current, upgrade
-from storage.url import redacted
+from storage.url import is_memory_sqlite, redacted
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     chat = commands.add_parser("chat", help="take the diagnostic in the terminal")
     chat.add_argument("--user", help="whose conversation (default: your login name)")
+
+    report = commands.add_parser("report", help="your latest result as a one-page PDF")
+    report.add_argument("--user", help="whose result (default: your login name, as for chat)")
+    report.add_argument(
+        "--output",
+        type=Path,
+        help="the PDF to write, or a folder to write it in (default: this folder), named "
+        "ai-ownership-advisor-DATE.pdf unless a file name is given",
+    )
 
     knowledge = commands.add_parser("knowledge", help="validate the knowledge files")
     knowledge_commands = knowledge.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -194,7 +211,7 @@ def _environment_problem(
     from_database = isinstance(error, (OSError, SQLAlchemyError)) or type(
         error
     ).__module__.startswith("asyncpg")
-    if not from_database or args.command not in ("chat", "db", "serve"):
+    if not from_database or args.command not in ("chat", "db", "report", "serve"):
         return None
     reason = getattr(error, "strerror", None) or str(error).splitlines()[0][:200]
     return (
@@ -212,6 +229,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             # Ctrl-C is a way to leave, like `quit`: every answer given is already stored.
             print(f"\n{GOODBYE}")
             return 0
+    if args.command == "report":
+        return _report(settings, args.user or _login_name(), args.output)
     if args.command == "knowledge" and args.action == "test":
         return _test_answers(args, settings)
     if args.command == "knowledge" and args.action == "reload":
@@ -248,12 +267,60 @@ async def _chat(settings: Settings, user: str) -> int:
     app = await build_app(settings)
     console = Console()
     try:
-        key = ConversationKey("console", "local", user)
+        key = _console_key(user)
         reader = stdin_reader(console, interactive=sys.stdin.isatty())
         await run_console(app.service, key, reader, console)
     finally:
         await app.close()
     return 0
+
+
+def _report(settings: Settings, user: str, output: Path | None) -> int:
+    """The console user's latest result, the summary the chat shows, written as a PDF."""
+    # A SQLite file that is not there holds no result: none is made just to find that out.
+    missing = _no_database_file(settings.database_url)
+    summary = None if missing else asyncio.run(_latest_summary(settings, _console_key(user)))
+    if summary is None:
+        print(NO_RESULT_FOR_REPORT, file=sys.stderr)
+        return 1
+    pdf = render_report(summary)
+    path = Path(report_filename(summary))
+    if output is not None:
+        path = output / path if output.is_dir() else output
+    try:
+        path.write_bytes(pdf)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        print(f"error: {report_not_written(str(path), reason)}", file=sys.stderr)
+        return 2
+    print(report_written(str(path), len(pdf)))
+    return 0
+
+
+async def _latest_summary(settings: Settings, key: ConversationKey) -> Summary | None:
+    app = await build_app(settings)
+    try:
+        return (await app.service.overview(key)).summary
+    finally:
+        await app.close()
+
+
+def _console_key(user: str) -> ConversationKey:
+    """Whose conversation the console holds: `advisor chat --user` and `advisor report --user`."""
+    return ConversationKey("console", "local", user)
+
+
+def _no_database_file(url: str) -> bool:
+    """Whether `url` names a SQLite file that does not exist (yet)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return False  # build_app says what is wrong with it
+    return (
+        parsed.get_backend_name() == "sqlite"
+        and not is_memory_sqlite(parsed)
+        and not Path(parsed.database or "").exists()
+    )
 
 
 def _platforms(
