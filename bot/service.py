@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from bot.engine.dialogue import handle
-from bot.engine.index import index_for
+from bot.engine.index import KnowledgeIndex, index_for
+from bot.engine.progress import HISTORY_LENGTH, PastResult, with_past
 from bot.engine.replies import NoticeLevel, NoticeReply, Reply, Summary, SummaryReply
 from bot.engine.state import ConversationState, Phase
 from bot.engine.summary import build_summary
@@ -27,13 +28,15 @@ from storage.conversations import (
     StoredConversation,
     TurnWrite,
 )
-from storage.errors import ConcurrentUpdateError, DuplicateDeliveryError
+from storage.errors import ConcurrentUpdateError, DuplicateDeliveryError, StorageError
 
 log = logging.getLogger(__name__)
 
 # Two turns of one user racing (a double click, two devices) rarely collide more than once.
 MAX_ATTEMPTS = 5
 APOLOGY = catalogue.SORRY
+# The stored results a summary reads: the one shown, and the history before it.
+RESULTS_READ = HISTORY_LENGTH + 1
 
 
 def utc_now() -> datetime:
@@ -94,7 +97,7 @@ class AdvisorService:
                 return []
             if version is None:
                 outcome.turn(key.platform, outcome.UNCHANGED)
-                return step.replies
+                return await self._with_past_results(key, step)
             completed = step.completed
             outcome.turn(key.platform, outcome.COMPLETED if completed else outcome.ANSWERED)
             log.info(
@@ -105,7 +108,7 @@ class AdvisorService:
                 step.phase,
                 completed,
             )
-            return step.replies
+            return await self._with_past_results(key, step)
         raise ConcurrentUpdateError(f"gave up after {MAX_ATTEMPTS} conflicting saves")
 
     async def first_delivery(self, delivery_key: str | None) -> bool:
@@ -127,17 +130,52 @@ class AdvisorService:
 
     async def overview(self, key: ConversationKey) -> Overview:
         """The user's latest summary (the finished conversation's, else the latest stored
-        assessment's, rebuilt with today's knowledge) and whether a diagnostic is in progress:
-        what an App Home or a share needs."""
+        assessment's, rebuilt with today's knowledge) with the progress since the result before
+        it and the history of results, and whether a diagnostic is in progress: what an App
+        Home, a share or a report needs."""
         stored = await self._repository.load_conversation(key)
         state = ConversationState.from_json(stored.state if stored else None)
         index = index_for(self._knowledge())
         if state.phase is Phase.DONE:
             when = state.completed_at or self._clock()
-            return Overview(build_summary(state.answers, index, when), in_progress=False)
-        record = await self._repository.latest_assessment(key)
-        summary = build_summary(record.answers, index, record.completed_at) if record else None
-        return Overview(summary, in_progress=state.phase is Phase.ASKING)
+            summary = build_summary(state.answers, index, when)
+            shown = _Shown(state.completed_at, state.answers)
+            return Overview(await self._with_past(key, summary, shown, index), in_progress=False)
+        # One read for the summary and its history: they are the newest stored results.
+        records = await self._repository.list_assessments(key, limit=RESULTS_READ)
+        in_progress = state.phase is Phase.ASKING
+        if not records:
+            return Overview(None, in_progress)
+        latest = records[-1]
+        summary = build_summary(latest.answers, index, latest.completed_at)
+        shown = _Shown(latest.completed_at, latest.answers)
+        return Overview(_attached(key, summary, shown, records, index), in_progress)
+
+    async def _with_past_results(self, key: ConversationKey, step: _Step) -> list[Reply]:
+        """The turn's replies, a summary among them given the person's earlier results. Only
+        a turn that shows a summary reads them (one bounded read); an answer turn reads
+        nothing more."""
+        if step.shown is None or not any(isinstance(r, SummaryReply) for r in step.replies):
+            return step.replies
+        index = index_for(step.knowledge)
+        return [
+            replace(r, summary=await self._with_past(key, r.summary, step.shown, index))
+            if isinstance(r, SummaryReply)
+            else r
+            for r in step.replies
+        ]
+
+    async def _with_past(
+        self, key: ConversationKey, summary: Summary, shown: _Shown, index: KnowledgeIndex
+    ) -> Summary:
+        """`summary` with the stored results before it. If they cannot be read, the summary
+        is shown without them: the history is never worth losing the result over."""
+        try:
+            records = await self._repository.list_assessments(key, limit=RESULTS_READ)
+        except Exception as error:  # StorageError, as a rule
+            _history_failed(key, error)
+            return summary
+        return _attached(key, summary, shown, records, index)
 
 
 class _Step:
@@ -155,6 +193,7 @@ class _Step:
         self.replies: list[Reply] = []
         self.phase = Phase.ASKING
         self.completed = False
+        self.shown: _Shown | None = None  # the finished diagnostic, when the turn ends on one
 
     def __call__(self, stored: StoredConversation | None) -> TurnWrite:
         state = ConversationState.from_json(stored.state if stored else None)
@@ -162,6 +201,8 @@ class _Step:
         turn = Turn(self.now, action.text, action.choice, action.command, action.argument)
         new_state, self.replies = handle(state, turn, self.knowledge)
         self.phase = new_state.phase
+        if new_state.phase is Phase.DONE:
+            self.shown = _Shown(new_state.completed_at, new_state.answers)
         if stored is not None and new_state == state:
             return TurnWrite(None)
         assessment = _completed_assessment(self.key, state, new_state, self.replies, self.knowledge)
@@ -188,6 +229,61 @@ def _bounded(delivery_key: str | None) -> str | None:
 class Overview:
     summary: Summary | None
     in_progress: bool
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """The result a summary shows: when it was completed (None in states saved before that
+    was kept) and its answers."""
+
+    completed_at: datetime | None
+    answers: Mapping[str, str | None]
+
+
+def _attached(
+    key: ConversationKey,
+    summary: Summary,
+    shown: _Shown,
+    records: list[AssessmentRecord],
+    index: KnowledgeIndex,
+) -> Summary:
+    """`summary` with the progress since the stored result before the one shown and the
+    history of those before it; `records` are the newest stored results, oldest first."""
+    try:
+        past = [_past_result(record) for record in _before(records, shown.completed_at)]
+        return with_past(summary, shown.answers, past, index)
+    except Exception as error:  # a bug: the summary still goes out, without its history
+        _history_failed(key, error)
+        return summary
+
+
+def _before(records: list[AssessmentRecord], shown_at: datetime | None) -> list[AssessmentRecord]:
+    """The stored results before the one shown, newest first. The result shown is the newest
+    stored (the turn that completed it saved it), and it is told apart by its time: a
+    finished conversation whose result has since been purged still finds the ones before."""
+    if shown_at is None:
+        return records[-2::-1]
+    return [record for record in reversed(records) if record.completed_at < shown_at]
+
+
+def _past_result(record: AssessmentRecord) -> PastResult:
+    return PastResult(
+        record.completed_at, record.recommendation, record.clarity, record.answers, record.scores
+    )
+
+
+def _history_failed(key: ConversationKey, error: Exception) -> None:
+    """Counted, and logged with ids and the error's name; a traceback only for what is not a
+    database failure (a bug), as a turn's failure is logged."""
+    outcome.error("summary_history")
+    log.error(
+        "summary history failed platform=%s workspace=%s user=%s error=%s",
+        key.platform,
+        key.workspace,
+        key.user,
+        type(error).__name__,
+        exc_info=None if isinstance(error, StorageError) else error,
+    )
 
 
 def _completed_assessment(

@@ -132,8 +132,14 @@ class ConversationStore(Protocol):
         """The most recent completed assessment of this user, or None."""
         ...
 
-    async def list_assessments(self, key: ConversationKey) -> list[AssessmentRecord]:
-        """Every completed assessment of this user, oldest first."""
+    async def list_assessments(
+        self, key: ConversationKey, limit: int | None = None
+    ) -> list[AssessmentRecord]:
+        """Every completed assessment of this user, oldest first; with `limit`, only the newest
+        `limit` of them (still oldest first), read newest first so that a person with hundreds
+        of results costs no more than one with a few. Of assessments completed at the same
+        instant, the one saved later counts as newer. Raises ValueError for a `limit` below 1.
+        """
         ...
 
     async def record_delivery(self, key: str, now: datetime) -> bool:

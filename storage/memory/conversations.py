@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from storage.checks.common import json_copy
+from storage.checks.common import checked_count, json_copy
 from storage.checks.conversations import checked_delivery, checked_reference, checked_turn
 from storage.conversations import (
     AssessmentRecord,
@@ -97,12 +97,17 @@ class MemoryConversations:
         return version
 
     async def latest_assessment(self, key: ConversationKey) -> AssessmentRecord | None:
-        history = await self.list_assessments(key)
+        history = await self.list_assessments(key, limit=1)
         return history[-1] if history else None
 
-    async def list_assessments(self, key: ConversationKey) -> list[AssessmentRecord]:
+    async def list_assessments(
+        self, key: ConversationKey, limit: int | None = None
+    ) -> list[AssessmentRecord]:
+        kept = None if limit is None else checked_count(limit)
         # sorted() is stable: equal times keep insertion order, like the SQL tie-break on id.
         history = sorted(self._db.assessments.get(key, []), key=lambda record: record.completed_at)
+        if kept is not None:
+            history = history[-kept:]
         return [_copy(record) for record in history]
 
     async def save_reference(

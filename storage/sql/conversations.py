@@ -26,6 +26,7 @@ from sqlalchemy import ColumnElement, Insert, and_, bindparam, insert, select, u
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from storage.checks.common import checked_count
 from storage.checks.conversations import checked_delivery, checked_reference, checked_turn
 from storage.conversations import (
     AssessmentRecord,
@@ -127,15 +128,20 @@ class SqlConversations:
             row = await session.scalar(query)
         return None if row is None else _assessment_record(key, row)
 
-    async def list_assessments(self, key: ConversationKey) -> list[AssessmentRecord]:
-        query = (
-            select(Assessment)
-            .where(_is_assessment_of(key))
-            .order_by(Assessment.completed_at, Assessment.id)
-        )
+    async def list_assessments(
+        self, key: ConversationKey, limit: int | None = None
+    ) -> list[AssessmentRecord]:
+        query = select(Assessment).where(_is_assessment_of(key))
+        if limit is None:
+            query = query.order_by(Assessment.completed_at, Assessment.id)
+        else:
+            # Newest first along the (user, completed_at) index, then put back in order.
+            newest = (Assessment.completed_at.desc(), Assessment.id.desc())
+            query = query.order_by(*newest).limit(checked_count(limit))
         async with self._db.transaction("list the assessments") as session:
             rows = (await session.scalars(query)).all()
-        return [_assessment_record(key, row) for row in rows]
+        records = [_assessment_record(key, row) for row in rows]
+        return records if limit is None else records[::-1]
 
     async def save_reference(
         self, key: ConversationKey, reference: dict[str, Any], now: datetime
