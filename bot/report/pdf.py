@@ -59,7 +59,9 @@ def render_report(summary: Summary) -> bytes:
 
 
 def report_filename(summary: Summary) -> str:
-    return f"ai-ownership-advisor-{summary.date.isoformat()}.pdf"
+    """The product's name and the result's date: "ai-ownership-advisor-2026-12-07.pdf"."""
+    stem = "-".join(catalogue.PRODUCT.lower().split())
+    return f"{stem}-{summary.date.isoformat()}.pdf"
 
 
 def _document(summary: Summary) -> FPDF:

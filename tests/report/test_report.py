@@ -6,12 +6,14 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 from pypdf import PdfReader
 
+import bot.report
 from bot.engine.replies import Summary
 from bot.knowledge import Knowledge
 from bot.report import render_report, report_filename
@@ -25,6 +27,7 @@ from tests.report.summaries import (
     hostile_summary,
     maximal_summary,
 )
+from tests.views.sentences import sentences_in
 
 # A4 at 72 dpi (595.3 x 841.9 points, rounded up), and the report's margin (15 mm) in pixels.
 PAGE_PIXELS = (596, 842)
@@ -200,6 +203,14 @@ def test_a_summary_without_the_optional_parts_still_reads() -> None:
     assert catalogue.recommended(summary.recommended.name) in said
     for heading in (catalogue.TENSIONS_HEADING, catalogue.YOUR_PLAN_HEADING):
         assert heading not in said
+
+
+def test_the_report_says_only_the_catalogues_sentences() -> None:
+    """Like the adapters and renderers (tests/views/test_said_once.py): every sentence the
+    report prints is the catalogue's."""
+    package = Path(bot.report.__file__).parent
+    found = [str(text) for path in sorted(package.glob("*.py")) for text in sentences_in(path)]
+    assert not found, "say these in bot/views/catalogue.py:\n" + "\n".join(found)
 
 
 # --- always one page ------------------------------------------------------------------------
