@@ -10,7 +10,7 @@ the bottom margin, whatever it is given.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 Colour = tuple[int, int, int]
 
@@ -121,6 +121,7 @@ class Limits:
     stand_lines: int = 3
     tensions: int = 4
     advice_lines: int = 3
+    horizons: int = 6
     steps_per_horizon: int = 5
     step_lines: int = 3
     models: int = 8
@@ -130,16 +131,29 @@ class Limits:
 
 def _levels() -> tuple[Limits, ...]:
     """Each step takes something more from the least important parts still there."""
-    steps = (
+    steps: tuple[dict[str, Any], ...] = (
         {"progress_scores": False},
-        {"reasons": 4, "description_lines": 3, "quote_lines": 5},
+        {"description_lines": 3},
+        {"reasons": 4},
+        {"quote_lines": 5},
         {"progress": False},
-        {"reasons": 3, "quote_lines": 4, "other_view_lines": 4, "source_lines": 1},
-        {"description_lines": 2, "advice_lines": 2, "step_lines": 2, "tensions": 3},
-        {"reasons": 2, "quote_lines": 3, "other_view_lines": 3, "stand_lines": 2},
-        {"steps_per_horizon": 3, "tensions": 2, "description_lines": 1},
-        {"reasons": 1, "advice_lines": 1, "step_lines": 1, "other_view_lines": 2},
-        {"tensions": 1, "steps_per_horizon": 2, "stand_lines": 1, "quote_lines": 2},
+        {"reasons": 3},
+        {"source_lines": 1},
+        {"quote_lines": 4, "other_view_lines": 4},
+        {"description_lines": 2},
+        {"step_lines": 2, "advice_lines": 2},
+        {"tensions": 3},
+        {"reasons": 2},
+        {"quote_lines": 3, "other_view_lines": 3},
+        {"stand_lines": 2},
+        {"steps_per_horizon": 3, "horizons": 3},
+        {"tensions": 2},
+        {"description_lines": 1},
+        {"reasons": 1},
+        {"advice_lines": 1, "step_lines": 1},
+        {"other_view_lines": 2},
+        {"tensions": 1, "steps_per_horizon": 2},
+        {"stand_lines": 1, "quote_lines": 2},
         {"models": 5, "description_lines": 0, "headline_lines": 1},
     )
     levels = [Limits()]

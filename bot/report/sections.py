@@ -192,7 +192,7 @@ class Sections:
         if not self.summary.plan:
             return []
         pieces = self.heading(catalogue.YOUR_PLAN_HEADING)
-        for horizon, steps in _by_horizon(self.summary.plan):
+        for horizon, steps in _by_horizon(self.summary.plan)[: self.limits.horizons]:
             label = Text((catalogue.by_days(horizon),), LABEL)
             body: list[Text] = []
             for step in steps[: self.limits.steps_per_horizon]:

@@ -240,6 +240,16 @@ def test_hostile_text_in_every_field_makes_one_page(part: str) -> None:
     assert catalogue.ONLY_YOUR_RESULT in text_of(pdf)
 
 
+def test_many_of_everything_still_makes_one_page() -> None:
+    summary = full_summary(models=40, reasons=40, tensions=40, steps=20)
+    horizons = tuple(replace(step, horizon=n) for n, step in enumerate(summary.plan, 1))
+    pdf = render_report(replace(summary, plan=horizons))
+    assert pages(pdf) == 1
+    said = text_of(pdf)
+    assert "Model 1 " in said
+    assert catalogue.ONLY_YOUR_RESULT in said
+
+
 def test_text_the_font_cannot_draw_is_replaced_and_the_rest_kept() -> None:
     summary = full_summary(" Café “quoted” — 日本 🎉 end")
     said = text_of(render_report(summary))
