@@ -75,10 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--user", help="whose conversation (default: your login name)")
 
     report = commands.add_parser("report", help="your latest result as a one-page PDF")
-    report.add_argument("--user", help="whose result (default: your login name, as for chat)")
+    report.add_argument(
+        "--user", metavar="NAME", help="whose result (default: your login name, as for chat)"
+    )
     report.add_argument(
         "--output",
         type=Path,
+        metavar="PATH",
         help="the PDF to write, or a folder to write it in (default: this folder), named "
         "ai-ownership-advisor-DATE.pdf unless a file name is given",
     )
