@@ -46,7 +46,6 @@ from bot.handlers.console_render import source_line
 from bot.handlers.teams.package import PACKAGE_NAME, PackageError, build_package, next_steps
 from bot.knowledge import Knowledge, KnowledgeError, load_knowledge
 from bot.logs import configure_logging
-from bot.report import render_report, report_filename
 from bot.views.catalogue import (
     GOODBYE,
     NO_RESULT_FOR_REPORT,
@@ -286,6 +285,10 @@ def _report(settings: Settings, user: str, output: Path | None) -> int:
     if summary is None:
         print(NO_RESULT_FOR_REPORT, file=sys.stderr)
         return 1
+    # fpdf2 (and the fontTools it brings) only where a PDF is made: a third of a second that
+    # `advisor chat` and `serve` need not wait for.
+    from bot.report import render_report, report_filename
+
     pdf = render_report(summary)
     path = Path(report_filename(summary))
     if output is not None:
