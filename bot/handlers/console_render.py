@@ -21,6 +21,7 @@ from bot.views.document import (
     CommandHelp,
     Divider,
     Document,
+    DownloadReport,
     Element,
     Facts,
     Heading,
@@ -42,6 +43,8 @@ from bot.views.parts import Surface, credit
 from bot.views.summary import summary_view
 
 BAR_WIDTH = 24
+# The report is a file: the command line writes it (`advisor report`), not the chat.
+REPORT_COMMAND = "advisor report"
 _TONE = {
     Tone.NORMAL: "",
     Tone.SUBTLE: "dim",
@@ -147,6 +150,8 @@ def _typed(action: Action) -> str | None:
             return command.value
         case OpenAsk():
             return "ask <question>"
+        case DownloadReport():
+            return REPORT_COMMAND
     return None
 
 

@@ -217,6 +217,34 @@ def shared_in(channel: str) -> str:
     return f"Shared your summary in {channel}."
 
 
+# --- the summary as a PDF (the summary's "Download report" button) ------------------------------
+
+REPORT_BUTTON = "Download report"
+REPORT_TITLE = "Your AI ownership report"
+REPORT_ABOUT = (
+    "Your AI ownership result on one page (PDF): the recommendation, the scores, why, and the "
+    "next steps."
+)
+REPORT_NO_RESULT = (
+    "There is no result to put in a report yet: finish the diagnostic first, then press "
+    "“Download report” on your summary."
+)
+REPORT_UPLOAD_FAILED = "Sorry, I couldn't send your report just now. Please try again in a minute."
+REPORT_SAVED = "Here is your AI ownership report as a PDF, saved in your OneDrive."  # Teams
+REPORT_DECLINED = (  # Teams
+    "All right, nothing was saved to your OneDrive. Press “Download report” whenever you want it."
+)
+REPORT_IN_PRIVATE_CHAT = (  # Teams: files can only be offered in a one-to-one chat
+    f"I can send the report only in {OUR_PRIVATE_CHAT}: open a chat with me ({PRODUCT}), type "
+    "`summary` and press “Download report” there."
+)
+
+
+def report_sent(chat: str) -> str:
+    """`chat`: OUR_DM (Slack)."""
+    return f"I've sent your report as a PDF to {chat}."
+
+
 # --- help -----------------------------------------------------------------------------------------
 
 COMMANDS_HEADING = "Commands"

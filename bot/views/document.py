@@ -227,6 +227,12 @@ class OpenShare:
 
 
 @dataclass(frozen=True)
+class DownloadReport:
+    """The person's latest result as a one-page PDF, sent to them where the platform can (a
+    file in the direct message; on Teams a file offered in the private chat)."""
+
+
+@dataclass(frozen=True)
 class PulseAnswer:
     survey_id: str
 
@@ -255,6 +261,7 @@ Intent = (
     RunCommand
     | OpenAsk
     | OpenShare
+    | DownloadReport
     | PulseAnswer
     | PulseClose
     | PulseExport

@@ -18,6 +18,7 @@ from bot.views.document import (
     CommandHelp,
     Divider,
     Document,
+    DownloadReport,
     Fact,
     Heading,
     Headline,
@@ -134,6 +135,7 @@ def summary_actions() -> tuple[Action, ...]:
     return (
         command_action(catalogue.RETAKE, Command.RESTART),
         Action(catalogue.ASK_BUTTON, OpenAsk()),
+        Action(catalogue.REPORT_BUTTON, DownloadReport()),
         Action(catalogue.SHARE_BUTTON, OpenShare(), primary=True),
     )
 

@@ -61,7 +61,17 @@ JSON_FIELDS = frozenset(
 )
 # Methods Slack answers without a bearer token (they authenticate with client id and secret).
 TOKENLESS_METHODS = frozenset({"api.test", "oauth.v2.access", "oauth.v2.exchange"})
-BOT_SCOPES = "app_mentions:read,chat:write,commands,im:history,im:read,im:write,users:read"
+# What the app's manifests ask for (manifests/slack.yml), and so what its bot token holds.
+BOT_SCOPES = (
+    "app_mentions:read,chat:write,chat:write.public,commands,files:write,im:history,im:read,"
+    "im:write,users:read"
+)
+# The scope a method needs, for the methods an installation could lack it for (the app asked
+# for files:write only once it posted files): Slack answers `missing_scope` without it.
+REQUIRED_SCOPES = {
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+}
 MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
 # Recorded as the method of calls that arrive at a response_url rather than at /api/.
@@ -154,6 +164,9 @@ class FakeSlackApi:
         # Seconds every Web API call takes before its answer (Slack's own latency, in load tests).
         self.latency = 0.0
         self.workspace_owners: set[str] = set()
+        # The scopes every token holds (auth.test's X-OAuth-Scopes); discard one to play an
+        # installation made before the app asked for it.
+        self.scopes: set[str] = set(BOT_SCOPES.split(","))
         self._root_url: str | None = None
         self._stack = AsyncExitStack()
         # What apps.connections.open hands out; tests of Socket Mode point it at their server.
@@ -175,9 +188,6 @@ class FakeSlackApi:
             "files.completeUploadExternal": self._files_complete_upload_external,
             "oauth.v2.access": self._oauth_v2_access,
             "apps.connections.open": self._apps_connections_open,
-        }
-        self._default_headers: dict[str, dict[str, str]] = {
-            "auth.test": {"X-OAuth-Scopes": BOT_SCOPES},
         }
 
     # Lifecycle -------------------------------------------------------------------------------
@@ -330,7 +340,8 @@ class FakeSlackApi:
             return web.json_response(canned.payload, status=canned.status, headers=canned.headers)
         answer = self._answer(call)
         self._answers[id(call)] = answer
-        return web.json_response(answer, headers=self._default_headers.get(call.method))
+        headers = {"X-OAuth-Scopes": ",".join(sorted(self.scopes))}
+        return web.json_response(answer, headers=headers if call.method == "auth.test" else None)
 
     def answer_of(self, call: ApiCall) -> Answer:
         """What the fake answered to `call` (its default answer; {} for a canned one), e.g. the
@@ -370,6 +381,10 @@ class FakeSlackApi:
             return {"ok": False, "error": "unknown_method"}
         if call.token is None and call.method not in TOKENLESS_METHODS:
             return {"ok": False, "error": "not_authed"}
+        needed = REQUIRED_SCOPES.get(call.method)
+        if needed is not None and needed not in self.scopes:
+            provided = ",".join(sorted(self.scopes))
+            return {"ok": False, "error": "missing_scope", "needed": needed, "provided": provided}
         try:
             return default(call)
         except SlackApiError as exc:

@@ -68,6 +68,10 @@ OPERATIONS = frozenset(
 )
 SENDING = (SEND, REPLY)  # the operations whose bodies are messages the bot sent
 
+# A bot may offer a file (a file consent card) only in a personal chat, whose ids start "a:"
+# (channels and group chats are "19:..."): Teams' bot file APIs work in no other scope.
+FILE_CONSENT_CARD = "application/vnd.microsoft.teams.card.file.consent"
+PERSONAL_PREFIX = "a:"
 # Teams message ids are epoch milliseconds; the fake's start here and go up by one.
 FIRST_ACTIVITY_ID = 1_700_000_000_000
 TEAM_AAD_GROUP_ID = "00000000-0000-4000-8000-0000000000a1"
@@ -411,6 +415,9 @@ class FakeConnector:
         if operation in (SEND, REPLY):
             if body is None or not body.get("type"):
                 return 400, error_body("BadArgument", "Activity type is required")
+            refused = _file_offer_refused(conversation_id, body)
+            if refused is not None:
+                return 400, error_body("BadArgument", refused)
             return 201, {"id": self._next_activity_id()}
         if operation == UPDATE:
             if body is None or not body.get("type"):
@@ -501,6 +508,21 @@ class FakeConnector:
     def _next_activity_id(self) -> str:
         self._activity_count += 1
         return str(FIRST_ACTIVITY_ID + self._activity_count)
+
+
+def _file_offer_refused(conversation_id: str, body: Mapping[str, Any]) -> str | None:
+    """Why Teams would refuse a message's file consent card, or None (no card, or a good one):
+    only in a personal chat, naming the file and its size."""
+    for attachment in body.get("attachments") or []:
+        if not isinstance(attachment, dict) or attachment.get("contentType") != FILE_CONSENT_CARD:
+            continue
+        if not conversation_id.startswith(PERSONAL_PREFIX):
+            return "File consent cards can only be sent in a personal chat"
+        content = attachment.get("content")
+        size = content.get("sizeInBytes") if isinstance(content, dict) else None
+        if not attachment.get("name") or not isinstance(size, int) or size < 1:
+            return "A file consent card needs the file's name and size"
+    return None
 
 
 async def _read_body(request: web.Request) -> tuple[dict[str, Any] | None, str | None]:

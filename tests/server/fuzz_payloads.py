@@ -375,7 +375,8 @@ def button(draw: st.DrawFn) -> tuple[str, str]:
         return action, draw(survey)
     if kind == "forget":
         return draw(st.sampled_from([CONFIRM_ACTION, CANCEL_ACTION])), draw(st.text(max_size=8))
-    action = draw(st.one_of(st.sampled_from([ids.SHARE_ACTION, ids.ASK_ACTION]), st.text()))
+    ours = [ids.SHARE_ACTION, ids.ASK_ACTION, ids.REPORT_ACTION]
+    action = draw(st.one_of(st.sampled_from(ours), st.text()))
     return action, draw(st.text(max_size=20))
 
 
@@ -857,6 +858,7 @@ SUBMIT_KINDS = st.sampled_from(
         "pulse_send",
         "forget",
         "forget_cancel",
+        "report",
         "other",
     ]
 )
@@ -894,7 +896,8 @@ def activities(draw: st.DrawFn) -> Body:
     if name == "invoke_file_consent":
         info = activity["value"].get("uploadInfo", {})
         info["uploadUrl"] = draw(st.sampled_from([CLOSED + "/upload", CONNECTOR + "/upload", ""]))
-        activity["value"]["context"] = {"s": draw(st.sampled_from([SURVEY, "x"]))}
+        contexts = [{"s": SURVEY}, {"s": "x"}, {"purpose": "report"}, {"purpose": ["report"]}]
+        activity["value"]["context"] = draw(st.sampled_from(contexts))
     if draw(st.integers(0, 3)) == 0:
         activity["from"]["aadObjectId"] = draw(st.sampled_from([None, ADMIN_USER, "a" * 300]))
     # Never without a serviceUrl: the SDK would reply to https://api.botframework.com instead.

@@ -170,6 +170,29 @@ async def test_failures_unknown_methods_and_missing_tokens_answer_like_slack(
         await client.chat_postMessage(channel=DM_CHANNEL, text="x", blocks=BLOCKS[:1] * 51)
 
 
+async def test_an_upload_lands_in_the_channel_and_needs_files_write(api: FakeSlackApi) -> None:
+    client = api.client()
+    scopes = (await client.auth_test()).headers["X-OAuth-Scopes"].split(",")
+    assert "files:write" in scopes
+
+    await client.files_upload_v2(
+        channel=DM_CHANNEL, content=b"%PDF-1.7 ...", filename="r.pdf", initial_comment="Here"
+    )
+    [upload] = api.uploads(DM_CHANNEL)
+    assert (upload.content, upload.filename, upload.initial_comment) == (
+        b"%PDF-1.7 ...",
+        "r.pdf",
+        "Here",
+    )
+    assert upload.length == len(b"%PDF-1.7 ...")
+
+    api.scopes.discard("files:write")  # an installation from before the app posted files
+    with pytest.raises(SlackApiError, match="missing_scope") as raised:
+        await client.files_upload_v2(channel=DM_CHANNEL, content=b"x", filename="r.pdf")
+    assert raised.value.response["needed"] == "files:write"
+    assert len(api.uploads()) == 1
+
+
 async def test_queued_answers_apply_in_order_then_the_default_returns(api: FakeSlackApi) -> None:
     api.fail("users.info", "user_not_found")
     api.respond("users.info", {"ok": True, "user": {"id": USER_ID, "is_admin": True}}, times=2)

@@ -38,6 +38,7 @@ from botframework.connector.auth import (
 from botframework.connector.models import ErrorResponseException
 from botframework.connector.teams import TeamsConnectorClient
 
+from bot.handlers.teams.export_file import report_consent_activity
 from testing.fakes.local_server import local_server
 from testing.fakes.teams_activities import (
     BOT_ID,
@@ -482,6 +483,21 @@ async def test_connector_operations_and_encoded_ids(connector: FakeConnector) ->
     # Teams answers 202 with no body when a message has both text and attachments: no id back.
     connector.respond(SEND, 202)
     assert await client.conversations.send_to_conversation(thread, message) is None
+
+
+async def test_a_file_is_offered_only_in_a_personal_chat(connector: FakeConnector) -> None:
+    client = ConnectorClient(MicrosoftAppCredentials.empty(), base_url=connector.base_url)
+    offer = report_consent_activity("report.pdf", 1234, "Your report")
+
+    sent = await client.conversations.send_to_conversation(PERSONAL_CONVERSATION_ID, offer)
+    assert sent.id
+    for elsewhere in (GROUP_CHAT_ID, f"{TEAM_ID};messageid=1700000000000"):
+        with pytest.raises(ErrorResponseException) as refused:
+            await client.conversations.send_to_conversation(elsewhere, offer)
+        assert refused.value.response.status_code == 400
+    nameless = report_consent_activity("", 1234, "Your report")
+    with pytest.raises(ErrorResponseException):
+        await client.conversations.send_to_conversation(PERSONAL_CONVERSATION_ID, nameless)
 
 
 async def test_team_details_need_a_thread(connector: FakeConnector) -> None:

@@ -16,7 +16,7 @@ from rich.console import Console
 
 from bot.admin.service import AdminReport
 from bot.engine.pulse import pulse_results
-from bot.engine.replies import Reply
+from bot.engine.replies import NoticeLevel, Reply
 from bot.handlers import console_render
 from bot.handlers.slack import render as slack
 from bot.handlers.teams import render as teams
@@ -28,6 +28,7 @@ from bot.views.diagnostic import help_view, view, welcome_view
 from bot.views.document import Document, mention, say
 from bot.views.parts import Surface
 from bot.views.pulse import SurveyView
+from bot.views.report import report_notice
 from bot.views.summary import home_view, summary_view
 from tests.handlers.slack import checks as slack_checks
 from tests.handlers.slack.conftest import (
@@ -74,6 +75,8 @@ def documents(knowledge: Knowledge, surface: Surface) -> list[tuple[str, Documen
         ("forget-me notice", forget.notice(HOSTILE)),
         ("admin report", admin.report(admin_report(ok=False))),
         ("admin status", admin.report(admin_report(ok=True))),
+        ("report notice", report_notice(HOSTILE * 20)),
+        ("report failed", report_notice(HOSTILE * 20, NoticeLevel.ERROR, retry=True)),
     ]
     return found
 

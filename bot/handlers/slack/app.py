@@ -36,6 +36,7 @@ from bot.handlers.slack.pulse_publisher import (
     fixed_client,
     installed_client,
 )
+from bot.handlers.slack.report import SlackReport
 from bot.pulse.runner import PulseRunner
 from storage.conversations import ConversationStore
 from storage.sql import SqlStorage
@@ -125,7 +126,8 @@ def build_slack_app(config: SlackConfig, app: App, runner: PulseRunner) -> Slack
     advisor = SlackAdvisor(app.service, app.storage.lifecycle, store)
     forget = SlackForget(app.forget, app.service.first_delivery)
     pulse = SlackPulse(app.pulse, runner, publisher)
-    register(bolt, advisor, pulse, in_flight, SlackAdmin(app.admin), forget)
+    report = SlackReport(app.service)
+    register(bolt, advisor, pulse, in_flight, SlackAdmin(app.admin), forget, report)
     return SlackApp(bolt, in_flight, session, pulse)
 
 

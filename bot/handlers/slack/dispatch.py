@@ -11,6 +11,7 @@ from bot.handlers.slack.advisor import SlackAdvisor
 from bot.handlers.slack.forget import CANCEL_ACTION, CONFIRM_ACTION, SlackForget, is_forget_command
 from bot.handlers.slack.in_flight import InFlight, note_conversation
 from bot.handlers.slack.pulse import SlackPulse, is_pulse_command
+from bot.handlers.slack.report import SlackReport
 
 SLASH_COMMAND = "/ai-owner"
 
@@ -22,6 +23,7 @@ def register(
     in_flight: InFlight,
     admin: SlackAdmin,
     forget: SlackForget,
+    report: SlackReport,
 ) -> None:
     """Every route of the Slack app, in one list (bolt takes the first that matches)."""
     app.use(note_conversation)  # which conversation each listener's work is for
@@ -36,6 +38,7 @@ def register(
     app.action(ids.COMMAND_ACTION)(track(advisor.on_command_button))
     app.action(ids.SHARE_ACTION)(track(advisor.on_share_button))
     app.action(ids.ASK_ACTION)(track(advisor.on_ask_button))
+    app.action(ids.REPORT_ACTION)(track(report.on_button))
     app.view(ids.SHARE_VIEW)(track(advisor.on_share_submitted))
     app.view(ids.ASK_VIEW)(track(advisor.on_ask_submitted))
     app.action(ids.PULSE_ANSWER_ACTION)(track(pulse.on_answer_button))

@@ -21,6 +21,10 @@ SHARE_ACTION = "share_summary"
 FORGET_CONFIRM_ACTION = "forget_me_confirm"
 FORGET_CANCEL_ACTION = "forget_me_cancel"
 ASK_ACTION = "ask_question"
+# The summary card's "Download report" (and the same button under a failed attempt's notice):
+# value REPORT_VALUE, which says nothing about whose report; the presser's own is sent.
+REPORT_ACTION = "download_report"
+REPORT_VALUE = "report"
 # Modals: callback ids, and the block/action ids of their single input.
 SHARE_VIEW = "share_summary_view"
 SHARE_CHANNEL_BLOCK = "share_channel"

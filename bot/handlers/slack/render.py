@@ -41,6 +41,8 @@ from bot.handlers.slack.ids import (
     PULSE_ANSWER_ACTION,
     PULSE_CLOSE_ACTION,
     PULSE_EXPORT_ACTION,
+    REPORT_ACTION,
+    REPORT_VALUE,
     SHARE_ACTION,
     AnswerButton,
     command_action_id,
@@ -58,6 +60,7 @@ from bot.views.document import (
     CommandHelp,
     Divider,
     Document,
+    DownloadReport,
     Element,
     Facts,
     ForgetCancel,
@@ -313,6 +316,8 @@ def _button(action: Action) -> dict[str, Any]:
             element = button(action.label, ASK_ACTION, "ask")
         case OpenShare():
             element = button(action.label, SHARE_ACTION, "share")
+        case DownloadReport():
+            element = button(action.label, REPORT_ACTION, REPORT_VALUE)
         case PulseAnswer(survey_id=survey):
             element = button(action.label, PULSE_ANSWER_ACTION, survey)
         case PulseClose(survey_id=survey):

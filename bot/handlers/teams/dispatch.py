@@ -12,10 +12,11 @@ from botbuilder.schema import ChannelAccount
 from bot.handlers.teams import pulse_args
 from bot.handlers.teams.admin import TeamsAdmin, admin_word
 from bot.handlers.teams.advisor import TeamsAdvisor
-from bot.handlers.teams.export_file import FILE_CONSENT_INVOKE
+from bot.handlers.teams.export_file import FILE_CONSENT_INVOKE, is_report_consent
 from bot.handlers.teams.forget import TeamsForget
 from bot.handlers.teams.pulse import TeamsPulse
-from bot.handlers.teams.submit import is_pulse, parse_submit
+from bot.handlers.teams.report import TeamsReport
+from bot.handlers.teams.submit import REPORT_KIND, is_pulse, parse_submit
 from bot.handlers.teams.translate import (
     PERSONAL,
     Message,
@@ -40,6 +41,7 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
     ) -> None:
         self._service = service
         self._advisor = TeamsAdvisor(service, repository)
+        self._report = TeamsReport(service)
         self._pulse = pulse
         self._admin = admin
         self._forget = forget
@@ -54,6 +56,7 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
             self._pulse_answers,
             self._forget_me,
             self._record_person,
+            self._report_button,
             self._card_button,
             self._unreadable_value,
             self._pulse_command,
@@ -84,6 +87,13 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
         if message.personal:
             await self._advisor.remember(message.turn, message.key)
         return False
+
+    async def _report_button(self, message: Message) -> bool:
+        submitted = parse_submit(message.activity.value)
+        if submitted is None or submitted.kind != REPORT_KIND:
+            return False
+        await self._report.on_button(message)
+        return True
 
     async def _card_button(self, message: Message) -> bool:
         value = message.activity.value
@@ -122,14 +132,20 @@ class AdvisorTeamsBot(ActivityHandler):  # type: ignore[misc]  # botbuilder is u
         return True
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse | None:
-        """`fileConsent/invoke`, the answer to a pulse export's file consent card, once per
-        delivery (an upload URL takes one upload). Other invokes are the SDK's, which answers
-        501 to those it does not know."""
+        """`fileConsent/invoke`, the answer to a file consent card: a report's or a pulse
+        export's, as the card's context says; once per delivery (an upload URL takes one
+        upload). Other invokes are the SDK's, which answers 501 to those it does not know."""
         activity = turn_context.activity
-        if activity.name != FILE_CONSENT_INVOKE or self._pulse is None:
+        if activity.name != FILE_CONSENT_INVOKE:
+            return await super().on_invoke_activity(turn_context)
+        if is_report_consent(activity.value):
+            answer = self._report.on_file_consent
+        elif self._pulse is not None:
+            answer = self._pulse.on_file_consent
+        else:
             return await super().on_invoke_activity(turn_context)
         if await self._service.first_delivery(delivery_key(activity)):
-            await self._pulse.on_file_consent(turn_context)
+            await answer(turn_context)
         return InvokeResponse(status=200)
 
     async def on_members_added_activity(

@@ -1,4 +1,5 @@
-"""A pulse export as a real file in Teams: the file consent flow of the Teams bot APIs.
+"""A file in Teams (a pulse export, a summary's report): the file consent flow of the Teams bot
+APIs.
 
 Teams bots cannot attach a file to a message. In a one-to-one chat (and only there) a bot may
 offer one: it sends a file consent card naming the file and its size; when the person allows
@@ -6,9 +7,10 @@ it, Teams creates the file in their OneDrive and sends the bot a `fileConsent/in
 with a pre-authenticated upload URL; the bot PUTs the bytes there, then posts a file card that
 opens the file. The app manifest must say `supportsFiles: true`.
 
-Nothing is kept between the offer and the answer: the card's context names the survey, and the
-CSV is made again from its stored tally, which no longer changes once it is closed, after the
-person's right to export it has been checked again.
+Nothing is kept between the offer and the answer. A pulse export's card names the survey in its
+context, and the CSV is made again from its stored tally, which no longer changes once it is
+closed, after the person's right to export it has been checked again. A report's card says only
+that it is a report: the PDF is made again from the result stored for whoever answers.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from botbuilder.schema.teams.additional_properties import ContentType
 
 FILE_CONSENT_INVOKE = "fileConsent/invoke"
 SURVEY_KEY = "survey"
+# A report's card context: {PURPOSE_KEY: REPORT_PURPOSE}, and nothing about whose report.
+PURPOSE_KEY = "purpose"
+REPORT_PURPOSE = "report"
 UPLOAD_TIMEOUT_SECONDS = 30.0
 # Loopback may be plain http (a local test double); a real upload URL is OneDrive's, https.
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -38,7 +43,7 @@ class ConsentAnswer:
     """What the person chose on a consent card, and where to put the file if they allowed it."""
 
     accepted: bool
-    survey_id: str
+    survey_id: str  # a pulse export's survey; "" for a report
     upload_url: str = ""
     content_url: str = ""
     name: str = ""
@@ -47,8 +52,16 @@ class ConsentAnswer:
 
 
 def consent_activity(survey_id: str, filename: str, size: int, description: str) -> Activity:
-    """The card that asks the person to allow the file in their OneDrive."""
-    context = {SURVEY_KEY: survey_id}
+    """The card that asks the person to allow a pulse export in their OneDrive."""
+    return _consent_card({SURVEY_KEY: survey_id}, filename, size, description)
+
+
+def report_consent_activity(filename: str, size: int, description: str) -> Activity:
+    """The card that asks the person to allow their report in their OneDrive."""
+    return _consent_card({PURPOSE_KEY: REPORT_PURPOSE}, filename, size, description)
+
+
+def _consent_card(context: dict[str, str], filename: str, size: int, description: str) -> Activity:
     card = FileConsentCard(
         description=description,
         size_in_bytes=size,
@@ -61,8 +74,15 @@ def consent_activity(survey_id: str, filename: str, size: int, description: str)
     return Activity(type=ActivityTypes.message, attachments=[attachment])
 
 
+def is_report_consent(value: object) -> bool:
+    """The invoke answers a report's card (by its context), not a pulse export's."""
+    context = value.get("context") if isinstance(value, dict) else None
+    return isinstance(context, dict) and context.get(PURPOSE_KEY) == REPORT_PURPOSE
+
+
 def parse_consent(value: object) -> ConsentAnswer | None:
-    """The invoke's value, or None when it is not a well-formed answer to one of our cards."""
+    """The invoke's value, or None when it is not a well-formed answer to one of our pulse
+    export cards."""
     if not isinstance(value, dict):
         return None
     answer = FileConsentCardResponse().deserialize(value)
@@ -70,6 +90,17 @@ def parse_consent(value: object) -> ConsentAnswer | None:
     survey_id = context.get(SURVEY_KEY)
     if not isinstance(survey_id, str) or not survey_id:
         return None
+    return _answer(answer, survey_id)
+
+
+def parse_report_consent(value: object) -> ConsentAnswer | None:
+    """The invoke's value, or None when it is not a well-formed answer to a report's card."""
+    if not is_report_consent(value):
+        return None
+    return _answer(FileConsentCardResponse().deserialize(value), "")
+
+
+def _answer(answer: FileConsentCardResponse, survey_id: str) -> ConsentAnswer | None:
     if answer.action == "decline":
         return ConsentAnswer(False, survey_id)
     info = answer.upload_info

@@ -42,6 +42,7 @@ from bot.handlers.teams.submit import (
     answer_data,
     command_data,
     pulse_data,
+    report_data,
 )
 from bot.views import catalogue
 from bot.views.diagnostic import help_view, view, welcome_view
@@ -56,6 +57,7 @@ from bot.views.document import (
     CommandHelp,
     Divider,
     Document,
+    DownloadReport,
     Element,
     Facts,
     ForgetCancel,
@@ -292,6 +294,8 @@ def _action(action: Action) -> dict[str, Any] | None:
             return submit(action.label, command_data(command.value), style=style)
         case OpenAsk():
             return ask_action()
+        case DownloadReport():
+            return submit(action.label, report_data(), style=style)
         case PulseAnswer(survey_id=survey):
             return submit(action.label, pulse_data("pulse_answer", survey), style=style)
         case PulseClose(survey_id=survey):

@@ -31,12 +31,16 @@ SubmitKind = Literal[
     "pulse_send",
     "forget",
     "forget_cancel",
+    "report",
 ]
 # "Answer privately" and "Close survey" on the channel card; "Send my answers" in private.
 PULSE_KINDS = frozenset({"pulse_answer", "pulse_close", "pulse_send"})
 # "Delete my data" and "Cancel" on the forget-me card (`bot.handlers.teams.forget`).
 FORGET_CONFIRM_KIND, FORGET_CANCEL_KIND = "forget", "forget_cancel"
 FORGET_KINDS = frozenset({FORGET_CONFIRM_KIND, FORGET_CANCEL_KIND})
+# The summary card's "Download report" (`bot.handlers.teams.report`): the kind alone, nothing
+# about whose report (the presser's own is offered).
+REPORT_KIND: SubmitKind = "report"
 _COMMANDS = frozenset(command.value for command in Command)
 # The knowledge schema's id (bot/knowledge/model.py `Id`): question and option ids look so.
 _ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
@@ -73,6 +77,11 @@ def command_data(name: str) -> dict[str, str]:
 def ask_data() -> dict[str, str]:
     """The "Ask" button of the question form; the typed text arrives under ASK_INPUT_ID."""
     return {SUBMIT_KEY: "ask"}
+
+
+def report_data() -> dict[str, str]:
+    """The summary card's "Download report" button."""
+    return {SUBMIT_KEY: REPORT_KIND}
 
 
 def pulse_data(kind: SubmitKind, survey_id: str) -> dict[str, str]:
@@ -120,6 +129,8 @@ def parse_submit(value: object) -> Submitted | None:
         return _parse_pulse(cast(SubmitKind, kind), value)
     if isinstance(kind, str) and kind in FORGET_KINDS:
         return Submitted(cast(SubmitKind, kind))
+    if kind == REPORT_KIND:
+        return Submitted(REPORT_KIND)
     return None
 
 

@@ -53,6 +53,8 @@ from bot.handlers.slack.ids import (
     ASK_INPUT_ACTION,
     ASK_INPUT_BLOCK,
     ASK_VIEW,
+    REPORT_ACTION,
+    REPORT_VALUE,
     SHARE_ACTION,
     SHARE_CHANNEL_ACTION,
     SHARE_CHANNEL_BLOCK,
@@ -363,7 +365,7 @@ def test_notice_levels(level: NoticeLevel, prefix: str) -> None:
 # --- the summary card --------------------------------------------------------------------------
 
 
-def test_private_summary_has_leanings_and_the_three_buttons() -> None:
+def test_private_summary_has_leanings_and_the_four_buttons() -> None:
     summary = make_summary()
     message = summary_message(summary)
     assert message == render(SummaryReply(summary, completed_now=False))
@@ -376,7 +378,14 @@ def test_private_summary_has_leanings_and_the_three_buttons() -> None:
     assert "12 answered" not in content
     assert "2 answered, 1 skipped" in content
     assert message.blocks[-1]["type"] == "actions"
-    assert action_ids(message) == [command_action_id("restart"), ASK_ACTION, SHARE_ACTION]
+    assert action_ids(message) == [
+        command_action_id("restart"),
+        ASK_ACTION,
+        REPORT_ACTION,
+        SHARE_ACTION,
+    ]
+    [report] = [e for e in message.blocks[-1]["elements"] if e["action_id"] == REPORT_ACTION]
+    assert (report["text"]["text"], report["value"]) == ("Download report", REPORT_VALUE)
     assert message.text == "Recommended: IT-led — A clear result"
     assert_valid_message(message)
 

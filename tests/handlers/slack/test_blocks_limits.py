@@ -24,6 +24,7 @@ from bot.engine.replies import (
 )
 from bot.engine.summary import build_summary
 from bot.handlers.slack.blocks import answered_question, cut, escape
+from bot.handlers.slack.ids import ASK_ACTION, REPORT_ACTION, SHARE_ACTION, command_action_id
 from bot.handlers.slack.render import home_view, render, summary_message
 from bot.knowledge import Knowledge
 from bot.views.catalogue import CUT_NOTICE
@@ -98,7 +99,9 @@ def assert_summary_cards(summary: Summary) -> None:
     assert private.blocks[0]["text"]["text"] == TITLE
     assert f"*Recommended: {escape(summary.recommended.name)}" in all_text(private.blocks[1])
     assert private.blocks[-1]["type"] == "actions"
-    assert len(private.blocks[-1]["elements"]) == 3
+    # Retake, Ask, Download report and Share: every button survives every cut.
+    buttons = [element["action_id"] for element in private.blocks[-1]["elements"]]
+    assert buttons == [command_action_id("restart"), ASK_ACTION, REPORT_ACTION, SHARE_ACTION]
     shared = summary_message(summary, shared_by=SHARER)
     assert_valid_message(shared)
     assert_safe_message(shared, mentions=(f"<@{SHARER}>",))

@@ -43,6 +43,7 @@ from bot.handlers.teams.submit import (
     ask_data,
     command_data,
     parse_submit,
+    report_data,
 )
 from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
 from bot.views.catalogue import CUT_NOTICE
@@ -361,13 +362,16 @@ def test_summary_card_content(replies: list[Reply]) -> None:
     assert CUT_NOTICE not in shown
 
 
-def test_summary_card_actions_retake_and_ask(replies: list[Reply]) -> None:
+def test_summary_card_actions_retake_ask_and_report(replies: list[Reply]) -> None:
     card = summary_card(summary_of(replies)).card
     assert card is not None
     buttons = card["body"][-1]
     assert buttons["type"] == "ActionSet"
-    retake, ask = buttons["actions"]
+    retake, ask, report = buttons["actions"]
     assert (retake["title"], retake["data"]) == ("Retake", command_data("restart"))
+    assert (report["type"], report["title"]) == ("Action.Submit", "Download report")
+    assert report["data"] == report_data()
+    assert parse_submit(report["data"]) == Submitted("report")
     assert (ask["type"], ask["title"]) == ("Action.ShowCard", "Ask a question")
     (field,) = of_type(ask["card"], "Input.Text")
     assert field["id"] == ASK_INPUT_ID
