@@ -396,7 +396,7 @@ def test_chat_full_diagnostic_then_welcome_back(advisor: Advisor, knowledge: Kno
     summary = first.flat[first.flat.index("Your AI ownership summary") :]
     names = [model.name for model in knowledge.models if model.name in summary]
     assert names, "the summary names a model"
-    assert "Next steps" in summary
+    assert "Your plan" in summary
     assert knowledge.version not in summary
 
     again = advisor("chat", "--user", "alice", stdin="")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.views.document import Inline, Span, emphasis, say
+from bot.views.document import Inline, Span, emphasis, say, strong
 
 PRODUCT = "AI Ownership Advisor"
 INTRO = (
@@ -107,7 +107,6 @@ def because_you_said(answer: str, dimension: str) -> Inline:
     return say("Because you said ", emphasis(f"“{answer}”"), f" ({dimension}):")
 
 
-NEXT_STEPS_HEADING = "Next steps"
 BALANCED = "balanced"
 ANOTHER_MODEL = "another model"
 RETAKE = "Retake"
@@ -143,6 +142,67 @@ SHARED_BY = ("Shared by ", " from the AI Ownership Advisor diagnostic")
 def summary_footer(model: str, answered: int, skipped: int, day: str) -> str:
     """The summary's last line: the recommendation again, for whoever scrolled past it."""
     return f"{recommended(model)} · {answered} answered, {skipped} skipped · {day}"
+
+
+def tension(dimensions: tuple[str, ...], toward: str, advice: str) -> Inline:
+    """Answers that pull hard against the recommendation, and what follows from them."""
+    return say(
+        "Your answers on ",
+        strong(joined(dimensions)),
+        " pull toward ",
+        strong(toward),
+        f": {advice}",
+    )
+
+
+def plan_step(horizon: int, text: str, because: tuple[str, ...]) -> Inline:
+    """A step of the plan under its horizon; `because`: the dimensions of the answers that call
+    for it (private summaries only)."""
+    spans: list[str | Span] = [strong(f"{by_days(horizon)}:"), f" {text}"]
+    if because:
+        answers = "answer" if len(because) == 1 else "answers"
+        spans.append(emphasis(f" (from your {answers} on {joined(because)})"))
+    return say(*spans)
+
+
+def joined(names: tuple[str, ...]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def loosen(unblock: str) -> Inline:
+    return say(emphasis("What would loosen it: "), unblock)
+
+
+PROGRESS_HEADING = "Since your last result"
+HISTORY_HEADING = "Earlier results"
+ANSWERS_CHANGED = "Answers you changed:"
+
+
+def progress_moved(day: str, before: str, after: str) -> str:
+    return f"{before} on {day}; {after} now."
+
+
+def progress_kept(day: str, model: str) -> str:
+    return f"Still {model}, as on {day}."
+
+
+def more_changed(count: int) -> str:
+    return f"… and {count} more."
+
+
+def share_change(before: float, after: float) -> str:
+    change = round(100 * after) - round(100 * before)
+    sign = "+" if change > 0 else ""
+    return f"{round(100 * before)}% → {round(100 * after)}% ({sign}{change} points)"
+
+
+def answer_change(before: str | None, after: str | None) -> str:
+    return f"{before or SKIPPED} → {after or SKIPPED}"
+
+
+def history_entry(model: str, share: float) -> str:
+    return f"{model} ({round(100 * share)}%)"
 
 
 # --- the PDF report (bot.report; `advisor report`) -------------------------------------------

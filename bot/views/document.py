@@ -99,7 +99,7 @@ class Title:
 
 @dataclass(frozen=True)
 class Heading:
-    """Names the element after it in the same chunk ("Next steps")."""
+    """Names the element after it in the same chunk ("Your plan")."""
 
     text: str
 

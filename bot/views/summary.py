@@ -20,6 +20,7 @@ from bot.views.document import (
     Document,
     DownloadReport,
     Fact,
+    Facts,
     Heading,
     Headline,
     Item,
@@ -35,6 +36,7 @@ from bot.views.document import (
     mention,
     pinned,
     say,
+    strong,
     tabled,
 )
 from bot.views.parts import command_action
@@ -42,13 +44,21 @@ from bot.views.parts import command_action
 # What the summary keeps longest when a platform's limits force a cut (higher stays longer;
 # the title, recommendation, clarity and buttons are pinned).
 SCORES = 80
+STAGE = 75
 NEXT_STEPS = 70
+PROGRESS = 65
 FOOTER = 60
+TENSIONS = 55
 WHY = 50  # the first reason; further ones rank below the other view
+CONSTRAINT = 45
 LEANINGS = 40
 OTHER_VIEW = 30
 MORE_WHY = 20
+HISTORY = 15
 HOME_COMMANDS = 90
+HOME_HISTORY = 85
+# Changed answers listed under the progress; the rest are counted.
+CHANGED_ANSWERS_SHOWN = 4
 
 
 def summary_view(summary: Summary, *, shared_by: str | None = None) -> Document:
@@ -62,11 +72,16 @@ def summary_view(summary: Summary, *, shared_by: str | None = None) -> Document:
     chunks.append(pinned(*recommendation(summary)))
     chunks.append(Chunk((Heading(catalogue.SCORES_HEADING), score_bars(summary)), SCORES))
     if private:
+        chunks += _progress(summary)
+    chunks += _where_you_stand(summary, private)
+    if private:
+        chunks += _tensions(summary)
         chunks += tabled(catalogue.LEANINGS_HEADING, _leanings(summary), LEANINGS)
     chunks += _why(summary, private)
     chunks += _other_view(summary)
-    steps = [Item(f"{n}.", say(step)) for n, step in enumerate(summary.next_steps, 1)]
-    chunks += listed(catalogue.NEXT_STEPS_HEADING, steps, NEXT_STEPS)
+    chunks += listed(catalogue.YOUR_PLAN_HEADING, _plan(summary, private), NEXT_STEPS)
+    if private:
+        chunks += tabled(catalogue.HISTORY_HEADING, _history(summary), HISTORY)
     chunks.append(Chunk((Note(say(footer(summary))),), FOOTER))
     if private:
         chunks.append(pinned(Actions(summary_actions())))
@@ -94,6 +109,88 @@ def _leanings(summary: Summary) -> list[Fact]:
             f"{item.answer} → {item.leaning.name if item.leaning else catalogue.BALANCED}",
         )
         for item in summary.leanings
+    ]
+
+
+def _where_you_stand(summary: Summary, private: bool) -> list[Chunk]:
+    """The maturity stage and, in a private summary, the binding constraint (it quotes an
+    answer): the stage with the heading, the constraint ranked on its own."""
+    chunks: list[Chunk] = []
+    stage = summary.stage
+    if stage is not None:
+        line = catalogue.stage_of(stage.name, stage.number, stage.of)
+        paragraph = Paragraph(say(strong(f"{line}."), f" {stage.description}"))
+        chunks.append(Chunk((Heading(catalogue.WHERE_YOU_STAND_HEADING), paragraph), STAGE))
+    constraint = summary.constraint
+    if private and constraint is not None:
+        said = catalogue.binding_constraint(
+            constraint.dimension, constraint.answer, constraint.pulls_toward.name
+        )
+        elements: list[Heading | Paragraph] = (
+            [] if chunks else [Heading(catalogue.WHERE_YOU_STAND_HEADING)]
+        )
+        elements.append(Paragraph(say(said)))
+        if constraint.unblock:
+            elements.append(Paragraph(catalogue.loosen(constraint.unblock), Tone.SUBTLE))
+        chunks.append(Chunk(tuple(elements), CONSTRAINT, follows=bool(chunks)))
+    return chunks
+
+
+def _tensions(summary: Summary) -> list[Chunk]:
+    items = [
+        Item("•", catalogue.tension(t.dimensions, t.toward.name, t.advice))
+        for t in summary.tensions
+    ]
+    return listed(catalogue.TENSIONS_HEADING, items, TENSIONS)
+
+
+def _plan(summary: Summary, private: bool) -> list[Item]:
+    """The plan by horizon; a shared copy leaves out which answers called for a step."""
+    return [
+        Item(f"{n}.", catalogue.plan_step(step.horizon, step.text, step.because if private else ()))
+        for n, step in enumerate(summary.plan, 1)
+    ]
+
+
+def _progress(summary: Summary) -> list[Chunk]:
+    """What changed since the previous result: the model, the scores that moved, the answers."""
+    progress = summary.progress
+    if progress is None:
+        return []
+    day = progress.previous_date.isoformat()
+    now = summary.recommended.name
+    line = (
+        catalogue.progress_moved(day, progress.previous_model, now)
+        if progress.model_changed
+        else catalogue.progress_kept(day, now)
+    )
+    scores = tuple(
+        Fact(change.model.name, catalogue.share_change(change.before, change.after))
+        for change in progress.scores
+        if round(100 * change.before) != round(100 * change.after)
+    )
+    changed = progress.changed_answers
+    answers = tuple(
+        Fact(change.dimension, catalogue.answer_change(change.before, change.after))
+        for change in changed[:CHANGED_ANSWERS_SHOWN]
+    )
+    elements: list[Heading | Paragraph | Facts | Note] = [
+        Heading(catalogue.PROGRESS_HEADING),
+        Paragraph(say(line)),
+    ]
+    if scores:
+        elements.append(Facts(scores))
+    if answers:
+        elements += [Paragraph(say(catalogue.ANSWERS_CHANGED), Tone.SUBTLE), Facts(answers)]
+    if len(changed) > CHANGED_ANSWERS_SHOWN:
+        elements.append(Note(say(catalogue.more_changed(len(changed) - CHANGED_ANSWERS_SHOWN))))
+    return [Chunk(tuple(elements), PROGRESS)]
+
+
+def _history(summary: Summary) -> list[Fact]:
+    return [
+        Fact(entry.date.isoformat(), catalogue.history_entry(entry.model, entry.share))
+        for entry in summary.history
     ]
 
 
@@ -154,6 +251,7 @@ def home_view(latest: Summary | None, in_progress: bool) -> Document:
         ),
         pinned(Actions((start, Action(catalogue.ASK_BUTTON, OpenAsk()))), Divider()),
         _latest_result(latest),
+        *_home_history(latest),
         Chunk(
             (
                 Divider(),
@@ -179,3 +277,10 @@ def _latest_result(latest: Summary | None) -> Chunk:
         Note(say(latest.date.isoformat())),
         Actions((command_action(catalogue.SHOW_SUMMARY, Command.SUMMARY),)),
     )
+
+
+def _home_history(latest: Summary | None) -> list[Chunk]:
+    """Earlier results under the latest one, newest first (none before a second result)."""
+    if latest is None or not latest.history:
+        return []
+    return tabled(catalogue.HISTORY_HEADING, _history(latest), HOME_HISTORY)

@@ -19,6 +19,7 @@ from bot.engine.summary import build_summary
 from bot.handlers.console import ReadLine, run_console, stdin_reader
 from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
 from bot.service import AdvisorService
+from bot.views import catalogue
 from storage.conversations import ConversationKey
 from storage.memory import MemoryStorage
 from storage.migrate import upgrade
@@ -164,18 +165,21 @@ async def test_summary_panel(knowledge: Knowledge) -> None:
     why = panel.index(" Why ")
     assert expected.other_view_for is not None
     other = panel.index(f"The other view ({expected.other_view_for.name})")
-    steps = panel.index("Next steps")
+    steps = panel.index("Your plan")
     assert why < other < steps
     for snippet in expected.why:
         assert words(snippet.text) in panel[why:other]
     assert words(expected.other_view.text) in panel[other:steps]
-    for number, step in enumerate(expected.next_steps, 1):
-        assert f"{number}. {words(step)}" in panel[steps:]
+    for number, step in enumerate(expected.plan, 1):
+        assert (
+            f"{number}. {words(catalogue.by_days(step.horizon))}: {words(step.text)}"
+            in panel[steps:]
+        )
     assert f"{len(knowledge.questions)} answered, 0 skipped" in panel
     assert knowledge.version not in panel  # the stored result keeps it, not the chat
     # The recommendation again at the end, for whoever scrolled past it.
     assert panel.rstrip().rfind(f"Recommended: {expected.recommended.name}") > panel.find(
-        "Next steps"
+        "Your plan"
     )
 
 

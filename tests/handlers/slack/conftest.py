@@ -31,11 +31,14 @@ TEXT, LABEL, PHRASE, SNIPPET, MAX_URL = 2000, 75, 120, 600, 500
 FIELDS: dict[str, dict[str, int]] = {
     "sources": {"title": TEXT, "author": PHRASE, "stance": TEXT, "publisher": PHRASE},
     "models": {"name": LABEL, "summary": TEXT, "description": TEXT},
-    "dimensions": {"name": LABEL, "description": TEXT},
+    "dimensions": {"name": LABEL, "description": TEXT, "unblock": TEXT},
     "questions": {"prompt": TEXT, "why": TEXT},
     "snippets": {"text": SNIPPET},
     "examples": {},  # example answers teach the matcher; no user ever sees one
     "not_answers": {},
+    "stages": {"name": LABEL, "description": TEXT},
+    "tensions": {"advice": TEXT},
+    "steps": {"text": TEXT},
 }
 LISTS = {"models": ("fits_when", "risks", "next_steps")}
 MAX_OPTIONS = 5
@@ -94,6 +97,8 @@ def _maximise(kind: str, entry: dict[str, Any], pattern: str) -> None:
     if kind == "sources":  # a link at the schema's maximum (a URL holds no hostile markup)
         entry["url"] = f"https://example.com/{entry['id']}/".ljust(MAX_URL, "x")
         entry["published"] = "2024-05-01"
+    if kind == "tensions" and entry.get("step"):
+        entry["step"]["text"] = fill(f"tension-{entry['id']}-step", TEXT, pattern)
     if kind == "questions":
         options = entry["options"]
         while len(options) < MAX_OPTIONS:

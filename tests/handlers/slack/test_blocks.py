@@ -401,7 +401,7 @@ def test_shared_summary_mentions_the_sharer_and_carries_no_answers(knowledge: Kn
         assert escape(leaning.answer) not in dumped
     assert "dimension by dimension" not in dumped
     assert not [block for block in message.blocks if block["type"] == "actions"]
-    for kept in (summary.recommended.name, summary.clarity_text, "Next steps", "The other view"):
+    for kept in (summary.recommended.name, summary.clarity_text, "Your plan", "The other view"):
         assert escape(kept) in dumped
     assert_valid_message(message)
     assert_safe_message(message, mentions=("<@U0ABC123>",))

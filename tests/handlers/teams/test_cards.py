@@ -351,8 +351,11 @@ def test_summary_card_content(replies: list[Reply]) -> None:
     for snippet in (*summary.why, summary.other_view):
         assert snippet is not None
         assert any(snippet.text[:40] in unescape(text) for text in shown)
-    steps = shown[shown.index("Next steps") + 1 : shown.index("Next steps") + 4]
-    assert steps == [f"{n}. {escape(step)}" for n, step in enumerate(summary.next_steps, 1)]
+    start = shown.index("Your plan") + 1
+    steps = shown[start : start + len(summary.plan)]
+    for n, (shown_step, step) in enumerate(zip(steps, summary.plan, strict=True), 1):
+        assert shown_step.startswith(f"{n}. ")
+        assert escape(step.text) in unescape(shown_step) or escape(step.text) in shown_step
     footer = (
         f"Recommended: {escape(summary.recommended.name)} · {summary.answered} answered, "
         f"{summary.skipped} skipped · {summary.date.isoformat()}"

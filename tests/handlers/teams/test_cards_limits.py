@@ -146,7 +146,7 @@ def test_maximal_knowledge_summaries_fit(maximal: dict[str, Knowledge], name: st
     assert longest["body"][-2]["text"] == CUT_NOTICE
     shown = texts(longest)
     assert "How the models score" in shown
-    assert "Next steps" in shown
+    assert "Your plan" in shown
     assert len(compact(longest, ascii_only=True)) > MAX_CARD_BYTES * 0.8  # filled, not emptied
 
 
@@ -162,11 +162,11 @@ def test_cut_priorities_follow_slack(maximal: dict[str, Knowledge]) -> None:
     card = summary_card(summary).card
     assert card is not None
     shown = texts(card)
-    for heading in ("How the models score", "Why", "Next steps"):
+    for heading in ("How the models score", "Why", "Your plan"):
         assert heading in shown
     assert sum("% · " in text for text in shown) >= len(summary.scores)  # every score bar
     assert any(text.endswith(f"· {NOW.date().isoformat()}") for text in shown)  # the footer
-    next_steps = shown[shown.index("Next steps") + 1 : shown.index("Next steps") + 4]
+    next_steps = shown[shown.index("Your plan") + 1 : shown.index("Your plan") + 4]
     assert [text[:3] for text in next_steps] == ["1. ", "2. ", "3. "]
     facts = sum(len(fact_set["facts"]) for fact_set in of_type(card, "FactSet"))
     assert 0 < facts <= len(summary.leanings)  # as many leanings as fit
@@ -174,7 +174,8 @@ def test_cut_priorities_follow_slack(maximal: dict[str, Knowledge]) -> None:
     # Further reasons are gone; the other view, ranked below the leanings, may come back in
     # the room a leaning list too long to fit left (as on Slack).
     other_view = any(text.startswith("The other view") for text in shown)
-    assert sum(1 for text in shown if text.startswith("• ")) == 1 + other_view
+    quotes = [t for t in shown if t.startswith("• ") and not t.startswith("• Your answers on")]
+    assert len(quotes) == 1 + other_view
 
 
 # --- random text ----------------------------------------------------------------------------------
