@@ -8,7 +8,6 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -27,6 +26,9 @@ from storage.memory import MemoryStorage
 from storage.memory.conversations import MemoryConversations
 from storage.migrate import upgrade
 from storage.sql import SqlStorage
+from tests.test_service import database_url
+
+__all__ = ["database_url"]  # the fixture, shared with the service's own tests
 
 KEY = ConversationKey("console", "local", "ada")
 FIRST_DAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -61,17 +63,6 @@ class MemoryWithOutage(MemoryConversations):
         if self.down:
             raise StorageError("could not list the assessments: OperationalError")
         return await super().list_assessments(key, limit)
-
-
-@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
-    """Sync on purpose: it may ask for the async `postgres_url` fixture by name."""
-    if request.param == "memory":
-        return None
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'advisor.db'}"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
 
 
 @pytest.fixture

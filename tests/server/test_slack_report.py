@@ -5,11 +5,9 @@ files.completeUploadExternal, as slack_sdk's files_upload_v2 does), and the PDF 
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 
 import pytest
-from pypdf import PdfReader
 
 from bot.engine.replies import Summary
 from bot.handlers.slack import ids
@@ -26,6 +24,7 @@ from testing.flows.slack import (
     posts,
     press,
 )
+from tests.report.reading import pdf_text
 from tests.server.conftest import RunningServer
 from tests.server.test_slack import KEY, start
 
@@ -63,13 +62,6 @@ async def their_summary(server: RunningServer, key: ConversationKey = KEY) -> Su
     summary = (await server.app.service.overview(key)).summary
     assert summary is not None
     return summary
-
-
-def pdf_text(content: bytes) -> tuple[int, str]:
-    """The number of pages and the text on them, whitespace made single spaces."""
-    reader = PdfReader(io.BytesIO(content))
-    text = " ".join(page.extract_text() for page in reader.pages)
-    return len(reader.pages), " ".join(text.split())
 
 
 async def test_download_report_uploads_a_one_page_pdf_to_the_dm(

@@ -4,7 +4,6 @@ session receiving the PDF once the person allows it."""
 
 from __future__ import annotations
 
-import io
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -12,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pypdf import PdfReader
 
 from bot.config import Settings
 from bot.engine.replies import Summary
@@ -21,6 +19,7 @@ from bot.views import catalogue
 from testing.fakes.onedrive import FakeOneDrive
 from testing.fakes.teams_activities import PERSONAL_CONVERSATION_ID, TEAM_ID
 from testing.flows.teams import is_summary, submits, text_of
+from tests.report.reading import pdf_text
 from tests.server.test_teams import KEY, TeamsServer, say, serve
 
 CONSENT_CARD = "application/vnd.microsoft.teams.card.file.consent"
@@ -78,12 +77,6 @@ async def their_summary(server: TeamsServer) -> Summary:
     summary = (await server.app.service.overview(KEY)).summary
     assert summary is not None
     return summary
-
-
-def pdf_text(content: bytes) -> tuple[int, str]:
-    reader = PdfReader(io.BytesIO(content))
-    text = " ".join(page.extract_text() for page in reader.pages)
-    return len(reader.pages), " ".join(text.split())
 
 
 async def test_download_report_offers_the_file_and_uploads_it_once_allowed(
