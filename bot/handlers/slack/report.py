@@ -10,7 +10,6 @@ a day, so a failed attempt's notice carries the button again, on a new message, 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -21,13 +20,14 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.engine.replies import NoticeLevel, Summary
+from bot.engine.replies import NoticeLevel
 from bot.handlers import failures
+from bot.handlers.report_pdf import report_pdf
 from bot.handlers.slack.blocks import SlackMessage
 from bot.handlers.slack.identity import open_dm
 from bot.handlers.slack.render import draw
 from bot.handlers.slack.translate import PLATFORM, conversation_key, delivery_key
-from bot.report import render_report, report_filename
+from bot.report import report_filename
 from bot.service import AdvisorService
 from bot.views import catalogue
 from bot.views.report import report_notice
@@ -68,7 +68,7 @@ class SlackReport:
         if summary is None:
             log.info("slack report: no result yet user=%s", key.user)
             return draw(report_notice(catalogue.REPORT_NO_RESULT))
-        pdf = await render_pdf(summary)
+        pdf = await report_pdf(summary)
         try:
             await client.files_upload_v2(
                 channel=await open_dm(client, key.user),
@@ -85,12 +85,6 @@ class SlackReport:
             return draw(failed)
         log.info("slack report sent user=%s size=%d", key.user, len(pdf))
         return draw(report_notice(catalogue.report_sent(catalogue.OUR_DM)))
-
-
-async def render_pdf(summary: Summary) -> bytes:
-    """The PDF, made on a worker thread: laying out and compressing a page takes tens of
-    milliseconds of CPU, which would otherwise stall every other request on the loop."""
-    return await asyncio.to_thread(render_report, summary)
 
 
 async def _tell(

@@ -12,13 +12,13 @@ uploads once (the dispatch records each delivery first).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from botbuilder.core import TurnContext
 
 from bot.engine.replies import NoticeLevel, NoticeReply
 from bot.handlers import failures
+from bot.handlers.report_pdf import report_pdf
 from bot.handlers.teams.activities import to_activity
 from bot.handlers.teams.export_file import (
     UploadFailed,
@@ -29,7 +29,7 @@ from bot.handlers.teams.export_file import (
 )
 from bot.handlers.teams.render import render
 from bot.handlers.teams.translate import PLATFORM, Message, conversation_key
-from bot.report import render_report, report_filename
+from bot.report import report_filename
 from bot.service import AdvisorService
 from bot.views import catalogue
 
@@ -53,9 +53,9 @@ class TeamsReport:
             log.info("teams report: no result yet user=%s", key.user)
             await _notice(turn, catalogue.REPORT_NO_RESULT)
             return
-        # The card shows the file's size, so the PDF is made now, on a worker thread (tens of
-        # milliseconds of CPU), and made again once allowed: nothing is kept in between.
-        pdf = await asyncio.to_thread(render_report, summary)
+        # The card shows the file's size, so the PDF is made now, and made again once allowed:
+        # nothing is kept in between.
+        pdf = await report_pdf(summary)
         offer = report_consent_activity(report_filename(summary), len(pdf), catalogue.REPORT_ABOUT)
         await turn.send_activity(offer)
         log.info("teams report offered user=%s", key.user)
@@ -86,7 +86,7 @@ class TeamsReport:
             log.info("teams report: no result any more user=%s", key.user)
             await _notice(turn_context, catalogue.REPORT_NO_RESULT)
             return
-        pdf = await asyncio.to_thread(render_report, summary)
+        pdf = await report_pdf(summary)
         try:
             await upload(answer.upload_url, pdf)
         except UploadFailed as failed:  # its message never holds the (pre-authorised) URL
