@@ -204,6 +204,15 @@ class Sections:
                     width=WIDTH - LABEL_WIDTH,
                     bullet=BULLET,
                 )
+                if step.because:  # which answers called for it, small, under the step
+                    names = tuple(self.clean(name, NAME) for name in step.because[:4])
+                    body += self.text(
+                        catalogue.called_for_by(names),
+                        SMALL,
+                        1,
+                        indent=BULLET_INDENT,
+                        width=WIDTH - LABEL_WIDTH,
+                    )
             pieces += [Gap(0.6), Labelled(label, tuple(body), LABEL_WIDTH)]
         return pieces
 

@@ -160,9 +160,14 @@ def plan_step(horizon: int, text: str, because: tuple[str, ...]) -> Inline:
     for it (private summaries only)."""
     spans: list[str | Span] = [strong(f"{by_days(horizon)}:"), f" {text}"]
     if because:
-        answers = "answer" if len(because) == 1 else "answers"
-        spans.append(emphasis(f" (from your {answers} on {joined(because)})"))
+        spans.append(emphasis(f" {called_for_by(because)}"))
     return say(*spans)
+
+
+def called_for_by(because: tuple[str, ...]) -> str:
+    """Which answers called for a plan step, by their dimensions (private copies only)."""
+    answers = "answer" if len(because) == 1 else "answers"
+    return f"(from your {answers} on {joined(because)})"
 
 
 def joined(names: tuple[str, ...]) -> str:
