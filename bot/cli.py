@@ -41,7 +41,7 @@ from bot.config import (
 )
 from bot.engine.index import index_for
 from bot.engine.replies import Summary
-from bot.handlers.console import run_console, stdin_reader
+from bot.handlers.console import run_console, stdin_reader, write_report
 from bot.handlers.console_render import source_line
 from bot.handlers.teams.package import PACKAGE_NAME, PackageError, build_package, next_steps
 from bot.knowledge import Knowledge, KnowledgeError, load_knowledge
@@ -49,6 +49,7 @@ from bot.logs import configure_logging
 from bot.views.catalogue import (
     GOODBYE,
     NO_RESULT_FOR_REPORT,
+    OUTPUT_HINT,
     report_not_written,
     report_written,
 )
@@ -285,21 +286,14 @@ def _report(settings: Settings, user: str, output: Path | None) -> int:
     if summary is None:
         print(NO_RESULT_FOR_REPORT, file=sys.stderr)
         return 1
-    # fpdf2 (and the fontTools it brings) only where a PDF is made: a third of a second that
-    # `advisor chat` and `serve` need not wait for.
-    from bot.report import render_report, report_filename
-
-    pdf = render_report(summary)
-    path = Path(report_filename(summary))
-    if output is not None:
-        path = output / path if output.is_dir() else output
     try:
-        path.write_bytes(pdf)
+        path, size = write_report(summary, output)
     except OSError as error:
         reason = error.strerror or type(error).__name__
-        print(f"error: {report_not_written(str(path), reason)}", file=sys.stderr)
+        where = str(error.filename or output or ".")
+        print(f"error: {report_not_written(where, reason, hint=OUTPUT_HINT)}", file=sys.stderr)
         return 2
-    print(report_written(str(path), len(pdf)))
+    print(report_written(str(path), size))
     return 0
 
 

@@ -115,6 +115,8 @@ def test_an_unwritable_output_is_one_line_and_exit_2(diagnosed: tuple[Advisor, s
     run = advisor("report", "--user", "alice", "--output", str(target))
     assert run.code == 2
     assert run.out == ""
-    expected = catalogue.report_not_written(str(target), "No such file or directory")
+    expected = catalogue.report_not_written(
+        str(target), "No such file or directory", hint=catalogue.OUTPUT_HINT
+    )
     assert " ".join(run.err.split()) == f"error: {expected}"
     assert not target.exists()

@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from rich.console import Console
 
+from bot.engine.replies import Summary
 from bot.engine.turn import Command
 from bot.handlers.console_render import render
 from bot.service import AdvisorService
@@ -16,6 +18,8 @@ from bot.views import catalogue
 from storage.conversations import ConversationKey
 
 QUIT = frozenset({"quit", "exit", ":q", "bye"})
+# Typed in the chat, these write the summary's PDF report here, as `advisor report` does.
+REPORT = frozenset({"report", "download report", "pdf"})
 ReadLine = Callable[[], str | None]
 
 
@@ -45,7 +49,41 @@ async def run_console(
         if line is None or line.strip().lower() in QUIT:
             console.print(catalogue.GOODBYE)
             return
+        if line.strip().lower() in REPORT:
+            await _report(service, key, console)
+            continue
         render(console, await service.handle(key, text=line))
+
+
+async def _report(service: AdvisorService, key: ConversationKey, console: Console) -> None:
+    """The latest result's PDF, written in the current folder (on a worker thread: making a
+    page takes a tenth of a second)."""
+    summary = (await service.overview(key)).summary
+    if summary is None:
+        console.print(catalogue.REPORT_TYPED_NO_RESULT)
+        return
+    try:
+        path, size = await asyncio.to_thread(write_report, summary, None)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        console.print(catalogue.report_not_written(str(error.filename or "."), reason))
+        return
+    console.print(catalogue.report_written(str(path), size))
+
+
+def write_report(summary: Summary, output: Path | None) -> tuple[Path, int]:
+    """Write `summary`'s PDF report at `output` (a file, or a folder to write it in; None: the
+    current folder) under its own name; the path and size. Raises OSError when it cannot."""
+    # fpdf2 (and the fontTools it brings) only where a PDF is made: a third of a second that
+    # `advisor chat` and `serve` need not wait for at start.
+    from bot.report import render_report, report_filename
+
+    pdf = render_report(summary)
+    path = Path(report_filename(summary))
+    if output is not None:
+        path = output / path if output.is_dir() else output
+    path.write_bytes(pdf)
+    return path, len(pdf)
 
 
 async def read_in_background(read: ReadLine) -> str | None:

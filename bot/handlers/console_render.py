@@ -43,8 +43,8 @@ from bot.views.parts import Surface, credit
 from bot.views.summary import summary_view
 
 BAR_WIDTH = 24
-# The report is a file: the command line writes it (`advisor report`), not the chat.
-REPORT_COMMAND = "advisor report"
+# Typed in the chat, it writes the PDF report in the current folder (as `advisor report` does).
+REPORT_COMMAND = "report"
 _TONE = {
     Tone.NORMAL: "",
     Tone.SUBTLE: "dim",

@@ -261,8 +261,15 @@ def report_written(path: str, size: int) -> str:
     return f"Wrote your report to {path} ({size:,} bytes)."
 
 
-def report_not_written(path: str, reason: str) -> str:
-    return f"Could not write the report to {path}: {reason}. Choose another place with --output."
+def report_not_written(path: str, reason: str, *, hint: str = "") -> str:
+    return f"Could not write the report to {path}: {reason}.{hint}"
+
+
+OUTPUT_HINT = " Choose another place with --output."
+# `report` typed in the terminal's chat.
+REPORT_TYPED_NO_RESULT = (
+    "There is no result to put in a report yet: finish the diagnostic first, then type report."
+)
 
 
 # --- sharing (Slack's share modal) -----------------------------------------------------------
