@@ -10,7 +10,7 @@ import pytest
 from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
 from bot.views import catalogue
 from tests.handlers.test_console import chat, flat
-from tests.report.reading import pdf_text
+from tests.report.reading import ink_by_half, pdf_text
 from tests.server.test_teams_advice import BANK
 
 
@@ -48,6 +48,7 @@ async def test_report_typed_in_the_chat_writes_the_pdf_here(
     assert f"Wrote your report to {written.name}" in output
     pages, text = pdf_text(written.read_bytes())
     assert pages == 1
+    assert min(ink_by_half(written.read_bytes())) > 1000  # drawn, top to bottom: not blank, not cut
     assert "Recommended: Business-led AI operations" in text
     assert "· report" in output  # the summary's hint names what to type
 

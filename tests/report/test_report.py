@@ -8,9 +8,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-import pypdfium2 as pdfium
 import pytest
-from PIL import Image
 from pypdf import PdfReader
 
 import bot.report
@@ -18,6 +16,7 @@ from bot.engine.replies import Summary
 from bot.knowledge import Knowledge
 from bot.report import render_report, report_filename
 from bot.views import catalogue
+from tests.report.reading import inked, picture
 from tests.report.summaries import (
     HOSTILE_PARTS,
     LONG_WORD,
@@ -58,18 +57,6 @@ def words(text: str) -> str:
 
 def text_of(pdf: bytes) -> str:
     return words(PdfReader(io.BytesIO(pdf)).pages[0].extract_text())
-
-
-def picture(pdf: bytes) -> Image.Image:
-    page = pdfium.PdfDocument(pdf)[0]
-    drawn: Image.Image = page.render(scale=1).to_pil()
-    return drawn.convert("L")
-
-
-def inked(image: Image.Image, box: tuple[int, int, int, int]) -> int:
-    """How many pixels in `box` (left, top, right, bottom) are not white."""
-    histogram = image.crop(box).histogram()
-    return sum(histogram[:250])
 
 
 # --- what it says ---------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from testing.flows.slack import (
     posts,
     press,
 )
-from tests.report.reading import pdf_text
+from tests.report.reading import ink_by_half, pdf_text
 from tests.server.conftest import RunningServer
 from tests.server.test_slack import KEY, start
 
@@ -85,6 +85,7 @@ async def test_download_report_uploads_a_one_page_pdf_to_the_dm(
     assert upload.length == len(upload.content)
     pages, text = pdf_text(upload.content)
     assert pages == 1
+    assert min(ink_by_half(upload.content)) > 1000  # drawn, top to bottom: not blank, not cut
     assert summary.recommended.name in text
     # The three steps of files_upload_v2, in order, the bytes to the URL Slack handed out.
     steps = [

@@ -19,7 +19,7 @@ from bot.views import catalogue
 from testing.fakes.onedrive import FakeOneDrive
 from testing.fakes.teams_activities import PERSONAL_CONVERSATION_ID, TEAM_ID
 from testing.flows.teams import is_summary, submits, text_of
-from tests.report.reading import pdf_text
+from tests.report.reading import ink_by_half, pdf_text
 from tests.server.test_teams import KEY, TeamsServer, say, serve
 
 CONSENT_CARD = "application/vnd.microsoft.teams.card.file.consent"
@@ -111,6 +111,7 @@ async def test_download_report_offers_the_file_and_uploads_it_once_allowed(
     assert len(upload.body) == offer.size  # the same summary makes the same bytes
     pages, text = pdf_text(upload.body)
     assert pages == 1
+    assert min(ink_by_half(upload.body)) > 1000  # drawn, top to bottom: not blank, not cut
     assert summary.recommended.name in text
     [shown] = server.connector.sent()[before:]
     assert shown["text"] == catalogue.REPORT_SAVED
