@@ -4,7 +4,6 @@ carries the progress since the first result and the history (what the views draw
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -12,24 +11,17 @@ import pytest
 from rich.console import Console
 
 from bot.engine.replies import AnswerChange, Reply, SummaryReply
-from bot.handlers.console import ReadLine, run_console
+from bot.handlers.console import run_console
 from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
 from bot.service import AdvisorService
-from storage.conversations import ConversationKey
 from storage.migrate import upgrade
 from storage.sql import SqlStorage
-
-KEY = ConversationKey("console", "local", "tester")
+from tests.handlers.test_console import KEY, scripted
 
 
 @pytest.fixture(scope="module")
 def knowledge() -> Knowledge:
     return load_knowledge(default_knowledge_dir())
-
-
-def scripted(lines: Iterable[str]) -> ReadLine:
-    pending = iter(lines)
-    return lambda: next(pending, None)
 
 
 class RecordingService(AdvisorService):
