@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,15 @@ import yaml
 
 from bot.engine.dialogue import handle
 from bot.engine.index import index_for
-from bot.engine.replies import Reply, Summary
+from bot.engine.progress import HISTORY_LENGTH
+from bot.engine.replies import (
+    AnswerChange,
+    HistoryEntry,
+    ProgressView,
+    Reply,
+    ScoreChange,
+    Summary,
+)
 from bot.engine.state import ConversationState
 from bot.engine.summary import build_summary
 from bot.engine.turn import Command, Turn
@@ -78,6 +87,25 @@ def longest_answers_summary(knowledge: Knowledge) -> Summary:
         q.id: max(q.options, key=lambda option: len(option.label)).id for q in knowledge.questions
     }
     return build_summary(answers, index_for(knowledge), NOW)
+
+
+def with_long_past(summary: Summary) -> Summary:
+    """`summary` after the longest history the service attaches: every answer changed (from
+    the answer itself, the longest labels there are), every score moved, ten earlier results."""
+    models = [score.model for score in summary.scores]
+    earlier, day = models[-1].name, NOW.date()
+    progress = ProgressView(
+        day - timedelta(days=30),
+        earlier,
+        True,
+        tuple(ScoreChange(score.model, 1 - score.score, score.score) for score in summary.scores),
+        tuple(AnswerChange(item.dimension, item.answer, item.answer) for item in summary.leanings),
+    )
+    history = tuple(
+        HistoryEntry(day - timedelta(days=30 * n), models[n % len(models)].name, "clear", 0.5)
+        for n in range(1, HISTORY_LENGTH + 1)
+    )
+    return replace(summary, progress=progress, history=history)
 
 
 def fill(tag: str, length: int, pattern: str) -> str:

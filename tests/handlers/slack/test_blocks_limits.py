@@ -42,6 +42,7 @@ from tests.handlers.slack.conftest import (
     WORDS,
     MaximalFactory,
     longest_answers_summary,
+    with_long_past,
 )
 
 PATTERNS = {"words": WORDS, "hostile": HOSTILE}
@@ -87,6 +88,7 @@ def summaries(knowledge: Knowledge) -> list[Summary]:
     index = index_for(knowledge)
     return [
         longest_answers_summary(knowledge),
+        with_long_past(longest_answers_summary(knowledge)),
         build_summary(skipped, index, NOW),
         build_summary(few, index, NOW),
     ]

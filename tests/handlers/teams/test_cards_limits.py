@@ -37,6 +37,7 @@ from tests.handlers.slack.conftest import (
     NOW,
     WORDS,
     longest_answers_summary,
+    with_long_past,
     write_maximal,
 )
 from tests.handlers.slack.test_blocks_limits import every_reply
@@ -77,6 +78,7 @@ def summaries(knowledge: Knowledge) -> list[Summary]:
     index = index_for(knowledge)
     return [
         longest_answers_summary(knowledge),
+        with_long_past(longest_answers_summary(knowledge)),
         build_summary(skipped, index, NOW),
         build_summary(few, index, NOW),
     ]
