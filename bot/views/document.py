@@ -325,6 +325,10 @@ class Chunk:
     follows: bool = False
     # Only a nicety (a chart of numbers also shown as text): dropped without a note.
     optional: bool = False
+    # Detail a platform may fold away behind a button of this label (Teams shows and hides
+    # it in place); consecutive chunks with the same label fold together. Drawn as usual
+    # where nothing folds.
+    folded: str | None = None
 
 
 @dataclass(frozen=True)

@@ -155,8 +155,14 @@ def results(survey: SurveyView, results: PulseResults, chart: bytes | None = Non
             Item("•", say(f"{item.question.prompt} ({_leaders(item)})")) for item in results.split
         )
         chunks.append(Chunk((Heading(catalogue.PULSE_SPLIT_HEADING), Items(split)), SPLIT))
+    # Every question's numbers: what the chart and the split already say, in full, folded
+    # away where the platform can fold.
     chunks += [
-        Chunk((Heading(f"{n}. {item.question.prompt}"), _option_bars(item)), QUESTIONS - n)
+        Chunk(
+            (Heading(f"{n}. {item.question.prompt}"), _option_bars(item)),
+            QUESTIONS - n,
+            folded=catalogue.SEE_ALL_NUMBERS,
+        )
         for n, item in enumerate(results.questions, 1)
     ]
     if results.dropped_questions:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from itertools import groupby
 from typing import Any
 
 from bot.engine.replies import Reply, SourceView, Summary
@@ -21,6 +22,7 @@ from bot.handlers.teams.cards import (
     MAX_SNIPPET,
     MAX_SOURCE,
     MAX_TEXT,
+    MAX_TITLE,
     TeamsMessage,
     action_set,
     adaptive_card,
@@ -166,11 +168,27 @@ def _merge(first: TeamsMessage, second: TeamsMessage) -> TeamsMessage | None:
 
 
 def body(chunks: Sequence[Chunk]) -> list[dict[str, Any]]:
-    elements = merged_runs([element for chunk in chunks for element in chunk.elements])
+    """The card's body: the chunks' elements in order, a run of folded chunks in a hidden
+    container under a button that shows and hides it."""
     drawn: list[dict[str, Any]] = []
-    for element in elements:
-        drawn += _elements(element)
+    for folded, run in groupby(chunks, key=lambda chunk: chunk.folded):
+        elements = merged_runs([element for chunk in run for element in chunk.elements])
+        inner = [part for element in elements for part in _elements(element)]
+        if folded is None:
+            drawn += inner
+        else:
+            drawn += _fold(folded, inner, f"folded-{len(drawn)}")
     return drawn
+
+
+def _fold(label: str, inner: list[dict[str, Any]], target: str) -> list[dict[str, Any]]:
+    toggle = {
+        "type": "Action.ToggleVisibility",
+        "title": plain(label, MAX_TITLE),
+        "targetElements": [target],
+    }
+    hidden = {"type": "Container", "id": target, "isVisible": False, "items": inner}
+    return [{"type": "ActionSet", "actions": [toggle]}, hidden]
 
 
 def _elements(element: Element) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from bot.knowledge import Knowledge, default_knowledge_dir, load_knowledge
 from bot.pulse.chart import results_chart_png
 from bot.views.catalogue import ANSWER_PRIVATELY as ANSWER_BUTTON
 from bot.views.catalogue import CLOSE_SURVEY as CLOSE_BUTTON
-from bot.views.catalogue import EXPORT_DECLINED
+from bot.views.catalogue import EXPORT_DECLINED, SEE_ALL_NUMBERS
 from bot.views.catalogue import SEND_ANSWERS as SEND_BUTTON
 from bot.views.document import moment, moment_plain, say
 from bot.views.pulse import clarity_text
@@ -232,6 +232,28 @@ def test_results_show_bars_recommendation_split_and_the_chart(knowledge: Knowled
     [image] = images(message.card)
     assert base64.b64decode(image["url"].removeprefix("data:image/png;base64,")) == chart
     assert image["altText"]
+
+
+def test_every_question_s_numbers_are_folded_behind_one_toggle(knowledge: Knowledge) -> None:
+    results = results_of(knowledge, 4)
+    message = results_card(closed(knowledge), results, results_chart_png(results))
+    assert message.card is not None
+    body = message.card["body"]
+    [toggle] = of_type(message.card, "Action.ToggleVisibility")
+    assert toggle["title"] == SEE_ALL_NUMBERS
+    [target] = toggle["targetElements"]
+    [hidden] = [part for part in body if part.get("id") == target]
+    assert hidden["type"] == "Container"
+    assert hidden["isVisible"] is False
+    inside = json.dumps(hidden, ensure_ascii=False)
+    for n, item in enumerate(results.questions, 1):
+        assert f"{n}\\\\. {item.question.prompt}" in inside  # markdown escapes "1."
+    # Shown at once: the headline, the team's model and clarity, the split and the chart.
+    visible = json.dumps([part for part in body if part is not hidden], ensure_ascii=False)
+    assert "Where the team is split" in visible
+    assert images(message.card)
+    first = results.questions[0].question.prompt
+    assert f"1\\\\. {first}" not in visible  # its numbers are only in the fold
 
 
 def test_the_chart_is_left_out_when_it_would_not_fit(knowledge: Knowledge) -> None:
