@@ -552,6 +552,8 @@ ONE_REMINDER = "one reminder before then"
 PULSE_SCORES_HEADING = "How the models score for the team"
 PULSE_SPLIT_HEADING = "Where the team is split"
 SEE_ALL_NUMBERS = "See all numbers"
+PULSE_NUMBERS_TITLE = "Team pulse: all numbers"
+NUMBERS_AFTER_CLOSE = "The numbers are shown once the survey has closed."
 NO_TEAM_RECOMMENDATION = "No recommendation: too few of the survey's questions were answered."
 CHART_ALT = "Bar chart of the team pulse results: the share of answers per option."
 # The file the chart is uploaded as, where a platform takes files (Slack).

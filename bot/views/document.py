@@ -248,6 +248,14 @@ class PulseExport:
 
 
 @dataclass(frozen=True)
+class PulseNumbers:
+    """Every question's numbers of a survey's results, where a platform shows them apart (a
+    Slack modal; Teams folds them into the card instead)."""
+
+    survey_id: str
+
+
+@dataclass(frozen=True)
 class ForgetConfirm:
     """Delete everything kept about the person (forget-me), after they were asked."""
 
@@ -265,6 +273,7 @@ Intent = (
     | PulseAnswer
     | PulseClose
     | PulseExport
+    | PulseNumbers
     | ForgetConfirm
     | ForgetCancel
 )

@@ -33,6 +33,7 @@ from bot.views.document import (
     PulseAnswer,
     PulseClose,
     PulseExport,
+    PulseNumbers,
     Span,
     Title,
     Tone,
@@ -126,10 +127,16 @@ def reminder(survey: SurveyView, count: int) -> Document:
     return Document((chunk,), fallback)
 
 
-def results(survey: SurveyView, results: PulseResults, chart: bytes | None = None) -> Document:
+def results(
+    survey: SurveyView,
+    results: PulseResults,
+    chart: bytes | None = None,
+    surface: Surface = Surface.TEAMS,
+) -> Document:
     """Participation; when at least the threshold answered, the team's recommendation, the
-    model scores, the questions the team is split on, each question's answers as bars, and
-    `chart` (a PNG of the same numbers) where the platform can show it and it fits."""
+    model scores, the questions the team is split on, `chart` (a PNG of every question's
+    answers) where the platform can show it and it fits, and every question's numbers: folded
+    into the card on Teams, behind a "See all numbers" button (a modal, `numbers`) on Slack."""
     closed: list[str | Span] = (
         [f" · {catalogue.closed('')}", moment(survey.closed_at)] if survey.closed_at else []
     )
@@ -155,22 +162,49 @@ def results(survey: SurveyView, results: PulseResults, chart: bytes | None = Non
             Item("•", say(f"{item.question.prompt} ({_leaders(item)})")) for item in results.split
         )
         chunks.append(Chunk((Heading(catalogue.PULSE_SPLIT_HEADING), Items(split)), SPLIT))
-    # Every question's numbers: what the chart and the split already say, in full, folded
-    # away where the platform can fold.
-    chunks += [
-        Chunk(
-            (Heading(f"{n}. {item.question.prompt}"), _option_bars(item)),
-            QUESTIONS - n,
-            folded=catalogue.SEE_ALL_NUMBERS,
-        )
-        for n, item in enumerate(results.questions, 1)
-    ]
+    actions = [Action(catalogue.EXPORT_CSV, PulseExport(survey.id))]
+    if surface is Surface.SLACK:
+        actions.insert(0, Action(catalogue.SEE_ALL_NUMBERS, PulseNumbers(survey.id)))
+    else:
+        # What the chart and the split already say, in full, folded away in the card.
+        chunks += _question_numbers(results, folded=catalogue.SEE_ALL_NUMBERS)
     if results.dropped_questions:
         note = Note(say(catalogue.dropped_questions(results.dropped_questions)))
         chunks.append(Chunk((note,), DROPPED))
-    chunks.append(pinned(Actions((Action(catalogue.EXPORT_CSV, PulseExport(survey.id)),))))
+    chunks.append(pinned(Actions(tuple(actions))))
     name = results.recommended.name if results.recommended else None
     return Document(tuple(chunks), catalogue.pulse_fallback(results.respondents, name))
+
+
+def numbers(results: PulseResults) -> Document:
+    """Every question's answers as bars with their counts: the results' full numbers, on their
+    own (Slack's "See all numbers" modal)."""
+    chunks = [
+        pinned(
+            Paragraph(
+                say(catalogue.participation(results.respondents, results.threshold)), Tone.SUBTLE
+            )
+        )
+    ]
+    if not results.visible:  # never drawn: the button is only under visible results
+        hidden = catalogue.results_hidden(results.respondents, results.threshold)
+        return Document((pinned(Paragraph(say(hidden))),), hidden)
+    chunks += _question_numbers(results)
+    if results.dropped_questions:
+        note = Note(say(catalogue.dropped_questions(results.dropped_questions)))
+        chunks.append(Chunk((note,), DROPPED))
+    return Document(tuple(chunks), catalogue.SEE_ALL_NUMBERS)
+
+
+def _question_numbers(results: PulseResults, folded: str | None = None) -> list[Chunk]:
+    return [
+        Chunk(
+            (Heading(f"{n}. {item.question.prompt}"), _option_bars(item)),
+            QUESTIONS - n,
+            folded=folded,
+        )
+        for n, item in enumerate(results.questions, 1)
+    ]
 
 
 def _recommendation(results: PulseResults) -> list[Headline | Paragraph]:

@@ -369,7 +369,12 @@ def button(draw: st.DrawFn) -> tuple[str, str]:
     if kind == "pulse":
         action = draw(
             st.sampled_from(
-                [ids.PULSE_ANSWER_ACTION, ids.PULSE_CLOSE_ACTION, ids.PULSE_EXPORT_ACTION]
+                [
+                    ids.PULSE_ANSWER_ACTION,
+                    ids.PULSE_CLOSE_ACTION,
+                    ids.PULSE_EXPORT_ACTION,
+                    ids.PULSE_NUMBERS_ACTION,
+                ]
             )
         )
         return action, draw(survey)

@@ -18,6 +18,7 @@ import aiohttp
 import pytest
 
 from bot.handlers.slack import ids
+from bot.handlers.slack.blocks import escape
 from bot.views.catalogue import PULSE_NOT_IN_A_DM as NOT_IN_A_DM
 from storage.pulse import SurveyStatus
 from testing.fakes.slack_api import FakeSlackApi
@@ -378,6 +379,36 @@ async def test_a_failed_chart_upload_leaves_the_results(server: RunningServer) -
     await asyncio.sleep(0.5)  # a retry of the results would post them again
     assert len(results_posts(server)) == 1
     assert not server.api.uploads()
+
+
+async def test_see_all_numbers_opens_every_question_s_numbers(server: RunningServer) -> None:
+    card = await launch(server, threshold="3")
+    for user, pick in zip(RESPONDENTS[:4], [0, 0, 1, 1], strict=True):
+        await answer(server, card, user, pick=pick)
+    # A forged press on the survey while it is open shows nothing of the answers so far.
+    survey_id = buttons(card, ids.PULSE_ANSWER_ACTION)[0]["value"]
+    opened_before = len(server.api.calls("views.open"))
+    forged = await server.slack.block_action(
+        ids.PULSE_NUMBERS_ACTION, survey_id, user_id=OTHER, channel_id=GENERAL_CHANNEL
+    )
+    assert forged.status == 200
+    early = (await server.api.wait_for("views.open", count=opened_before + 1))[-1]
+    assert "once the survey has closed" in all_text(early)
+    assert "%" not in all_text(early)
+
+    await press_button(server, card, ids.PULSE_CLOSE_ACTION, LAUNCHER)
+    results = await wait_for_results(server)
+    assert "1. " not in all_text(results)  # the per-question numbers are not in the channel
+    await press_button(server, results, ids.PULSE_NUMBERS_ACTION, OTHER)
+    opened = (await server.api.wait_for("views.open", count=opened_before + 2))[-1]
+    view = opened.params["view"]
+    assert view["callback_id"] == ids.PULSE_NUMBERS_VIEW
+    numbers = all_text(opened)
+    for n, question in enumerate(server.app.knowledge.pulse_questions, 1):
+        assert f"{n}. " in numbers
+        assert escape(question.prompt) in numbers
+    assert "(2)" in numbers  # two of the four on each side
+    assert not any(user in numbers for user in RESPONDENTS)
 
 
 async def test_export_csv_to_the_requesters_dm(server: RunningServer) -> None:

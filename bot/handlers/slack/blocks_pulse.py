@@ -160,4 +160,10 @@ def reminder_message(survey: SurveyRecord, count: int) -> SlackMessage:
 
 
 def results_message(survey: SurveyRecord, results: PulseResults) -> SlackMessage:
-    return draw(views.results(survey_view(survey), results))
+    return draw(views.results(survey_view(survey), results, surface=Surface.SLACK))
+
+
+def numbers_view(results: PulseResults) -> dict[str, Any]:
+    """The "See all numbers" modal: every question's answers, with their counts."""
+    blocks = draw(views.numbers(results)).blocks[:MAX_VIEW_BLOCKS]
+    return modal(ids.PULSE_NUMBERS_VIEW, "", catalogue.PULSE_NUMBERS_TITLE, None, blocks)

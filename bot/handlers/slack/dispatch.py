@@ -44,6 +44,7 @@ def register(
     app.action(ids.PULSE_ANSWER_ACTION)(track(pulse.on_answer_button))
     app.action(ids.PULSE_CLOSE_ACTION)(track(pulse.on_close_button))
     app.action(ids.PULSE_EXPORT_ACTION)(track(pulse.on_export_button))
+    app.action(ids.PULSE_NUMBERS_ACTION)(track(pulse.on_numbers_button))
     # These two launch or record before their ack says so: what follows is never turned away.
     app.view(ids.PULSE_LAUNCH_VIEW)(track(pulse.on_launch_submitted, may_turn_away=False))
     app.view(ids.PULSE_ANSWER_VIEW)(track(pulse.on_answer_submitted, may_turn_away=False))

@@ -71,6 +71,8 @@ def command_action_id(name: str) -> str:
 PULSE_ANSWER_ACTION = "pulse_answer"
 PULSE_CLOSE_ACTION = "pulse_close"
 PULSE_EXPORT_ACTION = "pulse_export"
+PULSE_NUMBERS_ACTION = "pulse_numbers"
+PULSE_NUMBERS_VIEW = "pulse_numbers_view"
 # The launch modal (private_metadata: JSON {"channel": id}) and its inputs.
 PULSE_LAUNCH_VIEW = "pulse_launch_view"
 PULSE_DEADLINE_BLOCK = "pulse_deadline"

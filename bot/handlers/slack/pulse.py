@@ -284,6 +284,28 @@ class SlackPulse:
         if survey is not None:
             await self._export(client, survey, context.user_id or "", reply)
 
+    async def on_numbers_button(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
+    ) -> None:
+        """Every question's numbers in a modal, for whoever pressed the results' button: the
+        results are the channel's already. Only a closed survey has results to show (a
+        forged press on an open one must not show the answers so far)."""
+        await ack()
+        survey = await self._find(str(action.get("value", "")), context)
+        if survey is None:
+            view = blocks_pulse.notice_view(catalogue.UNKNOWN_SURVEY)
+        elif survey.status is not SurveyStatus.CLOSED:
+            view = blocks_pulse.notice_view(catalogue.NUMBERS_AFTER_CLOSE)
+        else:
+            view = blocks_pulse.numbers_view(self._pulse.results(survey))
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+        log.info("pulse numbers shown survey=%s", survey.id if survey else "-")
+
     async def _pressed_survey(
         self, action: dict[str, Any], context: AsyncBoltContext, reply: Reply
     ) -> SurveyRecord | None:

@@ -41,6 +41,7 @@ from bot.handlers.slack.ids import (
     PULSE_ANSWER_ACTION,
     PULSE_CLOSE_ACTION,
     PULSE_EXPORT_ACTION,
+    PULSE_NUMBERS_ACTION,
     REPORT_ACTION,
     REPORT_VALUE,
     SHARE_ACTION,
@@ -77,6 +78,7 @@ from bot.views.document import (
     PulseAnswer,
     PulseClose,
     PulseExport,
+    PulseNumbers,
     Quote,
     RunCommand,
     Style,
@@ -324,6 +326,8 @@ def _button(action: Action) -> dict[str, Any]:
             element = button(action.label, PULSE_CLOSE_ACTION, survey)
         case PulseExport(survey_id=survey):
             element = button(action.label, PULSE_EXPORT_ACTION, survey)
+        case PulseNumbers(survey_id=survey):
+            element = button(action.label, PULSE_NUMBERS_ACTION, survey)
         case ForgetConfirm():
             element = button(action.label, FORGET_CONFIRM_ACTION, "forget-me")
         case ForgetCancel():

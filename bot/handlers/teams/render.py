@@ -76,6 +76,7 @@ from bot.views.document import (
     PulseAnswer,
     PulseClose,
     PulseExport,
+    PulseNumbers,
     Quote,
     RunCommand,
     Style,
@@ -322,5 +323,5 @@ def _action(action: Action) -> dict[str, Any] | None:
             return submit(action.label, {SUBMIT_KEY: FORGET_CONFIRM_KIND}, style=style)
         case ForgetCancel():
             return submit(action.label, {SUBMIT_KEY: FORGET_CANCEL_KIND}, style=style)
-        case OpenShare() | PulseExport():
+        case OpenShare() | PulseExport() | PulseNumbers():
             return None

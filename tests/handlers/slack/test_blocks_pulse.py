@@ -12,7 +12,7 @@ import pytest
 from bot.engine.pulse import PulseResults, pulse_results
 from bot.engine.replies import Clarity
 from bot.handlers.slack import blocks_pulse, ids
-from bot.handlers.slack.blocks import SlackMessage
+from bot.handlers.slack.blocks import SlackMessage, escape
 from bot.handlers.slack.render import help_message, slack_date
 from bot.knowledge import Knowledge
 from storage.pulse import SurveyRecord, SurveyStatus
@@ -169,15 +169,25 @@ def test_results_show_bars_recommendation_and_splits(knowledge: Knowledge) -> No
     assert_safe_message(shown)
     text = all_text(shown.blocks)
     assert "4 people have answered · anonymity threshold 3" in text
-    assert "█████░░░░░ 50%" in text
-    assert "(2)" in text
+    for model, share in results.shares:  # the team's model scores stay in the message
+        assert f"{round(100 * share)}%  {escape(model.name)}" in text
     assert results.recommended is not None
     assert f"The team points to: {results.recommended.name}" in text
     assert "Where the team is split" in text
-    for question in knowledge.pulse_questions:
-        assert question.prompt in text
-    export = [e for b in shown.blocks if b["type"] == "actions" for e in b["elements"]]
-    assert [(e["action_id"], e["value"]) for e in export] == [(ids.PULSE_EXPORT_ACTION, survey.id)]
+    # Every question's numbers are one button away, in a modal, not in the channel message.
+    assert "1. " + knowledge.pulse_questions[0].prompt not in text
+    buttons = [e for b in shown.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert [(e["action_id"], e["value"]) for e in buttons] == [
+        (ids.PULSE_NUMBERS_ACTION, survey.id),
+        (ids.PULSE_EXPORT_ACTION, survey.id),
+    ]
+    view = blocks_pulse.numbers_view(results)
+    assert_valid_view(view)
+    assert_safe(view["blocks"])
+    numbers = all_text(view["blocks"])
+    for n, question in enumerate(knowledge.pulse_questions, 1):
+        assert f"{n}. {escape(question.prompt)}" in numbers
+    assert "(2)" in numbers
 
 
 def test_hidden_results_draw_nothing_of_the_answers(knowledge: Knowledge) -> None:
