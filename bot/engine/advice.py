@@ -11,10 +11,8 @@ from dataclasses import dataclass
 from bot.engine.index import KnowledgeIndex
 from bot.engine.replies import ConstraintView, PlanStep, StageView, TensionView
 from bot.engine.scoring import Answered, Scoring
-from bot.knowledge.model import OwnershipModel, Tension
+from bot.knowledge.model import HORIZONS, OwnershipModel, Tension
 
-# A model's three next steps are its first 30, 60 and 90 days.
-HORIZONS = (30, 60, 90)
 # An answer pulls hard toward a model it weighs fully that the recommendation gets at most 1
 # of: its option's main model, and not a near one.
 HARD_PULL = 3
@@ -102,7 +100,7 @@ def _tension_step(
 def _answer_steps(index: KnowledgeIndex, scoring: Scoring) -> list[PlanStep]:
     """The knowledge's answer steps whose every condition the answers meet, combinations
     (more conditions) first, then in knowledge order."""
-    chosen = {item.question.id: item.option.id for item in scoring.answered}
+    chosen = _chosen(scoring)
     matched = [
         step
         for step in index.knowledge.steps
@@ -114,6 +112,11 @@ def _answer_steps(index: KnowledgeIndex, scoring: Scoring) -> list[PlanStep]:
         PlanStep(step.horizon, step.text, tuple(_dimension_of(index, q) for q in step.when))
         for step in matched
     ]
+
+
+def _chosen(scoring: Scoring) -> dict[str, str]:
+    """The option chosen for each answered question."""
+    return {item.question.id: item.option.id for item in scoring.answered}
 
 
 def _dimension_of(index: KnowledgeIndex, question_id: str) -> str:
@@ -137,7 +140,7 @@ def _stage(index: KnowledgeIndex, scoring: Scoring) -> StageView | None:
     """The stage whose signals the answers match with the most weight; ties go to the earlier
     stage (the cautious reading); None when no answer signals any stage."""
     stages = index.knowledge.stages
-    chosen = {item.question.id: item.option.id for item in scoring.answered}
+    chosen = _chosen(scoring)
     best, best_weight = None, 0
     for number, stage in enumerate(stages, 1):
         weight = sum(

@@ -13,6 +13,7 @@ from rich.console import Console
 from bot.engine.replies import Summary
 from bot.engine.turn import Command
 from bot.handlers.console_render import render
+from bot.handlers.report_pdf import made_report
 from bot.service import AdvisorService
 from bot.views import catalogue
 from storage.conversations import ConversationKey
@@ -74,16 +75,12 @@ async def _report(service: AdvisorService, key: ConversationKey, console: Consol
 def write_report(summary: Summary, output: Path | None) -> tuple[Path, int]:
     """Write `summary`'s PDF report at `output` (a file, or a folder to write it in; None: the
     current folder) under its own name; the path and size. Raises OSError when it cannot."""
-    # fpdf2 (and the fontTools it brings) only where a PDF is made: a third of a second that
-    # `advisor chat` and `serve` need not wait for at start.
-    from bot.report import render_report, report_filename
-
-    pdf = render_report(summary)
-    path = Path(report_filename(summary))
+    report = made_report(summary)
+    path = Path(report.name)
     if output is not None:
         path = output / path if output.is_dir() else output
-    path.write_bytes(pdf)
-    return path, len(pdf)
+    path.write_bytes(report.content)
+    return path, len(report.content)
 
 
 async def read_in_background(read: ReadLine) -> str | None:

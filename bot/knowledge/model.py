@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal, TypeVar, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -179,8 +179,10 @@ class Snippet(Entry):
     ask_only: bool = False
 
 
-# The plan's horizons, in days: what to do in the first 30 days, by 60 and by 90.
+# The plan's horizons, in days: what to do in the first 30 days, by 60 and by 90 (a model's
+# three next steps are its three horizons, in order).
 Horizon = Literal[30, 60, 90]
+HORIZONS: tuple[Horizon, ...] = get_args(Horizon)
 # Answers, by question id, each the option ids that count ("any of these").
 Answers = Annotated[
     Mapping[Id, Annotated[tuple[Id, ...], Field(min_length=1)]],

@@ -13,6 +13,7 @@ so it is a 4-colour palette image drawn without anti-aliasing.
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -62,14 +63,14 @@ def results_chart_png(results: PulseResults) -> bytes | None:
     return _png(image)
 
 
+@dataclass(frozen=True)
 class _Group:
     """One question laid out: its prompt's lines, and each option's label lines (above its
     bar, across the whole width)."""
 
-    def __init__(self, question: QuestionResult, prompt: list[str], labels: list[list[str]]):
-        self.question = question
-        self.prompt = prompt
-        self.labels = labels
+    question: QuestionResult
+    prompt: list[str]
+    labels: list[list[str]]
 
     @property
     def height(self) -> int:

@@ -168,9 +168,7 @@ def results(
     else:
         # What the chart and the split already say, in full, folded away in the card.
         chunks += _question_numbers(results, folded=catalogue.SEE_ALL_NUMBERS)
-    if results.dropped_questions:
-        note = Note(say(catalogue.dropped_questions(results.dropped_questions)))
-        chunks.append(Chunk((note,), DROPPED))
+    chunks += _dropped(results)
     chunks.append(pinned(Actions(tuple(actions))))
     name = results.recommended.name if results.recommended else None
     return Document(tuple(chunks), catalogue.pulse_fallback(results.respondents, name))
@@ -190,10 +188,15 @@ def numbers(results: PulseResults) -> Document:
         hidden = catalogue.results_hidden(results.respondents, results.threshold)
         return Document((pinned(Paragraph(say(hidden))),), hidden)
     chunks += _question_numbers(results)
-    if results.dropped_questions:
-        note = Note(say(catalogue.dropped_questions(results.dropped_questions)))
-        chunks.append(Chunk((note,), DROPPED))
+    chunks += _dropped(results)
     return Document(tuple(chunks), catalogue.SEE_ALL_NUMBERS)
+
+
+def _dropped(results: PulseResults) -> list[Chunk]:
+    """The note that questions were left out (the knowledge dropped them since the launch)."""
+    if not results.dropped_questions:
+        return []
+    return [Chunk((Note(say(catalogue.dropped_questions(results.dropped_questions))),), DROPPED)]
 
 
 def _question_numbers(results: PulseResults, folded: str | None = None) -> list[Chunk]:

@@ -9,11 +9,12 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.engine.advice import HORIZONS, MAX_EXTRA_STEPS, MAX_TENSIONS
+from bot.engine.advice import MAX_EXTRA_STEPS, MAX_TENSIONS
 from bot.engine.index import index_for
 from bot.engine.summary import build_summary
 from bot.knowledge import Knowledge
 from bot.knowledge.loader import load_knowledge
+from bot.knowledge.model import HORIZONS
 from tests.engine.conftest import NOW
 from tests.knowledge.test_loader import BUNDLED
 

@@ -22,12 +22,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.engine.replies import NoticeLevel
 from bot.handlers import failures
-from bot.handlers.report_pdf import report_pdf
+from bot.handlers.report_pdf import report_file
 from bot.handlers.slack.blocks import SlackMessage
 from bot.handlers.slack.identity import open_dm
 from bot.handlers.slack.render import draw
 from bot.handlers.slack.translate import PLATFORM, conversation_key, delivery_key
-from bot.report import report_filename
 from bot.service import AdvisorService
 from bot.views import catalogue
 from bot.views.report import report_notice
@@ -68,12 +67,12 @@ class SlackReport:
         if summary is None:
             log.info("slack report: no result yet user=%s", key.user)
             return draw(report_notice(catalogue.REPORT_NO_RESULT))
-        pdf = await report_pdf(summary)
+        report = await report_file(summary)
         try:
             await client.files_upload_v2(
                 channel=await open_dm(client, key.user),
-                content=pdf,
-                filename=report_filename(summary),
+                content=report.content,
+                filename=report.name,
                 title=catalogue.REPORT_TITLE,
                 initial_comment=catalogue.REPORT_ABOUT,
             )
@@ -83,7 +82,7 @@ class SlackReport:
             )
             failed = report_notice(catalogue.REPORT_UPLOAD_FAILED, NoticeLevel.WARNING, retry=True)
             return draw(failed)
-        log.info("slack report sent user=%s size=%d", key.user, len(pdf))
+        log.info("slack report sent user=%s size=%d", key.user, len(report.content))
         return draw(report_notice(catalogue.report_sent(catalogue.OUR_DM)))
 
 

@@ -18,7 +18,7 @@ from botbuilder.core import TurnContext
 
 from bot.engine.replies import NoticeLevel, NoticeReply
 from bot.handlers import failures
-from bot.handlers.report_pdf import report_pdf
+from bot.handlers.report_pdf import report_file
 from bot.handlers.teams.activities import to_activity
 from bot.handlers.teams.export_file import (
     UploadFailed,
@@ -29,7 +29,6 @@ from bot.handlers.teams.export_file import (
 )
 from bot.handlers.teams.render import render
 from bot.handlers.teams.translate import PLATFORM, Message, conversation_key
-from bot.report import report_filename
 from bot.service import AdvisorService
 from bot.views import catalogue
 
@@ -55,8 +54,8 @@ class TeamsReport:
             return
         # The card shows the file's size, so the PDF is made now, and made again once allowed:
         # nothing is kept in between.
-        pdf = await report_pdf(summary)
-        offer = report_consent_activity(report_filename(summary), len(pdf), catalogue.REPORT_ABOUT)
+        report = await report_file(summary)
+        offer = report_consent_activity(report.name, len(report.content), catalogue.REPORT_ABOUT)
         await turn.send_activity(offer)
         log.info("teams report offered user=%s", key.user)
 
@@ -86,14 +85,14 @@ class TeamsReport:
             log.info("teams report: no result any more user=%s", key.user)
             await _notice(turn_context, catalogue.REPORT_NO_RESULT)
             return
-        pdf = await report_pdf(summary)
+        report = await report_file(summary)
         try:
-            await upload(answer.upload_url, pdf)
+            await upload(answer.upload_url, report.content)
         except UploadFailed as failed:  # its message never holds the (pre-authorised) URL
             log.warning("teams report upload failed user=%s error=%s", key.user, failed)
             await _notice(turn_context, catalogue.REPORT_UPLOAD_FAILED, NoticeLevel.WARNING)
             return
-        log.info("teams report uploaded user=%s size=%d", key.user, len(pdf))
+        log.info("teams report uploaded user=%s size=%d", key.user, len(report.content))
         await turn_context.send_activity(file_info_activity(answer, catalogue.REPORT_SAVED))
 
 
