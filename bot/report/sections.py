@@ -220,10 +220,12 @@ class Sections:
         progress = self.summary.progress
         if progress is None or not self.limits.progress:
             return []
-        line = catalogue.progress_since(
-            progress.previous_date.isoformat(),
-            self.clean(progress.previous_model, NAME),
-            self.clean(self.summary.recommended.name, NAME),
+        day = progress.previous_date.isoformat()
+        now = self.clean(self.summary.recommended.name, NAME)
+        line = (
+            catalogue.progress_since(day, self.clean(progress.previous_model, NAME), now)
+            if progress.model_changed
+            else catalogue.progress_kept(day, now)  # not "X → X"
         )
         pieces: list[Piece] = [Gap(2.5), *self.text(line, STRONG, 2)]
         if self.limits.progress_scores and progress.scores:
