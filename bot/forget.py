@@ -57,9 +57,13 @@ class ForgetService:
         def respondent(survey_id: str) -> str:
             return self._keys.respondent(key.platform, key.workspace, survey_id, key.user)
 
+        def member(survey_id: str) -> str:
+            return self._keys.member(key.platform, key.workspace, survey_id, key.user)
+
         forgotten = await self._repository.forget_user(
             key,
             respondent_key=respondent,
+            member_key=member,
             launcher_key=self._keys.launcher(key.platform, key.workspace, key.user),
             delivery_prefix=delivery_prefix,
         )

@@ -5,7 +5,9 @@ The layout, top-down:
 - Here, and in one small module per concern, the contract: protocols and records, no
   implementation. `storage.conversations` (`ConversationStore`: conversation state, completed
   assessments, delivery keys, Teams conversation references), `storage.pulse` (`PulseStore`:
-  team pulse surveys and their anonymous responses), `storage.admin` (`AdminStore`: knowledge
+  team pulse surveys and their anonymous responses), `storage.series` (`SeriesStore`: recurring
+  pulses and their rounds), `storage.reminders` (`ReminderStore`: who of an open survey's channel
+  answered or was reminded, as keyed hashes only), `storage.admin` (`AdminStore`: knowledge
   loads and the audit log), `storage.lifecycle` (`LifecycleStore`: forgetting a person,
   deleting a workspace, retention purges), and `storage.errors`.
 - `storage.checks`: the argument checks both implementations apply, so they accept and refuse
@@ -38,6 +40,8 @@ from storage.admin import AdminStore
 from storage.conversations import ConversationStore
 from storage.lifecycle import LifecycleStore
 from storage.pulse import PulseStore
+from storage.reminders import ReminderStore
+from storage.series import SeriesStore
 
 
 class Storage(Protocol):
@@ -50,6 +54,12 @@ class Storage(Protocol):
 
     @property
     def pulse(self) -> PulseStore: ...
+
+    @property
+    def series(self) -> SeriesStore: ...
+
+    @property
+    def reminders(self) -> ReminderStore: ...
 
     @property
     def admin(self) -> AdminStore: ...

@@ -41,6 +41,8 @@ from storage.conversations import ConversationKey
 # What a forgotten launcher's surveys carry instead of their key: 64 hex characters, like a
 # key, that no HMAC-SHA256 gives in practice; `may_manage` then matches nobody but admins.
 NOBODY = "0" * 64
+# What a series keeps as its launcher's user id once they are forgotten: no platform's id.
+NO_LAUNCHER = "-"
 # What a superseded knowledge load is reduced to once it is past the retention period: its
 # version stays (see `purge_knowledge_loads`), who loaded it and its files go.
 RETIRED_ACTOR = "(retired)"
@@ -82,20 +84,23 @@ class LifecycleStore(Protocol):
         key: ConversationKey,
         *,
         respondent_key: Callable[[str], str] | None = None,
+        member_key: Callable[[str], str] | None = None,
         launcher_key: str | None = None,
         delivery_prefix: str | None = None,
     ) -> Forgotten:
         """Delete everything stored about the person `key` in its
         workspace, in one transaction (module docstring). `respondent_key(survey_id)` gives
-        their respondent key in a survey of that workspace; `launcher_key` their launcher
-        key; `delivery_prefix` the start of the delivery keys that name their private chat
+        their respondent key in a survey of that workspace, `member_key(survey_id)` their
+        reminder mark's key there (counted with the answers); `launcher_key` their launcher
+        key (their surveys and series are unlinked, and counted as launched); `delivery_prefix`
+        the start of the delivery keys that name their private chat
         (matched literally, `%` and `_` included). Running it again finds nothing more."""
         ...
 
     async def delete_workspace(self, platform: str, workspace: str) -> int:
-        """Delete every conversation, assessment, conversation reference and pulse survey (with
-        its responses) of the workspace, in one transaction (module docstring). Returns the
-        number of rows deleted, responses included."""
+        """Delete every conversation, assessment, conversation reference, pulse series and
+        pulse survey (with its responses and marks) of the workspace, in one transaction
+        (module docstring). Returns the number of rows deleted, responses included."""
         ...
 
     async def purge_conversations(self, before: datetime, limit: int) -> int:

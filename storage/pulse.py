@@ -89,6 +89,9 @@ class SurveyRecord:
     tally: SurveyTally | None = None
     results_posted_at: datetime | None = None
     reminded_at: datetime | None = None
+    # A round of a recurring series (`storage.series`): the series and the round's number.
+    series_id: str | None = None
+    round_number: int | None = None
 
 
 class PulseStore(Protocol):

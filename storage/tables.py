@@ -16,6 +16,7 @@ from typing import Any
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Dialect,
     ForeignKey,
@@ -32,6 +33,7 @@ from sqlalchemy.types import TypeDecorator
 from storage.admin import ACTION_LENGTH, OUTCOME_LENGTH
 from storage.conversations import DELIVERY_KEY_LENGTH, KEY_LENGTH, LABEL_LENGTH, PLATFORM_LENGTH
 from storage.pulse import RESPONDENT_KEY_LENGTH, SURVEY_ID_LENGTH
+from storage.series import MEMBER_KEY_LENGTH, SERIES_ID_LENGTH, TIMEZONE_LENGTH
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -147,6 +149,11 @@ class Survey(Base):
     __table_args__ = (
         Index(None, "platform", "workspace", "channel", "created_at"),  # latest_survey
         Index(None, "status", "deadline"),  # surveys_due
+        # A round opens once, whatever the claims do; also series_rounds' index. (Surveys
+        # outside a series have NULLs here, which a unique constraint never compares equal.)
+        # (A unique index rather than a constraint: SQLite adds an index in place, where a
+        # constraint would rebuild the table.)
+        Index(None, "series_id", "round_number", unique=True),
     )
 
     id: Mapped[str] = mapped_column(String(SURVEY_ID_LENGTH), primary_key=True)
@@ -169,6 +176,56 @@ class Survey(Base):
     results_claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     count_refresh_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    series_id: Mapped[str | None] = mapped_column(String(SERIES_ID_LENGTH))
+    round_number: Mapped[int | None] = mapped_column(Integer)
+    # The leases of posting a round's card and of sending the private reminders.
+    card_claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reminders_claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class SurveySeries(Base):
+    """A recurring pulse (`storage.series.SeriesRecord`): when its next round opens, and how."""
+
+    __tablename__ = "survey_series"
+    __table_args__ = (
+        Index(None, "platform", "workspace", "channel", "created_at"),  # channel_series
+        Index(None, "status", "next_open_at"),  # series_due
+    )
+
+    id: Mapped[str] = mapped_column(String(SERIES_ID_LENGTH), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(PLATFORM_LENGTH))
+    workspace: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    channel: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    launcher: Mapped[str] = mapped_column(String(KEY_LENGTH))
+    launcher_key: Mapped[str] = mapped_column(String(RESPONDENT_KEY_LENGTH))
+    cadence: Mapped[str] = mapped_column(String(STATUS_LENGTH))
+    timezone: Mapped[str] = mapped_column(String(TIMEZONE_LENGTH))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    round_seconds: Mapped[int] = mapped_column(Integer)
+    threshold: Mapped[int] = mapped_column(Integer)
+    remind: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    next_open_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    next_occurrence: Mapped[int] = mapped_column(Integer)
+    next_round: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(STATUS_LENGTH))
+    paused_reason: Mapped[str | None] = mapped_column(String(STATUS_LENGTH))
+
+
+class SurveyMark(Base):
+    """Who of an open survey's channel responded or was reminded, as member keys only (a keyed
+    hash of its own label: never joinable with `survey_responses`). Deleted at close. WITHOUT
+    ROWID on SQLite so rows sit in key order, not in the order people answered."""
+
+    __tablename__ = "survey_marks"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    survey_id: Mapped[str] = mapped_column(
+        String(SURVEY_ID_LENGTH), ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_key: Mapped[str] = mapped_column(String(MEMBER_KEY_LENGTH), primary_key=True)
+    responded: Mapped[bool] = mapped_column(Boolean)
+    reminded: Mapped[bool] = mapped_column(Boolean)
 
 
 class SurveyResponse(Base):

@@ -5,7 +5,9 @@ gets the same key within one survey (so answering again replaces their answer, a
 click counts once), a different key in every other survey (so answers cannot be linked across
 surveys), and without the secret, which never reaches the database, nobody can tell whose key
 it is, not even by hashing every member's id. The launcher key works the same way without the
-survey, so a launcher can be recognised on any of their surveys and named in none.
+survey, so a launcher can be recognised on any of their surveys and named in none. A member
+key (who answered or was reminded, for reminders) has a label of its own, for the same survey
+and person: it cannot be joined with the respondent key of the answer.
 """
 
 from __future__ import annotations
@@ -24,6 +26,12 @@ class PulseKeys:
 
     def respondent(self, platform: str, workspace: str, survey_id: str, user: str) -> str:
         return self._digest(b"respondent", platform, workspace, survey_id, user)
+
+    def member(self, platform: str, workspace: str, survey_id: str, user: str) -> str:
+        """The key of a person's reminder mark (`storage.reminders`): "has answered" or "was
+        reminded". Its own label, so it is never equal to, nor computable from, the respondent
+        key that stores their answer."""
+        return self._digest(b"member", platform, workspace, survey_id, user)
 
     def launcher(self, platform: str, workspace: str, user: str) -> str:
         return self._digest(b"launcher", platform, workspace, user)

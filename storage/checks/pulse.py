@@ -83,6 +83,14 @@ def checked_survey(survey: SurveyRecord) -> SurveyRecord:
     if any(value is not None for value in untouched):
         raise ValueError("a new survey cannot be closed, tallied, posted or reminded already")
     remind_at = None if survey.remind_at is None else aware_utc(survey.remind_at, "remind_at")
+    if (survey.series_id is None) != (survey.round_number is None):
+        raise ValueError("a round needs both its series id and its round number")
+    if survey.series_id is not None:
+        if not _SURVEY_ID.fullmatch(survey.series_id):
+            raise ValueError(f"a series id must be {SURVEY_ID_LENGTH} lowercase hex characters")
+        number = survey.round_number
+        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+            raise ValueError("a round number must be an int of at least 1")
     return replace(
         survey,
         status=SurveyStatus.OPEN,

@@ -16,6 +16,7 @@ from typing import Any
 from storage.admin import AuditRecord, KnowledgeLoadRecord
 from storage.conversations import AssessmentRecord, ConversationKey, StoredConversation
 from storage.pulse import SurveyRecord
+from storage.series import SeriesRecord
 
 
 @dataclass
@@ -25,6 +26,16 @@ class StoredSurvey:
     record: SurveyRecord
     results_claimed_until: datetime | None = None
     count_refresh_until: datetime | None = None
+    card_claimed_until: datetime | None = None
+    reminders_claimed_until: datetime | None = None
+
+
+@dataclass
+class Mark:
+    """One row of `survey_marks`: a member of an open survey's channel, by member key."""
+
+    responded: bool = False
+    reminded: bool = False
 
 
 class MemoryDatabase:
@@ -41,6 +52,9 @@ class MemoryDatabase:
         # table, nothing else per response)
         self.surveys: dict[str, StoredSurvey] = {}
         self.responses: dict[str, dict[str, dict[str, str]]] = {}
+        # survey_series by id, and survey_marks: survey id -> member key -> mark
+        self.series: dict[str, SeriesRecord] = {}
+        self.marks: dict[str, dict[str, Mark]] = {}
         # knowledge_loads and audit_log, by id in id order (dicts keep insertion order); ids
         # start at 1 and, as in the database, are never reused once retention deleted a row.
         self.loads: dict[int, KnowledgeLoadRecord] = {}

@@ -15,7 +15,7 @@ from storage.admin import LoadOutcome
 from storage.checks.common import aware_utc, checked_count, json_copy
 from storage.checks.pulse import checked_respondent_key
 from storage.conversations import ConversationKey
-from storage.lifecycle import NOBODY, RETIRED_ACTOR, Forgotten
+from storage.lifecycle import NO_LAUNCHER, NOBODY, RETIRED_ACTOR, Forgotten
 from storage.memory.database import MemoryDatabase
 from storage.pulse import SurveyStatus
 
@@ -34,6 +34,7 @@ class MemoryLifecycle:
         key: ConversationKey,
         *,
         respondent_key: Callable[[str], str] | None = None,
+        member_key: Callable[[str], str] | None = None,
         launcher_key: str | None = None,
         delivery_prefix: str | None = None,
     ) -> Forgotten:
@@ -53,8 +54,20 @@ class MemoryLifecycle:
             if respondent is not None and respondent in responses:
                 del responses[respondent]
                 answers += 1
+            marks = self._db.marks.get(survey_id, {})
+            member = None if member_key is None else member_key(survey_id)
+            if member is not None and member in marks:
+                del marks[member]
+                answers += 1
             if launcher_key is not None and stored.record.launcher_key == launcher_key:
                 stored.record = replace(stored.record, launcher_key=NOBODY)
+                launched += 1
+        for series in list(self._db.series.values()):
+            if launcher_key is None or series.launcher_key != launcher_key:
+                continue
+            if (series.platform, series.workspace) == (key.platform, key.workspace):
+                unlinked = replace(series, launcher_key=NOBODY, launcher=NO_LAUNCHER)
+                self._db.series[series.id] = unlinked
                 launched += 1
         deliveries = 0
         if delivery_prefix:
@@ -100,6 +113,11 @@ class MemoryLifecycle:
         for survey_id in gone:
             del self._db.surveys[survey_id]
             deleted += 1 + len(self._db.responses.pop(survey_id, {}))
+            deleted += len(self._db.marks.pop(survey_id, {}))
+        for series_id, series in list(self._db.series.items()):
+            if (series.platform, series.workspace) == (platform, workspace):
+                del self._db.series[series_id]
+                deleted += 1
         return deleted
 
     async def purge_conversations(self, before: datetime, limit: int) -> int:

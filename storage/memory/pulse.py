@@ -41,14 +41,16 @@ class MemoryPulse:
         stored = self._db.surveys.get(survey_id)
         if stored is not None:
             stored.record = replace(stored.record, message=saved)
+            stored.card_claimed_until = None  # the posted card ends the job of posting it
 
     async def delete_survey(self, survey_id: str) -> None:
         self._db.surveys.pop(survey_id, None)
         self._db.responses.pop(survey_id, None)
+        self._db.marks.pop(survey_id, None)
 
     async def load_survey(self, survey_id: str) -> SurveyRecord | None:
         stored = self._db.surveys.get(survey_id)
-        return None if stored is None else _copy(stored.record)
+        return None if stored is None else copy_survey(stored.record)
 
     async def latest_survey(
         self,
@@ -67,7 +69,7 @@ class MemoryPulse:
         ]
         if not found:
             return None
-        return _copy(max(found, key=lambda record: (record.created_at, record.id)))
+        return copy_survey(max(found, key=lambda record: (record.created_at, record.id)))
 
     async def record_response(
         self, survey_id: str, respondent_key: str, answers: dict[str, str], now: datetime
@@ -106,7 +108,8 @@ class MemoryPulse:
             closed_at=at,
             tally=_tally(self._db.responses[survey_id]),
         )
-        return _copy(stored.record)
+        self._db.marks.pop(survey_id, None)  # who took part is kept only while it is open
+        return copy_survey(stored.record)
 
     async def claim_results(self, survey_id: str, now: datetime, lease_until: datetime) -> bool:
         at = aware_utc(now, "now")
@@ -131,7 +134,7 @@ class MemoryPulse:
     async def claim_reminder(self, survey_id: str, now: datetime) -> bool:
         at = aware_utc(now, "now")
         stored = self._db.surveys.get(survey_id)
-        if stored is None or not _reminder_due(stored.record, at) or stored.record.deadline <= at:
+        if stored is None or not reminder_due(stored.record, at) or stored.record.deadline <= at:
             return False
         stored.record = replace(stored.record, reminded_at=at)
         return True
@@ -140,7 +143,7 @@ class MemoryPulse:
         at = aware_utc(now, "now")
         holds_until = aware_utc(until, "until")
         stored = self._db.surveys.get(survey_id)
-        if stored is None or not _free(stored.count_refresh_until, at):
+        if stored is None or not free(stored.count_refresh_until, at):
             return False
         stored.count_refresh_until = holds_until
         return True
@@ -153,14 +156,21 @@ class MemoryPulse:
             for stored in self._db.surveys.values()
             if (stored.record.status is SurveyStatus.OPEN and stored.record.deadline <= at)
             or _results_to_post(stored, at)
-            or _reminder_due(stored.record, at)
+            or (reminder_due(stored.record, at) and free(stored.reminders_claimed_until, at))
+            or (stored.record.status is SurveyStatus.OPEN and card_lease_over(stored, at))
         ]
         due.sort(key=lambda record: (record.deadline, record.id))
-        return [_copy(record) for record in due[:limit]]
+        return [copy_survey(record) for record in due[:limit]]
 
 
-def _free(lease_until: datetime | None, at: datetime) -> bool:
+def free(lease_until: datetime | None, at: datetime) -> bool:
     return lease_until is None or lease_until <= at
+
+
+def card_lease_over(stored: StoredSurvey, at: datetime) -> bool:
+    """A round whose card is not posted and whose card claim ran out (`storage.sql.series`)."""
+    until = stored.card_claimed_until
+    return stored.record.series_id is not None and until is not None and until <= at
 
 
 def _results_to_post(stored: StoredSurvey, at: datetime) -> bool:
@@ -168,11 +178,11 @@ def _results_to_post(stored: StoredSurvey, at: datetime) -> bool:
     return (
         record.status is SurveyStatus.CLOSED
         and record.results_posted_at is None
-        and _free(stored.results_claimed_until, at)
+        and free(stored.results_claimed_until, at)
     )
 
 
-def _reminder_due(record: SurveyRecord, at: datetime) -> bool:
+def reminder_due(record: SurveyRecord, at: datetime) -> bool:
     return (
         record.status is SurveyStatus.OPEN
         and record.remind_at is not None
@@ -189,7 +199,7 @@ def _tally(responses: dict[str, dict[str, str]]) -> SurveyTally:
     return SurveyTally(len(responses), counts)
 
 
-def _copy(record: SurveyRecord) -> SurveyRecord:
+def copy_survey(record: SurveyRecord) -> SurveyRecord:
     """A record whose dicts the caller may change without changing the stored one."""
     tally = None if record.tally is None else SurveyTally.from_json(record.tally.to_json())
     return replace(record, message=json_copy(record.message, "message"), tally=tally)

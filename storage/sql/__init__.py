@@ -18,6 +18,7 @@ from storage.sql.conversations import SqlConversations
 from storage.sql.database import Database
 from storage.sql.lifecycle import SqlLifecycle
 from storage.sql.pulse import SqlPulse
+from storage.sql.series import SqlReminders, SqlSeries
 
 __all__ = ["Database", "SqlStorage"]
 
@@ -31,6 +32,8 @@ class SqlStorage:
         self.database = database
         self.conversations = SqlConversations(database)
         self.pulse = SqlPulse(database)
+        self.series = SqlSeries(database)
+        self.reminders = SqlReminders(database)
         self.admin = SqlAdmin(database)
         self.lifecycle = SqlLifecycle(database)
 

@@ -27,7 +27,7 @@ from storage.admin import LoadOutcome
 from storage.checks.common import aware_utc, checked_count
 from storage.checks.pulse import checked_respondent_key
 from storage.conversations import ConversationKey
-from storage.lifecycle import NOBODY, RETIRED_ACTOR, Forgotten
+from storage.lifecycle import NO_LAUNCHER, NOBODY, RETIRED_ACTOR, Forgotten
 from storage.pulse import SurveyStatus
 from storage.sql.database import Database
 from storage.sql.pulse import delete_surveys
@@ -39,7 +39,9 @@ from storage.tables import (
     Delivery,
     KnowledgeLoad,
     Survey,
+    SurveyMark,
     SurveyResponse,
+    SurveySeries,
 )
 
 # Survey ids per statement when forgetting answers: well under every database's limit on
@@ -63,6 +65,7 @@ class SqlLifecycle:
         key: ConversationKey,
         *,
         respondent_key: Callable[[str], str] | None = None,
+        member_key: Callable[[str], str] | None = None,
         launcher_key: str | None = None,
         delivery_prefix: str | None = None,
     ) -> Forgotten:
@@ -80,10 +83,12 @@ class SqlLifecycle:
             assessments = await _delete(connection, Assessment, key)
             references = await _delete(connection, ConversationReference, key)
             answers = launched = 0
-            if respondent_key is not None or launcher_key is not None:
+            if respondent_key is not None or launcher_key is not None or member_key is not None:
                 surveys = await _lock_surveys(connection, key)
                 if respondent_key is not None:
                     answers = await _delete_answers(connection, surveys, respondent_key)
+                if member_key is not None:
+                    answers += await _delete_marks(connection, surveys, member_key)
                 if launcher_key is not None:
                     launched = await _unlink_launcher(connection, key, launcher_key)
             deliveries = 0
@@ -116,6 +121,12 @@ class SqlLifecycle:
                     connection,
                     delete(table).where(table.platform == platform, table.workspace == workspace),
                 )
+            deleted += await _rows(
+                connection,
+                delete(SurveySeries).where(
+                    SurveySeries.platform == platform, SurveySeries.workspace == workspace
+                ),
+            )
             return deleted + await delete_surveys(
                 connection, and_(Survey.platform == platform, Survey.workspace == workspace)
             )
@@ -318,7 +329,19 @@ async def _delete_answers(
 async def _unlink_launcher(
     connection: AsyncConnection, key: ConversationKey, launcher_key: str
 ) -> int:
-    return await _rows(
+    """Surveys and series they launched stay, without the link to them: a series keeps
+    running (an admin manages it) and has nobody to tell when it pauses itself."""
+    series = await _rows(
+        connection,
+        update(SurveySeries)
+        .where(
+            SurveySeries.platform == key.platform,
+            SurveySeries.workspace == key.workspace,
+            SurveySeries.launcher_key == launcher_key,
+        )
+        .values(launcher_key=NOBODY, launcher=NO_LAUNCHER),
+    )
+    return series + await _rows(
         connection,
         update(Survey)
         .where(
@@ -328,6 +351,23 @@ async def _unlink_launcher(
         )
         .values(launcher_key=NOBODY),
     )
+
+
+async def _delete_marks(
+    connection: AsyncConnection, survey_ids: Sequence[str], member_key: Callable[[str], str]
+) -> int:
+    """The person's reminder marks on open surveys (member keys, per survey like answers)."""
+    deleted = 0
+    for start in range(0, len(survey_ids), _IDS_PER_STATEMENT):
+        chunk = survey_ids[start : start + _IDS_PER_STATEMENT]
+        keys = [member_key(survey_id) for survey_id in chunk]
+        deleted += await _rows(
+            connection,
+            delete(SurveyMark).where(
+                SurveyMark.survey_id.in_(chunk), SurveyMark.member_key.in_(keys)
+            ),
+        )
+    return deleted
 
 
 async def _admin_records(connection: AsyncConnection, key: ConversationKey) -> int:

@@ -44,7 +44,7 @@ from storage.pulse import ResponseOutcome, SurveyRecord, SurveyStatus, SurveyTal
 from storage.sql.database import Database
 from storage.sql.pulse_statements import insert_new_survey, tally_of, write_responses
 from storage.sql.response_batches import PendingResponse, ResponseBatches
-from storage.tables import Survey, SurveyResponse
+from storage.tables import Survey, SurveyMark, SurveyResponse
 
 _OPEN = SurveyStatus.OPEN.value
 _CLOSED = SurveyStatus.CLOSED.value
@@ -60,7 +60,7 @@ class SqlPulse:
 
     async def create_survey(self, survey: SurveyRecord) -> None:
         record = checked_survey(survey)
-        statement = insert_new_survey(self._db.dialect, _survey_row(record))
+        statement = insert_new_survey(self._db.dialect, survey_row(record))
         async with self._db.transaction("create the survey", write=True) as session:
             connection = await session.connection()
             if (await connection.execute(statement)).rowcount != 1:
@@ -72,8 +72,11 @@ class SqlPulse:
             return
         async with self._db.transaction("record the survey message", write=True) as session:
             connection = await session.connection()
+            # A posted card ends the job of posting it (`storage.sql.series`).
             await connection.execute(
-                update(Survey).where(Survey.id == survey_id).values(message=saved)
+                update(Survey)
+                .where(Survey.id == survey_id)
+                .values(message=saved, card_claimed_until=None)
             )
 
     async def delete_survey(self, survey_id: str) -> None:
@@ -87,7 +90,7 @@ class SqlPulse:
             return None
         async with self._db.transaction("load the survey") as session:
             row = await session.scalar(select(Survey).where(Survey.id == survey_id))
-        return None if row is None else _survey_record(row)
+        return None if row is None else survey_record(row)
 
     async def latest_survey(
         self,
@@ -105,7 +108,7 @@ class SqlPulse:
         query = query.order_by(Survey.created_at.desc(), Survey.id.desc()).limit(1)
         async with self._db.transaction("find the latest survey") as session:
             row = await session.scalar(query)
-        return None if row is None else _survey_record(row)
+        return None if row is None else survey_record(row)
 
     async def record_response(
         self, survey_id: str, respondent_key: str, answers: dict[str, str], now: datetime
@@ -164,11 +167,13 @@ class SqlPulse:
             if closing.rowcount != 1:
                 return None
             tally = await tally_of(connection, self._db.dialect, survey_id)
+            # Who took part is kept no longer than the survey is open (`storage.reminders`).
+            await connection.execute(delete(SurveyMark).where(SurveyMark.survey_id == survey_id))
             await connection.execute(
                 update(Survey).where(Survey.id == survey_id).values(tally=tally.to_json())
             )
             row = await session.scalar(select(Survey).where(Survey.id == survey_id))
-        return None if row is None else _survey_record(row)
+        return None if row is None else survey_record(row)
 
     async def claim_results(self, survey_id: str, now: datetime, lease_until: datetime) -> bool:
         at = aware_utc(now, "now")
@@ -221,18 +226,17 @@ class SqlPulse:
         checked_count(limit)
         to_close = and_(Survey.status == _OPEN, Survey.deadline <= at)
         to_post = _results_to_post(at)
-        to_remind = and_(
-            Survey.status == _OPEN, Survey.remind_at <= at, Survey.reminded_at.is_(None)
-        )
+        to_remind = and_(Survey.status == _OPEN, reminders_due(at))
+        to_post_card = and_(Survey.status == _OPEN, card_lease_over(at))
         query = (
             select(Survey)
-            .where(or_(to_close, to_post, to_remind))
+            .where(or_(to_close, to_post, to_remind, to_post_card))
             .order_by(Survey.deadline, Survey.id)
             .limit(limit)
         )
         async with self._db.transaction("find the surveys due") as session:
             rows = (await session.scalars(query)).all()
-        return [_survey_record(row) for row in rows]
+        return [survey_record(row) for row in rows]
 
     async def _claim(
         self, doing: str, survey_id: str, condition: ColumnElement[bool], values: dict[str, Any]
@@ -256,16 +260,38 @@ async def delete_surveys(connection: AsyncConnection, which: ColumnElement[bool]
     """
     # In id order, so that two deletions of one workspace cannot lock it in opposite orders.
     await connection.execute(select(Survey.id).where(which).order_by(Survey.id).with_for_update())
+    marks = await connection.execute(
+        delete(SurveyMark).where(SurveyMark.survey_id.in_(select(Survey.id).where(which)))
+    )
     responses = await connection.execute(
         delete(SurveyResponse).where(SurveyResponse.survey_id.in_(select(Survey.id).where(which)))
     )
     surveys = await connection.execute(delete(Survey).where(which))
-    return responses.rowcount + surveys.rowcount
+    return marks.rowcount + responses.rowcount + surveys.rowcount
 
 
 def _free(lease_until: Any, at: datetime) -> ColumnElement[bool]:
     """No lease, or one that is over at `at`."""
     return or_(lease_until.is_(None), lease_until <= at)
+
+
+def card_lease_over(at: datetime) -> ColumnElement[bool]:
+    """A round whose card is not posted and whose card claim ran out at `at`: its opener died
+    or failed (`storage.sql.series`)."""
+    return and_(
+        Survey.series_id.is_not(None),
+        Survey.card_claimed_until.is_not(None),
+        Survey.card_claimed_until <= at,
+    )
+
+
+def reminders_due(at: datetime) -> ColumnElement[bool]:
+    """Reminders due at `at`, not sent, and no sender's claim running."""
+    return and_(
+        Survey.remind_at <= at,
+        Survey.reminded_at.is_(None),
+        _free(Survey.reminders_claimed_until, at),
+    )
 
 
 def _results_to_post(at: datetime) -> ColumnElement[bool]:
@@ -277,7 +303,7 @@ def _results_to_post(at: datetime) -> ColumnElement[bool]:
     )
 
 
-def _survey_row(record: SurveyRecord) -> dict[str, Any]:
+def survey_row(record: SurveyRecord) -> dict[str, Any]:
     return {
         "id": record.id,
         "platform": record.platform,
@@ -296,10 +322,12 @@ def _survey_row(record: SurveyRecord) -> dict[str, Any]:
         "tally": None if record.tally is None else record.tally.to_json(),
         "results_posted_at": record.results_posted_at,
         "reminded_at": record.reminded_at,
+        "series_id": record.series_id,
+        "round_number": record.round_number,
     }
 
 
-def _survey_record(row: Survey) -> SurveyRecord:
+def survey_record(row: Survey) -> SurveyRecord:
     return SurveyRecord(
         id=row.id,
         platform=row.platform,
@@ -318,4 +346,6 @@ def _survey_record(row: Survey) -> SurveyRecord:
         tally=None if row.tally is None else SurveyTally.from_json(row.tally),
         results_posted_at=row.results_posted_at,
         reminded_at=row.reminded_at,
+        series_id=row.series_id,
+        round_number=row.round_number,
     )

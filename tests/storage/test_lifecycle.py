@@ -540,6 +540,8 @@ RULES = {
     "conversation_references": "uninstall, forget, retention",
     "surveys": "uninstall; forget unlinks the launcher; retention with RETENTION_ASSESSMENTS",
     "survey_responses": "uninstall, forget (by respondent key), retention once closed",
+    "survey_series": "uninstall; forget unlinks the launcher; no retention (a row per series)",
+    "survey_marks": "deleted at close; uninstall, forget (by member key)",
     "deliveries": "retention after a day; forget (Teams private chat); ids only",
     "knowledge_loads": "kept on uninstall and forget (counted); retention retires",
     "audit_log": "kept on uninstall and forget (counted); retention",

@@ -25,12 +25,13 @@ from storage.migrate import MIGRATIONS, alembic_config, current, downgrade, upgr
 from storage.sql import SqlStorage
 from storage.tables import metadata
 
-HEAD = "0005"
+HEAD = "0006"
 TABLES_0001 = {"alembic_version", "assessments", "conversations"}
 TABLES_0002 = TABLES_0001 | {"deliveries", "slack_bots", "slack_installations"}
 TABLES_0003 = TABLES_0002 | {"conversation_references"}
 TABLES_0004 = TABLES_0003 | {"surveys", "survey_responses"}
-TABLES = TABLES_0004 | {"knowledge_loads", "audit_log"}
+TABLES_0005 = TABLES_0004 | {"knowledge_loads", "audit_log"}
+TABLES = TABLES_0005 | {"survey_series", "survey_marks"}
 VERSIONS = MIGRATIONS / "versions"
 
 
@@ -206,6 +207,21 @@ async def test_downgrade_to_0004_removes_only_the_admin_tables_and_keeps_the_dat
     assert stored.state == {"kept": True}
 
 
+async def test_downgrade_to_0005_removes_only_the_series_and_keeps_the_data(
+    database_url: str,
+) -> None:
+    key = ConversationKey("slack", "T0001", "U0001")
+    now = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
+    async with downgraded_to(database_url, "0005", TABLES_0005) as storage:
+        await storage.conversations.save_turn(key, {"kept": True}, None, now)
+        await upgrade(database_url)
+        stored = await storage.conversations.load_conversation(key)
+        assert await storage.series.channel_series("slack", "T0001", "C0001") == []
+        assert await storage.series.series_due(now) == []
+    assert stored is not None
+    assert stored.state == {"kept": True}
+
+
 async def test_a_response_row_holds_no_user_and_no_time(database_url: str) -> None:
     # Anonymity by construction (storage.pulse): the survey, the keyed hash, the answers.
     await upgrade(database_url)
@@ -312,6 +328,8 @@ def test_offline_mode_writes_the_sql_script(url: str, expected: str) -> None:
         "survey_responses",
         "knowledge_loads",
         "audit_log",
+        "survey_series",
+        "survey_marks",
     ):
         assert f"CREATE TABLE {table}" in script
     assert "CREATE INDEX slack_bots_idx ON slack_bots" in script
