@@ -35,8 +35,9 @@ class ReminderStore(Protocol):
 
     async def mark_reminded(self, survey_id: str, member_keys: list[str]) -> list[str]:
         """Mark members as reminded, before their reminders are sent: returns the keys this
-        call marked (in key order), leaving out those already marked responded or reminded (one reminder per
-        person per survey, whichever process sends it). [] when the survey is not open."""
+        call marked (in key order), leaving out those already marked responded or reminded
+        (one reminder per person per survey, whichever process sends it). [] when the survey
+        is not open."""
         ...
 
     async def marked_members(self, survey_id: str) -> set[str]:

@@ -12,6 +12,16 @@ assert on the traffic the fake received (`calls`, `wait_for`), as bolt-python's 
         ...
         [call] = await api.wait_for("chat.postMessage")
         assert call.params["blocks"][0]["type"] == "section"
+
+Rate limits are off unless a test sets them, so no other test can trip on them. When set, the fake
+enforces them with sliding windows, as Slack does per app, workspace and method: a call over a
+limit is answered HTTP 429 `ratelimited` with `Retry-After`, recorded with `rate_limited=True`.
+
+    api.limit("chat.postMessage", calls=50, per_seconds=1.0)        # a scaled workspace limit
+    api.limit("chat.postMessage", calls=1, per_seconds=0.02, per_channel=True)
+    api.limit_like_slack(speedup=60)   # every documented tier, a minute played in a second
+    api.channel_members["C0GENERAL"] = ["U1", "U2", ...]            # for conversations.members
+    api.unpostable["C0SECRET"] = "not_in_channel"                    # chat.postMessage refused
 """
 
 from __future__ import annotations
@@ -20,14 +30,17 @@ import asyncio
 import base64
 import binascii
 import json
+import math
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
@@ -62,6 +75,10 @@ JSON_FIELDS = frozenset(
 # Methods Slack answers without a bearer token (they authenticate with client id and secret).
 TOKENLESS_METHODS = frozenset({"api.test", "oauth.v2.access", "oauth.v2.exchange"})
 # What the app's manifests ask for (manifests/slack.yml), and so what its bot token holds.
+# Neither asks for channels:read or groups:read, which conversations.members needs to read a
+# channel's members (CONVERSATION_READ_SCOPES): it answers `missing_scope` for channels until
+# the manifest asks for them and they are added here; meanwhile a test adds them itself:
+# `api.scopes |= {"channels:read", "groups:read"}`. (im:read is here but not in the manifest.)
 BOT_SCOPES = (
     "app_mentions:read,chat:write,chat:write.public,commands,files:write,im:history,im:read,"
     "im:write,users:read"
@@ -72,6 +89,34 @@ REQUIRED_SCOPES = {
     "files.getUploadURLExternal": "files:write",
     "files.completeUploadExternal": "files:write",
 }
+# Methods whose scope depends on the kind of conversation they read (Slack documents
+# "channels:read, groups:read, im:read or mpim:read"): the scope for each kind, by the first
+# letter of the conversation id. Private channels made since 2021 have C ids too, so the fake
+# also reads `FakeSlackApi.private_channels` to tell them apart.
+CONVERSATION_READ_METHODS = frozenset({"conversations.members"})
+CONVERSATION_READ_SCOPES = {"C": "channels:read", "G": "groups:read", "D": "im:read"}
+# conversations.members: `limit` defaults to 100 and Slack serves at most 1000 a page.
+MEMBERS_DEFAULT_LIMIT = 100
+MEMBERS_MAX_LIMIT = 1000
+# Slack's documented tiers, in calls per minute (the floor of "20+ per minute" and the like),
+# and the tier of each method the fake answers (from each method's reference page). Methods
+# absent here are "special" (chat.postMessage, below) or unlisted, and `limit_like_slack`
+# leaves them unlimited.
+SLACK_TIERS = {1: 1, 2: 20, 3: 50, 4: 100}
+SLACK_METHOD_TIERS = {
+    "chat.update": 3,
+    "chat.delete": 3,
+    "chat.postEphemeral": 4,
+    "conversations.open": 3,
+    "conversations.members": 4,
+    "users.info": 4,
+    "views.open": 4,
+    "views.push": 4,
+    "views.update": 4,
+    "views.publish": 4,
+    "files.getUploadURLExternal": 4,
+    "files.completeUploadExternal": 4,
+}
 MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
 # Recorded as the method of calls that arrive at a response_url rather than at /api/.
@@ -81,6 +126,127 @@ RESPONSE_URL = "response_url"
 FILE_UPLOAD = "file_upload"
 
 Answer = dict[str, Any]
+# What the fakes read the time from: time.monotonic unless a test injects its own (ManualClock).
+Clock = Callable[[], float]
+
+
+# Rate limits (platform-neutral: the Teams fake, testing.fakes.teams_connector, uses them too) ---
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most `calls` calls in any `per_seconds` window (a sliding window, not fixed buckets:
+    a burst of `calls` is allowed, the next one waits until the oldest leaves the window)."""
+
+    calls: int
+    per_seconds: float
+
+    def __post_init__(self) -> None:
+        if self.calls < 1 or not self.per_seconds > 0:
+            raise ValueError(f"a rate limit needs calls >= 1 and per_seconds > 0, not {self}")
+
+    def scaled(self, speedup: float) -> RateLimit:
+        """The same number of calls in a window `speedup` times shorter: a documented limit
+        played fast enough for a test (speedup=60 makes a minute last a second)."""
+        if not speedup > 0:
+            raise ValueError("speedup must be positive")
+        return RateLimit(self.calls, self.per_seconds / speedup)
+
+
+def slack_tier(tier: int, *, speedup: float = 1.0) -> RateLimit:
+    """Slack's documented Web API tier (1: 1+/min, 2: 20+/min, 3: 50+/min, 4: 100+/min), its
+    minute divided by `speedup`."""
+    return RateLimit(SLACK_TIERS[tier], 60.0).scaled(speedup)
+
+
+class SlidingWindows:
+    """The calls each rate-limit bucket let through lately, to admit or refuse the next one.
+
+    A bucket is a hashable key (what the limit counts by: a method and token, a conversation)
+    with its RateLimit. A call must fit every bucket it falls in; a refused call does not count
+    against any of them, so a client that waits the Retry-After it was given gets through.
+    """
+
+    def __init__(self) -> None:
+        self._admitted: dict[Hashable, deque[float]] = {}
+
+    def admit(self, buckets: Iterable[tuple[Hashable, RateLimit]], now: float) -> float:
+        """Admit a call at `now` and return 0.0, or refuse it and return the seconds until
+        every bucket it falls in has room again (> 0)."""
+        buckets = list(buckets)
+        wait = 0.0
+        for key, limit in buckets:
+            times = self._admitted.setdefault(key, deque())
+            while times and times[0] <= now - limit.per_seconds:
+                times.popleft()
+            if len(times) >= limit.calls:
+                # A slot frees when the call `calls` places back leaves the window. (Usually
+                # times[0]; not when a test lowered the limit after calls were admitted.)
+                frees_at = times[len(times) - limit.calls] + limit.per_seconds
+                wait = max(wait, frees_at - now)
+        if wait > 0:
+            return wait
+        for key, _ in buckets:
+            self._admitted[key].append(now)
+        return 0.0
+
+    def clear(self) -> None:
+        """Forget every admitted call (the windows start empty)."""
+        self._admitted.clear()
+
+
+def retry_after(wait: float) -> str:
+    """The `Retry-After` header for a refusal `wait` seconds long: whole seconds (the header
+    allows nothing else), rounded up so a client that honours it is admitted, at least 1.
+    The tiny allowance keeps 1.0000000002 (float noise) from becoming 2."""
+    return str(max(1, math.ceil(wait - 1e-6)))
+
+
+class ManualClock:
+    """A clock a test moves by hand (`advance`), to play rate-limit windows without sleeping:
+    `FakeSlackApi(clock=clock)`, `FakeConnector(clock=clock)`."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("a monotonic clock never goes back")
+        self.now += seconds
+
+
+@dataclass(frozen=True)
+class UserTimezone:
+    """What users.info says of a user's time zone: Slack's `tz`, `tz_label`, `tz_offset`."""
+
+    tz: str  # IANA name
+    tz_label: str
+    tz_offset: int  # seconds east of UTC, at the time Slack answers (DST included)
+
+    @classmethod
+    def of(cls, tz: str, *, when: datetime | None = None, label: str | None = None) -> Self:
+        """The zone `tz` as Slack would describe it at `when` (default: now), its offset from
+        the tz database. Slack's label is the long name ("Pacific Daylight Time"); the database
+        has only the abbreviation ("PDT"), the default here: pass `label` for the long one."""
+        local = (when or datetime.now(UTC)).astimezone(ZoneInfo(tz))
+        offset = local.utcoffset()
+        assert offset is not None  # a ZoneInfo always has one
+        return cls(tz, label or local.tzname() or tz, int(offset.total_seconds()))
+
+
+# What users.info said before time zones were configurable; kept as the default so no existing
+# test sees a different user.
+DEFAULT_TIMEZONE = UserTimezone("Europe/London", "Greenwich Mean Time", 0)
+
+
+@dataclass(frozen=True)
+class _MethodLimit:
+    method: str
+    limit: RateLimit
+    per_channel: bool  # counted per `channel` argument (chat.postMessage's 1 per second)
 
 
 class SlackApiError(Exception):
@@ -96,9 +262,11 @@ class ApiCall:
     """One request the fake received, in arrival order.
 
     `params` merges query string and body; JSON-valued form fields (`blocks`, `view`, ...) are
-    decoded and the `token` argument is moved to `token` (as is a bearer token). `at` is
-    `time.monotonic()`, for asserting on the spacing of calls (throttling, retries). `path` is the
-    request path, which tells apart calls to different response URLs.
+    decoded and the `token` argument is moved to `token` (as is a bearer token). `at` is the
+    fake's clock on arrival (`time.monotonic()` unless the test injected a clock), for asserting
+    on the spacing of calls (throttling, retries). `path` is the request path, which tells apart
+    calls to different response URLs. `rate_limited` is True for a call the fake refused with a
+    429 because it went over a limit set with `limit` (not for a 429 queued with `respond`).
     """
 
     method: str
@@ -106,6 +274,7 @@ class ApiCall:
     token: str | None
     at: float
     path: str = ""
+    rate_limited: bool = False
 
     def __str__(self) -> str:
         shown = json.dumps(self.params, default=str, ensure_ascii=False)
@@ -151,7 +320,12 @@ class FakeSlackApi:
     channel fails as it would in production. Unknown methods answer `unknown_method`.
     """
 
-    def __init__(self, *, socket_mode_url: str | None = None) -> None:
+    def __init__(
+        self, *, socket_mode_url: str | None = None, clock: Clock = time.monotonic
+    ) -> None:
+        # The fake's time (ApiCall.at, rate-limit windows); a test may inject a ManualClock
+        # to play long windows without sleeping.
+        self.clock = clock
         self._answers: dict[int, Answer] = {}
         self._calls: list[ApiCall] = []
         self._canned: dict[str, deque[_Canned]] = {}
@@ -167,6 +341,20 @@ class FakeSlackApi:
         # The scopes every token holds (auth.test's X-OAuth-Scopes); discard one to play an
         # installation made before the app asked for it.
         self.scopes: set[str] = set(BOT_SCOPES.split(","))
+        # conversations.members answers from here: channel id -> member user ids, in order.
+        # A channel absent here is `channel_not_found`.
+        self.channel_members: dict[str, list[str]] = {}
+        # Channels with C ids that are private (as Slack has made them since 2021): reading
+        # their members needs groups:read rather than channels:read.
+        self.private_channels: set[str] = set()
+        # Channels the bot cannot post in: channel id -> the error chat.postMessage and
+        # chat.postEphemeral answer there ("not_in_channel", "channel_not_found", "is_archived").
+        self.unpostable: dict[str, str] = {}
+        # users.info's time zone of each user, and of everyone else.
+        self.timezones: dict[str, UserTimezone] = {}
+        self.default_timezone = DEFAULT_TIMEZONE
+        self._limits: list[_MethodLimit] = []
+        self._windows = SlidingWindows()
         self._root_url: str | None = None
         self._stack = AsyncExitStack()
         # What apps.connections.open hands out; tests of Socket Mode point it at their server.
@@ -179,6 +367,7 @@ class FakeSlackApi:
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.delete": self._chat_delete,
             "conversations.open": self._conversations_open,
+            "conversations.members": self._conversations_members,
             "views.publish": self._views_publish,
             "views.open": self._views_open,
             "views.push": self._views_open,
@@ -269,6 +458,37 @@ class FakeSlackApi:
         """Forget every answer queued with `respond` or `fail`."""
         self._canned.clear()
 
+    def limit(
+        self, method: str, calls: int, per_seconds: float, *, per_channel: bool = False
+    ) -> None:
+        """Allow at most `calls` calls of `method` in any `per_seconds` (a sliding window) per
+        token, as Slack counts per app and workspace; with `per_channel`, per token and
+        `channel` argument (chat.postMessage's "1 per second per channel").
+
+        A call over any limit of its method is answered HTTP 429 {"ok": false, "error":
+        "ratelimited"} with `Retry-After` (whole seconds until a slot frees, at least 1), is
+        recorded with `rate_limited=True` and does not count against the window. Limits add up:
+        call `limit` twice for a per-channel and a workspace-wide limit of the same method.
+        Off by default; `clear_limits()` removes them all.
+        """
+        self._limits.append(_MethodLimit(method, RateLimit(calls, per_seconds), per_channel))
+
+    def limit_like_slack(self, speedup: float = 1.0) -> None:
+        """Slack's documented limits on the methods the fake answers, `speedup` times faster:
+        each method's tier (SLACK_METHOD_TIERS; Tier 3 is 50 calls a minute, so at speedup=60
+        50 a second), and chat.postMessage's 1 per second per channel. Slack also caps
+        chat.postMessage workspace-wide without publishing the number: add your own with
+        `limit("chat.postMessage", ...)`."""
+        for method, tier in SLACK_METHOD_TIERS.items():
+            limit = slack_tier(tier, speedup=speedup)
+            self.limit(method, limit.calls, limit.per_seconds)
+        self.limit("chat.postMessage", 1, 1.0 / speedup, per_channel=True)
+
+    def clear_limits(self) -> None:
+        """Remove every limit and forget the calls counted against them."""
+        self._limits.clear()
+        self._windows.clear()
+
     # Queries ---------------------------------------------------------------------------------
 
     def calls(self, method: str | None = None) -> list[ApiCall]:
@@ -281,6 +501,11 @@ class FakeSlackApi:
         if not calls:
             raise AssertionError(f"no {method!r} call; calls seen: {self._describe_calls()}")
         return calls[-1]
+
+    def rejected(self, method: str | None = None) -> list[ApiCall]:
+        """The calls refused for going over a limit set with `limit` (answered 429), in order;
+        only those of `method` when given. `calls()` lists them too, among the others."""
+        return [call for call in self.calls(method) if call.rate_limited]
 
     def clear(self) -> None:
         """Forget the recorded calls (not the queued answers), e.g. after start-up traffic."""
@@ -301,7 +526,8 @@ class FakeSlackApi:
         where: Callable[[ApiCall], bool] | None = None,
     ) -> list[ApiCall]:
         """Wait until at least `count` calls of `method` (matching `where`) have arrived and return
-        all of them; AssertionError listing every call seen when `timeout` passes first.
+        all of them; AssertionError listing every call seen when `timeout` passes first. Calls
+        refused by a rate limit count too: `where=lambda call: not call.rate_limited` skips them.
 
         Bolt acknowledges a request before its listener runs, so a test must wait for the
         listener's API calls; this wakes on each arrival instead of sleeping a guessed delay.
@@ -334,7 +560,17 @@ class FakeSlackApi:
         if self.latency:
             await asyncio.sleep(self.latency)
         token = _take_token(request, params)
-        call = self._record(request.match_info["method"], params, token, request.path)
+        method = request.match_info["method"]
+        now = self.clock()
+        wait = self._admit(method, params, token, now)
+        call = self._record(method, params, token, request.path, at=now, rate_limited=wait > 0)
+        if wait > 0:
+            # Slack refuses before anything else, so a refused call uses no queued answer.
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"},
+                status=429,
+                headers={"Retry-After": retry_after(wait)},
+            )
         canned = self._next_canned(call.method)
         if canned is not None:
             return web.json_response(canned.payload, status=canned.status, headers=canned.headers)
@@ -357,8 +593,36 @@ class FakeSlackApi:
             return web.json_response(canned.payload, status=canned.status, headers=canned.headers)
         return web.json_response({"ok": True})
 
-    def _record(self, method: str, params: dict[str, Any], token: str | None, path: str) -> ApiCall:
-        call = ApiCall(method=method, params=params, token=token, at=time.monotonic(), path=path)
+    def _admit(
+        self, method: str, params: Mapping[str, Any], token: str | None, now: float
+    ) -> float:
+        """0.0 when the call fits every limit of its method (and is counted), else the seconds
+        until it would."""
+        buckets: list[tuple[Hashable, RateLimit]] = []
+        for index, rule in enumerate(self._limits):
+            if rule.method == method:
+                channel = str(params.get("channel") or "") if rule.per_channel else None
+                buckets.append(((index, token, channel), rule.limit))
+        return self._windows.admit(buckets, now) if buckets else 0.0
+
+    def _record(
+        self,
+        method: str,
+        params: dict[str, Any],
+        token: str | None,
+        path: str,
+        *,
+        at: float | None = None,
+        rate_limited: bool = False,
+    ) -> ApiCall:
+        call = ApiCall(
+            method=method,
+            params=params,
+            token=token,
+            at=self.clock() if at is None else at,
+            path=path,
+            rate_limited=rate_limited,
+        )
         self._calls.append(call)
         arrival, self._arrival = self._arrival, asyncio.Event()
         arrival.set()
@@ -381,7 +645,7 @@ class FakeSlackApi:
             return {"ok": False, "error": "unknown_method"}
         if call.token is None and call.method not in TOKENLESS_METHODS:
             return {"ok": False, "error": "not_authed"}
-        needed = REQUIRED_SCOPES.get(call.method)
+        needed = self._needed_scope(call)
         if needed is not None and needed not in self.scopes:
             provided = ",".join(sorted(self.scopes))
             return {"ok": False, "error": "missing_scope", "needed": needed, "provided": provided}
@@ -389,6 +653,15 @@ class FakeSlackApi:
             return default(call)
         except SlackApiError as exc:
             return {"ok": False, "error": exc.error}
+
+    def _needed_scope(self, call: ApiCall) -> str | None:
+        if call.method in CONVERSATION_READ_METHODS:
+            channel = str(call.params.get("channel") or "")
+            if channel in self.private_channels:
+                return CONVERSATION_READ_SCOPES["G"]
+            # Unknown kinds (and a missing channel) need channels:read, the commonest.
+            return CONVERSATION_READ_SCOPES.get(channel[:1], CONVERSATION_READ_SCOPES["C"])
+        return REQUIRED_SCOPES.get(call.method)
 
     # Default answers -------------------------------------------------------------------------
 
@@ -406,6 +679,7 @@ class FakeSlackApi:
 
     def _chat_post_message(self, call: ApiCall) -> Answer:
         channel = _required(call, "channel", "channel_not_found")
+        self._check_postable(channel)
         _check_message_content(call)
         ts = self._next_ts()
         return {"ok": True, "channel": channel, "ts": ts, "message": _message(call, ts)}
@@ -419,7 +693,7 @@ class FakeSlackApi:
         return {"ok": True, "channel": channel, "ts": ts, "text": text, "message": message}
 
     def _chat_post_ephemeral(self, call: ApiCall) -> Answer:
-        _required(call, "channel", "channel_not_found")
+        self._check_postable(_required(call, "channel", "channel_not_found"))
         _required(call, "user", "user_not_in_channel")
         _check_message_content(call)
         return {"ok": True, "message_ts": self._next_ts()}
@@ -438,6 +712,30 @@ class FakeSlackApi:
         if not first:
             raise SlackApiError("users_list_not_supplied")
         return {"ok": True, "channel": {"id": "D" + first.removeprefix("U")}}
+
+    def _check_postable(self, channel: str) -> None:
+        error = self.unpostable.get(channel)
+        if error is not None:
+            raise SlackApiError(error)
+
+    def _conversations_members(self, call: ApiCall) -> Answer:
+        channel = _required(call, "channel", "channel_not_found")
+        members = self.channel_members.get(channel)
+        if members is None:
+            raise SlackApiError("channel_not_found")
+        limit_argument = str(call.params.get("limit") or MEMBERS_DEFAULT_LIMIT)
+        if not limit_argument.isdigit() or int(limit_argument) < 1:
+            raise SlackApiError("invalid_limit")
+        limit = min(int(limit_argument), MEMBERS_MAX_LIMIT)
+        start = _cursor_position(str(call.params.get("cursor") or ""), members)
+        page = members[start : start + limit]
+        rest = members[start + limit :]
+        next_cursor = _member_cursor(rest[0]) if rest else ""
+        return {
+            "ok": True,
+            "members": list(page),
+            "response_metadata": {"next_cursor": next_cursor},
+        }
 
     def _views_publish(self, call: ApiCall) -> Answer:
         user_id = _required(call, "user_id", "invalid_arguments")
@@ -459,6 +757,7 @@ class FakeSlackApi:
         user_id = _required(call, "user", "user_not_found")
         name = user_id.lower()
         owner = user_id in self.workspace_owners
+        timezone = self.timezones.get(user_id, self.default_timezone)
         return {
             "ok": True,
             "user": {
@@ -467,9 +766,9 @@ class FakeSlackApi:
                 "name": name,
                 "deleted": False,
                 "real_name": name.title(),
-                "tz": "Europe/London",
-                "tz_label": "Greenwich Mean Time",
-                "tz_offset": 0,
+                "tz": timezone.tz,
+                "tz_label": timezone.tz_label,
+                "tz_offset": timezone.tz_offset,
                 "profile": {"real_name": name.title(), "display_name": name, "team": TEAM_ID},
                 "is_admin": owner or user_id in self.workspace_admins,
                 "is_owner": owner,
@@ -589,6 +888,26 @@ def _required(call: ApiCall, name: str, error: str) -> str:
     if value is None or value == "":
         raise SlackApiError(error)
     return str(value)
+
+
+def _member_cursor(member: str) -> str:
+    # Slack's cursors are opaque base64 naming the next item ("dXNlcjpVMDYxTkZUVDI=" is
+    # "user:U061NFTT2"); naming the member rather than a position keeps a paging loop from
+    # skipping or repeating anyone when someone else joins or leaves between two pages.
+    return base64.b64encode(f"user:{member}".encode()).decode()
+
+
+def _cursor_position(cursor: str, members: list[str]) -> int:
+    """Where the page a cursor names starts; `invalid_cursor` for one this fake never gave."""
+    if not cursor:
+        return 0
+    try:
+        kind, _, member = base64.b64decode(cursor, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        raise SlackApiError("invalid_cursor") from None
+    if kind != "user" or member not in members:
+        raise SlackApiError("invalid_cursor")
+    return members.index(member)
 
 
 def _check_message_content(call: ApiCall) -> None:

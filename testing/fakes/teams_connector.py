@@ -16,6 +16,16 @@ Operations are named after botframework-connector's methods (`send_to_conversati
 `reply_to_activity`, ...; constants below). Conversation ids arrive percent-encoded (msrest quotes
 ":", ";", "=", "@" and even "/"); aiohttp matches the raw path segment and decodes it once, so
 recorded ids are exactly what the bot passed, with no second unquoting to corrupt a literal "%".
+
+Rate limits are off unless a test sets them. Teams documents them per bot per conversation
+("thread": 7 per second, 8 per 2 s, 60 per 30 s, 1800 per hour) and per bot per tenant across
+every conversation (50 per second); `limit_like_teams(speedup)` plays those, `limit` sets any.
+A call over a limit is answered 429 with `Retry-After` and recorded with `rate_limited=True`.
+
+    connector.limit_like_teams(speedup=10)              # the documented windows, 10x shorter
+    connector.set_members(make_members(2000), TEAM_ID)  # the roster, for pagedmembers
+    ...
+    assert max(connector.sent_counts().values()) == 1   # one reminder per person
 """
 
 from __future__ import annotations
@@ -24,16 +34,23 @@ import asyncio
 import copy
 import json
 import time
-from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Collection, Hashable, Mapping, Sequence
 from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from aiohttp import web
 
 from testing.fakes.local_server import local_server
+
+# One sliding-window limiter for both fakes; it lives with the Slack fake, which came first.
+# Clock, ManualClock and RateLimit are re-exported ("as"), so Teams tests import them from here.
+from testing.fakes.slack_api import Clock as Clock
+from testing.fakes.slack_api import ManualClock as ManualClock
+from testing.fakes.slack_api import RateLimit as RateLimit
+from testing.fakes.slack_api import SlidingWindows, retry_after
 from testing.fakes.teams_activities import TEAM_NAME, TENANT_ID, load_fixture
 
 SEND = "send_to_conversation"
@@ -68,6 +85,22 @@ OPERATIONS = frozenset(
 )
 SENDING = (SEND, REPLY)  # the operations whose bodies are messages the bot sent
 
+# Teams' documented limits (learn.microsoft.com/microsoftteams/platform/bots/how-to/rate-limit):
+# per bot per thread, for sending into one conversation, all four windows at once...
+TEAMS_THREAD_LIMITS = (
+    RateLimit(7, 1.0),
+    RateLimit(8, 2.0),
+    RateLimit(60, 30.0),
+    RateLimit(1800, 3600.0),
+)
+# ...and per bot per tenant, across every conversation and operation.
+TEAMS_TENANT_LIMIT = RateLimit(50, 1.0)
+LimitScope = Literal["conversation", "tenant"]
+# A channel thread's id is its channel's id and ";messageid=<the thread's first post>".
+THREAD_SUFFIX = ";messageid="
+# get_conversation_paged_members: Teams serves 50 to 500 members a page, 200 when not asked.
+PAGE_SIZE_DEFAULT, PAGE_SIZE_MIN, PAGE_SIZE_MAX = 200, 50, 500
+
 # A bot may offer a file (a file consent card) only in a personal chat, whose ids start "a:"
 # (channels and group chats are "19:..."): Teams' bot file APIs work in no other scope.
 FILE_CONSENT_CARD = "application/vnd.microsoft.teams.card.file.consent"
@@ -79,14 +112,16 @@ TEAM_AAD_GROUP_ID = "00000000-0000-4000-8000-0000000000a1"
 
 @dataclass(frozen=True)
 class ConnectorCall:
-    """One request the fake received, in arrival order.
+    """One request the fake received, in arrival order (refused ones included).
 
     `conversation_id` and `activity_id` are decoded from the path ("" and None where the route has
     none); `body` is the JSON body (None for GET and DELETE); `authorization` the raw header
-    ("Bearer ..."), None in emulator mode. `at` is `time.monotonic()` on arrival, to assert on
-    the spacing of calls. `status` and `answer` are what the fake replied (answer None: no body).
-    `client_port` is the bot's end of the TCP connection: calls on one kept-alive connection
-    share it.
+    ("Bearer ..."), None in emulator mode. `at` is the fake's clock on arrival
+    (`time.monotonic()` unless the test injected one), to assert on the spacing of calls.
+    `status` and `answer` are what the fake replied (answer None: no body). `client_port` is the
+    bot's end of the TCP connection: calls on one kept-alive connection share it.
+    `rate_limited` is True for a call refused with a 429 by a limit set with `limit` (not for
+    a 429 queued with `respond`).
     """
 
     method: str
@@ -101,12 +136,32 @@ class ConnectorCall:
     status: int = 0
     answer: Any = None
     client_port: int | None = None
+    rate_limited: bool = False
 
     def __str__(self) -> str:
         shown = json.dumps(self.body, default=str, ensure_ascii=False) if self.body else ""
         if len(shown) > 160:
             shown = shown[:157] + "..."
         return f"{self.method} {self.operation} {self.path} -> {self.status} {shown}".rstrip()
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """An activity the connector accepted into a conversation: what the bot sent, where, when
+    (`at`, the fake's clock on arrival), through which operation, and the id it got."""
+
+    conversation_id: str
+    activity: dict[str, Any]
+    at: float
+    operation: str
+    activity_id: str | None
+
+
+@dataclass(frozen=True)
+class _Limit:
+    limit: RateLimit
+    scope: LimitScope
+    operations: frozenset[str]
 
 
 @dataclass
@@ -140,7 +195,12 @@ class FakeConnector:
     uninstalled app, Teams' 202 with no body).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, clock: Clock = time.monotonic) -> None:
+        # The fake's time (ConnectorCall.at, rate-limit windows); a test may inject a ManualClock
+        # to play long windows without sleeping.
+        self.clock = clock
+        self._limits: list[_Limit] = []
+        self._windows = SlidingWindows()
         self._calls: list[ConnectorCall] = []
         self._canned: dict[str, deque[_Canned]] = {}
         self._arrival = asyncio.Event()
@@ -235,12 +295,56 @@ class FakeConnector:
     ) -> None:
         """The roster the member operations answer from, for one conversation or (None) for
         every conversation without its own. Members are TeamsChannelAccount objects
-        (`conversation_member.json` shows the fields Teams fills in)."""
+        (`conversation_member.json` shows the fields Teams fills in; `make_members` builds
+        many). A channel's roster is its team's: a channel id serves every thread in it, with
+        or without the ";messageid=..." suffix (which is ignored here too)."""
         roster = [dict(member) for member in members]
         if conversation_id is None:
             self._default_roster = roster
         else:
-            self._rosters[conversation_id] = roster
+            self._rosters[_without_thread(conversation_id)] = roster
+
+    def limit(
+        self,
+        calls: int,
+        per_seconds: float,
+        *,
+        per: LimitScope = "conversation",
+        operations: Collection[str] = SENDING,
+    ) -> None:
+        """Allow at most `calls` of `operations` (together) in any `per_seconds` (a sliding
+        window): in each conversation (`per="conversation"`: the exact id, so each channel
+        thread counts apart; operations without one, like create_conversation, count as one
+        conversation ""), or across all of them (`per="tenant"`: the fake serves one bot in
+        one tenant).
+
+        A call over any limit is answered 429 with `Retry-After` (whole seconds until a slot
+        frees, at least 1) and error code "Throttled", is recorded with `rate_limited=True`,
+        and does not count against the windows. Limits add up. Off by default;
+        `clear_limits()` removes them all.
+        """
+        unknown = set(operations) - OPERATIONS
+        if unknown:
+            raise ValueError(f"unknown operations {sorted(unknown)}; one of {sorted(OPERATIONS)}")
+        self._limits.append(_Limit(RateLimit(calls, per_seconds), per, frozenset(operations)))
+
+    def limit_like_teams(self, speedup: float = 1.0) -> None:
+        """Teams' documented limits, every window `speedup` times shorter: per conversation,
+        messages sent (send_to_conversation and reply_to_activity together) at 7 per 1 s, 8 per
+        2 s, 60 per 30 s and 1800 per 3600 s; across conversations, every operation at 50 per
+        second."""
+        for limit in TEAMS_THREAD_LIMITS:
+            scaled = limit.scaled(speedup)
+            self.limit(scaled.calls, scaled.per_seconds, per="conversation", operations=SENDING)
+        tenant = TEAMS_TENANT_LIMIT.scaled(speedup)
+        self.limit(
+            tenant.calls, tenant.per_seconds, per="tenant", operations=OPERATIONS - {UNKNOWN}
+        )
+
+    def clear_limits(self) -> None:
+        """Remove every limit and forget the calls counted against them."""
+        self._limits.clear()
+        self._windows.clear()
 
     def set_personal_conversation(
         self, member_id: str, conversation_id: str, tenant_id: str = TENANT_ID
@@ -255,23 +359,41 @@ class FakeConnector:
         """Calls received so far, in order; only those of `operation` when given."""
         return [call for call in self._calls if operation is None or call.operation == operation]
 
-    def sent(self, conversation_id: str | None = None) -> list[dict[str, Any]]:
-        """The activities the bot sent (send_to_conversation and reply_to_activity bodies, and
-        an activity posted with create_conversation), in order; only to `conversation_id`
-        when given."""
-        activities: list[dict[str, Any]] = []
+    def deliveries(self, conversation_id: str | None = None) -> list[Delivery]:
+        """Each activity the connector accepted (send_to_conversation and reply_to_activity
+        bodies, and an activity posted with create_conversation), in order, with where and
+        when it arrived; only to `conversation_id` when given. Refused calls (any status from
+        300, a rate limit's 429 included) delivered nothing."""
+        found: list[Delivery] = []
         for call in self._calls:
             if call.body is None or call.status >= 300:
                 continue
+            answer = call.answer if isinstance(call.answer, dict) else {}
             if call.operation in SENDING:
                 target, activity = call.conversation_id, call.body
+                activity_id = answer.get("id")
             elif call.operation == CREATE and isinstance(call.body.get("activity"), dict):
-                target, activity = str(call.answer.get("id", "")), call.body["activity"]
+                target, activity = str(answer.get("id", "")), call.body["activity"]
+                activity_id = answer.get("activityId")
             else:
                 continue
             if conversation_id is None or target == conversation_id:
-                activities.append(activity)
-        return activities
+                found.append(Delivery(target, activity, call.at, call.operation, activity_id))
+        return found
+
+    def sent(self, conversation_id: str | None = None) -> list[dict[str, Any]]:
+        """The activities the bot sent (see `deliveries`), in order; only to `conversation_id`
+        when given."""
+        return [delivery.activity for delivery in self.deliveries(conversation_id)]
+
+    def sent_counts(self) -> Counter[str]:
+        """How many activities each conversation received (conversation id -> count)."""
+        return Counter(delivery.conversation_id for delivery in self.deliveries())
+
+    def rejected(self, operation: str | None = None) -> list[ConnectorCall]:
+        """The calls refused for going over a limit set with `limit` (answered 429), in order;
+        only those of `operation` when given. `calls()` lists them too, among the others."""
+        return [call for call in self.calls(operation) if call.rate_limited]
 
     def texts(self, conversation_id: str | None = None) -> list[str]:
         """The `text` of each sent activity ("" for a card without text)."""
@@ -354,14 +476,20 @@ class FakeConnector:
         return handle
 
     async def _on_request(self, operation: str, request: web.Request) -> web.StreamResponse:
-        arrived = time.monotonic()
+        arrived = self.clock()
+        info = request.match_info
+        # Admitted or refused on arrival, before any await, so concurrent calls are counted in
+        # the order they came.
+        wait = self._admit(operation, info.get("conversation_id", ""), arrived)
         body, invalid = await _read_body(request)
         if self.latency:
             await asyncio.sleep(self.latency)
-        info = request.match_info
-        canned = self._next_canned(operation)
         headers: Mapping[str, str] = {}
-        if canned is not None:
+        canned = None if wait > 0 else self._next_canned(operation)  # a refusal uses none
+        if wait > 0:
+            status, answer = 429, error_body("Throttled", f"Too many requests: {operation}")
+            headers = {"Retry-After": retry_after(wait)}
+        elif canned is not None:
             status, answer, headers = canned.status, canned.body, canned.headers
         elif invalid is not None:
             status, answer = 400, error_body("BadArgument", invalid)
@@ -381,11 +509,22 @@ class FakeConnector:
                 status=status,
                 answer=copy.deepcopy(answer),
                 client_port=_client_port(request),
+                rate_limited=wait > 0,
             )
         )
         if answer is None:
             return web.Response(status=status, headers=headers)
         return web.json_response(answer, status=status, headers=headers)
+
+    def _admit(self, operation: str, conversation_id: str, now: float) -> float:
+        """0.0 when the call fits every limit on its operation (and is counted), else the
+        seconds until it would."""
+        buckets: list[tuple[Hashable, RateLimit]] = []
+        for index, rule in enumerate(self._limits):
+            if operation in rule.operations:
+                key = conversation_id if rule.scope == "conversation" else ""
+                buckets.append(((index, key), rule.limit))
+        return self._windows.admit(buckets, now) if buckets else 0.0
 
     def _record(self, call: ConnectorCall) -> None:
         self._calls.append(call)
@@ -434,7 +573,7 @@ class FakeConnector:
         if operation == MEMBER:
             return self._member(conversation_id, info["member_id"])
         if operation == PAGED_MEMBERS:
-            return 200, self._paged_members(conversation_id, request.query)
+            return self._paged_members(conversation_id, request.query)
         if operation == TEAM_DETAILS:
             team_id = info["team_id"]
             return 200, {"id": team_id, "name": TEAM_NAME, "aadGroupId": TEAM_AAD_GROUP_ID}
@@ -480,7 +619,7 @@ class FakeConnector:
         return 201, answer
 
     def _roster(self, conversation_id: str) -> list[dict[str, Any]]:
-        roster = self._rosters.get(conversation_id, self._default_roster)
+        roster = self._rosters.get(_without_thread(conversation_id), self._default_roster)
         return [{"tenantId": TENANT_ID, **member} for member in copy.deepcopy(roster)]
 
     def _member(self, conversation_id: str, member_id: str) -> tuple[int, Any]:
@@ -494,20 +633,57 @@ class FakeConnector:
             "MemberNotFoundInConversation", "The member is not found in the conversation."
         )
 
-    def _paged_members(self, conversation_id: str, query: Mapping[str, str]) -> dict[str, Any]:
+    def _paged_members(self, conversation_id: str, query: Mapping[str, str]) -> tuple[int, Any]:
         roster = self._roster(conversation_id)
-        try:
-            size = min(max(int(query.get("pageSize", "200")), 50), 500)
-            start = int(query.get("continuationToken") or 0)
-        except ValueError:
-            size, start = 200, 0
+        size_argument = query.get("pageSize") or str(PAGE_SIZE_DEFAULT)
+        token = query.get("continuationToken") or "0"
+        if not size_argument.isdigit():
+            return 400, error_body("BadArgument", "pageSize must be a number")
+        if not token.isdigit() or int(token) > len(roster):
+            # A token the fake never gave: refused rather than quietly restarting from the
+            # first page, which would hand a paging loop the same members twice.
+            return 400, error_body("BadArgument", "Invalid continuation token")
+        start = int(token)
+        size = min(max(int(size_argument), PAGE_SIZE_MIN), PAGE_SIZE_MAX)
         page = roster[start : start + size]
-        token = str(start + size) if start + size < len(roster) else None
-        return {"members": page, "continuationToken": token}
+        answer: dict[str, Any] = {"members": page}
+        if start + size < len(roster):
+            # The last page has no token at all, which is how clients know to stop.
+            answer["continuationToken"] = str(start + size)
+        return 200, answer
 
     def _next_activity_id(self) -> str:
         self._activity_count += 1
         return str(FIRST_ACTIVITY_ID + self._activity_count)
+
+
+def make_members(count: int, *, start: int = 1) -> list[dict[str, Any]]:
+    """`count` distinct team members shaped like Teams' TeamsChannelAccount (as in
+    `conversation_member.json`), numbered from `start`: ids "29:member-1", ...; for
+    `set_members` when a test needs a big roster."""
+    members: list[dict[str, Any]] = []
+    for number in range(start, start + count):
+        login = f"member{number}@acme.example"
+        members.append(
+            {
+                "id": f"29:member-{number}",
+                "name": f"Member {number}",
+                "aadObjectId": f"00000000-0000-4000-8000-{number:012d}",
+                "givenName": "Member",
+                "surname": str(number),
+                "email": login,
+                "userPrincipalName": login,
+                "tenantId": TENANT_ID,
+                "userRole": "user",
+            }
+        )
+    return members
+
+
+def _without_thread(conversation_id: str) -> str:
+    """A channel thread's id without its ";messageid=..." suffix: the channel, whose roster the
+    thread shares."""
+    return conversation_id.split(THREAD_SUFFIX, 1)[0]
 
 
 def _file_offer_refused(conversation_id: str, body: Mapping[str, Any]) -> str | None:

@@ -110,10 +110,10 @@ async def test_a_series_is_refused_when_malformed(storage: Storage) -> None:
         new_series(channel="C\x00"),
     ]
     for series in bad:
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="must"):
             await storage.series.create_series(series)
     await storage.series.create_series(new_series())
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="exists already"):
         await storage.series.create_series(new_series())
     assert await storage.series.load_series("forged") is None
 
@@ -169,7 +169,7 @@ async def test_a_round_is_refused_when_it_does_not_say_it_is_that_round(
 ) -> None:
     await storage.series.create_series(new_series())
     for survey in (round_survey(1, 2), new_survey(1), round_survey(1, 1, survey_id(9))):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="must carry"):
             await storage.series.open_round(SERIES, 1, survey, 1, NOW, NOW + HOUR)
 
 
@@ -178,7 +178,8 @@ async def test_a_paused_or_stopped_series_opens_no_round(storage: Storage) -> No
     paused = await storage.series.set_series_status(
         SERIES, SeriesStatus.PAUSED, reason=PauseReason.BY_PERSON
     )
-    assert paused is not None and paused.paused_reason is PauseReason.BY_PERSON
+    assert paused is not None
+    assert paused.paused_reason is PauseReason.BY_PERSON
 
     assert not await storage.series.open_round(SERIES, 1, round_survey(1, 1), 1, NOW, NOW + HOUR)
 
@@ -189,7 +190,8 @@ async def test_a_paused_or_stopped_series_opens_no_round(storage: Storage) -> No
     assert (resumed.status, resumed.paused_reason) == (SeriesStatus.ACTIVE, None)
     assert (resumed.next_occurrence, resumed.next_open_at) == (3, NOW + 90 * DAY)
     stopped = await storage.series.set_series_status(SERIES, SeriesStatus.STOPPED)
-    assert stopped is not None and stopped.status is SeriesStatus.STOPPED
+    assert stopped is not None
+    assert stopped.status is SeriesStatus.STOPPED
     # A stopped series stays stopped, and is listed only on request.
     assert (
         await storage.series.set_series_status(
@@ -205,9 +207,9 @@ async def test_a_paused_or_stopped_series_opens_no_round(storage: Storage) -> No
 
 async def test_status_changes_need_what_they_set(storage: Storage) -> None:
     await storage.series.create_series(new_series())
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="needs"):
         await storage.series.set_series_status(SERIES, SeriesStatus.PAUSED)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="needs"):
         await storage.series.set_series_status(SERIES, SeriesStatus.ACTIVE)
     assert (
         await storage.series.set_series_status(
@@ -324,9 +326,9 @@ async def test_closing_forgets_who_took_part(storage: Storage) -> None:
 async def test_marks_refuse_what_is_not_a_member_key(storage: Storage) -> None:
     survey = await open_first_round(storage)
     for bad in ("U123", "A" * 64, member(1)[:-1]):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="member key"):
             await storage.reminders.mark_responded(survey.id, [bad])
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="member key"):
             await storage.reminders.mark_reminded(survey.id, [bad])
     assert await storage.reminders.mark_responded("forged", [member(1)]) is MarkOutcome.CLOSED
 
@@ -347,8 +349,9 @@ async def test_reminders_are_claimed_by_one_sender_at_a_time(storage: Storage) -
     await storage.reminders.finish_reminders(survey.id, due + HOUR)
     assert not await storage.reminders.claim_reminders(survey.id, due + 3 * HOUR, due + 4 * HOUR)
     loaded = await storage.pulse.load_survey(survey.id)
-    assert loaded is not None and loaded.reminded_at == due + HOUR
-    with pytest.raises(ValueError):
+    assert loaded is not None
+    assert loaded.reminded_at == due + HOUR
+    with pytest.raises(ValueError, match="until must be after now"):
         await storage.reminders.claim_reminders(survey.id, due, due)
 
 

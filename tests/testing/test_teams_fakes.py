@@ -65,7 +65,9 @@ from testing.fakes.teams_connector import (
     UNKNOWN,
     UPDATE,
     FakeConnector,
+    ManualClock,
     error_body,
+    make_members,
 )
 
 APP_ID = "00000000-0000-0000-0000-000000000001"
@@ -672,3 +674,217 @@ async def test_production_auth_offline_with_a_locally_signed_token(
     assert expired.status == 401  # jwt.ExpiredSignatureError, mapped by the guarded endpoint
     assert unknown_key.status == 401  # another key, same kid: InvalidSignatureError
     assert len(running.bot.received) == 1
+
+
+# Rate limits, rosters and one-to-one chats: what a fan-out of reminders meets ------------------
+
+
+@pytest.fixture
+async def clocked() -> AsyncIterator[tuple[FakeConnector, ManualClock]]:
+    """A connector on a clock the test moves by hand, to play long windows without waiting."""
+    clock = ManualClock()
+    async with FakeConnector(clock=clock) as running:
+        yield running, clock
+
+
+def connector_client(connector: FakeConnector) -> ConnectorClient:
+    return ConnectorClient(MicrosoftAppCredentials.empty(), base_url=connector.base_url)
+
+
+def message(text: str) -> Activity:
+    return Activity(type=ActivityTypes.message, text=text)
+
+
+async def throttled(call: Awaitable[Any]) -> ErrorResponseException:
+    """The 429 a connector call raises (it must raise one)."""
+    with pytest.raises(ErrorResponseException) as raised:
+        await call
+    assert raised.value.response.status_code == 429
+    return raised.value
+
+
+async def test_connector_limits_are_off_by_default(connector: FakeConnector) -> None:
+    client = connector_client(connector)
+
+    sent = await asyncio.gather(
+        *(
+            client.conversations.send_to_conversation(GROUP_CHAT_ID, message(f"{n}"))
+            for n in range(30)
+        )
+    )
+
+    assert all(activity.id for activity in sent)
+    assert connector.rejected() == []
+    assert connector.sent_counts() == {GROUP_CHAT_ID: 30}
+
+
+async def test_over_a_limit_the_connector_answers_429_with_retry_after(
+    clocked: tuple[FakeConnector, ManualClock],
+) -> None:
+    connector, clock = clocked
+    connector.limit(2, 1.0)  # per conversation, on send_to_conversation and reply_to_activity
+    client = connector_client(connector)
+    await client.conversations.send_to_conversation(GROUP_CHAT_ID, message("1"))
+    await client.conversations.reply_to_activity(GROUP_CHAT_ID, "1700000000001", message("2"))
+
+    refused = await throttled(
+        client.conversations.send_to_conversation(GROUP_CHAT_ID, message("3"))
+    )
+
+    assert refused.response.headers["Retry-After"] == "1"
+    assert refused.error.error.code == "Throttled"
+    [call] = connector.rejected(SEND)
+    assert (call.rate_limited, call.status, call.conversation_id) == (True, 429, GROUP_CHAT_ID)
+    assert connector.texts(GROUP_CHAT_ID) == ["1", "2"]  # a refused message was not delivered
+    # Another conversation has its own window; other operations are not limited.
+    await client.conversations.send_to_conversation(PERSONAL_CONVERSATION_ID, message("elsewhere"))
+    await client.conversations.get_conversation_members(GROUP_CHAT_ID)
+
+    clock.advance(1.0)
+    await client.conversations.send_to_conversation(GROUP_CHAT_ID, message("3"))
+    assert connector.texts(GROUP_CHAT_ID) == ["1", "2", "3"]
+    assert [delivery.at for delivery in connector.deliveries(GROUP_CHAT_ID)] == [
+        1000.0,
+        1000.0,
+        1001.0,
+    ]
+    with pytest.raises(ValueError, match="unknown operations"):
+        connector.limit(1, 1.0, operations=["send"])
+
+
+async def test_limit_like_teams_plays_every_documented_window(
+    clocked: tuple[FakeConnector, ManualClock],
+) -> None:
+    """A sender that sends as fast as it is let, waiting each Retry-After: in no window does
+    one conversation get more than 7 a second, 8 in 2 s, 60 in 30 s."""
+    connector, clock = clocked
+    connector.limit_like_teams()
+    client = connector_client(connector)
+
+    while len(connector.sent()) < 70:
+        try:
+            await client.conversations.send_to_conversation(GROUP_CHAT_ID, message("reminder"))
+        except ErrorResponseException as refused:
+            if refused.response.status_code != 429:
+                raise
+            clock.advance(int(refused.response.headers["Retry-After"]))
+
+    times = [delivery.at - 1000.0 for delivery in connector.deliveries(GROUP_CHAT_ID)]
+    for calls, per_seconds in ((7, 1.0), (8, 2.0), (60, 30.0)):
+        busiest = max(sum(start <= at < start + per_seconds for at in times) for start in times)
+        assert busiest == calls, (calls, per_seconds)
+    assert times[:8] == [0.0] * 7 + [1.0]  # a burst of 7, the 8th a second later
+    assert times[60] >= 30.0  # the 61st waited for the 30 s window
+    assert connector.rejected()
+
+
+async def test_the_tenant_limit_counts_across_conversations(
+    clocked: tuple[FakeConnector, ManualClock],
+) -> None:
+    connector, _ = clocked
+    connector.limit_like_teams(speedup=10)  # 50 per 0.1 s across the tenant
+    client = connector_client(connector)
+    chats = [f"a:chat-{n}" for n in range(60)]
+
+    results = await asyncio.gather(
+        *(client.conversations.send_to_conversation(chat, message("hi")) for chat in chats),
+        return_exceptions=True,
+    )
+
+    refused = [result for result in results if isinstance(result, ErrorResponseException)]
+    assert len(refused) == 10
+    assert {error.response.headers["Retry-After"] for error in refused} == {"1"}
+    assert len(connector.sent_counts()) == 50
+    assert set(connector.sent_counts().values()) == {1}
+
+
+async def test_a_client_that_honours_retry_after_gets_every_message_through(
+    connector: FakeConnector,
+) -> None:
+    """On the real clock: the SDK does not retry a 429 itself, so the bot must (here, a loop
+    that waits the Retry-After)."""
+    connector.limit(3, 1.0)
+    client = connector_client(connector)
+
+    for n in range(5):
+        while True:
+            try:
+                await client.conversations.send_to_conversation(GROUP_CHAT_ID, message(f"{n}"))
+                break
+            except ErrorResponseException as refused:
+                if refused.response.status_code != 429:
+                    raise
+                await asyncio.sleep(int(refused.response.headers["Retry-After"]))
+
+    assert connector.texts(GROUP_CHAT_ID) == ["0", "1", "2", "3", "4"]
+    assert connector.rejected(SEND)
+    times = [delivery.at for delivery in connector.deliveries(GROUP_CHAT_ID)]
+    assert all(later - earlier >= 1.0 for earlier, later in zip(times, times[3:], strict=False))
+
+
+async def test_paged_members_give_a_channels_roster_once(connector: FakeConnector) -> None:
+    roster = make_members(2000)
+    connector.set_members(roster, TEAM_ID)
+    client = connector_client(connector)
+    thread = f"{TEAM_ID};messageid=1700000000000"  # a channel thread: the team's roster
+
+    seen: list[str] = []
+    token: str | None = None
+    pages = 0
+    while True:
+        page = await client.conversations.get_conversation_paged_members(
+            thread, page_size=500, continuation_token=token
+        )
+        seen += [member.id for member in page.members]
+        pages += 1
+        token = page.continuation_token
+        if token is None:
+            break
+
+    assert seen == [member["id"] for member in roster]
+    assert pages == 4
+    # The channel's own id (no thread suffix) has the same roster; 200 a page unless asked.
+    first = await client.conversations.get_conversation_paged_members(TEAM_ID)
+    assert [member.id for member in first.members] == seen[:200]
+    assert connector.calls(PAGED_MEMBERS)[-1].query == {}
+    async with aiohttp.ClientSession() as session:
+        url = f"{connector.base_url}/v3/conversations/{TEAM_ID}/pagedmembers"
+        async with session.get(url, params={"pageSize": "10", "continuationToken": "1990"}) as last:
+            body = await last.json()
+        async with session.get(url, params={"continuationToken": "nonsense"}) as bad:
+            assert bad.status == 400
+    assert "continuationToken" not in body  # the last page has no token at all
+    assert [member["id"] for member in body["members"]] == seen[1990:]
+    assert body["members"][0] == {**roster[1990], "tenantId": TENANT_ID}
+    # Other conversations keep the fixture's roster.
+    [ada] = (await client.conversations.get_conversation_paged_members(GROUP_CHAT_ID)).members
+    assert ada.id == USER_ID
+
+
+async def test_a_one_to_one_chat_is_created_then_receives_activities(
+    connector: FakeConnector,
+) -> None:
+    client = connector_client(connector)
+    parameters = ConversationParameters(
+        is_group=False,
+        bot=ChannelAccount(id=BOT_ID),
+        members=[ChannelAccount(id="29:member-7")],
+        channel_data={"tenant": {"id": TENANT_ID}},
+    )
+
+    created = await client.conversations.create_conversation(parameters)
+    await client.conversations.send_to_conversation(created.id, message("Your pulse is open"))
+    again = await client.conversations.create_conversation(parameters)
+    await client.conversations.send_to_conversation(again.id, message("Reminder"))
+
+    assert created.id.startswith("a:")
+    assert again.id == created.id  # Teams keeps one chat per person and bot
+    [create, _] = connector.calls(CREATE)
+    assert create.body is not None
+    assert create.body["members"] == [{"id": "29:member-7"}]
+    assert connector.sent_counts() == {created.id: 2}
+    first, second = connector.deliveries(created.id)
+    assert (first.activity["text"], second.activity["text"]) == ("Your pulse is open", "Reminder")
+    assert first.operation == SEND
+    assert first.activity_id
+    assert first.at <= second.at
