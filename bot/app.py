@@ -10,6 +10,7 @@ from bot.config import Settings, survey_secret
 from bot.forget import ForgetService
 from bot.knowledge import Knowledge
 from bot.pulse.keys import PulseKeys
+from bot.pulse.series import SeriesService
 from bot.pulse.service import PulseService
 from bot.service import AdvisorService, utc_now
 from storage.migrate import upgrade_engine
@@ -23,6 +24,7 @@ class App:
     storage: SqlStorage
     service: AdvisorService
     pulse: PulseService
+    series: SeriesService
     admin: KnowledgeAdmin
     forget: ForgetService
 
@@ -55,7 +57,10 @@ async def build_app(
     # The services ask for the knowledge on every turn: a reload is `live` swapping its value.
     service = AdvisorService(storage.conversations, live.current)
     keys = PulseKeys(survey_key or survey_secret(settings, dev=True))
-    pulse = PulseService(storage.pulse, live.current, keys, settings.admins)
+    pulse = PulseService(
+        storage.pulse, live.current, keys, settings.admins, reminders=storage.reminders
+    )
+    series = SeriesService(storage.series, live.current, keys, settings.admins)
     admin = KnowledgeAdmin(live, storage.admin, settings.admins, utc_now)
     forget = ForgetService(storage.lifecycle, keys, settings.retention_days)
-    return App(settings, live, storage, service, pulse, admin, forget)
+    return App(settings, live, storage, service, pulse, series, admin, forget)

@@ -64,6 +64,7 @@ def build_web_app(
     runner = PulseRunner(
         app.pulse,
         app.storage.pulse,
+        series=app.series,
         tick_seconds=app.settings.pulse_tick_seconds,
         count_seconds=app.settings.pulse_count_seconds,
         drain_seconds=app.settings.shutdown_grace_seconds,

@@ -19,10 +19,10 @@ launcher is not a respondent; nothing here says anything about answers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from storage.pulse import SurveyRecord
 
@@ -74,6 +74,9 @@ class SeriesRecord:
     remind: bool
     created_at: datetime
     next_open_at: datetime
+    # Where to post its rounds, in the platform's terms (Teams: the channel's conversation
+    # reference, without any person in it; Slack needs only the channel id).
+    address: dict[str, Any] = field(default_factory=dict)
     next_occurrence: int = 0
     next_round: int = 1
     status: SeriesStatus = SeriesStatus.ACTIVE

@@ -206,6 +206,7 @@ class SurveySeries(Base):
     remind: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     next_open_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    address: Mapped[dict[str, Any]] = mapped_column(JSON)
     next_occurrence: Mapped[int] = mapped_column(Integer)
     next_round: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(STATUS_LENGTH))

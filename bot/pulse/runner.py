@@ -21,8 +21,12 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.engine.pulse import PulseResults
+from bot.engine.pulse_trend import Trend
+from bot.pulse.series import SeriesService
 from bot.pulse.service import CloseResult, CloseStatus, PulseService
+from storage.lifecycle import NO_LAUNCHER
 from storage.pulse import PulseStore, SurveyRecord, SurveyStatus
+from storage.series import SeriesRecord
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +45,11 @@ class RetryLater(Exception):
         self.seconds = seconds
 
 
+class CannotPost(Exception):
+    """The platform refused a post for good: the bot is not in the channel any more, the
+    channel is archived or gone. Retrying will not help; a series pauses itself."""
+
+
 class PulsePublisher(Protocol):
     """What the runner needs from a platform. Each call is one post or update; a failure
     raises (and the runner retries the job on a later tick where that makes sense), RetryLater
@@ -50,7 +59,21 @@ class PulsePublisher(Protocol):
         """Redraw the survey card: the live count while open, the closed state after."""
         ...
 
-    async def post_results(self, survey: SurveyRecord, results: PulseResults) -> None: ...
+    async def post_results(
+        self, survey: SurveyRecord, results: PulseResults, trend: Trend | None = None
+    ) -> None:
+        """The results in the channel; a series' round brings its trend over the rounds."""
+        ...
+
+    async def post_card(self, survey: SurveyRecord, series: SeriesRecord) -> dict[str, Any]:
+        """Post a round's survey card in its channel: where it is (`SurveyRecord.message`).
+        CannotPost when the channel is out of reach for good."""
+        ...
+
+    async def series_paused(self, series: SeriesRecord) -> None:
+        """Tell the series' launcher, privately, that it paused itself: its channel is out of
+        reach (`CannotPost`)."""
+        ...
 
     async def post_reminder(self, survey: SurveyRecord, count: int) -> None: ...
 
@@ -62,12 +85,14 @@ class PulseRunner:
         repository: PulseStore,
         publishers: Mapping[str, PulsePublisher] | None = None,
         *,
+        series: SeriesService | None = None,
         tick_seconds: float = 5.0,
         count_seconds: float = 2.0,
         drain_seconds: float = 10.0,
     ) -> None:
         self._service = service
         self._repository = repository
+        self._series = series
         self._publishers = dict(publishers or {})
         self._tick = tick_seconds
         self._count_window = timedelta(seconds=count_seconds)
@@ -112,7 +137,8 @@ class PulseRunner:
     # --- scheduled work ---------------------------------------------------------------------
 
     async def tick(self) -> int:
-        """Do whatever is due now; returns how many surveys needed something."""
+        """Do whatever is due now; returns how many surveys and series needed something."""
+        opened = await self._open_rounds()
         due = await self._repository.surveys_due(self._service.now())
         for survey in due:
             if survey.platform not in self._publishers:
@@ -121,11 +147,62 @@ class PulseRunner:
                 await self._due(survey)
             except Exception:
                 log.exception("pulse job failed survey=%s", survey.id)
+        return opened + len(due)
+
+    async def _open_rounds(self) -> int:
+        if self._series is None:
+            return 0
+        due = await self._series.due()
+        for series in due:
+            if series.platform not in self._publishers:
+                continue
+            try:
+                await self.open_round(series)
+            except Exception:
+                log.exception("pulse round not opened series=%s", series.id)
         return len(due)
+
+    async def open_round(self, series: SeriesRecord) -> SurveyRecord | None:
+        """Open the series' round if it is due and no other process did, and post its card."""
+        assert self._series is not None
+        survey = await self._series.open_due(series)
+        if survey is not None:
+            await self._post_card(survey, series)
+        return survey
+
+    async def _post_card(self, survey: SurveyRecord, series: SeriesRecord | None = None) -> None:
+        """Post a round's card (the caller holds the job). A channel out of reach pauses the
+        series and tells its launcher; any other failure leaves the job to a later tick, once
+        the claim runs out."""
+        assert self._series is not None
+        publisher = self._publishers[survey.platform]
+        if series is None:
+            series = await self._series.load(survey.series_id or "")
+            if series is None:
+                return  # deleted with its workspace meanwhile
+        try:
+            message = await publisher.post_card(survey, series)
+        except CannotPost:
+            paused = await self._series.cannot_post(survey)
+            if paused is not None and paused.launcher != NO_LAUNCHER:
+                try:
+                    await publisher.series_paused(paused)
+                except Exception:
+                    log.exception("pulse launcher not told series=%s", paused.id)
+            return
+        await self._service.posted(survey.id, message)
+        self.launched(survey)
+        log.info("pulse round card posted survey=%s", survey.id)
 
     async def _due(self, survey: SurveyRecord) -> None:
         now = self._service.now()
-        if survey.status is SurveyStatus.OPEN and survey.deadline <= now:
+        posted = bool(survey.message) or survey.series_id is None
+        if survey.status is SurveyStatus.OPEN and not posted and survey.deadline > now:
+            # A round whose opener died before its card was out (`surveys_due` only lists it
+            # once the opener's claim ran out).
+            if self._series is not None and await self._series.claim_card(survey):
+                await self._post_card(survey)
+        elif survey.status is SurveyStatus.OPEN and survey.deadline <= now:
             result = await self._service.close_now(survey)
             await self.finish(result.survey)
         elif survey.status is SurveyStatus.CLOSED:
@@ -149,7 +226,8 @@ class PulseRunner:
         if not await self._repository.claim_results(survey.id, now, now + RESULTS_LEASE):
             return
         results = self._service.results(survey)
-        await publisher.post_results(survey, results)
+        trend = None if self._series is None else await self._series.trend(survey)
+        await publisher.post_results(survey, results, trend)
         await self._repository.mark_results_posted(survey.id, self._service.now())
         log.info("pulse results posted survey=%s visible=%s", survey.id, results.visible)
         try:

@@ -16,4 +16,5 @@ def survey_view(survey: SurveyRecord) -> SurveyView:
         closed_at=survey.closed_at,
         remind=survey.remind_at is not None,
         closed=survey.status is SurveyStatus.CLOSED,
+        round_number=survey.round_number,
     )

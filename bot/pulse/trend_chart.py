@@ -33,6 +33,7 @@ from bot.pulse.chart import (
     Font,
     wrapped,
 )
+from bot.views import catalogue
 
 GREY = (175, 184, 193)
 # Palette indices: the image is drawn in these four colours and nothing else.
@@ -79,7 +80,7 @@ def _heading(trend: Trend, model: OwnershipModel) -> str:
     share = latest.share(model.id) if latest else None
     if latest is None or share is None:
         return model.name
-    return f"{model.name}: {share:.0%} in round {latest.number}"
+    return catalogue.trend_panel_heading(model.name, round(100 * share), latest.number)
 
 
 def _scale_top(trend: Trend) -> float:
@@ -96,18 +97,18 @@ def _draw_header(
     image: Image.Image, draw: ImageDraw.ImageDraw, trend: Trend, font: Font, bold: Font
 ) -> int:
     rounds = len(trend.points)
-    title = f"Team pulse over {rounds} round{'s' if rounds != 1 else ''}"
+    title = catalogue.trend_chart_title(rounds)
     draw.text((MARGIN, MARGIN), title, fill=INK, font=bold)
     y = MARGIN + LINE
-    draw.text((MARGIN, y), "Each model's share of the team's answers", fill=INK, font=font)
+    draw.text((MARGIN, y), catalogue.TREND_CHART_ABOUT, fill=INK, font=font)
     y += LINE + 4
     middle = y + LINE // 2
     draw.line((MARGIN, middle, MARGIN + 20, middle), fill=STROKE, width=STROKE_WIDTH)
     _point(draw, MARGIN + 10, middle)
-    draw.text((MARGIN + 26, y), "a round's share", fill=INK, font=font)
-    x = MARGIN + 26 + round(draw.textlength("a round's share", font=font)) + 16
+    draw.text((MARGIN + 26, y), catalogue.TREND_CHART_POINT, fill=INK, font=font)
+    x = MARGIN + 26 + round(draw.textlength(catalogue.TREND_CHART_POINT, font=font)) + 16
     image.paste(_hatch(14, 14), (x, middle - 7))
-    draw.text((x + 20, y), "too few answers to show", fill=INK, font=font)
+    draw.text((x + 20, y), catalogue.TREND_CHART_HIDDEN, fill=INK, font=font)
     return y + LINE + GAP
 
 

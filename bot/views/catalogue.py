@@ -37,6 +37,7 @@ CUT_NOTICE = "…cut to fit the message size limits"
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 # How each platform names the one-to-one chat with the advisor.
 OUR_DM = "our direct message"  # Slack
+THE_CHANNEL = "its channel"  # Teams, where a channel's name is not at hand
 OUR_PRIVATE_CHAT = "our private chat"  # Teams
 # What to type in a Slack channel so the advisor may post there.
 INVITE_ME = f"`/invite @{PRODUCT}`"
@@ -821,3 +822,110 @@ def pulse_duration_range(longest_days: int) -> str:
 def _counted(count: int, thing: str) -> str:
     """`count` things, for a `thing` made plural with an s ("1 problem", "2 problems")."""
     return f"{count} {thing}" if count == 1 else f"{count} {thing}s"
+
+
+# --- recurring pulses (bot/pulse/series.py) ---------------------------------------------------
+
+CADENCE_WEEKLY = "weekly"
+CADENCE_BIWEEKLY = "every two weeks"
+CADENCE_MONTHLY = "monthly"
+NOT_YOURS_SERIES = "Only the person who started this recurring pulse, or an admin, can change it."
+NO_SERIES = (
+    "This channel has no recurring pulse. Start one with “pulse monthly” (or weekly, or every "
+    "two weeks)."
+)
+
+
+def too_many_series(most: int) -> str:
+    return (
+        f"This channel already runs {most} recurring pulses, the most it can. Stop one first "
+        "(“pulse series” lists them)."
+    )
+
+
+def series_already(status: str) -> str:
+    return f"Nothing changed: this recurring pulse is {status}."
+
+
+def round_length_range(cadence: str, longest_days: int) -> str:
+    return (
+        f"Each round of a {cadence} pulse stays open at least 1 hour and at most "
+        f"{longest_days} days, so it closes before the next one opens."
+    )
+
+
+def series_paused_cannot_post(channel: str) -> str:
+    return (
+        f"I paused your recurring pulse in {channel}: I can no longer post there (I may have "
+        "been removed from the channel, or it was archived). Add me back, then resume it with "
+        "“pulse resume” in that channel."
+    )
+
+
+def round_title(title: str, number: int) -> str:
+    return f"{title} · round {number}"
+
+
+# --- trends over a series' rounds (bot/views/pulse.py) -----------------------------------------
+
+NO_ROUND_TO_COMPARE = (
+    "No earlier round had enough answers to compare with: the change shows from the next round "
+    "that does."
+)
+MOVED_MOST = "Moved most"
+ROUNDS_SO_FAR = "Rounds so far:"
+TREND_TITLE = "Team pulse: the trend over the rounds"
+TREND_ALT = (
+    "Line charts of each ownership model's share in every round of the team pulse; rounds "
+    "with too few answers are left blank."
+)
+TREND_FILENAME = "team-pulse-trend.png"
+
+
+def since_round(number: int) -> str:
+    return f"Since round {number}"
+
+
+def score_moved(model: str, percent: int, change: int) -> str:
+    if change == 0:
+        return f"{model}: {percent}% (unchanged)"
+    arrow = "▲" if change > 0 else "▼"
+    return (
+        f"{model}: {percent}% ({arrow} {abs(change)} {'point' if abs(change) == 1 else 'points'})"
+    )
+
+
+def question_moved(
+    prompt: str, top: str | None, top_before: str | None, option: str, before: int, now: int
+) -> str:
+    moved = f"“{option}” {before}% → {now}%"
+    if top and top_before and top != top_before:
+        return f"{prompt}: most now say “{top}” (was “{top_before}”); {moved}"
+    return f"{prompt}: {moved}"
+
+
+def round_not_enough(number: int) -> str:
+    return f"round {number}: not enough answers"
+
+
+def round_summary(number: int, respondents: int, leader: str) -> str:
+    return f"round {number}: {respondents} answered, {leader}"
+
+
+# --- you vs your team --------------------------------------------------------------------------
+
+COMPARE_WITH_TEAM = "Compare with my diagnostic"
+
+
+# The trend chart's own words (bot/pulse/trend_chart.py).
+TREND_CHART_ABOUT = "Each model's share of the team's answers"
+TREND_CHART_POINT = "a round's share"
+TREND_CHART_HIDDEN = "too few answers to show"
+
+
+def trend_chart_title(rounds: int) -> str:
+    return f"Team pulse over {rounds} round{'s' if rounds != 1 else ''}"
+
+
+def trend_panel_heading(model: str, percent: int, number: int) -> str:
+    return f"{model}: {percent}% in round {number}"

@@ -248,6 +248,13 @@ class PulseExport:
 
 
 @dataclass(frozen=True)
+class PulseCompare:
+    """Your own diagnostic beside the team's results of a survey: shown to the presser only."""
+
+    survey_id: str
+
+
+@dataclass(frozen=True)
 class PulseNumbers:
     """Every question's numbers of a survey's results, where a platform shows them apart (a
     Slack modal; Teams folds them into the card instead)."""
@@ -272,6 +279,7 @@ Intent = (
     | DownloadReport
     | PulseAnswer
     | PulseClose
+    | PulseCompare
     | PulseExport
     | PulseNumbers
     | ForgetConfirm

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.engine.pulse import OptionResult, PulseResults, QuestionResult
+from bot.engine.pulse_trend import QuestionChange, RoundPoint, ScoreChange, Trend
 from bot.engine.replies import Clarity
 from bot.engine.summary import clarity_sentence, points_apart
 from bot.views import catalogue
@@ -32,6 +33,7 @@ from bot.views.document import (
     Paragraph,
     PulseAnswer,
     PulseClose,
+    PulseCompare,
     PulseExport,
     PulseNumbers,
     Span,
@@ -51,7 +53,12 @@ MODEL_SHARES = 80
 SPLIT = 70
 QUESTIONS = 60
 DROPPED = 20
+TREND = 50
+TREND_CHART = 1  # the trend chart repeats the trend's numbers: second to go
 CHART = 0  # the chart repeats the numbers: it is the first to go, silently
+# The questions a trend names as having moved: the biggest moves, of at least 10 points.
+MOVED_QUESTIONS = 3
+SMALLEST_MOVE = 0.10
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,7 @@ class SurveyView:
     closed_at: datetime | None
     remind: bool
     closed: bool
+    round_number: int | None = None  # a round of a recurring pulse
 
 
 def answer_action(survey: SurveyView) -> Action:
@@ -83,7 +91,7 @@ def survey_card(survey: SurveyView, count: int, surface: Surface) -> Document:
         when.append(f" · {catalogue.ONE_REMINDER}")
     close = Action(catalogue.CLOSE_SURVEY, PulseClose(survey.id), confirm=catalogue.CLOSE_CONFIRM)
     chunk = pinned(
-        Title(catalogue.PULSE_TITLE),
+        Title(_titled(catalogue.PULSE_TITLE, survey)),
         Paragraph(say(catalogue.pulse_about(survey.questions, where))),
         Paragraph(say(*when, f". {catalogue.results_need(survey.threshold)}"), Tone.SUBTLE),
         Paragraph(say(strong(catalogue.so_far(count)))),
@@ -127,11 +135,19 @@ def reminder(survey: SurveyView, count: int) -> Document:
     return Document((chunk,), fallback)
 
 
+def _titled(title: str, survey: SurveyView) -> str:
+    return (
+        title if survey.round_number is None else catalogue.round_title(title, survey.round_number)
+    )
+
+
 def results(
     survey: SurveyView,
     results: PulseResults,
     chart: bytes | None = None,
     surface: Surface = Surface.TEAMS,
+    trend: Trend | None = None,
+    trend_png: bytes | None = None,
 ) -> Document:
     """Participation; when at least the threshold answered, the team's recommendation, the
     model scores, the questions the team is split on, `chart` (a PNG of every question's
@@ -141,7 +157,7 @@ def results(
         [f" · {catalogue.closed('')}", moment(survey.closed_at)] if survey.closed_at else []
     )
     head: list[Element] = [
-        Title(catalogue.PULSE_RESULTS_TITLE),
+        Title(_titled(catalogue.PULSE_RESULTS_TITLE, survey)),
         Paragraph(
             say(catalogue.participation(results.respondents, results.threshold), *closed),
             Tone.SUBTLE,
@@ -152,6 +168,8 @@ def results(
         fallback = f"{catalogue.PULSE_RESULTS_TITLE}: {hidden}"
         return Document((pinned(*head, Paragraph(say(hidden))),), fallback)
     chunks = [pinned(*head, *_recommendation(results))]
+    if trend is not None:
+        chunks += trend_chunks(trend, trend_png)
     if chart:
         chunks.append(Chunk((Chart(chart, catalogue.CHART_ALT),), CHART, optional=True))
     if results.shares:
@@ -163,6 +181,7 @@ def results(
         )
         chunks.append(Chunk((Heading(catalogue.PULSE_SPLIT_HEADING), Items(split)), SPLIT))
     actions = [Action(catalogue.EXPORT_CSV, PulseExport(survey.id))]
+    actions.append(Action(catalogue.COMPARE_WITH_TEAM, PulseCompare(survey.id)))
     if surface is Surface.SLACK:
         actions.insert(0, Action(catalogue.SEE_ALL_NUMBERS, PulseNumbers(survey.id)))
     else:
@@ -245,3 +264,57 @@ def _option_bars(item: QuestionResult) -> Bars:
     return Bars(
         tuple(Bar(option.option.label, option.share, option.count) for option in item.options)
     )
+
+
+def trend_chunks(trend: Trend, png: bytes | None = None) -> list[Chunk]:
+    """How the team moved since the last round that met its threshold: the model scores, the
+    questions that moved most, and every round in one line (rounds below their threshold as
+    "not enough answers", never with numbers); `png` is the trend chart, where it fits."""
+    earlier = [point for point in trend.points if point.number < trend.current.number]
+    if not earlier:
+        return []
+    chunks: list[Chunk] = []
+    previous = trend.previous
+    if previous is None or not trend.current.met:
+        lines: list[Element] = [Paragraph(say(catalogue.NO_ROUND_TO_COMPARE), Tone.SUBTLE)]
+    else:
+        lines = [Heading(catalogue.since_round(previous.number))]
+        lines += [Items(tuple(Item("•", say(_score_change(c))) for c in trend.scores))]
+        moved = [q for q in trend.questions if q.moved >= SMALLEST_MOVE][:MOVED_QUESTIONS]
+        if moved:
+            items = tuple(Item("•", say(_question_change(q))) for q in moved)
+            lines += [Paragraph(say(strong(catalogue.MOVED_MOST))), Items(items)]
+    lines.append(Note(say(catalogue.ROUNDS_SO_FAR, " ", "; ".join(map(_round, trend.points)))))
+    chunks.append(Chunk(tuple(lines), TREND))
+    if png:
+        chunks.append(Chunk((Chart(png, catalogue.TREND_ALT),), TREND_CHART, optional=True))
+    return chunks
+
+
+def _score_change(change: ScoreChange) -> str:
+    return catalogue.score_moved(
+        change.model.name,
+        round(100 * change.now),
+        round(100 * change.now) - round(100 * change.before),
+    )
+
+
+def _question_change(change: QuestionChange) -> str:
+    top = change.top_now.label if change.top_now else None
+    before = change.top_before.label if change.top_before else None
+    biggest = max(change.options, key=lambda o: abs(o.now - o.before))
+    return catalogue.question_moved(
+        change.question.prompt,
+        top,
+        before,
+        biggest.option.label,
+        round(100 * biggest.before),
+        round(100 * biggest.now),
+    )
+
+
+def _round(point: RoundPoint) -> str:
+    if not point.met:
+        return catalogue.round_not_enough(point.number)
+    leader = point.recommended.name if point.recommended else "—"
+    return catalogue.round_summary(point.number, point.respondents, leader)

@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 from datetime import timedelta
 
-from storage.checks.common import aware_utc, checked_text
+from storage.checks.common import aware_utc, checked_text, json_copy
 from storage.checks.pulse import checked_respondent_key
 from storage.conversations import KEY_LENGTH, PLATFORM_LENGTH
 from storage.pulse import SurveyRecord
@@ -79,6 +79,7 @@ def checked_series(series: SeriesRecord) -> SeriesRecord:
         starts_at=aware_utc(series.starts_at, "starts_at"),
         created_at=aware_utc(series.created_at, "created_at"),
         next_open_at=aware_utc(series.next_open_at, "next_open_at"),
+        address=json_copy(series.address, "address"),
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from storage.checks.common import aware_utc, checked_count
+from storage.checks.common import aware_utc, checked_count, json_copy
 from storage.checks.pulse import checked_survey
 from storage.checks.series import (
     checked_member_key,
@@ -35,7 +35,8 @@ class MemorySeries:
         self._db.series[record.id] = record
 
     async def load_series(self, series_id: str) -> SeriesRecord | None:
-        return self._db.series.get(series_id)
+        series = self._db.series.get(series_id)
+        return None if series is None else _copy(series)
 
     async def channel_series(
         self, platform: str, workspace: str, channel: str, *, include_stopped: bool = False
@@ -46,7 +47,7 @@ class MemorySeries:
             if (series.platform, series.workspace, series.channel) == (platform, workspace, channel)
             and (include_stopped or series.status is not SeriesStatus.STOPPED)
         ]
-        return sorted(found, key=lambda series: (series.created_at, series.id))
+        return [_copy(s) for s in sorted(found, key=lambda series: (series.created_at, series.id))]
 
     async def series_due(self, now: datetime, limit: int = 100) -> list[SeriesRecord]:
         at = aware_utc(now, "now")
@@ -56,7 +57,8 @@ class MemorySeries:
             for series in self._db.series.values()
             if series.status is SeriesStatus.ACTIVE and series.next_open_at <= at
         ]
-        return sorted(due, key=lambda series: (series.next_open_at, series.id))[:limit]
+        due.sort(key=lambda series: (series.next_open_at, series.id))
+        return [_copy(series) for series in due[:limit]]
 
     async def open_round(
         self,
@@ -224,3 +226,8 @@ class MemoryReminders:
     def _is_open(self, survey_id: str) -> bool:
         stored = self._db.surveys.get(survey_id)
         return stored is not None and stored.record.status is SurveyStatus.OPEN
+
+
+def _copy(series: SeriesRecord) -> SeriesRecord:
+    """A record whose address the caller may change without changing the stored one."""
+    return replace(series, address=json_copy(series.address, "address"))

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.engine.pulse import PulseResults
+from bot.engine.pulse_trend import Trend
 from bot.knowledge import default_knowledge_dir, load_knowledge
 from bot.pulse.keys import PulseKeys
 from bot.pulse.runner import RATE_LIMITED_RETRIES, PulseRunner, RetryLater
@@ -55,7 +56,9 @@ class Recorder:
             raise RetryLater(self.rate_limited.pop(0))
         self.cards.append((survey.id, count, survey.status))
 
-    async def post_results(self, survey: SurveyRecord, results: PulseResults) -> None:
+    async def post_results(
+        self, survey: SurveyRecord, results: PulseResults, trend: Trend | None = None
+    ) -> None:
         if self.fail_results:
             self.fail_results -= 1
             raise RuntimeError("the platform refused the post")

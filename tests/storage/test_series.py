@@ -49,6 +49,7 @@ def new_series(series_id: str = SERIES, **changes: Any) -> SeriesRecord:
         "remind": True,
         "created_at": NOW - HOUR,
         "next_open_at": NOW,
+        "address": {"reference": {"conversation": {"id": "19:abc@thread.tacv2"}}},
     }
     values.update(changes)
     return SeriesRecord(**values)

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.engine.pulse import PulseResults
+from bot.engine.pulse_trend import Trend
 from bot.handlers.slack import ids
 from bot.handlers.slack.blocks import (
     MAX_INPUT_LABEL,
@@ -159,8 +160,12 @@ def reminder_message(survey: SurveyRecord, count: int) -> SlackMessage:
     return draw(views.reminder(survey_view(survey), count))
 
 
-def results_message(survey: SurveyRecord, results: PulseResults) -> SlackMessage:
-    return draw(views.results(survey_view(survey), results, surface=Surface.SLACK))
+def results_message(
+    survey: SurveyRecord, results: PulseResults, trend: Trend | None = None
+) -> SlackMessage:
+    """The results in the channel; a round of a series with its trend (its chart follows as a
+    file)."""
+    return draw(views.results(survey_view(survey), results, surface=Surface.SLACK, trend=trend))
 
 
 def numbers_view(results: PulseResults) -> dict[str, Any]:

@@ -72,6 +72,8 @@ PULSE_ANSWER_ACTION = "pulse_answer"
 PULSE_CLOSE_ACTION = "pulse_close"
 PULSE_EXPORT_ACTION = "pulse_export"
 PULSE_NUMBERS_ACTION = "pulse_numbers"
+PULSE_COMPARE_ACTION = "pulse_compare"
+PULSE_COMPARE_VIEW = "pulse_compare_view"
 PULSE_NUMBERS_VIEW = "pulse_numbers_view"
 # The launch modal (private_metadata: JSON {"channel": id}) and its inputs.
 PULSE_LAUNCH_VIEW = "pulse_launch_view"

@@ -8,21 +8,41 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.engine.pulse import PulseResults
+from bot.engine.pulse_trend import Trend
 from bot.handlers.slack import blocks_pulse
 from bot.pulse.chart import results_chart_png
+from bot.pulse.runner import CannotPost
 from bot.pulse.service import PulseService
+from bot.pulse.trend_chart import trend_chart
 from bot.views import catalogue
 from storage.pulse import SurveyRecord
+from storage.series import SeriesRecord
 
 log = logging.getLogger(__name__)
 
-# The Web API client for a survey's workspace.
-ClientFor = Callable[[SurveyRecord], Awaitable[AsyncWebClient]]
+# The Web API client for a survey's (or a series') workspace.
+ClientFor = Callable[[SurveyRecord | SeriesRecord], Awaitable[AsyncWebClient]]
 Chart = Callable[[PulseResults], bytes | None]
+
+
+# Web API errors that say a channel is out of the bot's reach for good (a retry cannot help).
+CHANNEL_GONE = frozenset(
+    {
+        "not_in_channel",
+        "channel_not_found",
+        "is_archived",
+        "account_inactive",
+        "invalid_auth",
+        "token_revoked",
+        "team_access_not_granted",
+        "restricted_action",
+    }
+)
 
 
 class NoInstallation(LookupError):
@@ -32,7 +52,7 @@ class NoInstallation(LookupError):
 def fixed_client(client: AsyncWebClient) -> ClientFor:
     """Single-workspace mode: one bot token for every survey."""
 
-    async def client_for(_survey: SurveyRecord) -> AsyncWebClient:
+    async def client_for(_survey: SurveyRecord | SeriesRecord) -> AsyncWebClient:
         return client
 
     return client_for
@@ -43,8 +63,8 @@ def installed_client(
 ) -> ClientFor:
     """OAuth mode: the bot token the workspace (or its Enterprise Grid org) installed with."""
 
-    async def client_for(survey: SurveyRecord) -> AsyncWebClient:
-        enterprise = survey.message.get("enterprise")
+    async def client_for(survey: SurveyRecord | SeriesRecord) -> AsyncWebClient:
+        enterprise = survey.message.get("enterprise") if isinstance(survey, SurveyRecord) else None
         enterprise_id = str(enterprise) if enterprise else None
         bot = await store.async_find_bot(enterprise_id=enterprise_id, team_id=survey.workspace)
         if bot is None and enterprise_id is not None:
@@ -82,13 +102,39 @@ class SlackPulsePublisher:
         client = await self._client_for(survey)
         await client.chat_update(channel=where[0], ts=where[1], text=card.text, blocks=card.blocks)
 
-    async def post_results(self, survey: SurveyRecord, results: PulseResults) -> None:
+    async def post_results(
+        self, survey: SurveyRecord, results: PulseResults, trend: Trend | None = None
+    ) -> None:
         client = await self._client_for(survey)
         channel = _channel(survey)
-        shown = blocks_pulse.results_message(survey, results)
+        shown = blocks_pulse.results_message(survey, results, trend)
         await client.chat_postMessage(channel=channel, text=shown.text, blocks=shown.blocks)
         if results.visible:
             await self._upload_chart(client, channel, survey, results)
+        if trend is not None and len(trend.points) > 1:
+            await self._upload_trend(client, channel, survey, trend)
+
+    async def post_card(self, survey: SurveyRecord, series: SeriesRecord) -> dict[str, Any]:
+        try:
+            client = await self._client_for(survey)
+        except NoInstallation as error:
+            raise CannotPost(str(error)) from error
+        card = blocks_pulse.survey_card(survey, len(self._pulse.questions(survey)), 0)
+        try:
+            posted = await client.chat_postMessage(
+                channel=survey.channel, text=card.text, blocks=card.blocks
+            )
+        except SlackApiError as error:
+            if error.response.get("error") in CHANNEL_GONE:
+                raise CannotPost(str(error.response.get("error"))) from error
+            raise
+        return {"channel": posted["channel"], "ts": posted["ts"]}
+
+    async def series_paused(self, series: SeriesRecord) -> None:
+        client = await self._client_for(series)
+        text = catalogue.series_paused_cannot_post(blocks_pulse.channel_link(series.channel))
+        # A user id as the channel posts in the app's direct messages with them.
+        await client.chat_postMessage(channel=series.launcher, text=text)
 
     async def post_reminder(self, survey: SurveyRecord, count: int) -> None:
         client = await self._client_for(survey)
@@ -120,6 +166,22 @@ class SlackPulsePublisher:
             )
         except Exception:
             log.exception("pulse chart not uploaded survey=%s", survey.id)
+
+    async def _upload_trend(
+        self, client: AsyncWebClient, channel: str, survey: SurveyRecord, trend: Trend
+    ) -> None:
+        """The trend chart after the results; like the results chart, only logged on failure."""
+        try:
+            png = await asyncio.to_thread(trend_chart, trend)
+            await client.files_upload_v2(
+                channel=channel,
+                content=png,
+                filename=catalogue.TREND_FILENAME,
+                title=catalogue.TREND_TITLE,
+                alt_txt=catalogue.TREND_ALT,
+            )
+        except Exception:
+            log.exception("pulse trend chart not uploaded survey=%s", survey.id)
 
 
 def _channel(survey: SurveyRecord) -> str:

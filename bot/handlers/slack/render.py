@@ -40,6 +40,7 @@ from bot.handlers.slack.ids import (
     FORGET_CONFIRM_ACTION,
     PULSE_ANSWER_ACTION,
     PULSE_CLOSE_ACTION,
+    PULSE_COMPARE_ACTION,
     PULSE_EXPORT_ACTION,
     PULSE_NUMBERS_ACTION,
     REPORT_ACTION,
@@ -77,6 +78,7 @@ from bot.views.document import (
     Paragraph,
     PulseAnswer,
     PulseClose,
+    PulseCompare,
     PulseExport,
     PulseNumbers,
     Quote,
@@ -328,6 +330,8 @@ def _button(action: Action) -> dict[str, Any]:
             element = button(action.label, PULSE_EXPORT_ACTION, survey)
         case PulseNumbers(survey_id=survey):
             element = button(action.label, PULSE_NUMBERS_ACTION, survey)
+        case PulseCompare(survey_id=survey):
+            element = button(action.label, PULSE_COMPARE_ACTION, survey)
         case ForgetConfirm():
             element = button(action.label, FORGET_CONFIRM_ACTION, "forget-me")
         case ForgetCancel():

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.engine.pulse import PulseResults
+from bot.engine.pulse_trend import Trend
 from bot.handlers.teams.cards import (
     MAX_CARD_BYTES,
     MAX_NAME,
@@ -57,10 +58,17 @@ def reminder_card(survey: SurveyRecord, count: int) -> TeamsMessage:
 
 
 def results_card(
-    survey: SurveyRecord, results: PulseResults, chart: bytes | None = None
+    survey: SurveyRecord,
+    results: PulseResults,
+    chart: bytes | None = None,
+    trend: Trend | None = None,
+    trend_png: bytes | None = None,
 ) -> TeamsMessage:
-    """The results, with `chart` (a PNG) when the card still fits with it."""
-    return draw(views.results(survey_view(survey), results, chart))
+    """The results, with `chart` (a PNG) when the card still fits with it; a round of a series
+    with its trend (and `trend_png`, its chart, when it fits)."""
+    return draw(
+        views.results(survey_view(survey), results, chart, trend=trend, trend_png=trend_png)
+    )
 
 
 # --- the private questions card ----------------------------------------------------------------

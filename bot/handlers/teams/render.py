@@ -75,6 +75,7 @@ from bot.views.document import (
     Paragraph,
     PulseAnswer,
     PulseClose,
+    PulseCompare,
     PulseExport,
     PulseNumbers,
     Quote,
@@ -323,5 +324,7 @@ def _action(action: Action) -> dict[str, Any] | None:
             return submit(action.label, {SUBMIT_KEY: FORGET_CONFIRM_KIND}, style=style)
         case ForgetCancel():
             return submit(action.label, {SUBMIT_KEY: FORGET_CANCEL_KIND}, style=style)
+        case PulseCompare(survey_id=survey):
+            return submit(action.label, pulse_data("pulse_compare", survey), style=style)
         case OpenShare() | PulseExport() | PulseNumbers():
             return None

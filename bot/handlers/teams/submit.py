@@ -29,12 +29,14 @@ SubmitKind = Literal[
     "pulse_answer",
     "pulse_close",
     "pulse_send",
+    "pulse_compare",
     "forget",
     "forget_cancel",
     "report",
 ]
-# "Answer privately" and "Close survey" on the channel card; "Send my answers" in private.
-PULSE_KINDS = frozenset({"pulse_answer", "pulse_close", "pulse_send"})
+# "Answer privately" and "Close survey" on the channel card; "Send my answers" in private;
+# "Compare with my diagnostic" on the results.
+PULSE_KINDS = frozenset({"pulse_answer", "pulse_close", "pulse_send", "pulse_compare"})
 # "Delete my data" and "Cancel" on the forget-me card (`bot.handlers.teams.forget`).
 FORGET_CONFIRM_KIND, FORGET_CANCEL_KIND = "forget", "forget_cancel"
 FORGET_KINDS = frozenset({FORGET_CONFIRM_KIND, FORGET_CANCEL_KIND})

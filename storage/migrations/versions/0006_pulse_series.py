@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("remind", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("next_open_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("address", sa.JSON(), nullable=False),
         sa.Column("next_occurrence", sa.Integer(), nullable=False),
         sa.Column("next_round", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),

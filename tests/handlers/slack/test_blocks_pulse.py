@@ -180,6 +180,7 @@ def test_results_show_bars_recommendation_and_splits(knowledge: Knowledge) -> No
     assert [(e["action_id"], e["value"]) for e in buttons] == [
         (ids.PULSE_NUMBERS_ACTION, survey.id),
         (ids.PULSE_EXPORT_ACTION, survey.id),
+        (ids.PULSE_COMPARE_ACTION, survey.id),
     ]
     view = blocks_pulse.numbers_view(results)
     assert_valid_view(view)
