@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from bot.engine.index import KnowledgeIndex
 from bot.engine.pulse import PulseResults, QuestionResult
 from bot.engine.scoring import Answered, Scoring, score, score_counts
-from bot.engine.summary import _behind as snippets_behind
+from bot.engine.summary import snippets_behind
 from bot.knowledge.model import Knowledge, Option, OwnershipModel, Question, Snippet
 
 # The most differences shown, and the fewest when there are at least that many to show.
@@ -186,7 +186,7 @@ def _difference(
     item: QuestionComparison, yours: Option, index: KnowledgeIndex, used: list[Snippet]
 ) -> Difference:
     """The point behind your answer, found as the summary finds the reasons behind an answer
-    (`summary._behind`: the snippet the option echoes, the question's, then its dimension's).
+    (`summary.snippets_behind`: the snippet the option echoes, the question's, then its dimension's).
 
     Yours rather than the team's: the comparison is shown only to you, the team's view is on
     the results card for everyone, and what you can bring to the team's discussion is the case

@@ -96,7 +96,7 @@ def _reasons(
                 continue
             used = [snippet for snippet, _ in chosen]
             sources = {snippet.source for snippet in used}
-            for snippet in _behind(index, item, model_id):
+            for snippet in snippets_behind(index, item, model_id):
                 if snippet not in used and not (spread and snippet.source in sources):
                     chosen.append((snippet, item))
                     break
@@ -105,7 +105,7 @@ def _reasons(
     return chosen + [(snippet, None) for snippet in general]
 
 
-def _behind(index: KnowledgeIndex, item: Answered, model_id: str) -> list[Snippet]:
+def snippets_behind(index: KnowledgeIndex, item: Answered, model_id: str) -> list[Snippet]:
     """The snippets behind an answer that argue for `model_id`, nearest first: the one its
     option echoes, the question's own, then its dimension's."""
     echo = index.echo(item.question.id, item.option.id)
