@@ -915,6 +915,72 @@ def round_summary(number: int, respondents: int, leader: str) -> str:
 # --- you vs your team --------------------------------------------------------------------------
 
 COMPARE_WITH_TEAM = "Compare with my diagnostic"
+COMPARE_TITLE = "You and your team"  # also Slack's modal title: at most 24 characters
+COMPARE_ONLY_YOU = (
+    "Only you can see this: your own diagnostic answers beside the team's anonymous results. "
+    "The team's numbers are the results' own, and may include your pulse answers."
+)
+COMPARE_QUESTIONS_HEADING = "Each pulse question: your answer and the team's"
+COMPARE_SCORES_HEADING = "Model scores on these questions: you · the team"
+COMPARE_DIFFERENCES_HEADING = "Where you differ most from the team"
+COMPARE_NO_DIFFERENCES = "You answered every pulse question the way most of the team did."
+COMPARE_YOU_SKIPPED = "You: not answered in your diagnostic"
+COMPARE_NO_DIAGNOSTIC = (
+    "There is nothing of yours to compare yet: take the diagnostic first (“/ai-owner start” on "
+    "Slack, “start” in a chat with me on Teams), then press “Compare with my diagnostic” again."
+)
+COMPARE_WHEN_CLOSED = (
+    "The comparison with your team is ready once the survey has closed and its results are in."
+)
+COMPARE_NOT_REACHED = (
+    f"I couldn't open a private chat to show you the comparison. Please open a chat with me "
+    f"({PRODUCT}), then press “Compare with my diagnostic” again."
+)
+COMPARE_SENT = "I've sent you the comparison in our private chat: only you can see it."
+
+
+def you_answered(option: str) -> str:
+    return f"You: {option}"
+
+
+def compare_hidden(hidden: str) -> str:
+    """`hidden`: `results_hidden(...)`, why the results show no numbers."""
+    return f"{hidden} So there is nothing to compare your diagnostic with."
+
+
+def compare_models(yours: str | None, team: str | None, same: bool) -> str:
+    if yours is None:
+        return "You answered none of these questions in your diagnostic."
+    if same:
+        return f"On these questions, you and the team both lean to {yours}."
+    if team is None:
+        return f"On these questions, you lean to {yours}; the team has no clear lean."
+    return f"On these questions, you lean to {yours}; the team leans to {team}."
+
+
+def compare_diagnostic(model: str) -> str:
+    return f"Your whole diagnostic recommended {model}."
+
+
+def score_pair(yours: int, team: int) -> str:
+    return f"you {yours}% · team {team}%"
+
+
+def compare_difference(prompt: str, yours: str, team: str | None) -> str:
+    """`team`: the team's most chosen answer with its share ("Platform 60%"), None in a tie."""
+    if team is None:
+        return f"{prompt} You said “{yours}”; the team was divided."
+    return f"{prompt} You said “{yours}”; most of the team said {team}."
+
+
+def compare_point(model: str) -> str:
+    return f"The case for {model}:"
+
+
+def pulse_compare_fallback(model: str | None) -> str:
+    if model is None:
+        return COMPARE_TITLE
+    return f"{COMPARE_TITLE}: on the pulse questions you lean to {model}."
 
 
 # The trend chart's own words (bot/pulse/trend_chart.py).

@@ -30,6 +30,7 @@ from bot.handlers.slack.forget import SlackForget
 from bot.handlers.slack.in_flight import InFlight
 from bot.handlers.slack.oauth_state import SignedStateStore
 from bot.handlers.slack.pulse import SlackPulse
+from bot.handlers.slack.pulse_compare import SlackPulseCompare
 from bot.handlers.slack.pulse_publisher import (
     ClientFor,
     SlackPulsePublisher,
@@ -37,6 +38,7 @@ from bot.handlers.slack.pulse_publisher import (
     installed_client,
 )
 from bot.handlers.slack.report import SlackReport
+from bot.pulse.compare import PulseComparer
 from bot.pulse.runner import PulseRunner
 from storage.conversations import ConversationStore
 from storage.sql import SqlStorage
@@ -127,7 +129,8 @@ def build_slack_app(config: SlackConfig, app: App, runner: PulseRunner) -> Slack
     forget = SlackForget(app.forget, app.service.first_delivery)
     pulse = SlackPulse(app.pulse, runner, publisher)
     report = SlackReport(app.service)
-    register(bolt, advisor, pulse, in_flight, SlackAdmin(app.admin), forget, report)
+    compare = SlackPulseCompare(app.pulse, PulseComparer(app.pulse, app.service, app.live.current))
+    register(bolt, advisor, pulse, in_flight, SlackAdmin(app.admin), forget, report, compare)
     return SlackApp(bolt, in_flight, session, pulse)
 
 

@@ -11,6 +11,7 @@ from bot.handlers.slack.advisor import SlackAdvisor
 from bot.handlers.slack.forget import CANCEL_ACTION, CONFIRM_ACTION, SlackForget, is_forget_command
 from bot.handlers.slack.in_flight import InFlight, note_conversation
 from bot.handlers.slack.pulse import SlackPulse, is_pulse_command
+from bot.handlers.slack.pulse_compare import SlackPulseCompare, is_compare_command
 from bot.handlers.slack.report import SlackReport
 
 SLASH_COMMAND = "/ai-owner"
@@ -24,11 +25,13 @@ def register(
     admin: SlackAdmin,
     forget: SlackForget,
     report: SlackReport,
+    compare: SlackPulseCompare,
 ) -> None:
     """Every route of the Slack app, in one list (bolt takes the first that matches)."""
     app.use(note_conversation)  # which conversation each listener's work is for
     track = in_flight.track
     app.command(SLASH_COMMAND, matchers=[is_admin_command])(track(admin.on_command))
+    app.command(SLASH_COMMAND, matchers=[is_compare_command])(track(compare.on_command))
     app.command(SLASH_COMMAND, matchers=[is_pulse_command])(track(pulse.on_command))
     app.command(SLASH_COMMAND, matchers=[is_forget_command])(track(forget.on_command))
     app.action(CONFIRM_ACTION)(track(forget.on_confirm))
@@ -45,6 +48,7 @@ def register(
     app.action(ids.PULSE_CLOSE_ACTION)(track(pulse.on_close_button))
     app.action(ids.PULSE_EXPORT_ACTION)(track(pulse.on_export_button))
     app.action(ids.PULSE_NUMBERS_ACTION)(track(pulse.on_numbers_button))
+    app.action(ids.PULSE_COMPARE_ACTION)(track(compare.on_button))
     # These two launch or record before their ack says so: what follows is never turned away.
     app.view(ids.PULSE_LAUNCH_VIEW)(track(pulse.on_launch_submitted, may_turn_away=False))
     app.view(ids.PULSE_ANSWER_VIEW)(track(pulse.on_answer_submitted, may_turn_away=False))
