@@ -68,6 +68,7 @@ def build_web_app(
         tick_seconds=app.settings.pulse_tick_seconds,
         count_seconds=app.settings.pulse_count_seconds,
         drain_seconds=app.settings.shutdown_grace_seconds,
+        reminders=app.storage.reminders,
     )
     if teams is not None:
         teams_routes.mount(web_app, routes, teams, app, runner)

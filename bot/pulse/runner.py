@@ -22,10 +22,13 @@ from typing import Any, Protocol
 
 from bot.engine.pulse import PulseResults
 from bot.engine.pulse_trend import Trend
+from bot.pulse.reminders import MemberDirectory, MembersUnavailable, ReminderPace, ReminderSender
+from bot.pulse.retry import RetryLater as RetryLater
 from bot.pulse.series import SeriesService
 from bot.pulse.service import CloseResult, CloseStatus, PulseService
 from storage.lifecycle import NO_LAUNCHER
 from storage.pulse import PulseStore, SurveyRecord, SurveyStatus
+from storage.reminders import ReminderStore
 from storage.series import SeriesRecord
 
 log = logging.getLogger(__name__)
@@ -35,14 +38,6 @@ RESULTS_LEASE = timedelta(minutes=2)
 # A rate-limited card refresh waits as long as the platform asks, up to this, a few times.
 LONGEST_RETRY_AFTER_SECONDS = 60.0
 RATE_LIMITED_RETRIES = 3
-
-
-class RetryLater(Exception):
-    """The platform refused a call for now (a 429) and said how long to wait."""
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"rate limited: retry after {seconds:g} s")
-        self.seconds = seconds
 
 
 class CannotPost(Exception):
@@ -89,11 +84,16 @@ class PulseRunner:
         tick_seconds: float = 5.0,
         count_seconds: float = 2.0,
         drain_seconds: float = 10.0,
+        reminders: ReminderStore | None = None,
     ) -> None:
         self._service = service
         self._repository = repository
         self._series = series
         self._publishers = dict(publishers or {})
+        # Private reminders (`bot.pulse.reminders`): the marks, and each platform's directory
+        # of channel members with its pace. A platform without one reminds in the channel.
+        self._reminders = reminders
+        self._directories: dict[str, tuple[MemberDirectory, ReminderPace]] = {}
         self._tick = tick_seconds
         self._count_window = timedelta(seconds=count_seconds)
         self._drain_seconds = drain_seconds  # how long stop() waits for updates under way
@@ -107,6 +107,13 @@ class PulseRunner:
     def register(self, platform: str, publisher: PulsePublisher) -> None:
         """Let the runner reach `platform` (each platform adapter registers itself)."""
         self._publishers[platform] = publisher
+
+    def register_directory(
+        self, platform: str, directory: MemberDirectory, pace: ReminderPace
+    ) -> None:
+        """Send `platform`'s reminders privately, to each member who has not answered
+        (needs the runner's `reminders` store; without it the channel reminder stays)."""
+        self._directories[platform] = (directory, pace)
 
     # --- requests' side -------------------------------------------------------------------
 
@@ -211,6 +218,41 @@ class PulseRunner:
             await self._remind(survey, now)
 
     async def _remind(self, survey: SurveyRecord, now: datetime) -> None:
+        sender = self._private_sender(survey.platform)
+        if sender is not None:
+            held = await sender.claim(survey)
+            if held is not None:
+                # Batches go out over minutes: in the background, drained (bounded) at stop.
+                # A batch cut short is marked already: never sent twice, by anyone.
+                self._spawn(self._send_private(sender, survey, held))
+            return
+        await self._remind_in_channel(survey, now)
+
+    def _private_sender(self, platform: str) -> ReminderSender | None:
+        found = self._directories.get(platform)
+        if found is None or self._reminders is None:
+            return None
+        directory, pace = found
+        return ReminderSender(
+            self._reminders, self._service.keys, directory, pace, clock=self._service.now
+        )
+
+    async def _send_private(
+        self, sender: ReminderSender, survey: SurveyRecord, held: datetime
+    ) -> None:
+        try:
+            await sender.send(survey, held)
+        except MembersUnavailable as error:
+            # No way to tell who is in the channel (a scope or permission missing): the one
+            # channel reminder instead, once (claim_reminder sets reminded_at).
+            log.warning(
+                "pulse members unavailable, reminding in the channel survey=%s reason=%s",
+                survey.id,
+                error,
+            )
+            await self._remind_in_channel(survey, self._service.now())
+
+    async def _remind_in_channel(self, survey: SurveyRecord, now: datetime) -> None:
         if await self._repository.claim_reminder(survey.id, now):
             count = await self._service.count(survey.id)
             await self._publishers[survey.platform].post_reminder(survey, count)
