@@ -936,7 +936,6 @@ COMPARE_NOT_REACHED = (
     f"I couldn't open a private chat to show you the comparison. Please open a chat with me "
     f"({PRODUCT}), then press “Compare with my diagnostic” again."
 )
-COMPARE_SENT = "I've sent you the comparison in our private chat: only you can see it."
 
 
 def you_answered(option: str) -> str:

@@ -33,6 +33,7 @@ from bot.handlers.teams.export_file import (
 )
 from bot.handlers.teams.proactive import Proactive, thread_reference
 from bot.handlers.teams.pulse_args import PulseRequest, PulseUsage, parse_pulse
+from bot.handlers.teams.pulse_compare import TeamsPulseCompare
 from bot.handlers.teams.pulse_publisher import TeamsPulsePublisher, survey_message
 from bot.handlers.teams.render import render
 from bot.handlers.teams.submit import Submitted
@@ -71,7 +72,9 @@ class TeamsPulse:
         runner: PulseRunner,
         proactive: Proactive,
         publisher: TeamsPulsePublisher,
+        compare: TeamsPulseCompare,
     ) -> None:
+        self._compare_with = compare
         self._service = service
         self._runner = runner
         self._proactive = proactive
@@ -104,6 +107,9 @@ class TeamsPulse:
             await self._guarded(
                 turn_context, "form", catalogue.SORRY, self._form(turn_context, submitted)
             )
+        elif submitted.kind == "pulse_compare":
+            job = self._compare_with.pressed(turn_context, submitted.survey_id)
+            await self._guarded(turn_context, "compare", catalogue.SORRY, job)
         else:
             await self._guarded(
                 turn_context, "close", catalogue.SORRY, self._close_button(turn_context, submitted)
@@ -190,6 +196,10 @@ class TeamsPulse:
             return
         results = self._service.results(survey)
         await turn_context.send_activity(await self._publisher.results_activity(survey, results))
+
+    async def _compare(self, turn_context: TurnContext) -> None:
+        """`pulse compare`: the person's diagnostic beside the latest results, privately."""
+        await self._compare_with.latest(turn_context)
 
     async def _export(self, turn_context: TurnContext) -> None:
         """The aggregate CSV as a file, for the launcher or an admin: a file consent card in
