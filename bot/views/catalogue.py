@@ -603,6 +603,11 @@ def reminder_closes() -> tuple[str, str]:
     return ("the team pulse closes ", ".")
 
 
+def private_reminder_closes() -> tuple[str, str]:
+    """Around the deadline of a private reminder (sent only to those who have not answered)."""
+    return ("the team pulse in your channel closes ", ". There is still time to answer.")
+
+
 def reminder_count(count: int, threshold: int) -> str:
     return f"{people_answered(count)} so far; the results need at least {threshold}."
 

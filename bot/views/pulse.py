@@ -135,6 +135,19 @@ def reminder(survey: SurveyView, count: int) -> Document:
     return Document((chunk,), fallback)
 
 
+def private_reminder(survey: SurveyView) -> Document:
+    """The reminder in a private chat with someone of the channel who has not answered (one
+    per person, `bot.pulse.reminders`): the deadline and the answer button, no count."""
+    before, after = catalogue.private_reminder_closes()
+    chunk = pinned(
+        Paragraph(say(strong(catalogue.REMINDER), f" {before}", moment(survey.deadline), after)),
+        Paragraph(say(catalogue.ANONYMOUS), Tone.SUBTLE),
+        Actions((answer_action(survey),)),
+    )
+    fallback = f"{catalogue.REMINDER} {before}{moment_plain(survey.deadline)}{after}"
+    return Document((chunk,), fallback)
+
+
 def _titled(title: str, survey: SurveyView) -> str:
     return (
         title if survey.round_number is None else catalogue.round_title(title, survey.round_number)

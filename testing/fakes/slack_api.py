@@ -74,14 +74,14 @@ JSON_FIELDS = frozenset(
 )
 # Methods Slack answers without a bearer token (they authenticate with client id and secret).
 TOKENLESS_METHODS = frozenset({"api.test", "oauth.v2.access", "oauth.v2.exchange"})
-# What the app's manifests ask for (manifests/slack.yml), and so what its bot token holds.
-# Neither asks for channels:read or groups:read, which conversations.members needs to read a
-# channel's members (CONVERSATION_READ_SCOPES): it answers `missing_scope` for channels until
-# the manifest asks for them and they are added here; meanwhile a test adds them itself:
-# `api.scopes |= {"channels:read", "groups:read"}`. (im:read is here but not in the manifest.)
+# What the app's manifests ask for (manifests/slack.yml), and so what its bot token holds,
+# including channels:read and groups:read, which conversations.members needs to read a
+# channel's members (CONVERSATION_READ_SCOPES); a test of an installation that lacks them
+# removes them: `api.scopes -= {"channels:read", "groups:read"}`. (im:read is here but not in
+# the manifest.)
 BOT_SCOPES = (
-    "app_mentions:read,chat:write,chat:write.public,commands,files:write,im:history,im:read,"
-    "im:write,users:read"
+    "app_mentions:read,channels:read,chat:write,chat:write.public,commands,files:write,"
+    "groups:read,im:history,im:read,im:write,users:read"
 )
 # The scope a method needs, for the methods an installation could lack it for (the app asked
 # for files:write only once it posted files): Slack answers `missing_scope` without it.

@@ -31,6 +31,7 @@ from bot.handlers.slack.in_flight import InFlight
 from bot.handlers.slack.oauth_state import SignedStateStore
 from bot.handlers.slack.pulse import SlackPulse
 from bot.handlers.slack.pulse_compare import SlackPulseCompare
+from bot.handlers.slack.pulse_members import SlackMemberDirectory
 from bot.handlers.slack.pulse_publisher import (
     ClientFor,
     SlackPulsePublisher,
@@ -39,6 +40,7 @@ from bot.handlers.slack.pulse_publisher import (
 )
 from bot.handlers.slack.report import SlackReport
 from bot.pulse.compare import PulseComparer
+from bot.pulse.reminders import SLACK_PACE
 from bot.pulse.runner import PulseRunner
 from storage.conversations import ConversationStore
 from storage.sql import SqlStorage
@@ -48,10 +50,12 @@ log = logging.getLogger(__name__)
 # The minimum the app needs; manifests/slack.yml asks for the same.
 BOT_SCOPES = (
     "app_mentions:read",
+    "channels:read",
     "chat:write",
     "chat:write.public",
     "commands",
     "files:write",
+    "groups:read",
     "im:history",
     "im:write",
     "users:read",
@@ -124,6 +128,7 @@ def build_slack_app(config: SlackConfig, app: App, runner: PulseRunner) -> Slack
         client_for = installed_client(store, lambda token: web_client(config, session, token))
     publisher = SlackPulsePublisher(app.pulse, client_for)
     runner.register("slack", publisher)
+    runner.register_directory("slack", SlackMemberDirectory(client_for), SLACK_PACE)
     in_flight = InFlight()
     advisor = SlackAdvisor(app.service, app.storage.lifecycle, store)
     forget = SlackForget(app.forget, app.service.first_delivery)

@@ -42,6 +42,7 @@ from bot.handlers.teams.forget import TeamsForget
 from bot.handlers.teams.proactive import Proactive
 from bot.handlers.teams.pulse import TeamsPulse
 from bot.handlers.teams.pulse_compare import TeamsPulseCompare
+from bot.handlers.teams.pulse_members import TeamsMemberDirectory
 from bot.handlers.teams.pulse_publisher import TeamsPulsePublisher
 from bot.handlers.teams.signing_keys import (
     SigningKeyRegistry,
@@ -51,6 +52,7 @@ from bot.handlers.teams.signing_keys import (
 from bot.handlers.teams.translate import PLATFORM
 from bot.observability import record
 from bot.pulse.compare import PulseComparer
+from bot.pulse.reminders import TEAMS_PACE
 from bot.pulse.runner import PulseRunner
 from bot.views import catalogue
 
@@ -215,6 +217,7 @@ def build_endpoint(config: TeamsConfig, app: App, runner: PulseRunner) -> TeamsE
     proactive = Proactive(adapter, config.app_id)
     publisher = TeamsPulsePublisher(proactive)
     runner.register(PLATFORM, publisher)
+    runner.register_directory(PLATFORM, TeamsMemberDirectory(proactive), TEAMS_PACE)
     comparer = PulseComparer(app.pulse, app.service, app.live.current)
     compare = TeamsPulseCompare(app.pulse, comparer, proactive)
     pulse = TeamsPulse(app.pulse, runner, proactive, publisher, compare)

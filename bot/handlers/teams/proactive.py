@@ -115,6 +115,13 @@ class Proactive:
             post,
         )
 
+    async def within(
+        self, reference: Mapping[str, Any], action: Callable[[TurnContext], Awaitable[T]]
+    ) -> T:
+        """Run `action` in a turn of the referenced conversation (to read its roster, say):
+        its result, or its exception raised here."""
+        return await self._continue(reference, action)
+
     async def _continue(
         self, reference: Mapping[str, Any], action: Callable[[TurnContext], Awaitable[T]]
     ) -> T:
