@@ -186,7 +186,8 @@ def _difference(
     item: QuestionComparison, yours: Option, index: KnowledgeIndex, used: list[Snippet]
 ) -> Difference:
     """The point behind your answer, found as the summary finds the reasons behind an answer
-    (`summary.snippets_behind`: the snippet the option echoes, the question's, then its dimension's).
+    (`summary.snippets_behind`: the snippet the option echoes, the question's, then its
+    dimension's).
 
     Yours rather than the team's: the comparison is shown only to you, the team's view is on
     the results card for everyone, and what you can bring to the team's discussion is the case
