@@ -87,8 +87,11 @@ class ReminderPace:
 
     batch_size: int
     interval: timedelta
+    concurrency: int = 1  # reminders of a batch in flight at once
 
     def __post_init__(self) -> None:
+        if self.concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
         if self.batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         if self.interval <= timedelta(0):
@@ -186,8 +189,10 @@ class ReminderSender:
             # Marked before sending: only the keys this call marked are ours to remind.
             ours = await self._reminders.mark_reminded(survey.id, batch)
             outcome.batches += 1
-            for key in ours:
-                await self._remind_one(survey, by_key[key], lease, outcome)
+            gate = asyncio.Semaphore(self._pace.concurrency)
+            await asyncio.gather(
+                *(self._gated(gate, survey, by_key[key], lease, outcome) for key in ours)
+            )
         await self._reminders.finish_reminders(survey.id, self._clock())
         outcome.finished = True
         log.info(
@@ -209,6 +214,17 @@ class ReminderSender:
         if last is not None and slot <= last:
             slot = last + self._pace.interval
         return slot
+
+    async def _gated(
+        self,
+        gate: asyncio.Semaphore,
+        survey: SurveyRecord,
+        user: str,
+        lease: _Lease,
+        outcome: ReminderOutcome,
+    ) -> None:
+        async with gate:
+            await self._remind_one(survey, user, lease, outcome)
 
     async def _remind_one(
         self, survey: SurveyRecord, user: str, lease: _Lease, outcome: ReminderOutcome
