@@ -25,9 +25,10 @@ from bot.pulse.reminders import MembersUnavailable, ReminderOutcome, ReminderPac
 from bot.pulse.service import LaunchOptions, PulseService
 from storage.memory import MemoryStorage
 from storage.pulse import SurveyRecord
-from testing.fakes.slack_api import BOT_USER_ID, FakeSlackApi
+from testing.fakes.slack_api import FakeSlackApi
 from testing.fakes.teams_activities import BOT_ID, TEAM_ID, TENANT_ID
 from testing.fakes.teams_connector import CREATE, SEND, FakeConnector, make_members
+from testing.fakes.workspace import BOT_USER_ID
 
 KNOWLEDGE = load_knowledge(default_knowledge_dir())
 KEYS = PulseKeys(b"e2e")
@@ -171,7 +172,7 @@ async def test_teams_2000_members_each_non_responder_gets_one_private_message() 
         print(f"teams: {MEMBERS} members in {elapsed:.1f} s, 429s: {len(connector.rejected())}")
         assert outcome.finished
         opened = [
-            str(call.body["members"][0]["id"])
+            str((call.body or {})["members"][0]["id"])
             for call in connector.calls(CREATE)
             if not call.rate_limited
         ]
