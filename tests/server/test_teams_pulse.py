@@ -390,9 +390,10 @@ async def test_the_deadline_closes_a_survey_nobody_touches(server: PulseServer) 
     launched = Launched(thread, {}, "1700000000555", record.id)
     await answered_by(server, launched, 3)
     await wait_until(lambda: results_posts(server, thread), timeout=8)
-    reminders = [a for a in in_thread(server, thread) if "Reminder" in text_of(a)]
-    assert len(reminders) == 1
-    assert pulse_buttons(reminders[0], "pulse_answer")
+    # The reminder goes privately to the roster's members who have not answered, never in the
+    # thread; at Teams' fixed batch times (every 5 s from the reminder time), none fits in this
+    # survey's last second (tests/server/test_pulse_reminders.py sends them).
+    assert [a for a in in_thread(server, thread) if "Reminder" in text_of(a)] == []
     assert (await survey(server, record.id)).status is SurveyStatus.CLOSED
     await asyncio.sleep(0.5)  # later ticks post nothing more
     assert len(results_posts(server, thread)) == 1

@@ -29,6 +29,7 @@ SERVICES = (BOT / "forget.py", BOT / "service.py", BOT / "pulse", BOT / "admin")
 # output and the admin endpoint's error bodies, which that command reads.
 SERVICES_NOT_FOR_CHAT = {
     "pulse/runner.py",
+    "pulse/retry.py",  # RetryLater's message (moved from the runner), for logs
     "admin/client.py",
     "admin/http.py",
 }
