@@ -12,9 +12,10 @@ the claim could not open a round twice. Posting a round's card is claimed the sa
 (`claim_round_card`), and a process that dies after opening a round leaves its card to the
 next process's tick.
 
-The launcher is kept as a user id here (unlike on a survey, where it is a keyed hash): a series
-that can no longer post in its channel must tell its launcher, which needs an address. A
-launcher is not a respondent; nothing here says anything about answers.
+The launcher is kept twice: as the launcher key of its surveys (a keyed hash, for permissions)
+and sealed (encrypted by the application with a key derived from its survey secret), because a
+series that can no longer post in its channel must tell its launcher, which needs an address.
+Without the secret the database names nobody.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class SeriesRecord:
     platform: str
     workspace: str
     channel: str
-    launcher: str  # the platform's user id, to tell them when the series pauses itself
+    launcher: str  # their user id, sealed (`bot.pulse.keys.PulseKeys.seal`): to tell them
     launcher_key: str  # the survey launcher key of the same person (`bot.pulse.keys`)
     cadence: Cadence
     timezone: str

@@ -166,10 +166,11 @@ def _shares(scoring: Scoring, knowledge: Knowledge) -> tuple[tuple[OwnershipMode
     return tuple((model, share) for model, share in ranked if model is not None)
 
 
-def results_csv(results: PulseResults) -> str:
+def results_csv(results: PulseResults, rounds: Sequence[Sequence[str]] = ()) -> str:
     """The results as CSV: aggregate counts per question and option, the model shares, then the
-    number of respondents and the threshold. Never anything per person: there is nothing per
-    person in the results. Raises ValueError for results below the threshold."""
+    number of respondents and the threshold; for a round of a series, `rounds` (one row per
+    round, `bot.engine.pulse_trend.trend_rows`) after them. Never anything per person: there is
+    nothing per person in the results. Raises ValueError for results below the threshold."""
     if not results.visible:
         raise ValueError("results below the anonymity threshold cannot be exported")
     rows = [
@@ -185,6 +186,13 @@ def results_csv(results: PulseResults) -> str:
         [],
         ["respondents", str(results.respondents), "threshold", str(results.threshold)],
     ]
+    if rounds:
+        rows += [[], *(list(row) for row in rounds)]
+    return csv_text(rows)
+
+
+def csv_text(rows: Sequence[Sequence[str]]) -> str:
+    """`rows` as CSV text, each cell made safe to open in a spreadsheet."""
     out = io.StringIO()
     # "\n" rather than the module's "\r\n": the text goes to an upload or a test, not a file
     # opened by this process, and spreadsheets read either.

@@ -26,7 +26,6 @@ from bot.pulse.reminders import MemberDirectory, MembersUnavailable, ReminderPac
 from bot.pulse.retry import RetryLater as RetryLater
 from bot.pulse.series import SeriesService
 from bot.pulse.service import CloseResult, CloseStatus, PulseService
-from storage.lifecycle import NO_LAUNCHER
 from storage.pulse import PulseStore, SurveyRecord, SurveyStatus
 from storage.reminders import ReminderStore
 from storage.series import SeriesRecord
@@ -65,9 +64,9 @@ class PulsePublisher(Protocol):
         CannotPost when the channel is out of reach for good."""
         ...
 
-    async def series_paused(self, series: SeriesRecord) -> None:
-        """Tell the series' launcher, privately, that it paused itself: its channel is out of
-        reach (`CannotPost`)."""
+    async def series_paused(self, series: SeriesRecord, launcher: str) -> None:
+        """Tell the series' launcher (`launcher`, their user id), privately, that it paused
+        itself: its channel is out of reach (`CannotPost`)."""
         ...
 
     async def post_reminder(self, survey: SurveyRecord, count: int) -> None: ...
@@ -191,9 +190,10 @@ class PulseRunner:
             message = await publisher.post_card(survey, series)
         except CannotPost:
             paused = await self._series.cannot_post(survey)
-            if paused is not None and paused.launcher != NO_LAUNCHER:
+            launcher = None if paused is None else self._series.launcher(paused)
+            if paused is not None and launcher is not None:
                 try:
-                    await publisher.series_paused(paused)
+                    await publisher.series_paused(paused, launcher)
                 except Exception:
                     log.exception("pulse launcher not told series=%s", paused.id)
             return

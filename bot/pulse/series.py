@@ -6,8 +6,9 @@ close and results); the series only decides when the next one opens (`bot.pulse.
 opens it exactly once across processes (`storage.series.SeriesStore.open_round`). The runner
 (`bot.pulse.runner`) calls `open_due` on its ticks and posts the round's card.
 
-The launcher is kept as a user id on the series (to tell them when the series pauses itself);
-nothing of it is logged, and permissions compare launcher keys as for one-off surveys.
+The launcher is kept on the series sealed (encrypted with a key derived from the survey
+secret, `PulseKeys.seal`), to tell them when the series pauses itself: the database does not
+name them. Permissions compare launcher keys as for one-off surveys.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.engine.pulse_trend import RoundTally, Trend, pulse_trend
 from bot.knowledge.model import Knowledge
@@ -31,6 +33,7 @@ from bot.pulse.service import (
 )
 from bot.service import utc_now
 from bot.views import catalogue
+from bot.views.pulse import SeriesView
 from storage.pulse import SurveyRecord, SurveyStatus
 from storage.series import (
     Cadence,
@@ -61,6 +64,7 @@ class SeriesOptions:
     threshold: int
     remind: bool
     timezone: str  # the launcher's (IANA); an unknown one runs the series in UTC
+    address: dict[str, Any] = field(default_factory=dict)  # where to post (Teams: reference)
 
 
 class SeriesService:
@@ -97,12 +101,13 @@ class SeriesService:
         if len(running) >= MOST_SERIES_PER_CHANNEL:
             raise PulseError(catalogue.too_many_series(MOST_SERIES_PER_CHANNEL))
         now = self._clock()
+        series_id = uuid.uuid4().hex
         series = SeriesRecord(
-            id=uuid.uuid4().hex,
+            id=series_id,
             platform=platform,
             workspace=workspace,
             channel=channel,
-            launcher=launcher,
+            launcher=self._keys.seal(launcher, series_id),
             launcher_key=self._keys.launcher(platform, workspace, launcher),
             cadence=options.cadence,
             timezone=options.timezone if known_zone(options.timezone) else "UTC",
@@ -112,6 +117,7 @@ class SeriesService:
             remind=options.remind,
             created_at=now,
             next_open_at=now,
+            address=dict(options.address),
         )
         await self._store.create_series(series)
         log.info("pulse series started series=%s platform=%s", series.id, platform)
@@ -157,6 +163,40 @@ class SeriesService:
         self._check_may(series, user, admin)
         changed = await self._store.set_series_status(series.id, SeriesStatus.STOPPED)
         return self._changed(changed, series, "stopped")
+
+    async def pick(
+        self, platform: str, workspace: str, channel: str, number: int | None
+    ) -> tuple[int, SeriesRecord]:
+        """The channel's series numbered `number` in `pulse series` (None: the only one), with
+        its number; PulseError saying what to write otherwise."""
+        listed = await self.channel(platform, workspace, channel)
+        if not listed:
+            raise PulseError(catalogue.NO_SERIES)
+        if number is None:
+            if len(listed) > 1:
+                raise PulseError(catalogue.SERIES_PICK_ONE)
+            return 1, listed[0]
+        if not 1 <= number <= len(listed):
+            raise PulseError(catalogue.no_such_series(len(listed)))
+        return number, listed[number - 1]
+
+    def views(self, listed: list[SeriesRecord], user: str) -> list[SeriesView]:
+        """The channel's series as `pulse series` shows them to `user`."""
+        return [
+            SeriesView(
+                number=number,
+                cadence=cadence_name(series.cadence),
+                round_length=series.round_length,
+                threshold=series.threshold,
+                next_open_at=series.next_open_at,
+                rounds=series.next_round - 1,
+                status=series.status.value,
+                paused_by_channel=series.paused_reason is PauseReason.CANNOT_POST,
+                yours=self._keys.launcher(series.platform, series.workspace, user)
+                == series.launcher_key,
+            )
+            for number, series in enumerate(listed, start=1)
+        ]
 
     def _check_may(self, series: SeriesRecord, user: str, admin: bool) -> None:
         if not self.may_manage(series, user, admin=admin):
@@ -229,6 +269,10 @@ class SeriesService:
         """Take over posting a round's card whose opener's claim ran out."""
         now = self._clock()
         return await self._store.claim_round_card(survey.id, now, now + CARD_LEASE)
+
+    def launcher(self, series: SeriesRecord) -> str | None:
+        """The launcher's user id, to tell them privately; None once they were forgotten."""
+        return self._keys.unseal(series.launcher, series.id)
 
     async def cannot_post(self, survey: SurveyRecord) -> SeriesRecord | None:
         """The round's card could not be posted for good (the bot left the channel): the round

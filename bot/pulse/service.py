@@ -25,6 +25,7 @@ from bot.engine.pulse import (
     pulse_results,
     results_csv,
 )
+from bot.engine.pulse_trend import Trend, trend_rows
 from bot.knowledge.model import Knowledge, Question
 from bot.observability import record
 from bot.pulse.keys import PulseKeys
@@ -288,15 +289,18 @@ class PulseService:
         latest = await self._repository.load_survey(survey.id)
         return CloseResult(CloseStatus.ALREADY_CLOSED, latest or survey)
 
-    async def export_csv(self, survey: SurveyRecord, user: str, *, admin: bool) -> str:
+    async def export_csv(
+        self, survey: SurveyRecord, user: str, *, admin: bool, trend: Trend | None = None
+    ) -> str:
         """The aggregate counts as CSV (never a row per person), for the launcher or an admin,
-        once the survey is closed with enough answers."""
+        once the survey is closed with enough answers; a round of a series adds one row per
+        round of its `trend` (`bot.pulse.series.SeriesService.trend`)."""
         if not self.may_manage(survey, user, admin=admin):
             raise NotAllowed(catalogue.NOT_YOURS_TO_EXPORT)
         results = self.results(survey)
         if not results.visible:
             raise PulseError(hidden_text(results))
-        return results_csv(results)
+        return results_csv(results, trend_rows(trend) if trend is not None else ())
 
 
 def check_launch(options: LaunchOptions, now: datetime) -> datetime:

@@ -10,6 +10,7 @@ module; neutral text marks the words a user can type between backticks (see
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 
 from bot.views.document import Inline, Span, emphasis, say, strong
 
@@ -789,6 +790,16 @@ PULSE_SLASH_COMMANDS = (
     ),
     ("/ai-owner pulse results", "show the latest results here again"),
     ("/ai-owner pulse export", "the results as CSV in a direct message (launcher or admin)"),
+    (
+        "/ai-owner pulse series",
+        "this channel's recurring pulses (start one with Repeat in the launch form)",
+    ),
+    (
+        "/ai-owner pulse pause | resume | stop [N]",
+        "change recurring pulse N of the list (its launcher or an admin)",
+    ),
+    ("/ai-owner pulse trend", "the latest round's results with the change since earlier rounds"),
+    ("/ai-owner pulse compare", "your own diagnostic beside the team's latest results, privately"),
 )
 
 # Teams' `@mention pulse ...`: what to write, and what was wrong with what was written.
@@ -796,7 +807,10 @@ PULSE_USAGE = (
     "To start an anonymous team survey, write “pulse”: it runs 3 days and shows results once "
     "at least 5 people answered. Options, in any order: “pulse 5 days” or “pulse 12 hours”, "
     "“pulse threshold 7” (at least 3), “pulse remind” (one reminder before it closes), e.g. "
-    "“pulse 2 days threshold 6 remind”. Also: “pulse close”, “pulse results” and “pulse export”."
+    "“pulse 2 days threshold 6 remind”. Add “weekly”, “every two weeks” or “monthly” for a "
+    "recurring pulse (a new round each period, each open for the duration): “pulse series” "
+    "lists them, “pulse pause 1”, “pulse resume 1” and “pulse stop 1” change one, “pulse trend” "
+    "shows the change over the rounds. Also: “pulse close”, “pulse results” and “pulse export”."
 )
 PULSE_BAD_THRESHOLD = (
     f"Write the threshold as a whole number, e.g. “pulse threshold 7”. {PULSE_USAGE}"
@@ -999,3 +1013,88 @@ def trend_chart_title(rounds: int) -> str:
 
 def trend_panel_heading(model: str, percent: int, number: int) -> str:
     return f"{model}: {percent}% in round {number}"
+
+
+PULSE_CADENCE_TWICE = "Give how often once: weekly, every two weeks or monthly."
+
+
+def pulse_series_number(action: str) -> str:
+    return (
+        f"Write which recurring pulse to {action} by its number in “pulse series”, e.g. "
+        f"“pulse {action} 2”, or just “pulse {action}” when the channel has one."
+    )
+
+
+SERIES_TITLE = "🔁 Recurring pulses in this channel"
+SERIES_PAUSED = "paused"
+SERIES_PAUSED_BY_CHANNEL = "paused: I could not post here; add me back, then resume it"
+SERIES_YOURS = "started by you"
+
+
+def series_about(cadence: str, length: str, threshold: int, rounds: int) -> str:
+    done = "no round yet" if rounds == 0 else f"{rounds} round{'s' if rounds != 1 else ''} so far"
+    return (
+        f"{cadence.capitalize()}, each round open {length}, results from {threshold} answers, "
+        f"{done}"
+    )
+
+
+def next_round(when: str) -> str:
+    return f"next round {when}"
+
+
+def series_hint(command: str) -> str:
+    return (
+        f"Write “{command} pause 1”, “{command} resume 1” or “{command} stop 1” (the number "
+        "from this list): the person who started it, or an admin. Stopping lets an open round "
+        "run to its end."
+    )
+
+
+def series_fallback(count: int) -> str:
+    return f"{count} recurring pulse{'s' if count != 1 else ''} in this channel."
+
+
+def duration_words(length: timedelta) -> str:
+    hours = round(length.total_seconds() / 3600)
+    if hours % 24 == 0:
+        days = hours // 24
+        return f"{days} day{'s' if days != 1 else ''}"
+    return f"{hours} hour{'s' if hours != 1 else ''}"
+
+
+def series_started(cadence: str, length: str) -> str:
+    return (
+        f"Recurring pulse started: a round {cadence}, each open {length}. The first round "
+        "is open now. “pulse series” lists this channel's recurring pulses."
+    )
+
+
+def series_changed(number: int, status: str) -> str:
+    return f"Recurring pulse {number} is {status}."
+
+
+SERIES_PICK_ONE = (
+    "This channel has more than one recurring pulse: write its number from “pulse series”, "
+    "e.g. “pulse pause 2”."
+)
+
+
+def no_such_series(count: int) -> str:
+    return f"There is no recurring pulse with that number here; “pulse series” lists {count}."
+
+
+NOT_A_SERIES_ROUND = (
+    "The latest results here are from a one-off pulse: a trend needs a recurring one (start it "
+    "with “pulse monthly”, weekly or every two weeks)."
+)
+
+
+SLACK_PULSE_COMMAND = "/ai-owner pulse"  # what `pulse series` tells Slack users to type
+TEAMS_PULSE_COMMAND = "pulse"
+LAUNCH_REPEAT = "Repeat"
+LAUNCH_REPEAT_HINT = (
+    "A recurring pulse opens a new round each period at this time of day in your timezone; "
+    "each round stays open as long as this first one (until the deadline above)."
+)
+REPEAT_ONCE = "once"

@@ -9,7 +9,7 @@ distribution at all (the engine leaves nothing to draw; these views do not look 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.engine.pulse import OptionResult, PulseResults, QuestionResult
 from bot.engine.pulse_trend import QuestionChange, RoundPoint, ScoreChange, Trend
@@ -73,6 +73,50 @@ class SurveyView:
     remind: bool
     closed: bool
     round_number: int | None = None  # a round of a recurring pulse
+
+
+@dataclass(frozen=True)
+class SeriesView:
+    """A recurring pulse as `pulse series` lists it."""
+
+    number: int  # its place in the channel's list, what `pulse pause N` names
+    cadence: str  # "monthly", "every two weeks" ...
+    round_length: timedelta
+    threshold: int
+    next_open_at: datetime
+    rounds: int  # rounds opened so far
+    status: str  # "active", "paused", "stopped"
+    paused_by_channel: bool  # paused itself: the bot could not post in the channel
+    yours: bool  # the asker launched it
+
+
+def series_list(items: list[SeriesView], platform_hint: str) -> Document:
+    """The channel's recurring pulses, numbered, with what to write to change one."""
+    if not items:
+        return Document((pinned(Paragraph(say(catalogue.NO_SERIES))),), catalogue.NO_SERIES)
+    lines = tuple(Item(f"{item.number}.", say(*_series_line(item))) for item in items)
+    chunk = pinned(
+        Title(catalogue.SERIES_TITLE),
+        Items(lines),
+        Paragraph(say(catalogue.series_hint(platform_hint)), Tone.SUBTLE),
+    )
+    return Document((chunk,), catalogue.series_fallback(len(items)))
+
+
+def _series_line(item: SeriesView) -> list[str | Span]:
+    about = catalogue.series_about(
+        item.cadence, catalogue.duration_words(item.round_length), item.threshold, item.rounds
+    )
+    parts: list[str | Span] = [about, " · "]
+    if item.status == "active":
+        parts += [catalogue.next_round(""), moment(item.next_open_at)]
+    elif item.paused_by_channel:
+        parts.append(catalogue.SERIES_PAUSED_BY_CHANNEL)
+    else:
+        parts.append(catalogue.SERIES_PAUSED)
+    if item.yours:
+        parts.append(f" · {catalogue.SERIES_YOURS}")
+    return parts
 
 
 def answer_action(survey: SurveyView) -> Action:

@@ -29,9 +29,13 @@ class SlackServer(SlackSide, Protocol):
 
 
 def launch_values(
-    deadline: float | None = None, threshold: str | None = "5", remind: bool = False
+    deadline: float | None = None,
+    threshold: str | None = "5",
+    remind: bool = False,
+    repeat: str | None = None,
 ) -> Values:
-    """The launch modal's state as Slack submits it (deadline default: in three days)."""
+    """The launch modal's state as Slack submits it (deadline default: in three days; `repeat`
+    a cadence for a recurring pulse, as the Repeat menu's value)."""
     stamp = int(deadline if deadline is not None else time.time() + 3 * 86_400)
     values: Values = {
         ids.PULSE_DEADLINE_BLOCK: {
@@ -51,6 +55,16 @@ def launch_values(
             }
         },
     }
+    if repeat is not None:
+        values[ids.PULSE_REPEAT_BLOCK] = {
+            ids.PULSE_REPEAT_ACTION: {
+                "type": "static_select",
+                "selected_option": {
+                    "text": {"type": "plain_text", "text": repeat},
+                    "value": repeat,
+                },
+            }
+        }
     return values
 
 

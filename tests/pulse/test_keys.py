@@ -47,3 +47,22 @@ def test_keys_are_64_lowercase_hex_and_name_nobody() -> None:
 def test_an_empty_secret_is_refused() -> None:
     with pytest.raises(ValueError, match="secret"):
         PulseKeys(b"")
+
+
+def test_a_sealed_launcher_reads_back_only_with_the_secret_and_its_series() -> None:
+    keys = PulseKeys(b"secret")
+    sealed = keys.seal("U0LAUNCHER", "a" * 32)
+    assert "U0LAUNCHER" not in sealed
+    assert keys.unseal(sealed, "a" * 32) == "U0LAUNCHER"
+    assert keys.unseal(sealed, "b" * 32) is None  # another series' record
+    assert PulseKeys(b"other").unseal(sealed, "a" * 32) is None
+    assert keys.unseal("-", "a" * 32) is None  # forgotten
+    assert keys.unseal("not base64!", "a" * 32) is None
+    assert keys.seal("U0LAUNCHER", "a" * 32) != sealed  # a fresh nonce every time
+
+
+def test_member_keys_are_not_respondent_keys() -> None:
+    keys = PulseKeys(b"secret")
+    member = keys.member("slack", "T1", "s" * 32, "U1")
+    assert member != keys.respondent("slack", "T1", "s" * 32, "U1")
+    assert member != keys.member("slack", "T1", "t" * 32, "U1")

@@ -8,6 +8,7 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,7 @@ from bot.pulse.service import LaunchOptions, NotAllowed, PulseService
 from storage.memory import MemoryStorage
 from storage.memory.pulse import MemoryPulse
 from storage.pulse import SurveyRecord, SurveyStatus
+from storage.series import SeriesRecord
 
 KNOWLEDGE = load_knowledge(default_knowledge_dir())
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -66,6 +68,13 @@ class Recorder:
 
     async def post_reminder(self, survey: SurveyRecord, count: int) -> None:
         self.reminders.append((survey.id, count))
+
+    async def post_card(self, survey: SurveyRecord, series: SeriesRecord) -> dict[str, Any]:
+        # One-off surveys only here: their card is the adapter's to post, never the runner's.
+        raise AssertionError(f"the runner posted a round card for {survey.id}")
+
+    async def series_paused(self, series: SeriesRecord, launcher: str) -> None:
+        raise AssertionError(f"the runner paused series {series.id}")
 
 
 @dataclass

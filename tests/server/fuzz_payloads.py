@@ -326,6 +326,16 @@ COMMAND_WORDS = st.sampled_from(
         "pulse status",
         "pulse results",
         "pulse export",
+        "pulse monthly",
+        "pulse weekly 999999 days",
+        "pulse every two weeks threshold 2",
+        "pulse series",
+        "pulse pause",
+        "pulse pause 99999999999999999999",
+        "pulse resume 1",
+        "pulse stop #0",
+        "pulse trend",
+        "pulse compare",
         "reload",
         "knowledge",
         "forget me",
@@ -461,7 +471,16 @@ def pulse_launch_values(draw: st.DrawFn) -> dict[str, Any]:
     )
     threshold = draw(st.one_of(st.sampled_from(["5", "1", "0", "-3", "1e9", "", "x"]), SCALARS))
     remind = draw(st.one_of(st.just([_option(ids.PULSE_REMIND_VALUE)]), st.just([]), ODD_VALUES))
+    repeat = draw(
+        st.one_of(
+            st.sampled_from(["once", "weekly", "biweekly", "monthly", "yearly", ""]).map(_option),
+            ODD_VALUES,
+        )
+    )
     return {
+        ids.PULSE_REPEAT_BLOCK: {
+            ids.PULSE_REPEAT_ACTION: {"type": "static_select", "selected_option": repeat}
+        },
         ids.PULSE_DEADLINE_BLOCK: {
             ids.PULSE_DEADLINE_ACTION: {"type": "datetimepicker", "selected_date_time": deadline}
         },
@@ -861,6 +880,7 @@ SUBMIT_KINDS = st.sampled_from(
         "pulse_answer",
         "pulse_close",
         "pulse_send",
+        "pulse_compare",
         "forget",
         "forget_cancel",
         "report",

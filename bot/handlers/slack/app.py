@@ -38,6 +38,7 @@ from bot.handlers.slack.pulse_publisher import (
     fixed_client,
     installed_client,
 )
+from bot.handlers.slack.pulse_series import SlackPulseSeries
 from bot.handlers.slack.report import SlackReport
 from bot.pulse.compare import PulseComparer
 from bot.pulse.reminders import SLACK_PACE
@@ -132,7 +133,8 @@ def build_slack_app(config: SlackConfig, app: App, runner: PulseRunner) -> Slack
     in_flight = InFlight()
     advisor = SlackAdvisor(app.service, app.storage.lifecycle, store)
     forget = SlackForget(app.forget, app.service.first_delivery)
-    pulse = SlackPulse(app.pulse, runner, publisher)
+    series = SlackPulseSeries(app.series, app.pulse, runner, publisher)
+    pulse = SlackPulse(app.pulse, runner, publisher, series)
     report = SlackReport(app.service)
     compare = SlackPulseCompare(app.pulse, PulseComparer(app.pulse, app.service, app.live.current))
     register(bolt, advisor, pulse, in_flight, SlackAdmin(app.admin), forget, report, compare)

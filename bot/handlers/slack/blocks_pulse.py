@@ -32,6 +32,7 @@ from bot.views import catalogue
 from bot.views import pulse as views
 from bot.views.parts import Surface
 from storage.pulse import SurveyRecord
+from storage.series import Cadence
 
 RESULTS_TITLE = catalogue.PULSE_RESULTS_TITLE
 MAX_OPTION_TEXT = 75  # radio buttons and checkboxes
@@ -50,6 +51,10 @@ def channel_link(channel: str) -> str:
 
 def launch_metadata(channel: str) -> str:
     return json.dumps({"channel": channel}, separators=(",", ":"))
+
+
+def _choice(label: str, value: str) -> dict[str, Any]:
+    return {"text": plain(label.capitalize(), MAX_OPTION_TEXT), "value": value}
 
 
 def launch_modal(channel: str, now: datetime) -> dict[str, Any]:
@@ -96,9 +101,28 @@ def launch_modal(channel: str, now: datetime) -> dict[str, Any]:
             ],
         },
     }
+    once = _choice(catalogue.REPEAT_ONCE, ids.PULSE_REPEAT_ONCE)
+    repeat = {
+        "type": "input",
+        "block_id": ids.PULSE_REPEAT_BLOCK,
+        "optional": True,
+        "label": plain(catalogue.LAUNCH_REPEAT, MAX_INPUT_LABEL),
+        "hint": plain(catalogue.LAUNCH_REPEAT_HINT, MAX_INPUT_LABEL),
+        "element": {
+            "type": "static_select",
+            "action_id": ids.PULSE_REPEAT_ACTION,
+            "initial_option": once,
+            "options": [
+                once,
+                _choice(catalogue.CADENCE_WEEKLY, Cadence.WEEKLY.value),
+                _choice(catalogue.CADENCE_BIWEEKLY, Cadence.BIWEEKLY.value),
+                _choice(catalogue.CADENCE_MONTHLY, Cadence.MONTHLY.value),
+            ],
+        },
+    }
     before, after = catalogue.LAUNCH_ABOUT
     lead = section(f"{escape(before)}{channel_link(channel)}{escape(after)}")
-    blocks = [lead, deadline, threshold, remind]
+    blocks = [lead, deadline, repeat, threshold, remind]
     metadata = launch_metadata(channel)
     title, launch = catalogue.PULSE_FORM_TITLE, catalogue.LAUNCH
     return modal(ids.PULSE_LAUNCH_VIEW, metadata, title, launch, blocks)

@@ -84,6 +84,9 @@ PULSE_THRESHOLD_ACTION = "threshold"
 PULSE_REMIND_BLOCK = "pulse_remind"
 PULSE_REMIND_ACTION = "remind"
 PULSE_REMIND_VALUE = "remind"
+PULSE_REPEAT_BLOCK = "pulse_repeat"
+PULSE_REPEAT_ACTION = "repeat"
+PULSE_REPEAT_ONCE = "once"  # the other values are `storage.series.Cadence` values
 # The answer modal (private_metadata: the survey id): one input per question, block_id
 # "pulse_q:<question_id>", its radio buttons' action_id PULSE_CHOICE_ACTION.
 PULSE_ANSWER_VIEW = "pulse_answer_view"

@@ -25,6 +25,7 @@ from bot.handlers import failures
 from bot.handlers.slack import blocks_pulse, ids
 from bot.handlers.slack.identity import open_dm, workspace_admin
 from bot.handlers.slack.pulse_publisher import SlackPulsePublisher
+from bot.handlers.slack.pulse_series import SlackPulseSeries
 from bot.handlers.slack.translate import PLATFORM, plain_text, workspace_of
 from bot.pulse.runner import PulseRunner
 from bot.pulse.service import (
@@ -41,6 +42,7 @@ from bot.pulse.service import (
 )
 from bot.views import catalogue
 from storage.pulse import SurveyRecord, SurveyStatus
+from storage.series import Cadence
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +77,13 @@ class SlackPulse:
     """The survey listeners, bound to the survey service and the runner."""
 
     def __init__(
-        self, pulse: PulseService, runner: PulseRunner, publisher: SlackPulsePublisher
+        self,
+        pulse: PulseService,
+        runner: PulseRunner,
+        publisher: SlackPulsePublisher,
+        series: SlackPulseSeries,
     ) -> None:
+        self._series = series
         self._pulse = pulse
         self._runner = runner
         self._publisher = publisher
@@ -116,6 +123,13 @@ class SlackPulse:
                 await self._show_results(survey, respond)
             else:
                 await self._export(client, survey, user, reply)
+        elif sub == "series":
+            await self._series.list(context, channel, respond)
+        elif sub in ("pause", "resume", "stop"):
+            number = words[2] if len(words) > 2 else None
+            await self._series.change(client, context, channel, sub, number, reply)
+        elif sub == "trend":
+            await self._series.trend(context, channel, respond, reply)
         else:
             await respond(text=pulse_help(), response_type="ephemeral")
 
@@ -136,6 +150,10 @@ class SlackPulse:
         assert options is not None
         channel = _metadata_channel(str(view.get("private_metadata", "")))
         user = context.user_id or ""
+        cadence = _cadence(values)
+        if cadence is not None:
+            await self._series.start(ack, client, context, channel, user, cadence, options)
+            return
         try:
             survey = await self._pulse.launch(
                 PLATFORM, workspace_of(context), channel, user, options
@@ -366,7 +384,8 @@ class SlackPulse:
     ) -> None:
         admin = await self._platform_admin(client, survey, user)
         try:
-            csv_text = await self._pulse.export_csv(survey, user, admin=admin)
+            trend = await self._series.trend_of(survey)
+            csv_text = await self._pulse.export_csv(survey, user, admin=admin, trend=trend)
         except PulseError as error:
             log.info("pulse export refused survey=%s", survey.id)
             await reply(str(error))
@@ -442,6 +461,18 @@ def _deadline(stamp: object) -> datetime | None:
     try:
         return datetime.fromtimestamp(int(stamp), UTC)
     except (OverflowError, OSError, ValueError):  # beyond the calendar, or 4,300+ digits
+        return None
+
+
+def _cadence(values: object) -> Cadence | None:
+    """The launch modal's Repeat choice: a cadence, or None for a one-off survey."""
+    selected = _field(values, ids.PULSE_REPEAT_BLOCK, ids.PULSE_REPEAT_ACTION).get(
+        "selected_option"
+    )
+    value = selected.get("value") if isinstance(selected, dict) else None
+    try:
+        return Cadence(value) if isinstance(value, str) else None
+    except ValueError:
         return None
 
 

@@ -130,11 +130,11 @@ class SlackPulsePublisher:
             raise
         return {"channel": posted["channel"], "ts": posted["ts"]}
 
-    async def series_paused(self, series: SeriesRecord) -> None:
+    async def series_paused(self, series: SeriesRecord, launcher: str) -> None:
         client = await self._client_for(series)
         text = catalogue.series_paused_cannot_post(blocks_pulse.channel_link(series.channel))
         # A user id as the channel posts in the app's direct messages with them.
-        await client.chat_postMessage(channel=series.launcher, text=text)
+        await client.chat_postMessage(channel=launcher, text=text)
 
     async def post_reminder(self, survey: SurveyRecord, count: int) -> None:
         client = await self._client_for(survey)

@@ -44,6 +44,7 @@ from bot.handlers.teams.pulse import TeamsPulse
 from bot.handlers.teams.pulse_compare import TeamsPulseCompare
 from bot.handlers.teams.pulse_members import TeamsMemberDirectory
 from bot.handlers.teams.pulse_publisher import TeamsPulsePublisher
+from bot.handlers.teams.pulse_series import TeamsPulseSeries
 from bot.handlers.teams.signing_keys import (
     SigningKeyRegistry,
     SigningKeysUnavailable,
@@ -218,9 +219,10 @@ def build_endpoint(config: TeamsConfig, app: App, runner: PulseRunner) -> TeamsE
     publisher = TeamsPulsePublisher(proactive)
     runner.register(PLATFORM, publisher)
     runner.register_directory(PLATFORM, TeamsMemberDirectory(proactive), TEAMS_PACE)
+    series = TeamsPulseSeries(app.series, app.pulse, runner, publisher)
     comparer = PulseComparer(app.pulse, app.service, app.live.current)
     compare = TeamsPulseCompare(app.pulse, comparer, proactive)
-    pulse = TeamsPulse(app.pulse, runner, proactive, publisher, compare)
+    pulse = TeamsPulse(app.pulse, runner, proactive, publisher, series, compare)
     forget = TeamsForget(app.forget)
     bot = FairTurnsBot(
         AdvisorTeamsBot(

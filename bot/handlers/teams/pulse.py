@@ -35,6 +35,7 @@ from bot.handlers.teams.proactive import Proactive, thread_reference
 from bot.handlers.teams.pulse_args import PulseRequest, PulseUsage, parse_pulse
 from bot.handlers.teams.pulse_compare import TeamsPulseCompare
 from bot.handlers.teams.pulse_publisher import TeamsPulsePublisher, survey_message
+from bot.handlers.teams.pulse_series import TeamsPulseSeries
 from bot.handlers.teams.render import render
 from bot.handlers.teams.submit import Submitted
 from bot.handlers.teams.translate import (
@@ -72,9 +73,11 @@ class TeamsPulse:
         runner: PulseRunner,
         proactive: Proactive,
         publisher: TeamsPulsePublisher,
+        series: TeamsPulseSeries,
         compare: TeamsPulseCompare,
     ) -> None:
         self._compare_with = compare
+        self._series = series
         self._service = service
         self._runner = runner
         self._proactive = proactive
@@ -110,10 +113,12 @@ class TeamsPulse:
         elif submitted.kind == "pulse_compare":
             job = self._compare_with.pressed(turn_context, submitted.survey_id)
             await self._guarded(turn_context, "compare", catalogue.SORRY, job)
-        else:
+        elif submitted.kind == "pulse_close":
             await self._guarded(
                 turn_context, "close", catalogue.SORRY, self._close_button(turn_context, submitted)
             )
+        else:
+            await _notice(turn_context, catalogue.UNKNOWN_SURVEY, NoticeLevel.WARNING)
 
     async def _guarded(
         self, turn_context: TurnContext, action: str, sorry: str, job: Awaitable[None]
@@ -129,8 +134,18 @@ class TeamsPulse:
     # --- in the channel -----------------------------------------------------------------------
 
     async def _request(self, turn_context: TurnContext, request: PulseRequest) -> None:
-        if request.action == "launch":
+        if request.action == "launch" and request.cadence is not None:
+            await self._series.start(turn_context, request)
+        elif request.action == "launch":
             await self._launch(turn_context, request)
+        elif request.action == "series":
+            await self._series.list(turn_context)
+        elif request.action in ("pause", "resume", "stop"):
+            await self._series.change(turn_context, request)
+        elif request.action == "trend":
+            await self._series.trend(turn_context)
+        elif request.action == "compare":
+            await self._compare(turn_context)
         elif request.action == "close":
             await self._close_latest(turn_context)
         elif request.action == "results":
@@ -194,6 +209,9 @@ class TeamsPulse:
         if survey is None:
             await _notice(turn_context, catalogue.NO_CLOSED_SURVEY)
             return
+        if survey.series_id is not None:
+            await self._series.trend(turn_context)  # a round's results come with their trend
+            return
         results = self._service.results(survey)
         await turn_context.send_activity(await self._publisher.results_activity(survey, results))
 
@@ -224,7 +242,10 @@ class TeamsPulse:
         activity = turn_context.activity
         try:
             return await self._service.export_csv(
-                survey, user_of(activity), admin=self._admin(activity)
+                survey,
+                user_of(activity),
+                admin=self._admin(activity),
+                trend=await self._series.trend_of(survey),
             )
         except PulseError as refused:
             await _notice(turn_context, str(refused))

@@ -5,6 +5,12 @@
     pulse threshold 7              another anonymity threshold (never below 3: the service checks)
     pulse remind                   one reminder before the deadline
     pulse 2 days threshold 6 remind   ...combined, in any order
+    pulse monthly | weekly | every two weeks   a recurring pulse: a round each period, each
+                                   round open for the duration (default 3 days)
+    pulse series                   the channel's recurring pulses, numbered
+    pulse pause | resume | stop [N]  one of them (N from `pulse series`; alone, the only one)
+    pulse trend                    the latest round's trend again
+    pulse compare                  your own diagnostic next to the team's latest results
     pulse close | results | export | help
 
 A mistake raises PulseUsage, whose message (from `bot.views.catalogue`) says what to write
@@ -21,8 +27,21 @@ from typing import Literal
 
 from bot.pulse.service import DEFAULT_THRESHOLD, LONGEST_DURATION
 from bot.views import catalogue
+from storage.series import Cadence
 
-PulseAction = Literal["launch", "close", "results", "export", "help"]
+PulseAction = Literal[
+    "launch",
+    "close",
+    "results",
+    "export",
+    "help",
+    "series",
+    "pause",
+    "resume",
+    "stop",
+    "trend",
+    "compare",
+]
 
 KEYWORD = "pulse"
 _ACTIONS: dict[str, PulseAction] = {
@@ -31,6 +50,22 @@ _ACTIONS: dict[str, PulseAction] = {
     "result": "results",
     "export": "export",
     "help": "help",
+    "series": "series",
+    "trend": "trend",
+    "trends": "trend",
+    "compare": "compare",
+}
+# Actions on one recurring pulse, which take its number from `pulse series` (or none).
+_SERIES_ACTIONS: dict[str, PulseAction] = {
+    "pause": "pause",
+    "resume": "resume",
+    "stop": "stop",
+}
+_CADENCES = {
+    "weekly": Cadence.WEEKLY,
+    "biweekly": Cadence.BIWEEKLY,
+    "fortnightly": Cadence.BIWEEKLY,
+    "monthly": Cadence.MONTHLY,
 }
 _UNITS = {
     "h": "hours",
@@ -61,6 +96,8 @@ class PulseRequest:
     duration: timedelta | None = None  # None: the service's default
     threshold: int = DEFAULT_THRESHOLD
     remind: bool = False
+    cadence: Cadence | None = None  # a recurring pulse
+    series_number: int | None = None  # pause/resume/stop: which of `pulse series`
 
 
 def is_pulse(text: str) -> bool:
@@ -77,7 +114,41 @@ def parse_pulse(text: str) -> PulseRequest:
     options = words[1:]
     if len(options) == 1 and options[0] in _ACTIONS:
         return PulseRequest(_ACTIONS[options[0]])
-    return _launch(options)
+    if options and options[0] in _SERIES_ACTIONS:
+        return _series_action(options)
+    return _launch(_joined_cadence(options))
+
+
+def _series_action(options: list[str]) -> PulseRequest:
+    action = _SERIES_ACTIONS[options[0]]
+    rest = [word for word in options[1:] if word not in ("series", "number", "no", "#")]
+    if not rest:
+        return PulseRequest(action)
+    number = rest[0].lstrip("#")
+    if len(rest) > 1 or not _NUMBER.fullmatch(number) or len(number) > _MAX_DIGITS:
+        raise PulseUsage(catalogue.pulse_series_number(options[0]))
+    return PulseRequest(action, series_number=int(number))
+
+
+def _joined_cadence(options: list[str]) -> list[str]:
+    """ "every two weeks", "every 2 weeks", "every week", "every month" as one word."""
+    joined: list[str] = []
+    index = 0
+    while index < len(options):
+        word = options[index]
+        if word == "every" and index + 1 < len(options):
+            following = options[index + 1 : index + 3]
+            if following[:1] in (["week"], ["month"]):
+                joined.append("weekly" if following[0] == "week" else "monthly")
+                index += 2
+                continue
+            if following in (["two", "weeks"], ["2", "weeks"], ["other", "week"]):
+                joined.append("biweekly")
+                index += 3
+                continue
+        joined.append(word)
+        index += 1
+    return joined
 
 
 def _words(text: str) -> list[str]:
@@ -89,6 +160,7 @@ def _launch(options: list[str]) -> PulseRequest:
     duration: timedelta | None = None
     threshold: int | None = None
     remind = False
+    cadence: Cadence | None = None
     index = 0
     while index < len(options):
         word = options[index]
@@ -97,6 +169,11 @@ def _launch(options: list[str]) -> PulseRequest:
             raise PulseUsage(catalogue.pulse_takes_nothing_else(word))
         if word in _REMIND_WORDS:
             remind = True
+            index += 1
+        elif word in _CADENCES:
+            if cadence is not None:
+                raise PulseUsage(catalogue.PULSE_CADENCE_TWICE)
+            cadence = _CADENCES[word]
             index += 1
         elif word in _THRESHOLD_WORDS:
             if threshold is not None:
@@ -116,6 +193,7 @@ def _launch(options: list[str]) -> PulseRequest:
         duration=duration,
         threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
         remind=remind,
+        cadence=cadence,
     )
 
 

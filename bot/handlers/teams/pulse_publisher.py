@@ -90,7 +90,7 @@ class TeamsPulsePublisher:
             raise
         return survey_message(reference, card_id)
 
-    async def series_paused(self, series: SeriesRecord) -> None:
+    async def series_paused(self, series: SeriesRecord, launcher: str) -> None:
         reference = series.address.get(REFERENCE)
         if not isinstance(reference, dict):
             return
@@ -101,7 +101,7 @@ class TeamsPulsePublisher:
             service_url=str(reference.get("serviceUrl", "")),
             tenant=str(conversation.get("tenantId") or series.workspace),
             bot=ChannelAccount(id=str(bot.get("id", "")), name=bot.get("name")),
-            user_id=series.launcher,
+            user_id=launcher,
             activity=Activity(type="message", text=text),
         )
 

@@ -71,9 +71,19 @@ def test_launch_modal() -> None:
     inputs = {block["block_id"]: block for block in view["blocks"] if block["type"] == "input"}
     assert set(inputs) == {
         ids.PULSE_DEADLINE_BLOCK,
+        ids.PULSE_REPEAT_BLOCK,
         ids.PULSE_THRESHOLD_BLOCK,
         ids.PULSE_REMIND_BLOCK,
     }
+    repeat = inputs[ids.PULSE_REPEAT_BLOCK]["element"]
+    assert repeat["initial_option"]["value"] == ids.PULSE_REPEAT_ONCE
+    assert [o["value"] for o in repeat["options"]] == ["once", "weekly", "biweekly", "monthly"]
+    assert [o["text"]["text"] for o in repeat["options"]] == [
+        "Once",
+        "Weekly",
+        "Every two weeks",
+        "Monthly",
+    ]
     deadline = inputs[ids.PULSE_DEADLINE_BLOCK]["element"]
     assert deadline["initial_date_time"] == int((NOW + timedelta(days=3)).timestamp())
     threshold = inputs[ids.PULSE_THRESHOLD_BLOCK]

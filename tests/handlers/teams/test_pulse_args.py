@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from bot.handlers.teams.pulse_args import PulseRequest, PulseUsage, is_pulse, parse_pulse
 from bot.views.catalogue import PULSE_USAGE as USAGE
+from storage.series import Cadence
 
 
 @pytest.mark.parametrize(
@@ -95,3 +96,48 @@ def test_any_text_is_a_request_or_a_usage_message(tail: str) -> None:
         assert timedelta(hours=1) <= duration <= timedelta(days=90)
         return
     assert message.strip()
+
+
+@pytest.mark.parametrize(
+    ("text", "request_"),
+    [
+        ("pulse monthly", PulseRequest("launch", cadence=Cadence.MONTHLY)),
+        (
+            "pulse weekly 2 days",
+            PulseRequest("launch", duration=timedelta(days=2), cadence=Cadence.WEEKLY),
+        ),
+        ("pulse every two weeks", PulseRequest("launch", cadence=Cadence.BIWEEKLY)),
+        (
+            "pulse every 2 weeks remind",
+            PulseRequest("launch", remind=True, cadence=Cadence.BIWEEKLY),
+        ),
+        ("pulse fortnightly", PulseRequest("launch", cadence=Cadence.BIWEEKLY)),
+        (
+            "pulse every month threshold 4",
+            PulseRequest("launch", threshold=4, cadence=Cadence.MONTHLY),
+        ),
+        ("pulse series", PulseRequest("series")),
+        ("pulse trend", PulseRequest("trend")),
+        ("pulse compare", PulseRequest("compare")),
+        ("pulse pause", PulseRequest("pause")),
+        ("pulse pause 2", PulseRequest("pause", series_number=2)),
+        ("pulse resume #3", PulseRequest("resume", series_number=3)),
+        ("pulse stop series 1", PulseRequest("stop", series_number=1)),
+    ],
+)
+def test_recurring_pulse_requests(text: str, request_: PulseRequest) -> None:
+    assert parse_pulse(text) == request_
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("pulse monthly weekly", "how often once"),
+        ("pulse pause two", "by its number"),
+        ("pulse stop 1 2", "by its number"),
+        ("pulse resume 1234567", "by its number"),
+    ],
+)
+def test_recurring_pulse_mistakes_say_what_to_write(text: str, says: str) -> None:
+    with pytest.raises(PulseUsage, match=says):
+        parse_pulse(text)
