@@ -5,9 +5,10 @@ Who answered is known only as *member keys* (`storage.reminders`, `PulseKeys.mem
 hash of their own label, never joinable with the answers, deleted when the survey closes. The
 sender lists the channel's members (`MemberDirectory`, one per platform), hashes them, drops the
 keys already marked (responded or reminded) and orders the rest by member key, an order that has
-nothing to do with who answered when. It then sends in fixed batches at fixed times: batch `i`
-goes out at `remind_at + i * interval`, however fast the platform answers, so when a reminder
-arrives says nothing but where its key falls in that order.
+nothing to do with who answered when. It then sends in fixed batches at fixed times: the first
+as soon as the job is claimed (at `remind_at`, or the first tick after it), batch `i` at
+`remind_at + i * interval`, however fast the platform answers, so when a reminder arrives says
+nothing but where its key falls in that order.
 
 A batch is marked "reminded" before it is sent, and only the members `mark_reminded` returns
 (newly marked by this call) are sent to: a process dying mid-batch costs those people their
@@ -206,12 +207,17 @@ class ReminderSender:
         return outcome
 
     def _next_slot(self, survey: SurveyRecord, last: datetime | None) -> datetime:
-        """The first fixed time (`remind_at + i * interval`) not before now and after the
-        last batch's: a batch that ran late skips the times it ran over."""
+        """The first batch goes at once (the job is claimed on a tick, at a time that has
+        nothing to do with anyone's answer, so a survey shorter than an interval still gets
+        its reminders); each later one at the first fixed time (`remind_at + i * interval`)
+        not before now and after the last batch's: a batch that ran late skips the times it
+        ran over."""
         start = survey.remind_at or survey.created_at
+        if last is None:
+            return max(start, self._clock())
         elapsed = (self._clock() - start) / self._pace.interval
         slot = start + max(math.ceil(elapsed), 0) * self._pace.interval
-        if last is not None and slot <= last:
+        if slot <= last:
             slot = last + self._pace.interval
         return slot
 

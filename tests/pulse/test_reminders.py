@@ -154,7 +154,9 @@ async def test_batches_go_out_at_fixed_times_in_member_key_order(world: World) -
     assert outcome.finished
     assert outcome.sent == 7
     assert outcome.batches == 3
-    slots = [survey.remind_at + PACE.interval * i for i in (1, 2, 3)]
+    # The first batch at the claim (a tick after remind_at), the next ones on the fixed grid.
+    claimed = survey.remind_at + timedelta(seconds=10)
+    slots = [claimed, *(survey.remind_at + PACE.interval * i for i in (1, 2))]
     assert [when for when, _ in directory.sent] == [slots[0]] * 3 + [slots[1]] * 3 + [slots[2]]
     assert [user for _, user in directory.sent] == key_order(survey, users(7))
     # Finished: nobody claims the job again.

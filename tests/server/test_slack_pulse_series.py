@@ -84,6 +84,17 @@ async def test_a_recurring_pulse_opens_its_first_round_in_the_launchers_timezone
     assert timedelta(days=27, hours=23) <= gap <= timedelta(days=31, hours=1)
 
 
+async def test_a_round_longer_than_its_cadence_is_refused_beside_the_repeat_menu(
+    server: RunningServer,
+) -> None:
+    view = await open_launch_modal(server)
+    values = launch_values(deadline=time.time() + 9 * 86_400, repeat="weekly")
+    reply = await submit_launch(server, view, values)
+    assert reply.json()["response_action"] == "errors"
+    assert "at most 7 days" in reply.json()["errors"][ids.PULSE_REPEAT_BLOCK]
+    assert await server.app.series.channel("slack", TEAM_ID, GENERAL_CHANNEL) == []
+
+
 async def test_the_series_list_and_who_may_change_it(server: RunningServer) -> None:
     await start_series(server)
     await server.slack.slash_command("pulse series", user_id=OTHER)

@@ -223,7 +223,7 @@ async def test_a_refused_private_chat_is_said_in_the_thread_without_naming_anyon
     assert "couldn't open a private chat" in text_of(note)
     assert server.connector.sent(launched.thread)[-1] == note
     assert GRACE.name not in json.dumps([card_of(note), note.get("summary")])
-    assert "pulse private chat failed error=ErrorResponseException" in caplog.text
+    assert "private chat failed error=ErrorResponseException" in caplog.text
     for trace in (GRACE.id, GRACE.aad_object_id, GRACE.name):
         assert trace not in caplog.text
 

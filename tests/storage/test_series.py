@@ -406,3 +406,21 @@ async def test_a_round_survey_keeps_its_place_through_closing(storage: Storage) 
     assert (closed.series_id, closed.round_number) == (SERIES, 1)
     assert closed.status is SurveyStatus.CLOSED
     assert replace(closed, status=SurveyStatus.OPEN, closed_at=None, tally=None) == survey
+
+
+async def test_a_reminder_sender_renews_its_claim_at_the_moment_it_ends(
+    storage: Storage, other: Storage
+) -> None:
+    # How `bot.pulse.reminders` keeps the job: claiming again with `now` at the end of its own
+    # claim, which only works while nobody took the job over.
+    survey = await open_first_round(storage)
+    await storage.pulse.set_survey_message(survey.id, {"channel": "C0001", "ts": "1.2"})
+    due = NOW + 2 * DAY
+    held = due + HOUR
+    assert await storage.reminders.claim_reminders(survey.id, due, held)
+    assert not await other.reminders.claim_reminders(survey.id, due + HOUR / 2, held + HOUR)
+    assert await storage.reminders.claim_reminders(survey.id, held, held + HOUR)  # renewed
+    # Lost: once a claim ran out and another process took the job, the renewal fails.
+    later = held + 2 * HOUR
+    assert await other.reminders.claim_reminders(survey.id, later, later + HOUR)
+    assert not await storage.reminders.claim_reminders(survey.id, held + HOUR, later)

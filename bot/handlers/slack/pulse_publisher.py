@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -150,38 +151,38 @@ class SlackPulsePublisher:
     async def _upload_chart(
         self, client: AsyncWebClient, channel: str, survey: SurveyRecord, results: PulseResults
     ) -> None:
-        """The chart after the results; the results stand without it, so a failure is only
-        logged (and never retried: the runner would post the results again)."""
-        try:
-            # Drawing takes a few milliseconds of CPU: off the event loop (Pillow is thread-safe).
-            png = await asyncio.to_thread(self._chart, results)
-            if png is None:
-                return
-            await client.files_upload_v2(
-                channel=channel,
-                content=png,
-                filename=catalogue.CHART_FILENAME,
-                title=blocks_pulse.RESULTS_TITLE,
-                alt_txt=catalogue.CHART_ALT,
-            )
-        except Exception:
-            log.exception("pulse chart not uploaded survey=%s", survey.id)
+        draw = partial(self._chart, results)
+        shown = (catalogue.CHART_FILENAME, blocks_pulse.RESULTS_TITLE, catalogue.CHART_ALT)
+        await _upload_image(client, channel, survey, draw, *shown)
 
     async def _upload_trend(
         self, client: AsyncWebClient, channel: str, survey: SurveyRecord, trend: Trend
     ) -> None:
-        """The trend chart after the results; like the results chart, only logged on failure."""
-        try:
-            png = await asyncio.to_thread(trend_chart, trend)
-            await client.files_upload_v2(
-                channel=channel,
-                content=png,
-                filename=catalogue.TREND_FILENAME,
-                title=catalogue.TREND_TITLE,
-                alt_txt=catalogue.TREND_ALT,
-            )
-        except Exception:
-            log.exception("pulse trend chart not uploaded survey=%s", survey.id)
+        shown = (catalogue.TREND_FILENAME, catalogue.TREND_TITLE, catalogue.TREND_ALT)
+        await _upload_image(client, channel, survey, partial(trend_chart, trend), *shown)
+
+
+async def _upload_image(
+    client: AsyncWebClient,
+    channel: str,
+    survey: SurveyRecord,
+    draw: Callable[[], bytes | None],
+    filename: str,
+    title: str,
+    alt: str,
+) -> None:
+    """A chart after the results; the results stand without it, so a failure is only logged
+    (and never retried: the runner would post the results again)."""
+    try:
+        # Drawing takes milliseconds of CPU: off the event loop (Pillow is thread-safe).
+        png = await asyncio.to_thread(draw)
+        if png is None:
+            return
+        await client.files_upload_v2(
+            channel=channel, content=png, filename=filename, title=title, alt_txt=alt
+        )
+    except Exception:
+        log.exception("pulse chart not uploaded survey=%s file=%s", survey.id, filename)
 
 
 def _channel(survey: SurveyRecord) -> str:

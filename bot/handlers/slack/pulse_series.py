@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.engine.pulse_trend import Trend
-from bot.handlers.slack import blocks_pulse
+from bot.handlers.slack import blocks_pulse, ids
 from bot.handlers.slack.identity import workspace_admin
 from bot.handlers.slack.pulse_publisher import SlackPulsePublisher
 from bot.handlers.slack.render import draw
@@ -79,7 +79,9 @@ class SlackPulseSeries:
                 PLATFORM, workspace_of(context), channel, user, options
             )
         except PulseError as error:
-            await ack(response_action="update", view=blocks_pulse.notice_view(str(error)))
+            # Next to the Repeat menu, the form still open: a round too long for its cadence,
+            # or a channel with as many series as it may run.
+            await ack(response_action="errors", errors={ids.PULSE_REPEAT_BLOCK: str(error)})
             return
         length = catalogue.duration_words(series.round_length)
         started = catalogue.series_started(cadence_name(series.cadence), length)

@@ -10,6 +10,7 @@ believe a post made that never was.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
@@ -23,11 +24,15 @@ from botbuilder.schema import (
     ErrorResponseException,
 )
 
+from bot.handlers.teams.translate import tenant_of
+
 T = TypeVar("T")
 
 TEAMS_CHANNEL = "msteams"
 # When a 429 names no wait (or one that is not a number of seconds).
 DEFAULT_RETRY_AFTER_SECONDS = 1.0
+
+log = logging.getLogger(__name__)
 
 
 def retry_after(error: ErrorResponseException) -> float | None:
@@ -121,6 +126,25 @@ class Proactive:
         """Run `action` in a turn of the referenced conversation (to read its roster, say):
         its result, or its exception raised here."""
         return await self._continue(reference, action)
+
+    async def to_sender(self, turn_context: TurnContext, activity: Activity) -> bool:
+        """Post `activity` in the private chat of the person whose message `turn_context` is
+        (for what only they may see: a survey's questions, a comparison, an export); False,
+        logged by its error name only, when Teams refuses (the app not installed for them, a
+        429, ...), for the caller to say so where they are."""
+        sender = turn_context.activity
+        try:
+            await self.send_private(
+                service_url=sender.service_url,
+                tenant=tenant_of(sender),
+                bot=sender.recipient,
+                user_id=sender.from_property.id,
+                activity=activity,
+            )
+        except Exception as error:
+            log.warning("private chat failed error=%s", type(error).__name__)
+            return False
+        return True
 
     async def _continue(
         self, reference: Mapping[str, Any], action: Callable[[TurnContext], Awaitable[T]]

@@ -317,17 +317,7 @@ class TeamsPulse:
     async def _private(self, turn_context: TurnContext, reply: Activity, failed: str) -> bool:
         """Send `reply` to the sender's private chat; False, with the note `failed` in the
         conversation, when Teams refuses (the app not installed for them, a 429, ...)."""
-        activity = turn_context.activity
-        try:
-            await self._proactive.send_private(
-                service_url=activity.service_url,
-                tenant=tenant_of(activity),
-                bot=activity.recipient,
-                user_id=activity.from_property.id,
-                activity=reply,
-            )
-        except Exception as error:
-            log.warning("pulse private chat failed error=%s", type(error).__name__)
+        if not await self._proactive.to_sender(turn_context, reply):
             await _notice(turn_context, failed, NoticeLevel.WARNING)
             return False
         return True

@@ -81,16 +81,7 @@ class TeamsPulseCompare:
         if conversation_type(activity) == PERSONAL:
             await turn_context.send_activity(reply)
             return
-        try:
-            await self._proactive.send_private(
-                service_url=activity.service_url,
-                tenant=tenant_of(activity),
-                bot=activity.recipient,
-                user_id=activity.from_property.id,
-                activity=reply,
-            )
-        except Exception as error:
-            log.warning("pulse compare private chat failed error=%s", type(error).__name__)
+        if not await self._proactive.to_sender(turn_context, reply):
             await turn_context.send_activity(
                 _notice(catalogue.COMPARE_NOT_REACHED, NoticeLevel.WARNING)
             )
