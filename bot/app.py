@@ -57,9 +57,7 @@ async def build_app(
     # The services ask for the knowledge on every turn: a reload is `live` swapping its value.
     service = AdvisorService(storage.conversations, live.current)
     keys = PulseKeys(survey_key or survey_secret(settings, dev=True))
-    pulse = PulseService(
-        storage.pulse, live.current, keys, settings.admins, reminders=storage.reminders
-    )
+    pulse = PulseService(storage.pulse, live.current, keys, settings.admins)
     series = SeriesService(storage.series, live.current, keys, settings.admins)
     admin = KnowledgeAdmin(live, storage.admin, settings.admins, utc_now)
     forget = ForgetService(storage.lifecycle, keys, settings.retention_days)

@@ -131,15 +131,22 @@ class PulseStore(Protocol):
         ...
 
     async def record_response(
-        self, survey_id: str, respondent_key: str, answers: dict[str, str], now: datetime
+        self,
+        survey_id: str,
+        respondent_key: str,
+        answers: dict[str, str],
+        now: datetime,
+        member_key: str | None = None,
     ) -> ResponseOutcome:
         """One atomic insert-or-replace of the respondent's answers, keyed by (survey,
         respondent key), written only while the survey is open and `now` is before its
         deadline; a close that commits first wins, and a response that commits first is in
-        the close's tally. Concurrent calls for one key leave exactly one row, whole.
-        ValueError for a key that is not 64 lowercase hex characters or answers that are not
-        a non-empty dict of str to str (each non-empty, at most 255 characters, without NUL:
-        PostgreSQL could not tally a NUL back out of JSON)."""
+        the close's tally. With `member_key`, the person is marked "responded" for the
+        private reminders (`storage.reminders`) in the same transaction. Concurrent calls for
+        one key leave exactly one row, whole. ValueError for a key (either) that is not 64
+        lowercase hex characters or answers that are not a non-empty dict of str to str (each
+        non-empty, at most 255 characters, without NUL: PostgreSQL could not tally a NUL back
+        out of JSON)."""
         ...
 
     async def load_response(self, survey_id: str, respondent_key: str) -> dict[str, str] | None:

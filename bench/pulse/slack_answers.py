@@ -169,9 +169,11 @@ class Driver:
 
 async def launch_survey(api: FakeSlackApi, signing_secret: str, server: Server) -> Launched:
     """Through the real Slack flow: `/ai-owner pulse`, the launch modal submitted, the card
-    posted; then the card's Answer pressed once, for the answer modal the bot opens."""
+    posted; then the card's Answer pressed once, for the answer modal the bot opens. With the
+    reminder on, as most launches are: each answer then also marks its person as responded
+    (`storage.reminders`), the write private reminders cost."""
     driver = Driver(api, signing_secret, server)
-    card = await launch(driver)
+    card = await launch(driver, remind=True)
     view = await open_answer_modal(driver, card, "U0LAUNCH")
     return Launched(survey_id(card), card, form_of(view))
 

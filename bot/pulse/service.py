@@ -37,7 +37,6 @@ from storage.pulse import (
     SurveyRecord,
     SurveyStatus,
 )
-from storage.reminders import ReminderStore
 
 log = logging.getLogger(__name__)
 
@@ -103,12 +102,8 @@ class PulseService:
         keys: PulseKeys,
         admins: frozenset[str] = frozenset(),
         clock: Callable[[], datetime] = utc_now,
-        reminders: ReminderStore | None = None,
     ) -> None:
         self._repository = repository
-        # Where an answer is marked "responded", for the private reminders; None: no marks
-        # (a service that never sends them, as in tests of the answers alone).
-        self._reminders = reminders
         self._knowledge = knowledge
         self._keys = keys
         self._admins = admins
@@ -215,11 +210,18 @@ class PulseService:
         except PulseAnswerError as error:
             return AnswerResult(AnswerStatus.INVALID, str(error), survey, error.problems)
         key = self._keys.respondent(survey.platform, survey.workspace, survey.id, user)
-        outcome = await self._repository.record_response(survey.id, key, clean, self._clock())
+        # With reminders on, the person is marked "responded" in the answer's transaction, by
+        # a member key of its own label (`storage.reminders`), never joinable with `key`.
+        member = (
+            None
+            if survey.remind_at is None
+            else self._keys.member(survey.platform, survey.workspace, survey.id, user)
+        )
+        outcome = await self._repository.record_response(
+            survey.id, key, clean, self._clock(), member
+        )
         record.survey_response(survey.platform, outcome.value)
         log.info("pulse response survey=%s outcome=%s", survey.id, outcome.value)
-        if outcome in (ResponseOutcome.ADDED, ResponseOutcome.REPLACED):
-            await self._mark_responded(survey, user)
         if outcome is ResponseOutcome.UNKNOWN:
             return AnswerResult(AnswerStatus.UNKNOWN, catalogue.UNKNOWN_SURVEY)
         if outcome is ResponseOutcome.CLOSED:
@@ -227,20 +229,6 @@ class PulseService:
         if outcome is ResponseOutcome.REPLACED:
             return AnswerResult(AnswerStatus.REPLACED, catalogue.ANSWERS_UPDATED, survey)
         return AnswerResult(AnswerStatus.RECORDED, catalogue.ANSWERS_IN, survey)
-
-    async def _mark_responded(self, survey: SurveyRecord, user: str) -> None:
-        """Mark the person as having answered, so no reminder goes to them: a member key of
-        its own label (`storage.reminders`), written apart from the answer. A failure here
-        costs at most a needless reminder, never the answer, which is stored already."""
-        if self._reminders is None or survey.remind_at is None:
-            return
-        key = self._keys.member(survey.platform, survey.workspace, survey.id, user)
-        try:
-            await self._reminders.mark_responded(survey.id, [key])
-        except Exception as error:
-            log.warning(
-                "pulse responded mark failed survey=%s error=%s", survey.id, type(error).__name__
-            )
 
     async def _known_survey(self, survey_id: str) -> SurveyRecord | None:
         """The survey, from this process's memory when it was read before. Only what never

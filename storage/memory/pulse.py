@@ -19,7 +19,8 @@ from storage.checks.pulse import (
     checked_respondent_key,
     checked_survey,
 )
-from storage.memory.database import MemoryDatabase, StoredSurvey
+from storage.checks.series import checked_member_key
+from storage.memory.database import Mark, MemoryDatabase, StoredSurvey
 from storage.pulse import ResponseOutcome, SurveyRecord, SurveyStatus, SurveyTally
 
 
@@ -72,9 +73,15 @@ class MemoryPulse:
         return copy_survey(max(found, key=lambda record: (record.created_at, record.id)))
 
     async def record_response(
-        self, survey_id: str, respondent_key: str, answers: dict[str, str], now: datetime
+        self,
+        survey_id: str,
+        respondent_key: str,
+        answers: dict[str, str],
+        now: datetime,
+        member_key: str | None = None,
     ) -> ResponseOutcome:
         key = checked_respondent_key(respondent_key)
+        member = None if member_key is None else checked_member_key(member_key)
         saved = checked_answers(answers)
         at = aware_utc(now, "now")
         stored = self._db.surveys.get(survey_id)
@@ -85,6 +92,8 @@ class MemoryPulse:
         responses = self._db.responses[survey_id]
         outcome = ResponseOutcome.REPLACED if key in responses else ResponseOutcome.ADDED
         responses[key] = saved
+        if member is not None:
+            self._db.marks.setdefault(survey_id, {}).setdefault(member, Mark()).responded = True
         return outcome
 
     async def load_response(self, survey_id: str, respondent_key: str) -> dict[str, str] | None:

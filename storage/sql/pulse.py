@@ -40,6 +40,7 @@ from storage.checks.pulse import (
     checked_survey,
     is_survey_id,
 )
+from storage.checks.series import checked_member_key
 from storage.pulse import ResponseOutcome, SurveyRecord, SurveyStatus, SurveyTally
 from storage.sql.database import Database
 from storage.sql.pulse_statements import insert_new_survey, tally_of, write_responses
@@ -111,16 +112,22 @@ class SqlPulse:
         return None if row is None else survey_record(row)
 
     async def record_response(
-        self, survey_id: str, respondent_key: str, answers: dict[str, str], now: datetime
+        self,
+        survey_id: str,
+        respondent_key: str,
+        answers: dict[str, str],
+        now: datetime,
+        member_key: str | None = None,
     ) -> ResponseOutcome:
         key = checked_respondent_key(respondent_key)
+        member = None if member_key is None else checked_member_key(member_key)
         saved = checked_answers(answers)
         at = aware_utc(now, "now")
         if not is_survey_id(survey_id):
             return ResponseOutcome.UNKNOWN
         # Written with the others that arrive meanwhile (group commit, see
         # storage.sql.response_batches), in one transaction by `_write_responses`.
-        return await self._responses.record(PendingResponse(survey_id, key, saved, at))
+        return await self._responses.record(PendingResponse(survey_id, key, saved, at, member))
 
     async def _write_responses(self, batch: Sequence[PendingResponse]) -> list[ResponseOutcome]:
         async with self._db.transaction("record the responses", write=True) as session:

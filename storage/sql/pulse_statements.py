@@ -34,7 +34,7 @@ from storage.errors import StorageError
 from storage.pulse import ResponseOutcome, SurveyTally
 from storage.sql.database import dialect_insert
 from storage.sql.response_batches import PendingResponse, SurveyState, settle
-from storage.tables import Survey, SurveyResponse
+from storage.tables import Survey, SurveyMark, SurveyResponse
 
 
 def insert_new_survey(dialect: str, row: dict[str, Any]) -> Insert:
@@ -67,11 +67,33 @@ async def write_responses(
         added = await _upsert_after_looking(connection, settlement.rows)
     else:
         raise StorageError(f"no response upsert for the {dialect} dialect")
+    await _mark_responded(connection, dialect, settlement.rows)
     outcomes = list(settlement.outcomes)
     for index, row in enumerate(settlement.first_of):
         if row is not None and added[row]:
             outcomes[index] = ResponseOutcome.ADDED
     return outcomes
+
+
+async def _mark_responded(
+    connection: AsyncConnection, dialect: str, rows: Sequence[PendingResponse]
+) -> None:
+    """Mark the people whose answers `rows` write as "responded", in the batch's transaction:
+    a reminder can then never go to someone whose answer is stored, and a burst pays for the
+    marks in the commits it makes anyway. In key order, so that two batches marking the same
+    person cannot deadlock."""
+    marks = sorted({(row.survey_id, row.member_key) for row in rows if row.member_key})
+    if not marks:
+        return
+    statement = dialect_insert(dialect, SurveyMark)
+    statement = statement.on_conflict_do_update(
+        index_elements=[SurveyMark.survey_id, SurveyMark.member_key], set_={"responded": True}
+    )
+    values = [
+        {"survey_id": survey, "member_key": key, "responded": True, "reminded": False}
+        for survey, key in marks
+    ]
+    await connection.execute(statement, values)
 
 
 async def _survey_states(

@@ -36,6 +36,8 @@ class PendingResponse:
     respondent_key: str
     answers: dict[str, str]
     at: datetime
+    # The person's member key, marked "responded" with the answer (`storage.reminders`).
+    member_key: str | None = None
 
 
 @dataclass(frozen=True)

@@ -128,9 +128,7 @@ class World:
 def world() -> World:
     time = Time()
     storage = MemoryStorage()
-    pulse = PulseService(
-        storage.pulse, lambda: KNOWLEDGE, KEYS, clock=time, reminders=storage.reminders
-    )
+    pulse = PulseService(storage.pulse, lambda: KNOWLEDGE, KEYS, clock=time)
     return World(time, storage, pulse)
 
 

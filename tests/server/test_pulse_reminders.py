@@ -54,9 +54,7 @@ async def launched(
     platform: str, workspace: str, channel: str, users: list[str], clock: Shifted
 ) -> tuple[MemoryStorage, SurveyRecord, set[str]]:
     storage = MemoryStorage()
-    pulse = PulseService(
-        storage.pulse, lambda: KNOWLEDGE, KEYS, clock=clock, reminders=storage.reminders
-    )
+    pulse = PulseService(storage.pulse, lambda: KNOWLEDGE, KEYS, clock=clock)
     options = LaunchOptions(deadline=clock() + timedelta(days=2), remind=True)
     survey = await pulse.launch(platform, workspace, channel, "launcher", options)
     answers = {q.id: q.options[0].id for q in KNOWLEDGE.pulse_questions}

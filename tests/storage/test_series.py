@@ -16,7 +16,7 @@ import pytest
 from storage import Storage
 from storage.conversations import ConversationKey
 from storage.lifecycle import NO_LAUNCHER, NOBODY
-from storage.pulse import SurveyRecord, SurveyStatus
+from storage.pulse import ResponseOutcome, SurveyRecord, SurveyStatus
 from storage.reminders import MarkOutcome
 from storage.series import Cadence, PauseReason, SeriesRecord, SeriesStatus
 from storage.sql import SqlStorage
@@ -424,3 +424,25 @@ async def test_a_reminder_sender_renews_its_claim_at_the_moment_it_ends(
     later = held + 2 * HOUR
     assert await other.reminders.claim_reminders(survey.id, later, later + HOUR)
     assert not await storage.reminders.claim_reminders(survey.id, held + HOUR, later)
+
+
+async def test_an_answer_marks_its_person_responded_in_its_own_transaction(
+    storage: Storage,
+) -> None:
+    survey = await open_first_round(storage)
+    answers = {"sponsor": "a", "budget": "b"}
+    # Two people at once (the same batch on SQL), one of them twice.
+    await asyncio.gather(
+        storage.pulse.record_response(survey.id, respondent(1), answers, NOW, member(1)),
+        storage.pulse.record_response(survey.id, respondent(2), answers, NOW, member(2)),
+        storage.pulse.record_response(survey.id, respondent(1), answers, NOW, member(1)),
+        storage.pulse.record_response(survey.id, respondent(3), answers, NOW),  # no reminders
+    )
+    assert await storage.reminders.marked_members(survey.id) == {member(1), member(2)}
+    assert await storage.reminders.mark_reminded(survey.id, [member(1), member(3)]) == [member(3)]
+    with pytest.raises(ValueError, match="member key"):
+        await storage.pulse.record_response(survey.id, respondent(4), answers, NOW, "U0001")
+    await storage.pulse.close_survey(survey.id, NOW + HOUR)
+    late = await storage.pulse.record_response(survey.id, respondent(5), answers, NOW, member(5))
+    assert late is ResponseOutcome.CLOSED
+    assert await storage.reminders.marked_members(survey.id) == set()
