@@ -15,7 +15,7 @@ import calendar
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from storage.series import Cadence
+from storage.series import TIMEZONE_LENGTH, Cadence
 
 _WEEKS = {Cadence.WEEKLY: 1, Cadence.BIWEEKLY: 2}
 # Far more openings than any series lives through, so a search for the next one always ends.
@@ -25,16 +25,18 @@ LAST_OCCURRENCE = 100_000
 def zone(name: str) -> ZoneInfo:
     """The IANA timezone `name`, or UTC for a name this machine does not know (a platform may
     send one newer than the tz database): the series still runs, an hour or so off."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    return ZoneInfo(name) if known_zone(name) else ZoneInfo("UTC")
 
 
 def known_zone(name: str) -> bool:
+    """Whether `name` is a timezone of the tz database. The name comes from a platform's
+    payload: anything longer than any IANA name is refused before it becomes a file name
+    (`ZoneInfo` looks names up as files, and a long one raises OSError, not a lookup error)."""
+    if not name or len(name) > TIMEZONE_LENGTH or not name.isascii():
+        return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return False
     return True
 

@@ -55,6 +55,11 @@ def test_every_two_weeks_and_across_a_year_end() -> None:
 def test_an_unknown_timezone_runs_in_utc() -> None:
     assert not known_zone("Mars/Olympus_Mons")
     assert not known_zone("../etc/passwd")
+    assert not known_zone("/etc/passwd")
+    assert not known_zone("Europe/Paris\x00")
+    assert not known_zone("a" * 5000)  # would be a file name too long for the system
+    assert not known_zone("é" * 20)
+    assert not known_zone("")
     assert known_zone(PARIS)
     assert zone("Mars/Olympus_Mons") == ZoneInfo("UTC")
 

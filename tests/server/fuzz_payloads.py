@@ -925,6 +925,14 @@ def activities(draw: st.DrawFn) -> Body:
         activity["value"]["context"] = draw(st.sampled_from(contexts))
     if draw(st.integers(0, 3)) == 0:
         activity["from"]["aadObjectId"] = draw(st.sampled_from([None, ADMIN_USER, "a" * 300]))
+    if draw(st.integers(0, 3)) == 0:
+        # A recurring pulse runs in the launcher's timezone: odd, hostile and huge ones.
+        activity["localTimezone"] = draw(
+            st.sampled_from(
+                [None, "", "Mars/Base", "../../etc/passwd", "a" * 5000, "Europe/Paris\x00", 7]
+            )
+            | st.text(max_size=40)
+        )
     # Never without a serviceUrl: the SDK would reply to https://api.botframework.com instead.
     activity = draw(broken(activity, max_changes=5, keep=frozenset({"serviceUrl"})))
     return Body("json", activity, draw(_content_type(JSON)), draw(st.booleans()))
