@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from storage.admin import LoadOutcome
 from storage.checks.common import aware_utc, checked_count
@@ -310,18 +310,36 @@ async def _lock_surveys(connection: AsyncConnection, key: ConversationKey) -> li
 async def _delete_answers(
     connection: AsyncConnection, survey_ids: Sequence[str], respondent_key: Callable[[str], str]
 ) -> int:
-    """The person's responses: their key differs per survey, and a key can only match in its
-    own survey (it is an HMAC of the survey id), so `survey IN (...) AND key IN (...)` is exact
-    and uses the primary key's survey prefix."""
+    """The person's responses (`_delete_keyed`)."""
+    rows = (SurveyResponse.survey_id, SurveyResponse.respondent_key)
+    return await _delete_keyed(connection, rows, survey_ids, respondent_key)
+
+
+async def _delete_marks(
+    connection: AsyncConnection, survey_ids: Sequence[str], member_key: Callable[[str], str]
+) -> int:
+    """The person's reminder marks on open surveys (`_delete_keyed`)."""
+    rows = (SurveyMark.survey_id, SurveyMark.member_key)
+    return await _delete_keyed(connection, rows, survey_ids, member_key)
+
+
+async def _delete_keyed(
+    connection: AsyncConnection,
+    columns: tuple[InstrumentedAttribute[str], InstrumentedAttribute[str]],
+    survey_ids: Sequence[str],
+    key_of: Callable[[str], str],
+) -> int:
+    """Rows keyed by (survey, a person's keyed hash in it), `columns` naming the two: the key
+    differs per survey, and can only match in its own survey (it is an HMAC of the survey id),
+    so `survey IN (...) AND key IN (...)` is exact and uses the primary key's survey prefix."""
+    survey_column, key_column = columns
     deleted = 0
     for start in range(0, len(survey_ids), _IDS_PER_STATEMENT):
         chunk = survey_ids[start : start + _IDS_PER_STATEMENT]
-        keys = [respondent_key(survey_id) for survey_id in chunk]
+        keys = [key_of(survey_id) for survey_id in chunk]
         deleted += await _rows(
             connection,
-            delete(SurveyResponse).where(
-                SurveyResponse.survey_id.in_(chunk), SurveyResponse.respondent_key.in_(keys)
-            ),
+            delete(survey_column.class_).where(survey_column.in_(chunk), key_column.in_(keys)),
         )
     return deleted
 
@@ -351,23 +369,6 @@ async def _unlink_launcher(
         )
         .values(launcher_key=NOBODY),
     )
-
-
-async def _delete_marks(
-    connection: AsyncConnection, survey_ids: Sequence[str], member_key: Callable[[str], str]
-) -> int:
-    """The person's reminder marks on open surveys (member keys, per survey like answers)."""
-    deleted = 0
-    for start in range(0, len(survey_ids), _IDS_PER_STATEMENT):
-        chunk = survey_ids[start : start + _IDS_PER_STATEMENT]
-        keys = [member_key(survey_id) for survey_id in chunk]
-        deleted += await _rows(
-            connection,
-            delete(SurveyMark).where(
-                SurveyMark.survey_id.in_(chunk), SurveyMark.member_key.in_(keys)
-            ),
-        )
-    return deleted
 
 
 async def _admin_records(connection: AsyncConnection, key: ConversationKey) -> int:

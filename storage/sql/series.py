@@ -14,11 +14,13 @@ UPDATE of the row) waits for marks in flight and marks that come after it find i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, and_, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import InstrumentedAttribute
 
 from storage.checks.common import aware_utc, checked_count
 from storage.checks.pulse import checked_survey, is_survey_id
@@ -137,20 +139,9 @@ class SqlSeries:
         return True
 
     async def claim_round_card(self, survey_id: str, now: datetime, until: datetime) -> bool:
-        at = aware_utc(now, "now")
-        holds = aware_utc(until, "until")
-        if holds <= at:
-            raise ValueError("until must be after now")
-        if not is_survey_id(survey_id):
-            return False
-        statement = (
-            update(Survey)
-            .where(Survey.id == survey_id, Survey.status == _OPEN, card_lease_over(at))
-            .values(card_claimed_until=holds)
-        )
-        async with self._db.transaction("claim the round's card", write=True) as session:
-            result = await (await session.connection()).execute(statement)
-        return result.rowcount == 1
+        lease = Survey.card_claimed_until
+        doing = "claim the round's card"
+        return await claim_lease(self._db, doing, survey_id, now, until, lease, card_lease_over)
 
     async def unopen_round(self, survey_id: str, reason: PauseReason) -> SeriesRecord | None:
         paused_reason = PauseReason(reason).value
@@ -283,25 +274,12 @@ class SqlReminders:
             return set((await session.scalars(query)).all())
 
     async def claim_reminders(self, survey_id: str, now: datetime, until: datetime) -> bool:
-        at = aware_utc(now, "now")
-        holds = aware_utc(until, "until")
-        if holds <= at:
-            raise ValueError("until must be after now")
-        if not is_survey_id(survey_id):
-            return False
-        statement = (
-            update(Survey)
-            .where(
-                Survey.id == survey_id,
-                Survey.status == _OPEN,
-                Survey.deadline > at,
-                reminders_due(at),
-            )
-            .values(reminders_claimed_until=holds)
-        )
-        async with self._db.transaction("claim the reminders", write=True) as session:
-            result = await (await session.connection()).execute(statement)
-        return result.rowcount == 1
+        def due(at: datetime) -> ColumnElement[bool]:
+            return and_(Survey.deadline > at, reminders_due(at))
+
+        lease = Survey.reminders_claimed_until
+        doing = "claim the reminders"
+        return await claim_lease(self._db, doing, survey_id, now, until, lease, due)
 
     async def finish_reminders(self, survey_id: str, now: datetime) -> None:
         at = aware_utc(now, "now")
@@ -314,6 +292,33 @@ class SqlReminders:
         )
         async with self._db.transaction("finish the reminders", write=True) as session:
             await (await session.connection()).execute(statement)
+
+
+async def claim_lease(
+    database: Database,
+    doing: str,
+    survey_id: str,
+    now: datetime,
+    until: datetime,
+    lease: InstrumentedAttribute[datetime | None],
+    free: Callable[[datetime], ColumnElement[bool]],
+) -> bool:
+    """One conditional UPDATE setting an open survey's `lease` column to `until` where `free`
+    holds at `now`: True for exactly the one caller whose UPDATE changed the row."""
+    at = aware_utc(now, "now")
+    holds = aware_utc(until, "until")
+    if holds <= at:
+        raise ValueError("until must be after now")
+    if not is_survey_id(survey_id):
+        return False
+    statement = (
+        update(Survey)
+        .where(Survey.id == survey_id, Survey.status == _OPEN, free(at))
+        .values({lease.key: holds})
+    )
+    async with database.transaction(doing, write=True) as session:
+        result = await (await session.connection()).execute(statement)
+    return result.rowcount == 1
 
 
 def status_change(
