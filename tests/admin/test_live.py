@@ -271,7 +271,9 @@ async def test_the_poller_swaps_within_a_few_polls(
     try:
         reword_question(folder, 2, REWORDED)
         await one.reload(ADMIN)
-        for _ in range(200):
+        # Up to 20 s: the other process builds the new knowledge (its matching index) before
+        # it swaps, which a loaded machine can take seconds over; the poll itself is 20 ms.
+        for _ in range(2000):
             if other.current().version == one.current().version:
                 break
             await asyncio.sleep(0.01)

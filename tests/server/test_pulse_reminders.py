@@ -4,6 +4,8 @@ fixed batches at fixed times, and the in-memory storage's marks."""
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -105,6 +107,11 @@ async def test_slack_2000_members_each_non_responder_gets_one_dm() -> None:
         assert set(delivered) == set(users) - answered
         assert max(delivered.values()) == 1
         assert BOT_USER_ID not in delivered
+        # A reminder says nothing about anyone: no member's id in any reminder's content.
+        member_ids = re.compile(r"U\d{5}")
+        for call in posted:
+            content = {key: value for key, value in call.params.items() if key != "channel"}
+            assert not member_ids.search(json.dumps(content)), content
         # Every 429 was retried until it went through.
         for call in api.rejected("chat.postMessage"):
             assert delivered[str(call.params["channel"])] == 1
@@ -178,6 +185,11 @@ async def test_teams_2000_members_each_non_responder_gets_one_private_message() 
         # A 429 on the send opens the chat again (Teams answers with the same one).
         assert set(opened) == set(users) - answered
         assert len(sent) == MEMBERS - ANSWERED
+        # A reminder says nothing about anyone: no member's id in any reminder's content.
+        # (Its addressing names its addressee, as any message does: only what it says counts.)
+        for call in sent:
+            said = {key: (call.body or {}).get(key) for key in ("text", "attachments", "summary")}
+            assert "29:member-" not in json.dumps(said), said
         assert max(connector.sent_counts().values()) == 1
         assert outcome.sent == MEMBERS - ANSWERED
         assert elapsed < 30
