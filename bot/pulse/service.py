@@ -163,6 +163,14 @@ class PulseService:
     async def survey(self, survey_id: str) -> SurveyRecord | None:
         return await self._repository.load_survey(survey_id)
 
+    async def pressed(self, survey_id: str, platform: str, workspace: str) -> SurveyRecord | None:
+        """The survey a button names, if it is one of `workspace`'s on `platform`: a button's
+        value can be forged, and a press never reaches another workspace's survey."""
+        survey = await self._repository.load_survey(survey_id[:64])
+        if survey is None or (survey.platform, survey.workspace) != (platform, workspace):
+            return None
+        return survey
+
     async def latest(
         self, platform: str, workspace: str, channel: str, status: SurveyStatus | None = None
     ) -> SurveyRecord | None:

@@ -413,10 +413,7 @@ class SlackPulse:
 
     async def _find(self, survey_id: str, context: AsyncBoltContext) -> SurveyRecord | None:
         """The survey a button names, if it belongs to the workspace the press came from."""
-        survey = await self._pulse.survey(survey_id[:64])
-        if survey is None or survey.workspace != workspace_of(context):
-            return None
-        return survey
+        return await self._pulse.pressed(survey_id, PLATFORM, workspace_of(context))
 
     async def _platform_admin(
         self, client: AsyncWebClient, survey: SurveyRecord, user: str

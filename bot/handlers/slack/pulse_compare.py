@@ -56,11 +56,8 @@ class SlackPulseCompare:
     ) -> None:
         """The results' button: the survey is the button's, if it is of this workspace."""
         await ack()
-        survey = await self._pulse.survey(str(action.get("value", ""))[:64])
-        if survey is not None and (
-            survey.platform != PLATFORM or survey.workspace != workspace_of(context)
-        ):
-            survey = None
+        value = str(action.get("value", ""))
+        survey = await self._pulse.pressed(value, PLATFORM, workspace_of(context))
         await self._open(client, str(body.get("trigger_id", "")), survey, context)
 
     async def on_command(

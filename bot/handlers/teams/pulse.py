@@ -20,7 +20,7 @@ from collections.abc import Awaitable
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
-from bot.engine.replies import NoticeLevel, NoticeReply
+from bot.engine.replies import NoticeLevel
 from bot.handlers import failures
 from bot.handlers.teams.activities import fenced_markdown, to_activity
 from bot.handlers.teams.cards_pulse import questions_card, survey_card
@@ -36,7 +36,7 @@ from bot.handlers.teams.pulse_args import PulseRequest, PulseUsage, parse_pulse
 from bot.handlers.teams.pulse_compare import TeamsPulseCompare
 from bot.handlers.teams.pulse_publisher import TeamsPulsePublisher, survey_message
 from bot.handlers.teams.pulse_series import TeamsPulseSeries
-from bot.handlers.teams.render import render
+from bot.handlers.teams.render import notice_activity
 from bot.handlers.teams.submit import Submitted
 from bot.handlers.teams.translate import (
     PERSONAL,
@@ -292,9 +292,9 @@ class TeamsPulse:
         activity = turn_context.activity
         survey = await self._survey(turn_context, submitted.survey_id)
         if survey is None:
-            reply = _notice_activity(catalogue.UNKNOWN_SURVEY, NoticeLevel.WARNING)
+            reply = notice_activity(catalogue.UNKNOWN_SURVEY, NoticeLevel.WARNING)
         elif not self._service.is_open(survey):
-            reply = _notice_activity(catalogue.CLOSED_SURVEY)
+            reply = notice_activity(catalogue.CLOSED_SURVEY)
         else:
             previous = await self._service.previous_answers(survey, user_of(activity))
             questions = self._service.questions(survey)
@@ -326,11 +326,7 @@ class TeamsPulse:
 
     async def _survey(self, turn_context: TurnContext, survey_id: str) -> SurveyRecord | None:
         """The survey a button names, if it is one of this tenant's Teams surveys."""
-        survey = await self._service.survey(survey_id)
-        activity = turn_context.activity
-        if survey is None or survey.platform != PLATFORM or survey.workspace != tenant_of(activity):
-            return None
-        return survey
+        return await self._service.pressed(survey_id, PLATFORM, tenant_of(turn_context.activity))
 
     async def _latest(self, turn_context: TurnContext, status: SurveyStatus) -> SurveyRecord | None:
         activity = turn_context.activity
@@ -361,11 +357,7 @@ def csv_bytes(csv: str) -> bytes:
     return csv.encode("utf-8-sig")
 
 
-def _notice_activity(text: str, level: NoticeLevel = NoticeLevel.INFO) -> Activity:
-    return to_activity(render(NoticeReply(text, level)))
-
-
 async def _notice(
     turn_context: TurnContext, text: str, level: NoticeLevel = NoticeLevel.INFO
 ) -> None:
-    await turn_context.send_activity(_notice_activity(text, level))
+    await turn_context.send_activity(notice_activity(text, level))

@@ -14,10 +14,10 @@ import logging
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
-from bot.engine.replies import NoticeLevel, NoticeReply
+from bot.engine.replies import NoticeLevel
 from bot.handlers.teams.activities import to_activity
 from bot.handlers.teams.proactive import Proactive
-from bot.handlers.teams.render import draw, render
+from bot.handlers.teams.render import draw, notice_activity
 from bot.handlers.teams.translate import (
     PERSONAL,
     PLATFORM,
@@ -39,7 +39,7 @@ def compare_activity(result: CompareResult) -> Activity:
     """The comparison's card, or the notice saying why there is none."""
     if result.comparison is None or result.index is None:
         level = NoticeLevel.WARNING if result.status is CompareStatus.UNKNOWN else NoticeLevel.INFO
-        return to_activity(render(NoticeReply(result.message, level)))
+        return notice_activity(result.message, level)
     return to_activity(draw(comparison(result.comparison, result.index)))
 
 
@@ -56,18 +56,13 @@ class TeamsPulseCompare:
             PLATFORM, tenant_of(activity), base_conversation(activity), SurveyStatus.CLOSED
         )
         if survey is None:
-            await self._send(turn_context, _notice(catalogue.NO_CLOSED_SURVEY))
+            await self._send(turn_context, notice_activity(catalogue.NO_CLOSED_SURVEY))
             return
         await self._show(turn_context, survey)
 
     async def pressed(self, turn_context: TurnContext, survey_id: str) -> None:
         """The results card's button: its survey, if it is one of this tenant's."""
-        survey = await self._pulse.survey(survey_id)
-        activity = turn_context.activity
-        if survey is not None and (
-            survey.platform != PLATFORM or survey.workspace != tenant_of(activity)
-        ):
-            survey = None
+        survey = await self._pulse.pressed(survey_id, PLATFORM, tenant_of(turn_context.activity))
         await self._show(turn_context, survey)
 
     async def _show(self, turn_context: TurnContext, survey: SurveyRecord | None) -> None:
@@ -83,9 +78,5 @@ class TeamsPulseCompare:
             return
         if not await self._proactive.to_sender(turn_context, reply):
             await turn_context.send_activity(
-                _notice(catalogue.COMPARE_NOT_REACHED, NoticeLevel.WARNING)
+                notice_activity(catalogue.COMPARE_NOT_REACHED, NoticeLevel.WARNING)
             )
-
-
-def _notice(text: str, level: NoticeLevel = NoticeLevel.INFO) -> Activity:
-    return to_activity(render(NoticeReply(text, level)))

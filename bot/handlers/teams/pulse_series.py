@@ -15,12 +15,12 @@ import logging
 from botbuilder.core import TurnContext
 
 from bot.engine.pulse_trend import Trend
-from bot.engine.replies import NoticeLevel, NoticeReply
+from bot.engine.replies import NoticeLevel
 from bot.handlers.teams.activities import to_activity
 from bot.handlers.teams.proactive import thread_reference
 from bot.handlers.teams.pulse_args import PulseRequest
 from bot.handlers.teams.pulse_publisher import REFERENCE, TeamsPulsePublisher
-from bot.handlers.teams.render import draw, render
+from bot.handlers.teams.render import draw, notice_activity
 from bot.handlers.teams.translate import PLATFORM, base_conversation, tenant_of, user_ids, user_of
 from bot.pulse.runner import PulseRunner
 from bot.pulse.series import SeriesOptions, SeriesService, cadence_name
@@ -133,4 +133,4 @@ class TeamsPulseSeries:
 async def _notice(
     turn_context: TurnContext, text: str, level: NoticeLevel = NoticeLevel.INFO
 ) -> None:
-    await turn_context.send_activity(to_activity(render(NoticeReply(text, level))))
+    await turn_context.send_activity(notice_activity(text, level))

@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from itertools import groupby
 from typing import Any
 
-from bot.engine.replies import Reply, SourceView, Summary
-from bot.handlers.teams.activities import code_block
+from botbuilder.schema import Activity
+
+from bot.engine.replies import NoticeLevel, NoticeReply, Reply, SourceView, Summary
+from bot.handlers.teams.activities import code_block, to_activity
 from bot.handlers.teams.cards import (
     MAX_CARD_BYTES,
     MAX_FALLBACK,
@@ -96,6 +98,11 @@ _COLOR = {Tone.GOOD: "good", Tone.WARNING: "warning", Tone.ATTENTION: "attention
 
 def render(reply: Reply) -> TeamsMessage:
     return draw(view(reply, Surface.TEAMS))
+
+
+def notice_activity(text: str, level: NoticeLevel = NoticeLevel.INFO) -> Activity:
+    """A notice (`text` said plainly, at `level`) as the activity that says it."""
+    return to_activity(render(NoticeReply(text, level)))
 
 
 def render_all(replies: Sequence[Reply]) -> list[TeamsMessage]:

@@ -16,10 +16,9 @@ import logging
 
 from botbuilder.core import TurnContext
 
-from bot.engine.replies import NoticeLevel, NoticeReply
+from bot.engine.replies import NoticeLevel
 from bot.handlers import failures
 from bot.handlers.report_pdf import report_file
-from bot.handlers.teams.activities import to_activity
 from bot.handlers.teams.export_file import (
     UploadFailed,
     file_info_activity,
@@ -27,7 +26,7 @@ from bot.handlers.teams.export_file import (
     report_consent_activity,
     upload,
 )
-from bot.handlers.teams.render import render
+from bot.handlers.teams.render import notice_activity
 from bot.handlers.teams.translate import PLATFORM, Message, conversation_key
 from bot.service import AdvisorService
 from bot.views import catalogue
@@ -99,4 +98,4 @@ class TeamsReport:
 async def _notice(
     turn_context: TurnContext, text: str, level: NoticeLevel = NoticeLevel.INFO
 ) -> None:
-    await turn_context.send_activity(to_activity(render(NoticeReply(text, level))))
+    await turn_context.send_activity(notice_activity(text, level))
