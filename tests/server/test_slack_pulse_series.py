@@ -165,6 +165,9 @@ async def test_a_rounds_results_show_the_change_since_the_last_round(
     assert "round 2" in text
     assert "Since round 1" in text
     assert "points" in text
+    # Everyone moved from the first option to the second: the questions that moved most.
+    assert "Moved most" in text
+    assert "100% → 0%" in text
     assert "round 1: 3 answered" in text
     assert buttons(results, ids.PULSE_COMPARE_ACTION)
     uploads = await server.api.wait_for(

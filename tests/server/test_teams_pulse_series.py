@@ -7,6 +7,8 @@ the trend since the last round."""
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -14,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from bot.views import catalogue
 from storage.series import Cadence, PauseReason, SeriesRecord, SeriesStatus
 from testing.fakes.teams_activities import TENANT_ID
 from testing.fakes.teams_connector import SEND, error_body
@@ -138,6 +141,11 @@ async def test_a_rounds_results_show_the_trend(server: PulseServer) -> None:
         return [t for t in map(text_of, server.connector.sent()) if "Since round 1" in t]
 
     await wait_for(results)
+    # The trend chart rides in the card. Both charts are over a card's 25 KB together, and the
+    # results chart, whose numbers are also under See all numbers, is the one left out.
+    [card] = [a for a in server.connector.sent() if "Since round 1" in text_of(a)]
+    images = re.findall(r'"altText": "([^"]*)"', json.dumps(card))
+    assert images == [catalogue.TREND_ALT]
     [shown] = results()
     assert "round 2" in shown
     assert "round 1: 3 answered" in shown
